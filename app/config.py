@@ -1,0 +1,160 @@
+"""Settings, read from the environment (prefix ``SIPAS_``) and from the local secrets file.
+
+Signing keys never have defaults baked into the code. In development the service writes random keys into a
+local file on first run (mode 0600); in production it refuses to start unless real keys are given.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_KEY_BYTES = 32
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class SettingsError(RuntimeError):
+    """Raised when the configuration is unusable; the message says which setting and why."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIPAS_", extra="ignore")
+
+    env: Environment = Environment.development
+    database_url: str = "sqlite:///./sipas.db"
+    forms_dir: Path = Path(__file__).resolve().parent.parent / "survey_forms"
+    secrets_file: Path = Path(".sipas-secrets.json")
+
+    # Signing keys. QR tokens carry a key id so keys can rotate: the newest id signs, every listed id verifies.
+    # Given as JSON ({"k1": "<base64url key>"}) or filled from the secrets file in development.
+    token_keys: dict[str, str] = Field(default_factory=dict)
+    token_key_id: str | None = None
+    session_secret: str | None = None
+    dossier_hash_key: str | None = None
+
+    timezone: str = "Asia/Ho_Chi_Minh"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # Limits (used by the ingestion and reporting layers).
+    max_body_bytes: int = 1_000_000
+    batch_max_items: int = 1_000
+    clock_skew_seconds: int = 600
+    retention_days: int = 400
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Ho_Chi_Minh)") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _default_signing_key_id(self) -> Settings:
+        if self.token_keys and self.token_key_id is None:
+            self.token_key_id = sorted(self.token_keys)[-1]
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _new_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(MIN_KEY_BYTES)).decode().rstrip("=")
+
+
+def decode_key(value: str, *, name: str) -> bytes:
+    """Decode a base64url key and insist on at least 32 bytes of it."""
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (ValueError, TypeError) as exc:
+        raise SettingsError(f"{name}: not valid base64url") from exc
+    if len(raw) < MIN_KEY_BYTES:
+        raise SettingsError(f"{name}: key is {len(raw)} bytes; at least {MIN_KEY_BYTES} are required")
+    return raw
+
+
+def _load_or_create_secrets_file(path: Path) -> dict[str, Any]:
+    if path.exists():
+        try:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise SettingsError(f"{path}: cannot read the secrets file ({exc})") from exc
+        return data
+    data = {
+        "token_keys": {"k1": _new_key()},
+        "token_key_id": "k1",
+        "session_secret": _new_key(),
+        "dossier_hash_key": _new_key(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it a moment ago
+        return _load_or_create_secrets_file(path)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2)
+    return data
+
+
+def resolve_secrets(settings: Settings) -> Settings:
+    """Fill missing keys from the secrets file (development/test) or refuse (production).
+
+    Returns a new Settings object whose keys are all present and valid.
+    """
+    missing = [name for name in ("token_keys", "session_secret", "dossier_hash_key") if not getattr(settings, name)]
+    updates: dict[str, Any] = {}
+    if missing:
+        if settings.env is Environment.production:
+            names = ", ".join(f"SIPAS_{name.upper()}" for name in missing)
+            raise SettingsError(
+                f"SIPAS_ENV=production needs real signing keys; missing: {names}. "
+                "Generate each with: python -c 'import secrets,base64;"
+                "print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())'"
+            )
+        stored = _load_or_create_secrets_file(settings.secrets_file)
+        for name in missing:
+            if name not in stored:
+                raise SettingsError(f"{settings.secrets_file}: no {name!r} in the secrets file")
+            updates[name] = stored[name]
+        if "token_keys" in updates and settings.token_key_id is None:
+            updates["token_key_id"] = stored.get("token_key_id") or sorted(updates["token_keys"])[-1]
+    resolved = settings.model_copy(update=updates)
+    for kid, key in resolved.token_keys.items():
+        decode_key(key, name=f"SIPAS_TOKEN_KEYS[{kid}]")
+    if resolved.token_key_id not in resolved.token_keys:
+        raise SettingsError(f"SIPAS_TOKEN_KEY_ID={resolved.token_key_id!r} is not among SIPAS_TOKEN_KEYS")
+    decode_key(resolved.session_secret or "", name="SIPAS_SESSION_SECRET")
+    decode_key(resolved.dossier_hash_key or "", name="SIPAS_DOSSIER_HASH_KEY")
+    return resolved
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, with secrets resolved (cached: read once per process)."""
+    return resolve_secrets(Settings())
