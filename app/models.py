@@ -1,0 +1,27 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees the whole schema."""
+
+from app.audit.models import AuditEvent
+from app.db import Base
+from app.directory.models import Agency, AgencyLevel, Counter, Device, Official, ProcedureField, Role
+from app.forms.models import Form, FormVersion
+from app.reports.models import PopulationCount, Target
+from app.responses.models import Answer, Channel, Response
+
+__all__ = [
+    "Agency",
+    "AgencyLevel",
+    "Answer",
+    "AuditEvent",
+    "Base",
+    "Channel",
+    "Counter",
+    "Device",
+    "Form",
+    "FormVersion",
+    "Official",
+    "PopulationCount",
+    "ProcedureField",
+    "Response",
+    "Role",
+    "Target",
+]

@@ -1,0 +1,114 @@
+"""Responses and their answers.
+
+Answers are stored long: one row per (response, item) with typed value columns, plus ``satisfied`` (1/0)
+decided at ingestion from the form version the respondent answered. Reports then aggregate any item, element,
+agency or period with a plain ``GROUP BY`` over indexed integer columns, on SQLite and PostgreSQL alike, without
+reading responses into Python, and a new form version never needs a schema change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, text_enum, utcnow
+
+# SQLite only makes INTEGER PRIMARY KEY an alias of the rowid (auto-increment); BIGINT elsewhere.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Channel(StrEnum):
+    web_qr = "web_qr"
+    kiosk = "kiosk"
+    import_ = "import"
+    interview = "interview"
+
+
+class Response(Base):
+    __tablename__ = "responses"
+    __table_args__ = (
+        Index("ix_responses_agency_id_local_date", "agency_id", "local_date"),
+        Index("ix_responses_form_version_id_local_date", "form_version_id", "local_date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Made by the client; the permanent identity of a response (replays are recognised by it).
+    submission_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id", ondelete="RESTRICT"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id", ondelete="RESTRICT"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="RESTRICT"), index=True)
+    procedure_field_id: Mapped[int | None] = mapped_column(
+        ForeignKey("procedure_fields.id", ondelete="RESTRICT"), index=True
+    )
+    channel: Mapped[Channel] = mapped_column(text_enum(Channel, "response_channel"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The day (and month, as YYYYMM) of submission in the service's reporting time zone, fixed at ingestion,
+    # so periods group identically on every database without time-zone functions.
+    local_date: Mapped[date] = mapped_column(Date)
+    local_month: Mapped[int] = mapped_column(Integer, index=True)
+
+    # Survey design: weight (None = 1, or derived later from population counts), stratum and cluster labels.
+    weight: Mapped[float | None] = mapped_column(Float)
+    stratum: Mapped[str | None] = mapped_column(String(128))
+    cluster: Mapped[str | None] = mapped_column(String(128))
+
+    # Flagged responses are kept (never deleted) and left out of statistics.
+    is_suspected_spam: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_reason: Mapped[str | None] = mapped_column(String(255))
+
+    # Optional respondent profile (SIPAS questionnaire bands); never identity data.
+    sex: Mapped[str | None] = mapped_column(String(16))
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    ethnicity: Mapped[str | None] = mapped_column(String(32))
+    education: Mapped[str | None] = mapped_column(String(32))
+    occupation: Mapped[str | None] = mapped_column(String(32))
+    residence: Mapped[str | None] = mapped_column(String(16))
+
+    # HMAC-SHA256 of the dossier code under the service's dossier key: links a response to a dossier for
+    # de-duplication without storing the code itself.
+    dossier_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # SHA-256 of the canonical submitted content: tells an identical replay from a conflicting one.
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    __table_args__ = (Index("ix_answers_item_code_response_id", "item_code", "response_id"),)
+
+    response_id: Mapped[int] = mapped_column(BigId, ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Scale and rating levels, and numeric answers.
+    value_int: Mapped[int | None] = mapped_column(SmallInteger)
+    # Single-choice option code or free text.
+    value_text: Mapped[str | None] = mapped_column(Text)
+    # Multiple choice: the list of option codes.
+    value_json: Mapped[list[Any] | None] = mapped_column(JSON)
+    # 1 when the level counts as satisfied for this item in this form version, 0 when not; None when the item is
+    # not a satisfaction item.
+    satisfied: Mapped[int | None] = mapped_column(SmallInteger)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
