@@ -1,0 +1,167 @@
+"""The form-definition language of ``survey_forms/*.yaml``, as pydantic models (validated at start-up)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A text in Vietnamese (required) and English."""
+
+    vi: str = Field(min_length=1)
+    en: str | None = None
+
+
+class Level(Strict):
+    value: int
+    label: Text
+
+
+class Scale(Strict):
+    """Ordered answer levels; ``satisfied`` lists the levels that count as satisfied (SIPAS: 4 and 5)."""
+
+    levels: list[Level] = Field(min_length=2)
+    satisfied: list[int] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _satisfied_are_levels(self) -> Scale:
+        values = [level.value for level in self.levels]
+        if len(set(values)) != len(values):
+            raise ValueError("level values must be distinct")
+        unknown = sorted(set(self.satisfied) - set(values))
+        if unknown:
+            raise ValueError(f"satisfied levels {unknown} are not among the levels {values}")
+        return self
+
+
+class ItemType(StrEnum):
+    scale = "scale"
+    single_choice = "single_choice"
+    multiple_choice = "multiple_choice"
+    short_text = "short_text"
+    comment = "comment"
+
+
+class Option(Strict):
+    code: Code
+    label: Text
+
+
+class Condition(Strict):
+    """Show (and require) an item only when another item's answer is among ``in_``."""
+
+    item: Code
+    in_: list[int | str] = Field(alias="in", min_length=1)
+
+
+class Item(Strict):
+    code: Code
+    type: ItemType
+    text: Text
+    required: bool = False
+    scale: Code | None = None
+    options: list[Option] | None = None
+    element: Code | None = None
+    # "general" marks the "in general" (nói chung) item of an element.
+    role: Literal["general"] | None = None
+    max_length: int | None = Field(default=None, ge=1, le=5000)
+    show_if: Condition | None = None
+
+    @model_validator(mode="after")
+    def _fields_match_type(self) -> Item:
+        if self.type is ItemType.scale and self.scale is None:
+            raise ValueError("a scale item needs 'scale'")
+        if self.type is not ItemType.scale and self.scale is not None:
+            raise ValueError("'scale' is only for scale items")
+        choice = self.type in (ItemType.single_choice, ItemType.multiple_choice)
+        if choice and not self.options:
+            raise ValueError(f"a {self.type.value} item needs 'options'")
+        if not choice and self.options is not None:
+            raise ValueError("'options' is only for choice items")
+        if self.element is not None and self.type is not ItemType.scale:
+            raise ValueError("only scale items can belong to an element")
+        return self
+
+
+class Element(Strict):
+    code: Code
+    name: Text
+    component: Code
+
+
+class Component(Strict):
+    code: Code
+    name: Text
+
+
+class IndexRules(Strict):
+    """How item rates combine (SIPAS.md §4); the choices the sources leave open are explicit here.
+
+    - ``general_item_in_element``: whether an element's "in general" item is averaged with its other items
+      (``true``) or reported beside the element (``false``).
+    - ``overall``: the overall index is the mean of these components.
+    """
+
+    general_item_in_element: bool = True
+    overall: list[Code] = Field(min_length=1)
+    overall_name: Text
+
+
+class FormDefinition(Strict):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+    version: int = Field(ge=1)
+    title: Text
+    scales: dict[Code, Scale] = Field(default_factory=dict)
+    components: list[Component] = Field(default_factory=list)
+    elements: list[Element] = Field(default_factory=list)
+    items: list[Item] = Field(min_length=1)
+    indices: IndexRules | None = None
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> FormDefinition:
+        codes = [item.code for item in self.items]
+        duplicates = sorted({code for code in codes if codes.count(code) > 1})
+        if duplicates:
+            raise ValueError(f"item codes must be unique; repeated: {duplicates}")
+        components = {component.code for component in self.components}
+        elements = {element.code for element in self.elements}
+        for element in self.elements:
+            if element.component not in components:
+                raise ValueError(f"element {element.code!r}: unknown component {element.component!r}")
+        earlier: set[str] = set()
+        for item in self.items:
+            if item.scale is not None and item.scale not in self.scales:
+                raise ValueError(f"item {item.code!r}: unknown scale {item.scale!r}")
+            if item.element is not None and item.element not in elements:
+                raise ValueError(f"item {item.code!r}: unknown element {item.element!r}")
+            if item.show_if is not None and item.show_if.item not in earlier:
+                raise ValueError(
+                    f"item {item.code!r}: show_if refers to {item.show_if.item!r}, which is not an earlier item"
+                )
+            earlier.add(item.code)
+        if self.indices is not None:
+            unknown = sorted(set(self.indices.overall) - components)
+            if unknown:
+                raise ValueError(f"indices.overall: unknown components {unknown}")
+        return self
+
+    def item(self, code: str) -> Item:
+        for item in self.items:
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+    def satisfied_levels(self, item: Item) -> frozenset[int]:
+        """The levels of a scale item that count as satisfied."""
+        if item.scale is None:
+            return frozenset()
+        return frozenset(self.scales[item.scale].satisfied)
