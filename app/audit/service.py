@@ -1,0 +1,34 @@
+"""Appending to the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.audit.models import AuditEvent
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    actor: str,
+    official_id: int | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    details: dict[str, Any] | None = None,
+    client_ip: str | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session; it is committed with the change it describes."""
+    event = AuditEvent(
+        action=action,
+        actor=actor,
+        official_id=official_id,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        details=details,
+        client_ip=client_ip,
+    )
+    session.add(event)
+    return event

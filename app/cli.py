@@ -1,0 +1,230 @@
+"""`sipas`: the one command-line entry point (serve, migrate, demo, agencies, kiosks, officials)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+import uvicorn
+from sqlalchemy.orm import Session
+
+from app.config import Settings, SettingsError, resolve_secrets
+from app.db import make_engine, make_session_factory, session_scope
+from app.demo import DEMO_PASSWORD, DEMO_USERNAME, database_is_empty, demo_kiosk_key, load_demo
+from app.directory import service as directory
+from app.directory.models import Role
+from app.errors import SipasError
+from app.forms.loader import FormError
+from app.logging import logging_config
+from app.migrate import migrate as run_migrations
+
+cli = typer.Typer(help="SIPAS survey service", no_args_is_help=True, pretty_exceptions_enable=False)
+agency_cli = typer.Typer(help="Agencies (the administrative hierarchy)", no_args_is_help=True)
+kiosk_cli = typer.Typer(help="Kiosk and tablet devices", no_args_is_help=True)
+official_cli = typer.Typer(help="Officials who read the figures", no_args_is_help=True)
+cli.add_typer(agency_cli, name="agency")
+cli.add_typer(kiosk_cli, name="kiosk")
+cli.add_typer(official_cli, name="official")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Print expected errors as one line on stderr and exit 2, instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except SipasError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+        except (FormError, SettingsError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+
+    return wrapper
+
+
+def _settings() -> Settings:
+    return resolve_secrets(Settings())
+
+
+def _run(settings: Settings, task: Callable[[Session], R]) -> R:
+    """Run ``task`` in one session; it commits its own work, anything else is rolled back."""
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            return task(session)
+    finally:
+        engine.dispose()
+
+
+@cli.command()
+@friendly_errors
+def migrate() -> None:
+    """Apply database migrations and register the forms of survey_forms/."""
+    settings = _settings()
+    added = run_migrations(settings)
+    typer.echo(f"database at head; {added} new form version(s) registered")
+
+
+@cli.command()
+@friendly_errors
+def demo(
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when the database has agencies")] = False,
+    seed: Annotated[int, typer.Option(help="Random seed of the synthetic responses")] = 2026,
+) -> None:
+    """Load the demo province: agencies, counters, 12 months of responses, targets, a demo official and kiosk."""
+    settings = _settings()
+
+    def task(session: Session) -> None:
+        if not database_is_empty(session):
+            if if_empty:
+                typer.echo("demo: the database already has data; nothing loaded")
+                return
+            raise SipasError("the database already has agencies; the demo loads only into an empty database")
+        summary = load_demo(session, settings, seed=seed)
+        session.commit()
+        first, last = summary.months[0], summary.months[-1]
+        typer.echo(
+            f"demo loaded: {summary.agencies} agencies, {summary.counters} counters, {summary.responses} responses "
+            f"({first // 100}-{first % 100:02d} to {last // 100}-{last % 100:02d}), "
+            f"{summary.population_counts} population counts, {summary.targets} target(s) at 86%"
+        )
+
+    _run(settings, task)
+
+
+@cli.command()
+@friendly_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [SIPAS_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [SIPAS_PORT]")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes [SIPAS_WORKERS]")] = None,
+) -> None:
+    """Serve the web application and API with uvicorn."""
+    settings = _settings()
+    host, port, workers = host or settings.host, port or settings.port, workers or settings.workers
+    base = f"http://{host}:{port}"
+    has_demo = _run(settings, lambda session: directory.official_exists(session, DEMO_USERNAME))
+    lines = [
+        "",
+        "SIPAS survey service",
+        f"  API documentation    {base}/docs",
+        f"  Health check         {base}/healthz",
+    ]
+    if has_demo:
+        lines += [
+            f"  Demo official        username {DEMO_USERNAME}  password {DEMO_PASSWORD}",
+            f"  Demo kiosk key       {demo_kiosk_key(settings)}",
+        ]
+    typer.echo("\n".join([*lines, ""]))
+    os.environ.setdefault("SIPAS_SECRETS_FILE", str(settings.secrets_file.resolve()))
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=logging_config(settings.log_level, settings.log_json),
+        proxy_headers=True,
+    )
+
+
+@agency_cli.command("import")
+@friendly_errors
+def agency_import(
+    file: Annotated[Path, typer.Argument(help="CSV with columns code,name_vi,name_en,level,parent_code")],
+) -> None:
+    """Create or update agencies from a CSV file (all rows or none)."""
+
+    def task(session: Session) -> None:
+        summary = directory.import_agencies(session, file)
+        session.commit()
+        typer.echo(f"{file}: {summary.created} agencies created, {summary.updated} updated")
+
+    _run(_settings(), task)
+
+
+@agency_cli.command("list")
+@friendly_errors
+def agency_list() -> None:
+    """One agency per line: code, name, level, parent code (tab-separated; parents before children)."""
+
+    def task(session: Session) -> None:
+        for agency, _depth in directory.list_agencies(session):
+            parent = agency.parent.code if agency.parent else ""
+            typer.echo(f"{agency.code}\t{agency.name_vi}\t{agency.level.value}\t{parent}")
+
+    _run(_settings(), task)
+
+
+@kiosk_cli.command("create")
+@friendly_errors
+def kiosk_create(
+    agency: Annotated[str, typer.Option(help="Code of the agency the kiosk serves")],
+    counter: Annotated[str | None, typer.Option(help="Code of the counter within that agency")] = None,
+    label: Annotated[str | None, typer.Option(help="A name to recognise the device by")] = None,
+) -> None:
+    """Register a kiosk and print its key once (only a hash is stored)."""
+
+    def task(session: Session) -> None:
+        owner = directory.get_agency_by_code(session, agency)
+        desk = directory.get_counter(session, owner, counter) if counter else None
+        device, key = directory.create_device(session, agency=owner, counter=desk, label=label)
+        session.commit()
+        typer.echo(f"kiosk {device.key_prefix} created for {owner.code}{'/' + desk.code if desk else ''}")
+        typer.echo("key (shown once; store it on the device now):")
+        typer.echo(key)
+
+    _run(_settings(), task)
+
+
+@kiosk_cli.command("revoke")
+@friendly_errors
+def kiosk_revoke(
+    key_prefix: Annotated[str, typer.Argument(help="The first 12 characters of the key")],
+) -> None:
+    """Revoke a kiosk: its key stops working at once."""
+
+    def task(session: Session) -> None:
+        device = directory.revoke_device(session, key_prefix=key_prefix)
+        session.commit()
+        typer.echo(f"kiosk {device.key_prefix} revoked")
+
+    _run(_settings(), task)
+
+
+@official_cli.command("create")
+@friendly_errors
+def official_create(
+    username: Annotated[str, typer.Option(help="Login name")],
+    role: Annotated[Role, typer.Option(help="national, province_admin or agency_official")],
+    agency: Annotated[str | None, typer.Option(help="Code of the agency whose subtree the official sees")] = None,
+    display_name: Annotated[str | None, typer.Option(help="Full name")] = None,
+) -> None:
+    """Add an official; the password comes from SIPAS_PASSWORD or a prompt."""
+    password = os.environ.get("SIPAS_PASSWORD") or typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    def task(session: Session) -> None:
+        scope = directory.get_agency_by_code(session, agency) if agency else None
+        directory.create_official(
+            session, username=username, password=password, role=role, agency=scope, display_name=display_name
+        )
+        session.commit()
+        typer.echo(f"official {username} created ({role.value}{', ' + scope.code if scope else ''})")
+
+    _run(_settings(), task)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

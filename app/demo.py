@@ -1,0 +1,310 @@
+"""Demo data: a fictional province (Tỉnh Minh An) with 33 agencies on two levels, 70 counters, twelve months
+of synthetic counter feedback with realistic differences between agencies and elements, population counts,
+targets at 86%, a demo official and a demo kiosk. Deterministic for a given seed and end month."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.orm import Session
+
+from app.config import Settings, decode_key
+from app.directory.models import Agency, AgencyLevel, Counter, ProcedureField, Role
+from app.directory.service import create_agency, create_counter, create_device, create_official
+from app.forms.models import FormVersion
+from app.forms.schema import FormDefinition
+from app.reports.models import PopulationCount, Target
+from app.responses.models import Answer, Channel, Response
+from app.responses.service import answer_rows, content_hash, local_period
+
+DEMO_FORM = "counter-quick"
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo-sipas-2026"  # noqa: S105 - documented demo credential, only loaded by `sipas demo`
+DEMO_TARGET_PCT = 86.0
+PROVINCE_CODE = "MA"
+MONTHS = 12
+
+DEPARTMENTS = [
+    ("STP", "Sở Tư pháp", "Department of Justice"),
+    ("SXD", "Sở Xây dựng", "Department of Construction"),
+    ("SNNMT", "Sở Nông nghiệp và Môi trường", "Department of Agriculture and Environment"),
+    ("STC", "Sở Tài chính", "Department of Finance"),
+    ("SNV", "Sở Nội vụ", "Department of Home Affairs"),
+    ("SYT", "Sở Y tế", "Department of Health"),
+    ("SGDDT", "Sở Giáo dục và Đào tạo", "Department of Education and Training"),
+    ("SCT", "Sở Công Thương", "Department of Industry and Trade"),
+    ("SVHTTDL", "Sở Văn hóa, Thể thao và Du lịch", "Department of Culture, Sports and Tourism"),
+    ("SKHCN", "Sở Khoa học và Công nghệ", "Department of Science and Technology"),
+    ("SDTTG", "Sở Dân tộc và Tôn giáo", "Department of Ethnic and Religious Affairs"),
+]
+COMMUNES = [
+    "Phường An Bình", "Phường Hòa Thuận", "Phường Minh Khai", "Phường Tân Phong", "Phường Thành Công",
+    "Xã An Lạc", "Xã Bình Minh", "Xã Cát Lâm", "Xã Đông Hưng", "Xã Gia Phú", "Xã Hòa Bình", "Xã Kim Sơn",
+    "Xã Long Hải", "Xã Mỹ Lộc", "Xã Ngọc Lâm", "Xã Phú Cường", "Xã Quảng Tiến", "Xã Sơn Thủy",
+    "Xã Thanh Xuân", "Xã Vĩnh Phúc",
+]  # fmt: skip
+CENTRE_COUNTERS = 8
+COMMENTS = [
+    "Cán bộ hướng dẫn nhiệt tình, chu đáo.",
+    "Phải chờ lâu, nên bố trí thêm quầy vào buổi sáng.",
+    "Thủ tục nhanh gọn, đúng hẹn.",
+    "Đề nghị niêm yết rõ hơn mức phí, lệ phí.",
+    "Chỗ ngồi chờ chật, thiếu quạt.",
+    "Rất hài lòng với cách phục vụ.",
+]
+# Element effects on the logit scale: feedback handling is the weak spot in every published SIPAS round.
+ELEMENT_EFFECT = {"access": 0.15, "procedure": 0.0, "civil_servant": 0.35, "result": 0.1, "feedback": -0.55}
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    agencies: int
+    counters: int
+    responses: int
+    answers: int
+    population_counts: int
+    targets: int
+    months: list[int]
+    username: str
+    password: str
+    kiosk_key: str
+
+
+def demo_kiosk_key(settings: Settings) -> str:
+    """The demo kiosk's key, derived from this installation's session secret so `make run` can print it on
+    every start (only a hash is stored, as for any device)."""
+    secret = decode_key(settings.session_secret or "", name="SIPAS_SESSION_SECRET")
+    digest = hmac.new(secret, b"sipas-demo-kiosk", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def database_is_empty(session: Session) -> bool:
+    return session.scalar(select(func.count()).select_from(Agency)) == 0
+
+
+def _previous_months(end: date, count: int) -> list[int]:
+    year, month = end.year, end.month
+    months = []
+    for _ in range(count):
+        months.append(year * 100 + month)
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return sorted(months)
+
+
+def _month_bounds(month: int) -> tuple[date, date]:
+    start = date(month // 100, month % 100, 1)
+    following = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    return start, following - timedelta(days=1)
+
+
+def _build_directory(session: Session) -> tuple[list[Agency], list[Counter]]:
+    province = create_agency(
+        session, code=PROVINCE_CODE, name_vi="Tỉnh Minh An (dữ liệu mẫu)", name_en="Minh An Province (demo)",
+        level=AgencyLevel.province,
+    )  # fmt: skip
+    centre = create_agency(
+        session, code=f"{PROVINCE_CODE}-TTPVHCC", name_vi="Trung tâm Phục vụ hành chính công tỉnh",
+        name_en="Provincial Public Administrative Service Centre", level=AgencyLevel.other, parent=province,
+    )  # fmt: skip
+    agencies = [province, centre]
+    counters = [
+        create_counter(session, agency=centre, code=f"Q{n:02d}", name_vi=f"Quầy số {n}", name_en=f"Counter {n}")
+        for n in range(1, CENTRE_COUNTERS + 1)
+    ]
+    for code, name_vi, name_en in DEPARTMENTS:
+        agency = create_agency(
+            session, code=f"{PROVINCE_CODE}-{code}", name_vi=name_vi, name_en=name_en,
+            level=AgencyLevel.department, parent=province,
+        )  # fmt: skip
+        agencies.append(agency)
+    for index, name in enumerate(COMMUNES, start=1):
+        prefix = "P" if name.startswith("Phường") else "X"
+        agency = create_agency(
+            session, code=f"{PROVINCE_CODE}-{prefix}{index:02d}", name_vi=name,
+            level=AgencyLevel.commune, parent=province,
+        )  # fmt: skip
+        agencies.append(agency)
+    for agency in agencies[2:]:
+        for n in (1, 2):
+            counters.append(
+                create_counter(session, agency=agency, code=f"Q{n:02d}", name_vi=f"Quầy số {n}",
+                               name_en=f"Counter {n}")
+            )  # fmt: skip
+    session.flush()
+    return agencies, counters
+
+
+def _level(rng: np.random.Generator, satisfied: bool) -> int:
+    if satisfied:
+        return 5 if rng.random() < 0.35 else 4
+    return int(rng.choice([3, 2, 1], p=[0.6, 0.3, 0.1]))
+
+
+def _random_instant(rng: np.random.Generator, month: int, settings: Settings) -> datetime:
+    """A weekday, office-hours instant (local time) in the month, returned in UTC."""
+    start, end = _month_bounds(month)
+    while True:
+        day = start + timedelta(days=int(rng.integers(0, (end - start).days + 1)))
+        if day.weekday() < 5:
+            break
+    minutes = int(rng.integers(7 * 60 + 30, 17 * 60))
+    local = datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, int(rng.integers(0, 60)),
+                     tzinfo=settings.zone)  # fmt: skip
+    return local.astimezone(UTC)
+
+
+def _insert_responses(session: Session, rows: list[dict[str, Any]], answers: list[list[dict[str, Any]]]) -> int:
+    # Core inserts on the session's connection: the ORM bulk path would merge RETURNING rows quadratically.
+    connection = session.connection()
+    responses_table, answers_table = Response.__table__, Answer.__table__
+    assert isinstance(responses_table, Table) and isinstance(answers_table, Table)
+    inserted = 0
+    chunk = 2000
+    for start in range(0, len(rows), chunk):
+        ids = (
+            connection.execute(
+                insert(responses_table).returning(responses_table.c.id, sort_by_parameter_order=True),
+                rows[start : start + chunk],
+            )
+            .scalars()
+            .all()
+        )
+        answer_batch = [
+            {**answer, "response_id": response_id}
+            for response_id, response_answers in zip(ids, answers[start : start + chunk], strict=True)
+            for answer in response_answers
+        ]
+        connection.execute(insert(answers_table), answer_batch)
+        inserted += len(answer_batch)
+    return inserted
+
+
+def load_demo(session: Session, settings: Settings, *, seed: int = 2026, end: date | None = None) -> DemoSummary:
+    """Fill an empty database with the demo province; the caller commits."""
+    version = session.scalar(
+        select(FormVersion).where(FormVersion.form_id == DEMO_FORM).order_by(FormVersion.version.desc())
+    )
+    if version is None:
+        raise RuntimeError(f"form {DEMO_FORM!r} is not registered; run `sipas migrate` first")
+    definition = FormDefinition.model_validate(version.definition)
+    rng = np.random.default_rng(seed)
+    today = end or datetime.now(settings.zone).date()
+    months = _previous_months(today.replace(day=1) - timedelta(days=1), MONTHS)
+
+    agencies, counters = _build_directory(session)
+    fields = {
+        option.code: ProcedureField(code=option.code, name_vi=option.label.vi, name_en=option.label.en)
+        for option in (definition.item("procedure_field").options or [])
+    }
+    session.add_all(fields.values())
+    province = agencies[0]
+    create_official(
+        session, username=DEMO_USERNAME, password=DEMO_PASSWORD, role=Role.province_admin, agency=province,
+        display_name="Cán bộ Sở Nội vụ (demo)", actor="demo",
+    )  # fmt: skip
+    kiosk_key = demo_kiosk_key(settings)
+    centre_counter = counters[0]
+    device, _ = create_device(
+        session, agency=agencies[1], counter=centre_counter, label="Kiosk quầy số 1 (demo)", key=kiosk_key,
+        actor="demo",
+    )  # fmt: skip
+    session.flush()
+
+    counters_by_agency: dict[int, list[Counter]] = {}
+    for counter in counters:
+        counters_by_agency.setdefault(counter.agency_id, []).append(counter)
+    field_ids = {code: field.id for code, field in fields.items()}
+    field_codes = list(field_ids)
+    reasons = [option.code for option in (definition.item("reason").options or [])]
+    elements = {item.code: item.element for item in definition.items if item.element}
+
+    responses: list[dict[str, Any]] = []
+    answers: list[list[dict[str, Any]]] = []
+    populations: list[PopulationCount] = []
+    now = datetime.now(UTC)
+    for agency in agencies[1:]:
+        quality = rng.normal(1.95, 0.45)
+        monthly = 500.0 if agency is agencies[1] else float(rng.uniform(25, 80))
+        if agency.code in (f"{PROVINCE_CODE}-X17", f"{PROVINCE_CODE}-X19"):
+            monthly = 4.0  # two remote communes with too few answers for a reliable rate
+        for month_index, month in enumerate(months):
+            count = int(rng.poisson(monthly))
+            trend = 0.03 * month_index
+            for _ in range(count):
+                person = rng.normal(0.0, 0.8)
+                counter = counters_by_agency[agency.id][int(rng.integers(0, len(counters_by_agency[agency.id])))]
+                by_kiosk = counter.id == centre_counter.id and rng.random() < 0.6
+                values: dict[str, Any] = {}
+                overall_p = 1 / (1 + np.exp(-(quality + 0.1 + trend + person)))
+                values["overall"] = _level(rng, bool(rng.random() < overall_p))
+                for item_code, element in elements.items():
+                    missing = 0.35 if element == "feedback" else 0.04
+                    if rng.random() < missing:
+                        continue
+                    p = 1 / (1 + np.exp(-(quality + ELEMENT_EFFECT[element] + trend + person)))
+                    values[item_code] = _level(rng, bool(rng.random() < p))
+                field_code = field_codes[int(rng.integers(0, len(field_codes)))] if rng.random() < 0.7 else None
+                if field_code:
+                    values["procedure_field"] = field_code
+                if values["overall"] <= 2:
+                    picked = rng.choice(reasons, size=int(rng.integers(1, 3)), replace=False)
+                    values["reason"] = sorted(str(code) for code in picked)
+                if rng.random() < 0.04:
+                    values["comment"] = COMMENTS[int(rng.integers(0, len(COMMENTS)))]
+                submitted = _random_instant(rng, month, settings)
+                local_date, local_month = local_period(submitted, settings.zone)
+                submission_id = uuid.UUID(bytes=rng.bytes(16), version=4)
+                payload = {"form_id": DEMO_FORM, "form_version": definition.version, "answers": values,
+                           "submitted_at": submitted.isoformat(), "submission_id": str(submission_id)}  # fmt: skip
+                responses.append({
+                    "submission_id": submission_id,
+                    "form_version_id": version.id,
+                    "agency_id": agency.id,
+                    "counter_id": counter.id,
+                    "device_id": device.id if by_kiosk else None,
+                    "procedure_field_id": field_ids[field_code] if field_code else None,
+                    "channel": Channel.kiosk if by_kiosk else Channel.web_qr,
+                    "submitted_at": submitted,
+                    "received_at": min(submitted + timedelta(seconds=int(rng.integers(1, 30))), now),
+                    "local_date": local_date,
+                    "local_month": local_month,
+                    "is_suspected_spam": False,
+                    "is_test": False,
+                    "sex": str(rng.choice(["male", "female"])) if rng.random() < 0.4 else None,
+                    "content_hash": content_hash(payload),
+                })  # fmt: skip
+                answers.append(answer_rows(definition, values))
+            start, stop = _month_bounds(month)
+            populations.append(
+                PopulationCount(agency_id=agency.id, period_start=start, period_end=stop,
+                                dossiers_handled=int(count * rng.uniform(4, 15)) + 1)
+            )  # fmt: skip
+    answer_count = _insert_responses(session, responses, answers)
+    session.add_all(populations)
+    years = sorted({month // 100 for month in months})
+    session.add_all(
+        Target(agency_id=province.id, indicator="sipas", period_start=date(year, 1, 1),
+               period_end=date(year, 12, 31), threshold_pct=DEMO_TARGET_PCT, applies_to_subtree=True)
+        for year in years
+    )  # fmt: skip
+    session.flush()
+    return DemoSummary(
+        agencies=len(agencies),
+        counters=len(counters),
+        responses=len(responses),
+        answers=answer_count,
+        population_counts=len(populations),
+        targets=len(years),
+        months=months,
+        username=DEMO_USERNAME,
+        password=DEMO_PASSWORD,
+        kiosk_key=kiosk_key,
+    )

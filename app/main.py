@@ -1,0 +1,72 @@
+"""The application factory: settings → engine → forms → routers, and the one error handler family."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from app.config import Settings, get_settings
+from app.db import make_engine, make_session_factory, session_scope
+from app.errors import SipasError
+from app.forms.loader import check_registered, load_forms
+from app.health.endpoints import router as health_router
+
+logger = logging.getLogger("sipas")
+
+
+def _pointer(loc: tuple[int | str, ...]) -> str:
+    """A validation location as a JSON pointer into the request body (``/answers/overall``)."""
+    parts = list(loc[1:]) if loc and loc[0] == "body" else list(loc)
+    return "/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    # Validate the forms and check them against the database before serving anything.
+    forms = load_forms(settings.forms_dir)
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+    with session_scope(session_factory) as session:
+        registry = check_registered(session, forms)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="SIPAS survey service",
+        summary="Citizen satisfaction with public administrative services: collection and official indices",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory
+    app.state.forms = registry
+
+    @app.exception_handler(SipasError)
+    async def _sipas_error(_request: Request, exc: SipasError) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"pointer": _pointer(tuple(err["loc"])), "message": err["msg"]} for err in exc.errors()]
+        first = details[0] if details else {"pointer": "/", "message": "invalid request"}
+        body = {"error": {"code": "invalid", "message": f"{first['pointer']}: {first['message']}",
+                          "details": details}}  # fmt: skip
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error", extra={"path": request.url.path})
+        body = {"error": {"code": "internal", "message": "internal error; it has been logged"}}
+        return JSONResponse(body, status_code=500)
+
+    app.include_router(health_router)
+    return app

@@ -1,0 +1,64 @@
+"""Turning accepted answers into stored rows. Every channel (QR form, kiosk, import, interview, demo) goes
+through these functions, so the "satisfied" rule, the reporting day and the hashes are decided in one place."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from app.forms.schema import FormDefinition, ItemType
+
+AnswerValue = int | str | list[str]
+
+
+def local_period(moment: datetime, zone: ZoneInfo) -> tuple[date, int]:
+    """The reporting day and month (YYYYMM) of an instant in the service's time zone."""
+    local = moment.astimezone(zone)
+    return local.date(), local.year * 100 + local.month
+
+
+def answer_rows(definition: FormDefinition, answers: dict[str, AnswerValue]) -> list[dict[str, Any]]:
+    """Rows for the ``answers`` table (without ``response_id``); ``satisfied`` follows the form's scale."""
+    rows: list[dict[str, Any]] = []
+    for code, value in answers.items():
+        item = definition.item(code)
+        row: dict[str, Any] = {
+            "item_code": code,
+            "value_int": None,
+            "value_text": None,
+            "value_json": None,
+            "satisfied": None,
+        }
+        if item.type is ItemType.scale:
+            assert isinstance(value, int)
+            row["value_int"] = value
+            row["satisfied"] = int(value in definition.satisfied_levels(item))
+        elif item.type is ItemType.multiple_choice:
+            assert isinstance(value, list)
+            row["value_json"] = value
+        else:
+            row["value_text"] = str(value)
+        rows.append(row)
+    return rows
+
+
+def canonical_json(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def content_hash(payload: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of what the client submitted: equal for an identical replay."""
+    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+
+
+def normalise_dossier_code(code: str) -> str:
+    return "".join(code.split()).upper()
+
+
+def dossier_hash(key: bytes, code: str) -> str:
+    """Keyed hash (HMAC-SHA256) of a dossier code: links answers to a dossier without storing the code."""
+    return hmac.new(key, normalise_dossier_code(code).encode(), hashlib.sha256).hexdigest()
