@@ -1,0 +1,125 @@
+"""Every database test runs twice: on the embedded SQLite default and on a real PostgreSQL. Each test gets a
+fresh, migrated database of its own (cloned from a template migrated once per run), so tests can commit."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from app.config import Environment, Settings, resolve_secrets
+from app.db import make_engine, make_session_factory
+from app.main import create_app
+from app.migrate import migrate
+from tests.support.postgres import PostgresServer, postgres_server, unique_name
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def make_settings(database_url: str, directory: Path) -> Settings:
+    return resolve_secrets(
+        Settings(env=Environment.test, database_url=database_url, secrets_file=directory / "secrets.json")
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("sqlite-template")
+    path = directory / "template.db"
+    migrate(make_settings(f"sqlite:///{path}", directory))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    name = unique_name("sipas_test_template")
+    pg_server.create_database(name)
+    try:
+        migrate(make_settings(pg_server.url(name), tmp_path_factory.mktemp("pg-template")))
+        yield name
+    finally:
+        pg_server.drop_database(name)
+
+
+def fresh_database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new migrated database for one test; dropped afterwards."""
+    if backend == "sqlite":
+        path = tmp_path / "sipas.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    name = unique_name()
+    server.create_database(name, template=request.getfixturevalue("pg_template"))
+    try:
+        yield server.url(name)
+    finally:
+        server.drop_database(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from fresh_database_url(backend, request, tmp_path)
+
+
+@pytest.fixture
+def empty_database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all (for migration tests)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    name = unique_name()
+    server.create_database(name)
+    try:
+        yield server.url(name)
+    finally:
+        server.drop_database(name)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(database_url, tmp_path)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with make_session_factory(engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client

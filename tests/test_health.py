@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.db import make_engine, make_session_factory
+
+
+def test_healthz_answers_200_when_the_database_is_reachable(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_goes_away(app: FastAPI) -> None:
+    # The database disappears after start-up: nothing listens on port 1.
+    lost = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/gone", connect_args={"connect_timeout": 2})
+    app.state.session_factory = make_session_factory(lost)
+    with TestClient(app) as client:
+        response = client.get("/healthz")
+    lost.dispose()
+    assert response.status_code == 503
+    assert response.json()["error"] == {
+        "code": "unavailable",
+        "message": "database unreachable",
+        "details": {"error": "OperationalError"},
+    }
+
+
+def test_openapi_documents_the_health_check(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "/healthz" in spec["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_unknown_path_is_a_json_404(client: TestClient) -> None:
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
