@@ -1,0 +1,67 @@
+# Two commands for a fresh Debian machine with Python 3.11: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_UPDATED := /tmp/.sipas-apt-updated
+
+.PHONY: help run test lint typecheck migrations-check pytest system-test-deps bench clean
+
+help:
+	@echo "make run   - install, migrate the SQLite default (./sipas.db), load demo data if empty, serve on :8000"
+	@echo "make test  - install test dependencies (PostgreSQL from Debian if missing) and run the whole suite"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+		echo "python venv support is missing; installing it from Debian's packages"; \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q python3-venv python3.11-venv && \
+		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/sipas migrate
+	$(BIN)/sipas demo --if-empty
+	$(BIN)/sipas serve
+
+# PostgreSQL must be installed (the tests start a private cluster when none runs on 127.0.0.1:5432).
+system-test-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing PostgreSQL from Debian's packages"; \
+		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
+	fi
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+# The models and the migrations must agree (no autogenerate drift), checked on a throw-away SQLite file.
+migrations-check: $(VENV)/.installed-dev
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+		SIPAS_DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/alembic upgrade head && \
+		SIPAS_DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/alembic check
+
+pytest: $(VENV)/.installed-dev system-test-deps
+	$(BIN)/pytest
+
+test: lint typecheck migrations-check pytest
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/demo_load.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
