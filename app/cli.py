@@ -10,6 +10,8 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 import uvicorn
+from pydantic import ValidationError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.config import Settings, SettingsError, resolve_secrets
@@ -45,6 +47,15 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
             typer.echo(f"error: {exc.message}", err=True)
         except (FormError, SettingsError) as exc:
             typer.echo(f"error: {exc}", err=True)
+        except ValidationError as exc:  # the settings read from the environment
+            for problem in exc.errors():
+                name = "SIPAS_" + "_".join(str(part) for part in problem["loc"]).upper()
+                typer.echo(f"error: {name}: {problem['msg']}", err=True)
+        except ArgumentError as exc:
+            typer.echo(f"error: SIPAS_DATABASE_URL: not a usable database URL ({exc})", err=True)
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            typer.echo(f"error: cannot use the database at SIPAS_DATABASE_URL: {reason}", err=True)
         raise typer.Exit(2)
 
     return wrapper

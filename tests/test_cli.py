@@ -250,3 +250,23 @@ def test_migrate_reports_nothing_new_on_a_migrated_database(run) -> None:
     result = run("migrate")
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "database at head; 0 new form version(s) registered"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SIPAS_DATABASE_URL": "nonsense://"}, "error: SIPAS_DATABASE_URL: not a usable database URL"),
+        ({"SIPAS_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"},
+         "error: cannot use the database at SIPAS_DATABASE_URL: connection failed"),
+        ({"SIPAS_DATABASE_URL": "sqlite:////no/such/dir/x.db"},
+         "error: cannot use the database at SIPAS_DATABASE_URL: unable to open database file"),
+        ({"SIPAS_TIMEZONE": "Mars/Base"}, "error: SIPAS_TIMEZONE: Value error, unknown time zone 'Mars/Base'"),
+        ({"SIPAS_ENV": "production"}, "error: SIPAS_ENV=production needs real signing keys"),
+    ],
+)  # fmt: skip
+def test_bad_settings_are_one_clear_line(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    base = {"SIPAS_SECRETS_FILE": str(tmp_path / "s.json"), "SIPAS_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    result = CliRunner().invoke(cli, ["agency", "list"], env={**base, **env})
+    assert result.exit_code == 2
+    assert result.output.startswith(message)
+    assert "Traceback" not in result.output
