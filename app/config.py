@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     dossier_hash_key: str | None = None
 
     timezone: str = "Asia/Ho_Chi_Minh"
+    # The address citizens reach the service at, written on posters and into QR codes.
+    public_base_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -59,6 +61,10 @@ class Settings(BaseSettings):
     batch_max_items: int = 1_000
     clock_skew_seconds: int = 600
     retention_days: int = 400
+    # Citizen form: submissions per link per minute and per client (browser) per hour; beyond them, 429.
+    form_rate_per_link_per_minute: int = 60
+    form_rate_per_client_per_hour: int = 20
+    dossier_link_days: int = 30
 
     @field_validator("timezone")
     @classmethod
@@ -74,6 +80,10 @@ class Settings(BaseSettings):
         if self.token_keys and self.token_key_id is None:
             self.token_key_id = sorted(self.token_keys)[-1]
         return self
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def zone(self) -> ZoneInfo:

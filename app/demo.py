@@ -200,11 +200,7 @@ def load_demo(session: Session, settings: Settings, *, seed: int = 2026, end: da
     months = _previous_months(today.replace(day=1) - timedelta(days=1), MONTHS)
 
     agencies, counters = _build_directory(session)
-    fields = {
-        option.code: ProcedureField(code=option.code, name_vi=option.label.vi, name_en=option.label.en)
-        for option in (definition.item("procedure_field").options or [])
-    }
-    session.add_all(fields.values())
+    fields = {field.code: field for field in session.scalars(select(ProcedureField).order_by(ProcedureField.code))}
     province = agencies[0]
     create_official(
         session, username=DEMO_USERNAME, password=DEMO_PASSWORD, role=Role.province_admin, agency=province,

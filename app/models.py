@@ -4,6 +4,7 @@ from app.audit.models import AuditEvent
 from app.db import Base
 from app.directory.models import Agency, AgencyLevel, Counter, Device, Official, ProcedureField, Role
 from app.forms.models import Form, FormVersion
+from app.public.models import DossierLink
 from app.reports.models import PopulationCount, Target
 from app.responses.models import Answer, Channel, Response
 
@@ -16,6 +17,7 @@ __all__ = [
     "Channel",
     "Counter",
     "Device",
+    "DossierLink",
     "Form",
     "FormVersion",
     "Official",

@@ -10,7 +10,8 @@ from app.migrate import alembic_config, downgrade, upgrade
 from app.models import Base
 
 TABLES = {
-    "agencies", "answers", "audit_events", "counters", "devices", "form_versions", "forms", "officials",
+    "agencies", "answers", "audit_events", "counters", "devices", "dossier_links", "form_versions", "forms",
+    "officials",
     "population_counts", "procedure_fields", "responses", "targets",
 }  # fmt: skip
 

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.directory.models import ProcedureField
 from app.forms.models import Form, FormVersion
 from app.forms.schema import FormDefinition
 
@@ -107,8 +108,22 @@ def register_forms(session: Session, forms: list[LoadedForm]) -> list[FormVersio
         )
         session.add(version)
         added.append(version)
+    _register_procedure_fields(session, forms)
     session.flush()
     return added
+
+
+def _register_procedure_fields(session: Session, forms: list[LoadedForm]) -> None:
+    """Procedure fields are the options of items with role ``procedure_field``; add the codes not yet known."""
+    known = set(session.scalars(select(ProcedureField.code)).all())
+    for form in forms:
+        for item in form.definition.items:
+            if item.role != "procedure_field":
+                continue
+            for option in item.options or []:
+                if option.code not in known:
+                    session.add(ProcedureField(code=option.code, name_vi=option.label.vi, name_en=option.label.en))
+                    known.add(option.code)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,11 @@ class ItemType(StrEnum):
     comment = "comment"
 
 
+PROFILE_FIELDS = ("sex", "age_band", "ethnicity", "education", "occupation", "residence")
+ProfileField = Literal["sex", "age_band", "ethnicity", "education", "occupation", "residence"]
+DEFAULT_MAX_LENGTH = {"short_text": 200, "comment": 1000}
+
+
 class Option(Strict):
     code: Code
     label: Text
@@ -64,17 +69,32 @@ class Condition(Strict):
 
 
 class Item(Strict):
+    """One question. ``role`` gives an item a meaning the service acts on:
+
+    - ``general``: the "in general" (nói chung) item of its element;
+    - ``procedure_field``: a single choice whose option codes are procedure-field codes (stored on the response);
+    - ``dossier_code``: a short text holding a dossier code, stored only as a keyed hash, never as text.
+
+    ``profile`` stores a single choice in the response's respondent profile (apart from the answers) instead.
+    """
+
     code: Code
     type: ItemType
     text: Text
+    help: Text | None = None
     required: bool = False
     scale: Code | None = None
     options: list[Option] | None = None
     element: Code | None = None
-    # "general" marks the "in general" (nói chung) item of an element.
-    role: Literal["general"] | None = None
+    role: Literal["general", "procedure_field", "dossier_code"] | None = None
+    profile: ProfileField | None = None
     max_length: int | None = Field(default=None, ge=1, le=5000)
     show_if: Condition | None = None
+
+    @property
+    def length_limit(self) -> int | None:
+        """The most characters a text answer may have (the item's own limit or the type's default)."""
+        return self.max_length or DEFAULT_MAX_LENGTH.get(self.type.value)
 
     @model_validator(mode="after")
     def _fields_match_type(self) -> Item:
@@ -89,6 +109,16 @@ class Item(Strict):
             raise ValueError("'options' is only for choice items")
         if self.element is not None and self.type is not ItemType.scale:
             raise ValueError("only scale items can belong to an element")
+        if self.role == "general" and self.element is None:
+            raise ValueError("role 'general' needs an element")
+        if self.role == "procedure_field" and self.type is not ItemType.single_choice:
+            raise ValueError("role 'procedure_field' is for single_choice items")
+        if self.role == "dossier_code" and self.type is not ItemType.short_text:
+            raise ValueError("role 'dossier_code' is for short_text items")
+        if self.profile is not None and (self.type is not ItemType.single_choice or self.role is not None):
+            raise ValueError("'profile' is for single_choice items without a role")
+        if self.max_length is not None and self.type not in (ItemType.short_text, ItemType.comment):
+            raise ValueError("'max_length' is only for short_text and comment items")
         return self
 
 
@@ -120,6 +150,7 @@ class FormDefinition(Strict):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
     version: int = Field(ge=1)
     title: Text
+    intro: Text | None = None
     scales: dict[Code, Scale] = Field(default_factory=dict)
     components: list[Component] = Field(default_factory=list)
     elements: list[Element] = Field(default_factory=list)
@@ -138,6 +169,12 @@ class FormDefinition(Strict):
             if element.component not in components:
                 raise ValueError(f"element {element.code!r}: unknown component {element.component!r}")
         earlier: set[str] = set()
+        for role in ("procedure_field", "dossier_code"):
+            if sum(item.role == role for item in self.items) > 1:
+                raise ValueError(f"at most one item may have role {role!r}")
+        profiles = [item.profile for item in self.items if item.profile]
+        if len(set(profiles)) != len(profiles):
+            raise ValueError("each profile field may be collected by one item only")
         for item in self.items:
             if item.scale is not None and item.scale not in self.scales:
                 raise ValueError(f"item {item.code!r}: unknown scale {item.scale!r}")
@@ -147,12 +184,24 @@ class FormDefinition(Strict):
                 raise ValueError(
                     f"item {item.code!r}: show_if refers to {item.show_if.item!r}, which is not an earlier item"
                 )
+            if item.show_if is not None:
+                allowed = self._answer_values(self.item(item.show_if.item))
+                unknown_values = [value for value in item.show_if.in_ if allowed and value not in allowed]
+                if unknown_values:
+                    raise ValueError(
+                        f"item {item.code!r}: show_if values {unknown_values} are not answers of {item.show_if.item!r}"
+                    )
             earlier.add(item.code)
         if self.indices is not None:
             unknown = sorted(set(self.indices.overall) - components)
             if unknown:
                 raise ValueError(f"indices.overall: unknown components {unknown}")
         return self
+
+    def _answer_values(self, item: Item) -> set[int | str]:
+        if item.scale is not None:
+            return {level.value for level in self.scales[item.scale].levels}
+        return {option.code for option in item.options or []}
 
     def item(self, code: str) -> Item:
         for item in self.items:

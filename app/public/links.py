@@ -1,0 +1,150 @@
+"""Links citizens open: a counter's standing QR link and single-use dossier links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.audit.service import record
+from app.config import Settings, decode_key
+from app.db import utcnow
+from app.directory.models import Agency, Counter
+from app.errors import Invalid, NotFound
+from app.forms.loader import RegisteredForm
+from app.public import tokens
+from app.public.models import DossierLink
+from app.responses.service import dossier_hash
+
+DEFAULT_COUNTER_FORM = "counter-quick"
+DEFAULT_DOSSIER_FORM = "tt01-dossier"
+
+
+class LinkNotFound(NotFound):
+    """Tampered, unknown-key, expired or revoked link: shown to citizens as one friendly 404 page."""
+
+
+@dataclass(frozen=True)
+class OpenLink:
+    """What a valid link opens: the latest version of its form, at an agency (and counter)."""
+
+    token: str
+    form: RegisteredForm
+    agency: Agency
+    counter: Counter | None
+    dossier_link: DossierLink | None = None
+
+
+def latest_form(forms: dict[tuple[str, int], RegisteredForm], form_id: str) -> RegisteredForm | None:
+    versions = [key for key in forms if key[0] == form_id]
+    return forms[max(versions)] if versions else None
+
+
+def counter_token(settings: Settings, counter: Counter, form_id: str = DEFAULT_COUNTER_FORM) -> str:
+    return tokens.sign(
+        settings,
+        tokens.CounterLink(
+            form_id=form_id, agency_id=counter.agency_id, counter_id=counter.id, generation=counter.link_generation
+        ),
+    )
+
+
+def link_url(settings: Settings, token: str) -> str:
+    return f"{settings.base_url}/f/{token}"
+
+
+def counter_url(settings: Settings, counter: Counter, form_id: str = DEFAULT_COUNTER_FORM) -> str:
+    """The absolute address a counter's QR code and poster carry."""
+    return link_url(settings, counter_token(settings, counter, form_id))
+
+
+def resolve(session: Session, settings: Settings, forms: dict[tuple[str, int], RegisteredForm], token: str) -> OpenLink:
+    """What ``token`` opens, or LinkNotFound (one error for every kind of bad link: nothing to probe)."""
+    try:
+        ref = tokens.verify(settings, token)
+    except tokens.InvalidToken:
+        raise LinkNotFound("link not valid") from None
+    if isinstance(ref, tokens.CounterLink):
+        counter = session.get(Counter, ref.counter_id)
+        if (
+            counter is None
+            or not counter.active
+            or counter.agency_id != ref.agency_id
+            or counter.link_generation != ref.generation
+            or not counter.agency.active
+        ):
+            raise LinkNotFound("link revoked")
+        form = latest_form(forms, ref.form_id)
+        if form is None:
+            raise LinkNotFound("form no longer served")
+        return OpenLink(token=token, form=form, agency=counter.agency, counter=counter)
+    link = session.get(DossierLink, ref.link_id)
+    form = latest_form(forms, link.form_id) if link else None
+    if link is None or form is None:
+        raise LinkNotFound("link revoked")
+    agency = session.get(Agency, link.agency_id)
+    assert agency is not None
+    counter = session.get(Counter, link.counter_id) if link.counter_id else None
+    return OpenLink(token=token, form=form, agency=agency, counter=counter, dossier_link=link)
+
+
+def revoke_counter_links(session: Session, counter: Counter, *, actor: str = "cli") -> None:
+    """Invalidate every QR code printed for this counter so far (new codes get the next generation)."""
+    session.execute(update(Counter).where(Counter.id == counter.id).values(link_generation=Counter.link_generation + 1))
+    record(session, action="counter.links_revoke", actor=actor, object_type="counter", object_id=counter.id)
+    session.refresh(counter)
+
+
+def mint_dossier_link(
+    session: Session,
+    settings: Settings,
+    forms: dict[tuple[str, int], RegisteredForm],
+    *,
+    agency: Agency,
+    dossier_code: str,
+    counter: Counter | None = None,
+    form_id: str = DEFAULT_DOSSIER_FORM,
+    days: int | None = None,
+    actor: str,
+    now: datetime | None = None,
+) -> tuple[DossierLink, str]:
+    """Create a single-use link for one dossier; returns the link and its token. The caller commits."""
+    code = dossier_code.strip()
+    if not code or len(code) > 64:
+        raise Invalid("dossier_code: 1 to 64 characters")
+    if latest_form(forms, form_id) is None:
+        raise Invalid(f"form_id: unknown form {form_id!r}")
+    if counter is not None and counter.agency_id != agency.id:
+        raise Invalid(f"counter {counter.code!r} does not belong to agency {agency.code!r}")
+    lifetime = days if days is not None else settings.dossier_link_days
+    if not 1 <= lifetime <= 366:
+        raise Invalid("days: between 1 and 366")
+    key = decode_key(settings.dossier_hash_key or "", name="SIPAS_DOSSIER_HASH_KEY")
+    created = now or utcnow()
+    link = DossierLink(
+        form_id=form_id,
+        agency_id=agency.id,
+        counter_id=counter.id if counter else None,
+        dossier_hash=dossier_hash(key, code),
+        created_by=actor,
+        created_at=created,
+        expires_at=created + timedelta(days=lifetime),
+    )
+    session.add(link)
+    session.flush()
+    token = tokens.sign(settings, tokens.DossierLinkRef(link_id=link.id, expires_at=int(link.expires_at.timestamp())))
+    return link, token
+
+
+def counters_in_subtree(session: Session, agency: Agency) -> list[Counter]:
+    """Active counters of an agency and of every agency below it, by agency code then counter code."""
+    return list(
+        session.scalars(
+            select(Counter)
+            .join(Agency, Agency.id == Counter.agency_id)
+            .where(Agency.path.startswith(agency.path), Counter.active, Agency.active)
+            .order_by(Agency.code, Counter.code)
+        )
+    )
