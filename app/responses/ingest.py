@@ -1,0 +1,306 @@
+"""The one ingestion path: every channel (QR form, kiosk, import, interview) stores responses through here.
+
+``validate`` checks a submission against the form version it answers and returns every problem with a JSON
+pointer. ``ingest`` stores it exactly once: the insert is ``INSERT … ON CONFLICT (submission_id) DO NOTHING``,
+so concurrent replays produce one row on SQLite and PostgreSQL alike; a replay with identical content is a
+``duplicate`` (with the original ``received_at``), a replay with other content a ``conflict`` that changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.config import Settings, decode_key
+from app.db import utcnow
+from app.directory.models import ProcedureField
+from app.errors import Invalid
+from app.forms.loader import RegisteredForm
+from app.forms.schema import PROFILE_FIELDS, FormDefinition, Item, ItemType
+from app.public.models import DossierLink
+from app.responses.models import Answer, Channel, Response
+from app.responses.service import AnswerValue, answer_rows, content_hash, dossier_hash, local_period
+
+
+@dataclass(frozen=True)
+class FieldError:
+    pointer: str
+    message: str
+    # required, not_asked, unknown_item, too_long or invalid: lets a page say it in the reader's language.
+    kind: str = "invalid"
+
+
+class SubmissionInvalid(Invalid):
+    """A submission that breaks its form's rules; ``errors`` lists each problem with its JSON pointer."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(
+            f"{first.pointer}: {first.message}{more}",
+            details=[{"pointer": error.pointer, "message": error.message} for error in errors],
+        )
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a client sends; everything the server decides (agency, channel, flags) is in ``Origin``."""
+
+    submission_id: uuid.UUID
+    form_id: str
+    form_version: int
+    submitted_at: datetime
+    answers: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Origin:
+    channel: Channel
+    agency_id: int
+    counter_id: int | None = None
+    device_id: int | None = None
+    dossier_link_id: int | None = None
+    is_suspected_spam: bool = False
+    is_test: bool = False
+    flag_reason: str | None = None
+    weight: float | None = None
+    stratum: str | None = None
+    cluster: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    status: Literal["stored", "duplicate", "conflict", "already_answered"]
+    response_id: int | None
+    received_at: datetime | None
+    message: str | None = None
+
+
+@dataclass
+class _Validated:
+    answers: dict[str, AnswerValue] = field(default_factory=dict)
+    profile: dict[str, str] = field(default_factory=dict)
+    procedure_field: str | None = None
+    dossier_code: str | None = None
+
+
+def _is_asked(item: Item, answers: dict[str, AnswerValue]) -> bool:
+    if item.show_if is None:
+        return True
+    return answers.get(item.show_if.item) in item.show_if.in_
+
+
+def prune_unasked(definition: FormDefinition, answers: dict[str, Any]) -> dict[str, Any]:
+    """Drop answers to questions the respondent was not asked (a page without JavaScript shows every question,
+    so a citizen may tick a "reason" although satisfied); API clients get an error for these instead."""
+    kept: dict[str, Any] = {}
+    for item in definition.items:
+        if item.code in answers and _is_asked(item, kept):
+            kept[item.code] = answers[item.code]
+    return kept
+
+
+def _check_value(definition: FormDefinition, item: Item, raw: Any) -> tuple[AnswerValue | None, str | None]:
+    """The normalised answer (None when blank) or an error message."""
+    if item.type is ItemType.scale:
+        assert item.scale is not None
+        levels = [level.value for level in definition.scales[item.scale].levels]
+        value = raw
+        if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+            value = int(raw.strip())
+        if isinstance(raw, str) and not raw.strip():
+            return None, None
+        if isinstance(value, bool) or not isinstance(value, int) or value not in levels:
+            return None, f"must be one of the levels {levels}"
+        return value, None
+    codes = [option.code for option in item.options or []]
+    if item.type is ItemType.single_choice:
+        if isinstance(raw, str) and not raw.strip():
+            return None, None
+        if not isinstance(raw, str) or raw not in codes:
+            return None, f"must be one of {codes}"
+        return raw, None
+    if item.type is ItemType.multiple_choice:
+        if not isinstance(raw, list) or not all(isinstance(code, str) for code in raw):
+            return None, "must be a list of option codes"
+        unknown = [code for code in raw if code not in codes]
+        if unknown:
+            return None, f"unknown options {unknown}; allowed: {codes}"
+        if len(set(raw)) != len(raw):
+            return None, "an option is listed twice"
+        return (sorted(raw, key=codes.index) or None), None
+    if not isinstance(raw, str):
+        return None, "must be text"
+    text = raw.strip()
+    if "\x00" in text:
+        return None, "must not contain NUL characters"
+    limit = item.length_limit
+    if limit is not None and len(text) > limit:
+        return None, f"is {len(text)} characters long; at most {limit} are allowed"
+    return (text or None), None
+
+
+def validate(definition: FormDefinition, answers: dict[str, Any], *, pointer: str = "/answers") -> _Validated:
+    """Check answers against the form: known items, allowed values, length, skip rules, required items."""
+    errors: list[FieldError] = []
+    known = {item.code for item in definition.items}
+    for code in answers:
+        if code not in known:
+            errors.append(FieldError(f"{pointer}/{code}", "unknown item for this form version", "unknown_item"))
+    values: dict[str, AnswerValue] = {}
+    for item in definition.items:
+        if item.code not in answers or answers[item.code] is None:
+            continue
+        value, problem = _check_value(definition, item, answers[item.code])
+        if problem:
+            kind = "too_long" if "characters long" in problem else "invalid"
+            errors.append(FieldError(f"{pointer}/{item.code}", problem, kind))
+        elif value is not None:
+            values[item.code] = value
+    for item in definition.items:
+        asked = _is_asked(item, values)
+        if not asked and item.code in values:
+            assert item.show_if is not None
+            errors.append(FieldError(
+                f"{pointer}/{item.code}",
+                f"not asked: answered only when {item.show_if.item!r} is one of {item.show_if.in_}",
+                "not_asked",
+            ))  # fmt: skip
+        if (
+            asked
+            and item.required
+            and item.code not in values
+            and not any(error.pointer == f"{pointer}/{item.code}" for error in errors)
+        ):
+            errors.append(FieldError(f"{pointer}/{item.code}", "an answer is required", "required"))
+    if errors:
+        raise SubmissionInvalid(errors)
+    result = _Validated()
+    for code, value in values.items():
+        item = definition.item(code)
+        if item.profile is not None:
+            result.profile[item.profile] = str(value)
+        elif item.role == "procedure_field":
+            result.procedure_field = str(value)
+        elif item.role == "dossier_code":
+            result.dossier_code = str(value)
+        else:
+            result.answers[code] = value
+    return result
+
+
+def check_time(settings: Settings, submitted_at: datetime, now: datetime, *, pointer: str = "/submitted_at") -> None:
+    if submitted_at.tzinfo is None:
+        raise SubmissionInvalid([FieldError(pointer, "needs a time zone offset (e.g. +07:00 or Z)")])
+    if submitted_at - now > timedelta(seconds=settings.clock_skew_seconds):
+        raise SubmissionInvalid([FieldError(
+            pointer, f"is in the future by more than {settings.clock_skew_seconds} seconds (device clock wrong?)"
+        )])  # fmt: skip
+    if now - submitted_at > timedelta(days=settings.retention_days):
+        raise SubmissionInvalid([FieldError(pointer, f"is older than the {settings.retention_days}-day window")])
+
+
+def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> int | None:
+    """INSERT … ON CONFLICT (submission_id) DO NOTHING RETURNING id: None when the id was already stored."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        pg_statement = (
+            postgresql.insert(Response).values(**values).on_conflict_do_nothing(index_elements=["submission_id"])
+        )
+        return session.scalar(pg_statement.returning(Response.id))
+    lite_statement = sqlite.insert(Response).values(**values).on_conflict_do_nothing(index_elements=["submission_id"])
+    return session.scalar(lite_statement.returning(Response.id))
+
+
+def ingest(
+    session: Session,
+    settings: Settings,
+    form: RegisteredForm,
+    submission: Submission,
+    origin: Origin,
+    *,
+    now: datetime | None = None,
+) -> IngestResult:
+    """Validate and store one submission exactly once, and commit. Raises SubmissionInvalid."""
+    now = now or utcnow()
+    definition = form.definition
+    if (submission.form_id, submission.form_version) != (definition.id, definition.version):
+        raise Invalid("form_id/form_version do not match the form being answered")
+    check_time(settings, submission.submitted_at, now)
+    checked = validate(definition, submission.answers)
+    digest = content_hash({
+        "submission_id": str(submission.submission_id),
+        "form_id": submission.form_id,
+        "form_version": submission.form_version,
+        "submitted_at": submission.submitted_at.isoformat(),
+        "answers": submission.answers,
+    })  # fmt: skip
+    key = decode_key(settings.dossier_hash_key or "", name="SIPAS_DOSSIER_HASH_KEY")
+    hashed_dossier = dossier_hash(key, checked.dossier_code) if checked.dossier_code else None
+    if origin.dossier_link_id is not None:
+        link = session.get(DossierLink, origin.dossier_link_id)
+        assert link is not None
+        hashed_dossier = link.dossier_hash
+    procedure_field_id = (
+        session.scalar(select(ProcedureField.id).where(ProcedureField.code == checked.procedure_field))
+        if checked.procedure_field
+        else None
+    )
+    local_date, local_month = local_period(submission.submitted_at, settings.zone)
+    values: dict[str, Any] = {
+        "submission_id": submission.submission_id,
+        "form_version_id": form.form_version_id,
+        "agency_id": origin.agency_id,
+        "counter_id": origin.counter_id,
+        "device_id": origin.device_id,
+        "procedure_field_id": procedure_field_id,
+        "channel": origin.channel,
+        "submitted_at": submission.submitted_at,
+        "received_at": now,
+        "local_date": local_date,
+        "local_month": local_month,
+        "weight": origin.weight,
+        "stratum": origin.stratum,
+        "cluster": origin.cluster,
+        "is_suspected_spam": origin.is_suspected_spam,
+        "is_test": origin.is_test,
+        "flag_reason": origin.flag_reason,
+        "dossier_hash": hashed_dossier,
+        "content_hash": digest,
+        **{name: checked.profile.get(name) for name in PROFILE_FIELDS},
+    }
+    response_id = _insert_ignoring_duplicates(session, values)
+    if response_id is None:
+        session.rollback()
+        existing = session.execute(
+            select(Response.id, Response.received_at, Response.content_hash).where(
+                Response.submission_id == submission.submission_id
+            )
+        ).one()
+        if existing.content_hash == digest:
+            return IngestResult("duplicate", existing.id, existing.received_at)
+        return IngestResult(
+            "conflict", existing.id, existing.received_at,
+            "this submission_id was already stored with different content; nothing was changed",
+        )  # fmt: skip
+    if origin.dossier_link_id is not None:
+        claimed = session.execute(
+            update(DossierLink)
+            .where(DossierLink.id == origin.dossier_link_id, DossierLink.used_at.is_(None))
+            .values(used_at=now, response_id=response_id)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            return IngestResult("already_answered", None, None, "this link has already been used")
+    rows = answer_rows(definition, checked.answers)
+    if rows:
+        session.execute(insert(Answer), [{**row, "response_id": response_id} for row in rows])
+    session.commit()
+    return IngestResult("stored", response_id, now)
