@@ -8,13 +8,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.errors import SipasError
 from app.forms.loader import check_registered, load_forms
 from app.health.endpoints import router as health_router
+from app.public.endpoints import message_page
+from app.public.endpoints import router as public_router
+from app.public.i18n import pick_lang
+from app.public.links import LinkNotFound
 
 logger = logging.getLogger("sipas")
 
@@ -50,6 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = session_factory
     app.state.forms = registry
 
+    @app.exception_handler(LinkNotFound)
+    async def _link_not_found(request: Request, _exc: LinkNotFound) -> Response:
+        # Citizens who scanned a bad, old or tampered code get a page in Vietnamese, not JSON.
+        return message_page(request, pick_lang(request.query_params.get("lang")), "not_found", 404)
+
     @app.exception_handler(SipasError)
     async def _sipas_error(_request: Request, exc: SipasError) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
@@ -69,4 +78,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(body, status_code=500)
 
     app.include_router(health_router)
+    app.include_router(public_router)
     return app

@@ -1,0 +1,124 @@
+"""A citizen on a phone, in a real Chromium: open the counter's link, answer, send, see the thanks page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.directory.models import Counter
+from app.forms.models import FormVersion
+from app.public import links
+from app.responses.models import Answer, Response
+from tests.factories import counter_tree
+from tests.support.browser import artifact
+
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+
+@pytest.fixture
+def counter(session: Session) -> Counter:
+    return counter_tree(session)[2]
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(**PHONE, locale="vi-VN")
+    context.set_default_timeout(5000)
+    yield context
+    context.close()
+
+
+def _open(context: BrowserContext, live_url: str, settings: Settings, counter: Counter, query: str = "") -> Page:
+    page = context.new_page()
+    page.goto(f"{live_url}/f/{links.counter_token(settings, counter)}{query}")
+    return page
+
+
+def test_answer_on_a_phone_and_it_is_stored_once(phone: BrowserContext, live_url: str, settings: Settings,
+                                                 session: Session, counter: Counter, backend: str) -> None:  # fmt: skip
+    page = _open(phone, live_url, settings, counter)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Đánh giá nhanh sự phục vụ tại Bộ phận một cửa")
+    page.screenshot(path=str(artifact(f"form-phone-{backend}.png")), full_page=True)
+    overall = page.get_by_role("group", name="Nói chung, Ông/Bà hài lòng thế nào với sự phục vụ hôm nay?")
+    overall.get_by_label("4 Hài lòng", exact=True).check()
+    page.get_by_role("group", name="Công chức tiếp nhận").get_by_label("5 Rất hài lòng").check()
+    page.get_by_role("group", name="Lĩnh vực thủ tục").get_by_label("Hộ tịch").check()
+    page.get_by_label("Góp ý thêm").fill("Cán bộ hướng dẫn tận tình")
+    page.get_by_role("button", name="Gửi đánh giá").tap()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cảm ơn Ông/Bà!")
+    page.screenshot(path=str(artifact(f"thanks-phone-{backend}.png")))
+    page.go_back()  # back and send again: the page carries the same submission id
+    if page.get_by_role("button", name="Gửi đánh giá").count():
+        page.get_by_role("button", name="Gửi đánh giá").tap()
+    session.expire_all()
+    stored = session.scalars(select(Response)).one()
+    assert (stored.agency_id, stored.counter_id) == (counter.agency_id, counter.id)
+    version = session.get(FormVersion, stored.form_version_id)
+    assert version is not None and (version.form_id, version.version) == ("counter-quick", 1)
+    answers = {a.item_code: (a.value_int, a.value_text) for a in session.scalars(select(Answer))}
+    assert answers == {
+        "overall": (4, None),
+        "civil_servant_general": (5, None),
+        "comment": (None, "Cán bộ hướng dẫn tận tình"),
+    }
+    assert session.get(Response, stored.id).procedure_field_id is not None
+
+
+def test_reason_appears_only_when_dissatisfied_and_is_required(phone: BrowserContext, live_url: str,
+                                                               settings: Settings, session: Session,
+                                                               counter: Counter, backend: str) -> None:  # fmt: skip
+    page = _open(phone, live_url, settings, counter)
+    reason = page.locator("#q-reason")
+    expect(reason).to_be_hidden()
+    page.get_by_role("group", name="Nói chung").get_by_label("2 Không hài lòng", exact=True).check()
+    expect(reason).to_be_visible()
+    page.get_by_role("button", name="Gửi đánh giá").tap()
+    expect(page.get_by_role("alert")).to_contain_text("Vui lòng trả lời câu hỏi này.")
+    expect(page.locator("#e-reason")).to_have_text("Vui lòng trả lời câu hỏi này.")
+    expect(page.get_by_role("group", name="Nói chung").get_by_label("2 Không hài lòng", exact=True)).to_be_checked()
+    page.screenshot(path=str(artifact(f"form-error-{backend}.png")))
+    assert session.scalars(select(Response)).first() is None
+    reason.get_by_label("Chờ đợi lâu").check()
+    page.get_by_role("button", name="Gửi đánh giá").tap()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cảm ơn Ông/Bà!")
+    session.expire_all()
+    assert session.scalars(select(Answer.value_json).where(Answer.item_code == "reason")).one() == ["waiting_time"]
+
+
+def test_switch_to_english_and_back(phone: BrowserContext, live_url: str, settings: Settings,
+                                    counter: Counter) -> None:  # fmt: skip
+    page = _open(phone, live_url, settings, counter)
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Quick feedback on service at the one-stop counter")
+    expect(page.get_by_role("button", name="Send feedback")).to_be_visible()
+    page.get_by_role("group", name="Overall").get_by_label("5 Very satisfied").check()
+    page.get_by_role("button", name="Send feedback").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you!")
+    page.get_by_role("link", name="Tiếng Việt").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cảm ơn Ông/Bà!")
+
+
+def test_works_with_javascript_disabled(browser: Browser, live_url: str, settings: Settings, session: Session,
+                                        counter: Counter, backend: str) -> None:  # fmt: skip
+    context = browser.new_context(**PHONE, java_script_enabled=False)
+    context.set_default_timeout(5000)
+    page = _open(context, live_url, settings, counter)
+    page.get_by_role("group", name="Nói chung").get_by_label("3 Bình thường").check()
+    page.get_by_role("group", name="Kết quả giải quyết").get_by_label("4 Hài lòng", exact=True).check()
+    page.get_by_role("button", name="Gửi đánh giá").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cảm ơn Ông/Bà!")
+    context.close()
+    session.expire_all()
+    assert sorted(session.scalars(select(Answer.item_code)).all()) == ["overall", "result_general"]
+
+
+def test_bad_link_shows_the_vietnamese_not_found_page(phone: BrowserContext, live_url: str) -> None:
+    page = phone.new_page()
+    response = page.goto(f"{live_url}/f/k1.bad.token")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Không tìm thấy phiếu đánh giá")
