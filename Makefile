@@ -12,7 +12,7 @@ APT_UPDATED := /tmp/.sipas-apt-updated
 
 help:
 	@echo "make run   - install, migrate the SQLite default (./sipas.db), load demo data if empty, serve on :8000"
-	@echo "make test  - install test dependencies (PostgreSQL from Debian if missing) and run the whole suite"
+	@echo "make test  - install test dependencies (PostgreSQL, Chromium, zbar from Debian if missing), run the suite"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -35,11 +35,16 @@ run: $(VENV)/.installed
 	$(BIN)/sipas demo --if-empty
 	$(BIN)/sipas serve
 
-# PostgreSQL must be installed (the tests start a private cluster when none runs on 127.0.0.1:5432).
+# Debian packages the tests use: PostgreSQL (a private cluster is started when none runs on 127.0.0.1:5432),
+# Chromium for the browser tests (Playwright drives /usr/bin/chromium) and zbar to decode generated QR codes.
+TEST_PACKAGES := postgresql:/usr/lib/postgresql/*/bin/initdb chromium:/usr/bin/chromium zbar-tools:/usr/bin/zbarimg
+
 system-test-deps:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		echo "installing PostgreSQL from Debian's packages"; \
-		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
+	@missing=""; for entry in $(TEST_PACKAGES); do \
+		ls $${entry#*:} >/dev/null 2>&1 || missing="$$missing $${entry%%:*}"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing from Debian's packages:$$missing"; \
+		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
 lint: $(VENV)/.installed-dev

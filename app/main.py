@@ -16,6 +16,7 @@ from app.errors import SipasError
 from app.forms.loader import check_registered, load_forms
 from app.health.endpoints import router as health_router
 from app.public.endpoints import message_page
+from app.public.api import router as links_api_router
 from app.public.endpoints import router as public_router
 from app.public.i18n import pick_lang
 from app.public.links import LinkNotFound
@@ -79,4 +80,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health_router)
     app.include_router(public_router)
+    app.include_router(links_api_router)
     return app
