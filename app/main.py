@@ -15,8 +15,8 @@ from app.db import make_engine, make_session_factory, session_scope
 from app.errors import SipasError
 from app.forms.loader import check_registered, load_forms
 from app.health.endpoints import router as health_router
-from app.public.endpoints import message_page
 from app.public.api import router as links_api_router
+from app.public.endpoints import message_page
 from app.public.endpoints import router as public_router
 from app.public.i18n import pick_lang
 from app.public.links import LinkNotFound
