@@ -16,7 +16,7 @@ from app.errors import SipasError
 from app.forms.loader import check_registered, load_forms
 from app.health.endpoints import router as health_router
 from app.public.api import router as links_api_router
-from app.public.endpoints import message_page
+from app.public.endpoints import form_limiters, message_page
 from app.public.endpoints import router as public_router
 from app.public.i18n import pick_lang
 from app.public.links import LinkNotFound
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.forms = registry
+    app.state.form_limiters = form_limiters(settings)
 
     @app.exception_handler(LinkNotFound)
     async def _link_not_found(request: Request, _exc: LinkNotFound) -> Response:

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from app.config import Settings
 from app.db import utcnow
 from app.deps import FormsDep, SessionDep, SettingsDep
 from app.public import form_page, links
@@ -59,16 +60,12 @@ def _client_key(request: Request) -> str:
     return "a:" + hashlib.sha256(seen.encode()).hexdigest()[:24]
 
 
-def _limiters(request: Request) -> tuple[RateLimiter, RateLimiter]:
-    state = request.app.state
-    if not hasattr(state, "form_limiters"):
-        settings = state.settings
-        state.form_limiters = (
-            RateLimiter(settings.form_rate_per_link_per_minute, 60),
-            RateLimiter(settings.form_rate_per_client_per_hour, 3600),
-        )
-    limiters: tuple[RateLimiter, RateLimiter] = state.form_limiters
-    return limiters
+def form_limiters(settings: Settings) -> tuple[RateLimiter, RateLimiter]:
+    """The citizen form's limits: per link per minute, per client per hour (one pair per app)."""
+    return (
+        RateLimiter(settings.form_rate_per_link_per_minute, 60),
+        RateLimiter(settings.form_rate_per_client_per_hour, 3600),
+    )
 
 
 @router.get("/f/{token}", response_class=HTMLResponse)
@@ -110,7 +107,7 @@ def _submit(
         context = form_page.page_context(settings, link, lang, submission_id=str(uuid.uuid4()),
                                          answers=answers, errors={"_form": t("error_form", lang)})  # fmt: skip
         return _html(request, "form.html", context, 400)
-    per_link, per_client = _limiters(request)
+    per_link, per_client = request.app.state.form_limiters
     wait = max(per_link.retry_after(f"link:{token}"), per_client.retry_after(_client_key(request)))
     if wait > 0:
         page = message_page(request, lang, "slow_down", 429, form_page.place(link, lang))
