@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -16,19 +17,35 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings, SettingsError, resolve_secrets
 from app.db import make_engine, make_session_factory, session_scope
-from app.demo import DEMO_PASSWORD, DEMO_USERNAME, database_is_empty, demo_kiosk_key, load_demo
+from app.demo import (
+    DEMO_COUNTER,
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    database_is_empty,
+    demo_counter_link,
+    demo_kiosk_key,
+    load_demo,
+)
 from app.directory import service as directory
 from app.directory.models import Role
 from app.errors import SipasError
-from app.forms.loader import FormError
+from app.forms.loader import FormError, RegisteredForm, check_registered, load_forms
+from app.forms.schema import FormDefinition
 from app.logging import logging_config
 from app.migrate import migrate as run_migrations
+from app.public import links
 
 cli = typer.Typer(help="SIPAS survey service", no_args_is_help=True, pretty_exceptions_enable=False)
 agency_cli = typer.Typer(help="Agencies (the administrative hierarchy)", no_args_is_help=True)
 kiosk_cli = typer.Typer(help="Kiosk and tablet devices", no_args_is_help=True)
 official_cli = typer.Typer(help="Officials who read the figures", no_args_is_help=True)
+link_cli = typer.Typer(
+    help="Links citizens open: counters' QR links and single-use dossier links", no_args_is_help=True
+)
+forms_cli = typer.Typer(help="Form definitions (survey_forms/)", no_args_is_help=True)
 cli.add_typer(agency_cli, name="agency")
+cli.add_typer(link_cli, name="link")
+cli.add_typer(forms_cli, name="forms")
 cli.add_typer(kiosk_cli, name="kiosk")
 cli.add_typer(official_cli, name="official")
 
@@ -130,7 +147,9 @@ def serve(
         f"  Health check         {base}/healthz",
     ]
     if has_demo:
+        demo_link = _run(settings, lambda session: demo_counter_link(session, settings))
         lines += [
+            f"  Citizen form         {demo_link}   (demo counter: {DEMO_COUNTER[0]} / {DEMO_COUNTER[1]})",
             f"  Demo official        username {DEMO_USERNAME}  password {DEMO_PASSWORD}",
             f"  Demo kiosk key       {demo_kiosk_key(settings)}",
         ]
@@ -231,6 +250,96 @@ def official_create(
         typer.echo(f"official {username} created ({role.value}{', ' + scope.code if scope else ''})")
 
     _run(_settings(), task)
+
+
+def _registry(session: Session, settings: Settings) -> dict[tuple[str, int], RegisteredForm]:
+    return check_registered(session, load_forms(settings.forms_dir))
+
+
+@link_cli.command("counter")
+@friendly_errors
+def link_counter(
+    agency: Annotated[str, typer.Option(help="Agency code")],
+    counter: Annotated[str, typer.Option(help="Counter code within the agency")],
+    form: Annotated[str, typer.Option(help="Form the link opens")] = links.DEFAULT_COUNTER_FORM,
+) -> None:
+    """Print a counter's standing link (the address its QR code carries)."""
+    settings = _settings()
+
+    def task(session: Session) -> None:
+        desk = directory.get_counter(session, directory.get_agency_by_code(session, agency), counter)
+        if links.latest_form(_registry(session, settings), form) is None:
+            raise SipasError(f"unknown form {form!r}")
+        typer.echo(links.counter_url(settings, desk, form))
+
+    _run(settings, task)
+
+
+@link_cli.command("revoke")
+@friendly_errors
+def link_revoke(
+    agency: Annotated[str, typer.Option(help="Agency code")],
+    counter: Annotated[str, typer.Option(help="Counter code within the agency")],
+) -> None:
+    """Invalidate every QR code printed so far for a counter (print new posters afterwards)."""
+    settings = _settings()
+
+    def task(session: Session) -> None:
+        desk = directory.get_counter(session, directory.get_agency_by_code(session, agency), counter)
+        links.revoke_counter_links(session, desk)
+        session.commit()
+        typer.echo(f"links of {agency}/{counter} revoked; the new link is:")
+        typer.echo(links.counter_url(settings, desk))
+
+    _run(settings, task)
+
+
+@link_cli.command("dossier")
+@friendly_errors
+def link_dossier(
+    agency: Annotated[str, typer.Option(help="Agency code")],
+    dossier: Annotated[str, typer.Option(help="The dossier code (stored only as a keyed hash)")],
+    counter: Annotated[str | None, typer.Option(help="Counter code within the agency")] = None,
+    form: Annotated[str, typer.Option(help="Form the link opens")] = links.DEFAULT_DOSSIER_FORM,
+    days: Annotated[int | None, typer.Option(help="Days the link stays valid [SIPAS_DOSSIER_LINK_DAYS]")] = None,
+) -> None:
+    """Mint a single-use feedback link for one dossier and print it."""
+    settings = _settings()
+
+    def task(session: Session) -> None:
+        owner = directory.get_agency_by_code(session, agency)
+        desk = directory.get_counter(session, owner, counter) if counter else None
+        link, token = links.mint_dossier_link(
+            session, settings, _registry(session, settings), agency=owner, counter=desk, dossier_code=dossier,
+            form_id=form, days=days, actor="cli",
+        )  # fmt: skip
+        session.commit()
+        typer.echo(links.link_url(settings, token))
+        typer.echo(f"single use; valid until {link.expires_at.astimezone(settings.zone):%Y-%m-%d %H:%M}")
+
+    _run(settings, task)
+
+
+@forms_cli.command("schema")
+def forms_schema() -> None:
+    """Print the JSON Schema of the form language (saved as survey_forms/form.schema.json for editors)."""
+    typer.echo(form_json_schema(), nl=False)
+
+
+@forms_cli.command("check")
+@friendly_errors
+def forms_check(
+    directory_: Annotated[Path | None, typer.Argument(metavar="DIR", help="Default: SIPAS_FORMS_DIR")] = None,
+) -> None:
+    """Validate every form file without touching the database."""
+    forms = load_forms(directory_ or Settings().forms_dir)
+    for form in forms:
+        items = len(form.definition.items)
+        typer.echo(f"{form.path}: {form.definition.id} version {form.definition.version}, {items} items, ok")
+
+
+def form_json_schema() -> str:
+    return json.dumps(FormDefinition.model_json_schema(by_alias=True), indent=2, ensure_ascii=False) + "\n"
 
 
 def main() -> None:

@@ -18,9 +18,17 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings, decode_key
 from app.directory.models import Agency, AgencyLevel, Counter, ProcedureField, Role
-from app.directory.service import create_agency, create_counter, create_device, create_official
+from app.directory.service import (
+    create_agency,
+    create_counter,
+    create_device,
+    create_official,
+    get_agency_by_code,
+    get_counter,
+)
 from app.forms.models import FormVersion
 from app.forms.schema import FormDefinition
+from app.public.links import counter_url
 from app.reports.models import PopulationCount, Target
 from app.responses.models import Answer, Channel, Response
 from app.responses.service import answer_rows, content_hash, local_period
@@ -30,6 +38,7 @@ DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-sipas-2026"  # noqa: S105 - documented demo credential, only loaded by `sipas demo`
 DEMO_TARGET_PCT = 86.0
 PROVINCE_CODE = "MA"
+DEMO_COUNTER = (f"{PROVINCE_CODE}-TTPVHCC", "Q01")
 MONTHS = 12
 
 DEPARTMENTS = [
@@ -84,6 +93,12 @@ def demo_kiosk_key(settings: Settings) -> str:
     secret = decode_key(settings.session_secret or "", name="SIPAS_SESSION_SECRET")
     digest = hmac.new(secret, b"sipas-demo-kiosk", hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def demo_counter_link(session: Session, settings: Settings) -> str:
+    """The citizen-form link of the demo's first counter, printed by `sipas serve`."""
+    agency = get_agency_by_code(session, DEMO_COUNTER[0])
+    return counter_url(settings, get_counter(session, agency, DEMO_COUNTER[1]))
 
 
 def database_is_empty(session: Session) -> bool:
