@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
@@ -27,10 +27,11 @@ class Level(Strict):
 
 
 class Scale(Strict):
-    """Ordered answer levels; ``satisfied`` lists the levels that count as satisfied (SIPAS: 4 and 5)."""
+    """Ordered answer levels; ``satisfied`` lists the levels that count as satisfied (SIPAS: 4 and 5). A scale
+    that does not measure satisfaction (e.g. how much a need matters) leaves it empty."""
 
     levels: list[Level] = Field(min_length=2)
-    satisfied: list[int] = Field(min_length=1)
+    satisfied: list[int] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _satisfied_are_levels(self) -> Scale:
@@ -65,7 +66,7 @@ class Condition(Strict):
     """Show (and require) an item only when another item's answer is among ``in_``."""
 
     item: Code
-    in_: list[int | str] = Field(alias="in", min_length=1)
+    in_: list[StrictInt | str] = Field(alias="in", min_length=1)
 
 
 class Item(Strict):
@@ -115,6 +116,8 @@ class Item(Strict):
             raise ValueError("role 'procedure_field' is for single_choice items")
         if self.role == "dossier_code" and self.type is not ItemType.short_text:
             raise ValueError("role 'dossier_code' is for short_text items")
+        if self.role == "dossier_code" and (self.max_length or 0) > 64:
+            raise ValueError("a dossier code has at most 64 characters: set max_length to 64 or less")
         if self.profile is not None and (self.type is not ItemType.single_choice or self.role is not None):
             raise ValueError("'profile' is for single_choice items without a role")
         if self.max_length is not None and self.type not in (ItemType.short_text, ItemType.comment):
@@ -180,22 +183,38 @@ class FormDefinition(Strict):
                 raise ValueError(f"item {item.code!r}: unknown scale {item.scale!r}")
             if item.element is not None and item.element not in elements:
                 raise ValueError(f"item {item.code!r}: unknown element {item.element!r}")
+            if item.element is not None and item.scale is not None and not self.scales[item.scale].satisfied:
+                raise ValueError(f"item {item.code!r}: scale {item.scale!r} has no satisfied levels, so it cannot "
+                                 "count toward an element")
             if item.show_if is not None and item.show_if.item not in earlier:
                 raise ValueError(
                     f"item {item.code!r}: show_if refers to {item.show_if.item!r}, which is not an earlier item"
                 )
             if item.show_if is not None:
-                allowed = self._answer_values(self.item(item.show_if.item))
+                trigger = self.item(item.show_if.item)
+                if trigger.type not in (ItemType.scale, ItemType.single_choice):
+                    raise ValueError(f"item {item.code!r}: show_if must refer to a scale or single_choice item, "
+                                     f"not the {trigger.type.value} item {trigger.code!r}")
+                allowed = self._answer_values(trigger)
                 unknown_values = [value for value in item.show_if.in_ if allowed and value not in allowed]
                 if unknown_values:
                     raise ValueError(
                         f"item {item.code!r}: show_if values {unknown_values} are not answers of {item.show_if.item!r}"
                     )
             earlier.add(item.code)
+        for element in self.elements:
+            members = [item for item in self.items if item.element == element.code]
+            if not members:
+                raise ValueError(f"element {element.code!r} has no items")
+            if sum(item.role == "general" for item in members) > 1:
+                raise ValueError(f"element {element.code!r} has more than one 'general' item")
         if self.indices is not None:
             unknown = sorted(set(self.indices.overall) - components)
             if unknown:
                 raise ValueError(f"indices.overall: unknown components {unknown}")
+            for code in self.indices.overall:
+                if not any(element.component == code for element in self.elements):
+                    raise ValueError(f"indices.overall: component {code!r} has no elements")
         return self
 
     def _answer_values(self, item: Item) -> set[int | str]:

@@ -36,7 +36,8 @@ def answer_rows(definition: FormDefinition, answers: dict[str, AnswerValue]) -> 
         if item.type is ItemType.scale:
             assert isinstance(value, int)
             row["value_int"] = value
-            row["satisfied"] = int(value in definition.satisfied_levels(item))
+            satisfied_levels = definition.satisfied_levels(item)
+            row["satisfied"] = int(value in satisfied_levels) if satisfied_levels else None
         elif item.type is ItemType.multiple_choice:
             assert isinstance(value, list)
             row["value_json"] = value
