@@ -33,7 +33,7 @@ from app.forms.loader import FormError, RegisteredForm, check_registered, load_f
 from app.forms.schema import FormDefinition
 from app.logging import logging_config
 from app.migrate import migrate as run_migrations
-from app.public import links
+from app.public import links, posters
 
 cli = typer.Typer(help="SIPAS survey service", no_args_is_help=True, pretty_exceptions_enable=False)
 agency_cli = typer.Typer(help="Agencies (the administrative hierarchy)", no_args_is_help=True)
@@ -340,6 +340,32 @@ def forms_check(
 
 def form_json_schema() -> str:
     return json.dumps(FormDefinition.model_json_schema(by_alias=True), indent=2, ensure_ascii=False) + "\n"
+
+
+@cli.command("qr")
+@friendly_errors
+def qr_files(
+    agency: Annotated[str, typer.Option(help="Agency code: its counters and those of every agency below it")],
+    out: Annotated[Path, typer.Option(help="Folder to write into (created if missing)")],
+    size: Annotated[posters.PaperSize, typer.Option(help="Paper size of the posters")] = "a4",
+    form: Annotated[str, typer.Option(help="Form the codes open")] = links.DEFAULT_COUNTER_FORM,
+) -> None:
+    """Write each counter's QR code (PNG and SVG) and one printable poster file for an agency subtree."""
+    settings = _settings()
+    if not settings.public_base_url:
+        typer.echo(f"warning: SIPAS_PUBLIC_BASE_URL is not set; the codes point to {settings.base_url}", err=True)
+
+    def task(session: Session) -> None:
+        root = directory.get_agency_by_code(session, agency)
+        if links.latest_form(_registry(session, settings), form) is None:
+            raise SipasError(f"unknown form {form!r}")
+        written = posters.write_qr_files(session, settings, root, out, size=size, form_id=form)
+        for path in written:
+            typer.echo(path)
+        counters = sum(path.suffix == ".png" for path in written)
+        typer.echo(f"{counters} counter(s) of {root.code} and the agencies below it: {len(written)} files in {out}")
+
+    _run(settings, task)
 
 
 def main() -> None:

@@ -92,7 +92,7 @@ def demo_kiosk_key(settings: Settings) -> str:
     every start (only a hash is stored, as for any device)."""
     secret = decode_key(settings.session_secret or "", name="SIPAS_SESSION_SECRET")
     digest = hmac.new(secret, b"sipas-demo-kiosk", hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return "k" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def demo_counter_link(session: Session, settings: Settings) -> str:

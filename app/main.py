@@ -20,6 +20,7 @@ from app.public.endpoints import form_limiters, message_page
 from app.public.endpoints import router as public_router
 from app.public.i18n import pick_lang
 from app.public.links import LinkNotFound
+from app.public.qr_endpoints import router as qr_router
 
 logger = logging.getLogger("sipas")
 
@@ -81,5 +82,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health_router)
     app.include_router(public_router)
+    app.include_router(qr_router)
     app.include_router(links_api_router)
     return app

@@ -130,7 +130,7 @@ def test_kiosk_create_prints_the_key_once_and_stores_only_its_hash(run, session:
     result = run("kiosk", "create", "--agency", "HN-X01", "--counter", "Q01", "--label", "Máy tính bảng")
     assert result.exit_code == 0, result.output
     key = result.output.splitlines()[-1]
-    assert len(key) == 43
+    assert len(key) == 44 and key.startswith("k")
     session.expire_all()
     device = session.scalars(select(Device)).one()
     assert key not in {device.key_hash, device.key_prefix} and device.key_hash != key

@@ -273,7 +273,8 @@ def create_device(
     """Register a kiosk; returns the device and its key, which is shown once and stored only as a hash."""
     if counter is not None and counter.agency_id != agency.id:
         raise Invalid(f"counter {counter.code!r} does not belong to agency {agency.code!r}")
-    key = key or secrets.token_urlsafe(32)
+    # A fixed first letter: a key (and its prefix) never starts with "-", which a command line reads as an option.
+    key = key or "k" + secrets.token_urlsafe(32)
     device = Device(
         agency_id=agency.id,
         counter_id=counter.id if counter else None,

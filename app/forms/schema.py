@@ -184,8 +184,10 @@ class FormDefinition(Strict):
             if item.element is not None and item.element not in elements:
                 raise ValueError(f"item {item.code!r}: unknown element {item.element!r}")
             if item.element is not None and item.scale is not None and not self.scales[item.scale].satisfied:
-                raise ValueError(f"item {item.code!r}: scale {item.scale!r} has no satisfied levels, so it cannot "
-                                 "count toward an element")
+                raise ValueError(
+                    f"item {item.code!r}: scale {item.scale!r} has no satisfied levels, so it cannot "
+                    "count toward an element"
+                )
             if item.show_if is not None and item.show_if.item not in earlier:
                 raise ValueError(
                     f"item {item.code!r}: show_if refers to {item.show_if.item!r}, which is not an earlier item"
@@ -193,8 +195,10 @@ class FormDefinition(Strict):
             if item.show_if is not None:
                 trigger = self.item(item.show_if.item)
                 if trigger.type not in (ItemType.scale, ItemType.single_choice):
-                    raise ValueError(f"item {item.code!r}: show_if must refer to a scale or single_choice item, "
-                                     f"not the {trigger.type.value} item {trigger.code!r}")
+                    raise ValueError(
+                        f"item {item.code!r}: show_if must refer to a scale or single_choice item, "
+                        f"not the {trigger.type.value} item {trigger.code!r}"
+                    )
                 allowed = self._answer_values(trigger)
                 unknown_values = [value for value in item.show_if.in_ if allowed and value not in allowed]
                 if unknown_values:

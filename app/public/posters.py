@@ -1,0 +1,165 @@
+"""Printable posters for counters' desks (one page per counter, its QR code large) and the files to print them.
+
+The posters are one self-contained HTML document: inline SVG codes, system fonts, no scripts and no external
+assets, so it prints the same from any browser on an office machine without network access. The page size and
+margins are set with ``@page``; each counter fills exactly one sheet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.directory.models import Agency, Counter
+from app.errors import Invalid
+from app.public import links, qr
+
+PaperSize = Literal["a4", "a5"]
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Beyond this many characters of names, the header is set smaller so the code keeps most of the sheet.
+COMPACT_NAMES_CHARS = 200
+# Codes become file names: letters, digits, dot, dash and underscore only, so nothing lands outside the folder.
+SAFE_FILE_PART = re.compile(r"^\w[\w.-]*$")
+
+_templates = Environment(
+    loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+)
+
+
+@dataclass(frozen=True)
+class Paper:
+    """Sheet geometry and type size; A5 is A4 scaled by 1/√2, so its type is about 0.7 times as large."""
+
+    css_name: str
+    width_mm: int
+    height_mm: int
+    margin_mm: int
+    font_pt: float
+    qr_max_mm: int
+
+
+PAPERS: dict[PaperSize, Paper] = {
+    "a4": Paper(css_name="A4", width_mm=210, height_mm=297, margin_mm=15, font_pt=14, qr_max_mm=150),
+    "a5": Paper(css_name="A5", width_mm=148, height_mm=210, margin_mm=10, font_pt=10, qr_max_mm=105),
+}
+
+
+@dataclass(frozen=True)
+class Poster:
+    """What one counter's page shows."""
+
+    agency_name_vi: str
+    agency_name_en: str | None
+    counter_name_vi: str
+    counter_name_en: str | None
+    url: str
+    qr_svg: Markup
+
+    @property
+    def compact(self) -> bool:
+        names = (self.agency_name_vi, self.agency_name_en, self.counter_name_vi, self.counter_name_en)
+        return sum(len(name or "") for name in names) > COMPACT_NAMES_CHARS
+
+
+def poster_for(counter: Counter, url: str) -> Poster:
+    """The page of ``counter`` carrying ``url`` (in the QR code and written out for those who cannot scan)."""
+    return Poster(
+        agency_name_vi=counter.agency.name_vi,
+        agency_name_en=counter.agency.name_en,
+        counter_name_vi=counter.name_vi,
+        counter_name_en=counter.name_en,
+        url=url,
+        # Our own serialisation of the code: no user text inside, so it is safe to insert unescaped.
+        qr_svg=Markup(qr.qr_svg(url, inline=True)),  # noqa: S704
+    )
+
+
+def render_document(posters: Sequence[Poster], *, size: PaperSize, title: str) -> str:
+    """One HTML document with one printed page per poster."""
+    return _templates.get_template("poster.html").render(posters=posters, paper=PAPERS[size], title=title)
+
+
+def render_counter_poster(counter: Counter, url: str, *, size: PaperSize) -> str:
+    """The poster of a single counter (what `/f/{token}/poster` serves)."""
+    title = f"{counter.name_vi} — {counter.agency.name_vi}"
+    return render_document([poster_for(counter, url)], size=size, title=title)
+
+
+def subtree_counters(session: Session, agency: Agency) -> list[Counter]:
+    """The active counters of ``agency`` and below, or Invalid: an empty poster file helps nobody."""
+    counters = links.counters_in_subtree(session, agency)
+    if not counters:
+        raise Invalid(f"agency {agency.code!r} and the agencies below it have no active counters: nothing to print")
+    return counters
+
+
+def render_posters(
+    session: Session,
+    settings: Settings,
+    agency: Agency,
+    *,
+    size: PaperSize,
+    form_id: str = links.DEFAULT_COUNTER_FORM,
+) -> str:
+    """The posters of every active counter of ``agency`` and below, by agency code then counter code."""
+    posters = [
+        poster_for(counter, links.counter_url(settings, counter, form_id))
+        for counter in subtree_counters(session, agency)
+    ]
+    return render_document(posters, size=size, title=_subtree_title(agency))
+
+
+def _subtree_title(agency: Agency) -> str:
+    return f"Mã QR đánh giá — {agency.name_vi}"
+
+
+def _file_stem(counter: Counter) -> str:
+    for code in (counter.agency.code, counter.code):
+        if not SAFE_FILE_PART.match(code):
+            raise Invalid(
+                f"counter {counter.code!r} of agency {counter.agency.code!r}: the code {code!r} cannot be used in a "
+                "file name (letters, digits, '.', '-' and '_' only)"
+            )
+    return f"{counter.agency.code}_{counter.code}"
+
+
+def write_qr_files(
+    session: Session,
+    settings: Settings,
+    agency: Agency,
+    out_dir: Path,
+    *,
+    size: PaperSize,
+    form_id: str = links.DEFAULT_COUNTER_FORM,
+) -> list[Path]:
+    """Write ``{agency code}_{counter code}.png`` and ``.svg`` for every counter of the subtree, then
+    ``posters-{size}.html`` with all of them; returns the paths in that order.
+
+    Everything is rendered before the first file is written, so an error leaves the folder untouched.
+    """
+    files: dict[Path, bytes] = {}
+    posters: list[Poster] = []
+    for counter in subtree_counters(session, agency):
+        stem, url = _file_stem(counter), links.counter_url(settings, counter, form_id)
+        if out_dir / f"{stem}.png" in files:  # agency "A" with counter "B_C" against agency "A_B" with "C"
+            raise Invalid(f"two counters would both be written to {stem}.png; rename one of them")
+        files[out_dir / f"{stem}.png"] = qr.qr_png(url)
+        files[out_dir / f"{stem}.svg"] = qr.qr_svg(url).encode()
+        posters.append(poster_for(counter, url))
+    html = render_document(posters, size=size, title=_subtree_title(agency))
+    files[out_dir / f"posters-{size}.html"] = html.encode()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for path, content in files.items():
+            path.write_bytes(content)
+    except OSError as exc:
+        raise Invalid(f"{exc.filename or out_dir}: cannot write there ({exc.strerror})") from None
+    return list(files)
