@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     form_rate_per_link_per_minute: int = 60
     form_rate_per_client_per_hour: int = 20
     dossier_link_days: int = 30
+    # Kiosk API: requests per device per minute (beyond: 429), and the shortest plausible gap between two
+    # answers on one kiosk (closer ones are stored but flagged as suspected button-mashing).
+    kiosk_rate_per_minute: int = 120
+    kiosk_min_interval_seconds: float = 5.0
 
     @field_validator("timezone")
     @classmethod

@@ -48,6 +48,25 @@ class Forbidden(SipasError):
     code = "forbidden"
 
 
+class TooLarge(SipasError):
+    status_code = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(SipasError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class TooManyRequests(SipasError):
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after_seconds: float) -> None:
+        super().__init__(message, details={"retry_after_seconds": round(retry_after_seconds, 1)})
+        self.headers = {"Retry-After": str(int(retry_after_seconds) + 1)}
+
+
 class Unavailable(SipasError):
     status_code = 503
     code = "unavailable"

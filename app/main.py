@@ -15,12 +15,15 @@ from app.db import make_engine, make_session_factory, session_scope
 from app.errors import SipasError
 from app.forms.loader import check_registered, load_forms
 from app.health.endpoints import router as health_router
+from app.kiosk.endpoints import router as kiosk_router
+from app.limits import BodySizeLimit
 from app.public.api import router as links_api_router
 from app.public.endpoints import form_limiters, message_page
 from app.public.endpoints import router as public_router
 from app.public.i18n import pick_lang
 from app.public.links import LinkNotFound
 from app.public.qr_endpoints import router as qr_router
+from app.public.ratelimit import RateLimiter
 
 logger = logging.getLogger("sipas")
 
@@ -56,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = session_factory
     app.state.forms = registry
     app.state.form_limiters = form_limiters(settings)
+    app.state.kiosk_limiter = RateLimiter(settings.kiosk_rate_per_minute, 60)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.exception_handler(LinkNotFound)
     async def _link_not_found(request: Request, _exc: LinkNotFound) -> Response:
@@ -64,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(SipasError)
     async def _sipas_error(_request: Request, exc: SipasError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -83,5 +88,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(public_router)
     app.include_router(qr_router)
+    app.include_router(kiosk_router)
     app.include_router(links_api_router)
     return app

@@ -94,6 +94,8 @@ class Device(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     app_version: Mapped[str | None] = mapped_column(String(64))
     queue_length: Mapped[int | None] = mapped_column(Integer)
+    # Answers the kiosk keeps aside because the server refused them (conflict or invalid), as last reported.
+    held_back: Mapped[int | None] = mapped_column(Integer)
 
     agency: Mapped[Agency] = relationship()
     counter: Mapped[Counter | None] = relationship()

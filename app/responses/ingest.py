@@ -11,9 +11,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -58,6 +58,22 @@ class Submission:
     form_version: int
     submitted_at: datetime
     answers: dict[str, Any]
+    dossier_code: str | None = None
+    profile: dict[str, str] = field(default_factory=dict)
+    counter: str | None = None
+
+    def content(self) -> dict[str, Any]:
+        """What the client sent, canonically: an identical replay has the same content hash."""
+        return {
+            "submission_id": str(self.submission_id),
+            "form_id": self.form_id,
+            "form_version": self.form_version,
+            "submitted_at": self.submitted_at.isoformat(),
+            "answers": self.answers,
+            "dossier_code": self.dossier_code,
+            "profile": dict(sorted(self.profile.items())),
+            "counter": self.counter,
+        }
 
 
 @dataclass(frozen=True)
@@ -207,60 +223,48 @@ def check_time(settings: Settings, submitted_at: datetime, now: datetime, *, poi
         raise SubmissionInvalid([FieldError(pointer, f"is older than the {settings.retention_days}-day window")])
 
 
-def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> int | None:
-    """INSERT … ON CONFLICT (submission_id) DO NOTHING RETURNING id: None when the id was already stored."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        pg_statement = (
-            postgresql.insert(Response).values(**values).on_conflict_do_nothing(index_elements=["submission_id"])
-        )
-        return session.scalar(pg_statement.returning(Response.id))
-    lite_statement = sqlite.insert(Response).values(**values).on_conflict_do_nothing(index_elements=["submission_id"])
-    return session.scalar(lite_statement.returning(Response.id))
+@dataclass(frozen=True)
+class Prepared:
+    """A validated submission as the rows to store."""
+
+    submission: Submission
+    row: dict[str, Any]
+    answers: list[dict[str, Any]]
+    procedure_field: str | None
+    content_hash: str
 
 
-def ingest(
-    session: Session,
+def prepare(
     settings: Settings,
     form: RegisteredForm,
     submission: Submission,
     origin: Origin,
     *,
-    now: datetime | None = None,
-) -> IngestResult:
-    """Validate and store one submission exactly once, and commit. Raises SubmissionInvalid."""
-    now = now or utcnow()
+    now: datetime,
+    pointer: str = "",
+) -> Prepared:
+    """Validate a submission against its form version and turn it into rows; raises SubmissionInvalid with
+    pointers prefixed by ``pointer`` (e.g. ``/items/3``)."""
     definition = form.definition
     if (submission.form_id, submission.form_version) != (definition.id, definition.version):
-        raise Invalid("form_id/form_version do not match the form being answered")
-    check_time(settings, submission.submitted_at, now)
-    checked = validate(definition, submission.answers)
-    digest = content_hash({
-        "submission_id": str(submission.submission_id),
-        "form_id": submission.form_id,
-        "form_version": submission.form_version,
-        "submitted_at": submission.submitted_at.isoformat(),
-        "answers": submission.answers,
-    })  # fmt: skip
+        raise SubmissionInvalid([FieldError(f"{pointer}/form_version", "does not match the form being answered")])
+    check_time(settings, submission.submitted_at, now, pointer=f"{pointer}/submitted_at")
+    checked = validate(definition, submission.answers, pointer=f"{pointer}/answers")
+    unknown_profile = sorted(set(submission.profile) - set(PROFILE_FIELDS))
+    if unknown_profile:
+        raise SubmissionInvalid([FieldError(f"{pointer}/profile/{unknown_profile[0]}",
+                                            f"unknown profile field; allowed: {list(PROFILE_FIELDS)}")])  # fmt: skip
+    profile = {**submission.profile, **checked.profile}
+    dossier_code = checked.dossier_code or submission.dossier_code
     key = decode_key(settings.dossier_hash_key or "", name="SIPAS_DOSSIER_HASH_KEY")
-    hashed_dossier = dossier_hash(key, checked.dossier_code) if checked.dossier_code else None
-    if origin.dossier_link_id is not None:
-        link = session.get(DossierLink, origin.dossier_link_id)
-        assert link is not None
-        hashed_dossier = link.dossier_hash
-    procedure_field_id = (
-        session.scalar(select(ProcedureField.id).where(ProcedureField.code == checked.procedure_field))
-        if checked.procedure_field
-        else None
-    )
     local_date, local_month = local_period(submission.submitted_at, settings.zone)
-    values: dict[str, Any] = {
+    row: dict[str, Any] = {
         "submission_id": submission.submission_id,
         "form_version_id": form.form_version_id,
         "agency_id": origin.agency_id,
         "counter_id": origin.counter_id,
         "device_id": origin.device_id,
-        "procedure_field_id": procedure_field_id,
+        "procedure_field_id": None,
         "channel": origin.channel,
         "submitted_at": submission.submitted_at,
         "received_at": now,
@@ -272,35 +276,123 @@ def ingest(
         "is_suspected_spam": origin.is_suspected_spam,
         "is_test": origin.is_test,
         "flag_reason": origin.flag_reason,
-        "dossier_hash": hashed_dossier,
-        "content_hash": digest,
-        **{name: checked.profile.get(name) for name in PROFILE_FIELDS},
+        "dossier_hash": dossier_hash(key, dossier_code) if dossier_code else None,
+        "content_hash": content_hash(submission.content()),
+        **{name: profile.get(name) for name in PROFILE_FIELDS},
     }
-    response_id = _insert_ignoring_duplicates(session, values)
-    if response_id is None:
-        session.rollback()
-        existing = session.execute(
-            select(Response.id, Response.received_at, Response.content_hash).where(
-                Response.submission_id == submission.submission_id
+    return Prepared(
+        submission=submission,
+        row=row,
+        answers=answer_rows(definition, checked.answers),
+        procedure_field=checked.procedure_field,
+        content_hash=row["content_hash"],
+    )
+
+
+# The mapped tables, for Core statements.
+RESPONSES = cast(Table, Response.__table__)
+ANSWERS = cast(Table, Answer.__table__)
+
+
+def _insert_statement(session: Session) -> Any:
+    """INSERT … ON CONFLICT (submission_id) DO NOTHING RETURNING id, submission_id, for either database.
+    A Core statement: the ORM's bulk path merges RETURNING rows in quadratic time on large batches."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return (
+        dialect.insert(RESPONSES)
+        .on_conflict_do_nothing(index_elements=["submission_id"])
+        .returning(RESPONSES.c.id, RESPONSES.c.submission_id)
+    )
+
+
+def store(session: Session, prepared: list[Prepared], *, commit: bool = True) -> list[IngestResult]:
+    """Store prepared submissions in one transaction, each exactly once; results in the same order.
+
+    The database decides what is new (the unique submission id); whatever it skipped is compared with the stored
+    row by content hash: identical → ``duplicate`` with the original time, different → ``conflict``."""
+    if not prepared:
+        return []
+    codes = {item.procedure_field for item in prepared if item.procedure_field}
+    field_ids = dict(session.execute(select(ProcedureField.code, ProcedureField.id).where(
+        ProcedureField.code.in_(codes)
+    )).all()) if codes else {}  # fmt: skip
+    rows = [{**item.row, "procedure_field_id": field_ids.get(item.procedure_field or "")} for item in prepared]
+    inserted = {
+        submission_id: response_id
+        for response_id, submission_id in session.execute(_insert_statement(session), rows).all()
+    }
+    first_copies = {item.submission.submission_id: item for item in reversed(prepared)}  # first wins
+    answers = [
+        {**answer, "response_id": response_id}
+        for submission_id, response_id in inserted.items()
+        for answer in first_copies[submission_id].answers
+    ]
+    if answers:
+        session.execute(insert(ANSWERS), answers)
+    skipped = [item.submission.submission_id for item in prepared if item.submission.submission_id not in inserted]
+    existing = {
+        row.submission_id: row
+        for row in session.execute(
+            select(Response.id, Response.submission_id, Response.received_at, Response.content_hash).where(
+                Response.submission_id.in_(skipped)
             )
-        ).one()
-        if existing.content_hash == digest:
-            return IngestResult("duplicate", existing.id, existing.received_at)
-        return IngestResult(
-            "conflict", existing.id, existing.received_at,
-            "this submission_id was already stored with different content; nothing was changed",
-        )  # fmt: skip
+        ).all()
+    } if skipped else {}  # fmt: skip
+    if commit:
+        session.commit()
+    results: list[IngestResult] = []
+    claimed: set[uuid.UUID] = set()
+    for item in prepared:
+        submission_id = item.submission.submission_id
+        if submission_id in inserted and submission_id not in claimed:
+            claimed.add(submission_id)
+            results.append(IngestResult("stored", inserted[submission_id], item.row["received_at"]))
+            continue
+        stored = existing.get(submission_id)
+        if stored is None:  # repeated inside this very batch: compare with the copy stored a moment ago
+            first = first_copies[submission_id]
+            same = first.content_hash == item.content_hash
+            response_id, received_at = inserted[submission_id], first.row["received_at"]
+        else:
+            same = stored.content_hash == item.content_hash
+            response_id, received_at = stored.id, stored.received_at
+        if same:
+            results.append(IngestResult("duplicate", response_id, received_at))
+        else:
+            results.append(IngestResult("conflict", response_id, received_at, CONFLICT_MESSAGE))
+    return results
+
+
+CONFLICT_MESSAGE = "this submission_id was already stored with different content; nothing was changed"
+
+
+def ingest(
+    session: Session,
+    settings: Settings,
+    form: RegisteredForm,
+    submission: Submission,
+    origin: Origin,
+    *,
+    now: datetime | None = None,
+) -> IngestResult:
+    """Validate and store one submission exactly once, and commit. Raises SubmissionInvalid.
+
+    A response through a single-use dossier link also claims the link in the same transaction: if another
+    response claimed it first, nothing is stored (``already_answered``)."""
+    prepared = prepare(settings, form, submission, origin, now=now or utcnow())
     if origin.dossier_link_id is not None:
+        link = session.get(DossierLink, origin.dossier_link_id)
+        assert link is not None
+        prepared.row["dossier_hash"] = link.dossier_hash
+    result = store(session, [prepared], commit=False)[0]
+    if result.status == "stored" and origin.dossier_link_id is not None:
         claimed = session.execute(
             update(DossierLink)
             .where(DossierLink.id == origin.dossier_link_id, DossierLink.used_at.is_(None))
-            .values(used_at=now, response_id=response_id)
+            .values(used_at=prepared.row["received_at"], response_id=result.response_id)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             session.rollback()
             return IngestResult("already_answered", None, None, "this link has already been used")
-    rows = answer_rows(definition, checked.answers)
-    if rows:
-        session.execute(insert(Answer), [{**row, "response_id": response_id} for row in rows])
     session.commit()
-    return IngestResult("stored", response_id, now)
+    return result

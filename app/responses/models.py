@@ -106,7 +106,7 @@ class Answer(Base):
     # Single-choice option code or free text.
     value_text: Mapped[str | None] = mapped_column(Text)
     # Multiple choice: the list of option codes.
-    value_json: Mapped[list[Any] | None] = mapped_column(JSON)
+    value_json: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
     # 1 when the level counts as satisfied for this item in this form version, 0 when not; None when the item is
     # not a satisfaction item.
     satisfied: Mapped[int | None] = mapped_column(SmallInteger)

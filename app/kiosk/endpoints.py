@@ -1,0 +1,120 @@
+"""Kiosk API: single and batch submissions, heartbeat, and form definitions as JSON (docs/kiosk-api.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from app.db import utcnow
+from app.deps import FormsDep, SessionDep, SettingsDep
+from app.directory.models import Device
+from app.errors import Conflict, Invalid, NotFound, TooLarge, TooManyRequests, UnsupportedMediaType
+from app.kiosk import service
+from app.kiosk.auth import current_device
+from app.kiosk.schemas import BatchIn, BatchOut, HeartbeatIn, HeartbeatOut, Stored, SubmissionIn
+from app.public.links import latest_form
+
+router = APIRouter(prefix="/api/v1", tags=["kiosk"])
+
+
+def require_json(request: Request) -> None:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise UnsupportedMediaType(f"send JSON with 'Content-Type: application/json' (got {content_type or 'none'!r})")
+
+
+def rate_limited_device(request: Request, device: Annotated[Device, Depends(current_device)]) -> Device:
+    """The authenticated device, within its request rate (SIPAS_KIOSK_RATE_PER_MINUTE)."""
+    wait = request.app.state.kiosk_limiter.retry_after(f"device:{device.id}")
+    if wait > 0:
+        raise TooManyRequests("too many requests from this device; retry later", retry_after_seconds=wait)
+    return device
+
+
+KioskDevice = Annotated[Device, Depends(rate_limited_device)]
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing, unknown or revoked device key"},
+    413: {"description": "Body or batch too large"},
+    415: {"description": "Not JSON"},
+    429: {"description": "Too many requests from this device (see Retry-After)"},
+}
+
+
+@router.post(
+    "/responses",
+    status_code=201,
+    response_model=Stored,
+    dependencies=[Depends(require_json)],
+    summary="Submit one response",
+    responses={
+        200: {"description": "Identical replay: already stored (original received_at)", "model": Stored},
+        409: {"description": "Same submission_id, different content; nothing changed"},
+        422: {"description": "Invalid: details list each field as a JSON pointer"},
+        **AUTH_ERRORS,
+    },
+)
+def submit_one(
+    body: SubmissionIn, device: KioskDevice, session: SessionDep, settings: SettingsDep, forms: FormsDep
+) -> Any:
+    result = service.receive(session, settings, forms, device, [body], pointer_prefix="")[0]
+    if result.status == "invalid":
+        raise Invalid(result.message or "invalid", details=[e.model_dump() for e in result.errors or []])
+    if result.status == "conflict":
+        raise Conflict(result.message or "conflict", details={"submission_id": str(body.submission_id)})
+    assert result.status in ("stored", "duplicate") and result.response_id and result.received_at
+    stored = Stored(status=result.status, submission_id=body.submission_id, response_id=result.response_id,
+                    received_at=result.received_at)  # fmt: skip
+    if result.status == "duplicate":
+        return JSONResponse(stored.model_dump(mode="json"), status_code=200)
+    return stored
+
+
+@router.post(
+    "/responses/batch",
+    response_model=BatchOut,
+    dependencies=[Depends(require_json)],
+    summary="Submit up to SIPAS_BATCH_MAX_ITEMS responses; one result per item, in order",
+    responses={**AUTH_ERRORS},
+)
+def submit_batch(
+    body: BatchIn, device: KioskDevice, session: SessionDep, settings: SettingsDep, forms: FormsDep
+) -> BatchOut:
+    if len(body.items) > settings.batch_max_items:
+        raise TooLarge(f"/items: {len(body.items)} items; at most {settings.batch_max_items} per batch")
+    results = service.receive(session, settings, forms, device, body.items)
+    counts = {status: 0 for status in ("stored", "duplicate", "conflict", "invalid")}
+    for result in results:
+        counts[result.status] += 1
+    return BatchOut(results=results, counts=counts)
+
+
+@router.post(
+    "/kiosk/heartbeat",
+    response_model=HeartbeatOut,
+    dependencies=[Depends(require_json)],
+    summary="Report that the kiosk is alive, its version, queue and held-back answers",
+    responses={**AUTH_ERRORS},
+)
+def heartbeat(body: HeartbeatIn, device: KioskDevice, session: SessionDep) -> HeartbeatOut:
+    now = utcnow()
+    service.heartbeat(session, device, body, now=now)
+    return HeartbeatOut(device=device.key_prefix, agency=device.agency.code,
+                        counter=device.counter.code if device.counter else None, server_time=now)  # fmt: skip
+
+
+@router.get("/forms/{form_id}", summary="The newest version of a form, as JSON", responses={404: {}})
+def form_latest(form_id: str, forms: FormsDep) -> dict[str, Any]:
+    form = latest_form(forms, form_id)
+    if form is None:
+        raise NotFound(f"unknown form {form_id!r}")
+    return form.definition.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+@router.get("/forms/{form_id}/{version}", summary="One version of a form, as JSON", responses={404: {}})
+def form_version(form_id: str, version: int, forms: FormsDep) -> dict[str, Any]:
+    form = forms.get((form_id, version))
+    if form is None:
+        raise NotFound(f"unknown form {form_id!r} version {version}")
+    return form.definition.model_dump(mode="json", by_alias=True, exclude_none=True)
