@@ -8,12 +8,14 @@ so concurrent replays produce one row on SQLite and PostgreSQL alike; a replay w
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Literal, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import JSON, Enum, Table, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -305,6 +307,47 @@ def _insert_statement(session: Session) -> Any:
     )
 
 
+def _unnest_insert(table: Table, rows: list[dict[str, Any]], *, conflict: str = "", returning: str = "") -> Any:
+    """PostgreSQL: INSERT … SELECT FROM unnest(one array per column). One short statement whatever the batch
+    size, so the driver converts and the server plans it once, instead of a statement with a parameter per value.
+    Columns absent from the rows (the generated id) are left to their defaults."""
+    columns = [column for column in table.c if column.name in rows[0]]
+    pg = postgresql.dialect()  # type: ignore[no-untyped-call]
+    selects = ", ".join(f"unnest(CAST(:{c.name} AS {c.type.compile(dialect=pg)}[]))" for c in columns)
+    sql = f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) SELECT {selects} {conflict}"
+    if returning:
+        sql += f" RETURNING {returning}"
+    params: dict[str, list[Any]] = {}
+    for column in columns:
+        values = [row[column.name] for row in rows]
+        if isinstance(column.type, Enum):
+            values = [value.value if isinstance(value, StrEnum) else value for value in values]
+        elif isinstance(column.type, JSON):  # multiple-choice answers
+            values = [None if value is None else json.dumps(value, ensure_ascii=False) for value in values]
+        params[column.name] = values
+    return text(sql).bindparams(**params)
+
+
+def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[uuid.UUID, int]:
+    """Insert responses, skipping submission ids already stored; returns the new rows' ids by submission id."""
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _unnest_insert(RESPONSES, rows, conflict="ON CONFLICT (submission_id) DO NOTHING",
+                                   returning="id, submission_id")  # fmt: skip
+    else:
+        statement = _insert_statement(session)
+        return {submission_id: response_id for response_id, submission_id in session.execute(statement, rows).all()}
+    return {submission_id: response_id for response_id, submission_id in session.execute(statement).all()}
+
+
+def _insert_answers(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_unnest_insert(ANSWERS, rows))
+        return
+    session.execute(insert(ANSWERS), rows)
+
+
 def store(session: Session, prepared: list[Prepared], *, commit: bool = True) -> list[IngestResult]:
     """Store prepared submissions in one transaction, each exactly once; results in the same order.
 
@@ -317,18 +360,13 @@ def store(session: Session, prepared: list[Prepared], *, commit: bool = True) ->
         ProcedureField.code.in_(codes)
     )).all()) if codes else {}  # fmt: skip
     rows = [{**item.row, "procedure_field_id": field_ids.get(item.procedure_field or "")} for item in prepared]
-    inserted = {
-        submission_id: response_id
-        for response_id, submission_id in session.execute(_insert_statement(session), rows).all()
-    }
+    inserted = _insert_rows(session, rows)
     first_copies = {item.submission.submission_id: item for item in reversed(prepared)}  # first wins
-    answers = [
+    _insert_answers(session, [
         {**answer, "response_id": response_id}
         for submission_id, response_id in inserted.items()
         for answer in first_copies[submission_id].answers
-    ]
-    if answers:
-        session.execute(insert(ANSWERS), answers)
+    ])  # fmt: skip
     skipped = [item.submission.submission_id for item in prepared if item.submission.submission_id not in inserted]
     existing = {
         row.submission_id: row
