@@ -16,6 +16,7 @@ from app.errors import SipasError
 from app.forms.loader import check_registered, load_forms
 from app.health.endpoints import router as health_router
 from app.kiosk.endpoints import router as kiosk_router
+from app.kiosk.page import router as kiosk_page_router
 from app.limits import BodySizeLimit
 from app.public.api import router as links_api_router
 from app.public.endpoints import form_limiters, message_page
@@ -89,5 +90,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public_router)
     app.include_router(qr_router)
     app.include_router(kiosk_router)
+    app.include_router(kiosk_page_router)
     app.include_router(links_api_router)
     return app

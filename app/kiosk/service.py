@@ -75,10 +75,6 @@ def receive(
     """Validate and store a kiosk's submissions; one result per item, in order. Valid items are stored even
     when others are invalid; everything valid is written in one transaction."""
     now = now or utcnow()
-    counters = {
-        counter.code: counter.id
-        for counter in session.scalars(select(Counter).where(Counter.agency_id == device.agency_id))
-    }
     results: dict[int, ItemResult] = {}
     parsed: list[tuple[int, SubmissionIn]] = []
     for index, raw in enumerate(raw_items):
@@ -90,6 +86,10 @@ def receive(
         else:
             parsed.append((index, item))
     flagged = _mashed(session, settings, device, [item for _, item in parsed])
+    named = {item.counter for _, item in parsed if item.counter}
+    counters = dict(session.execute(select(Counter.code, Counter.id).where(
+        Counter.agency_id == device.agency_id, Counter.code.in_(named)
+    )).all()) if named else {}  # fmt: skip
     prepared: list[tuple[int, Prepared]] = []
     for index, item in parsed:
         prefix = f"{pointer_prefix}/{index}" if pointer_prefix else ""

@@ -46,6 +46,8 @@ class Response(Base):
     __table_args__ = (
         Index("ix_responses_agency_id_local_date", "agency_id", "local_date"),
         Index("ix_responses_form_version_id_local_date", "form_version_id", "local_date"),
+        # The kiosk's own recent answers (button-mashing check) without reading its whole history.
+        Index("ix_responses_device_id_submitted_at", "device_id", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -54,7 +56,7 @@ class Response(Base):
     form_version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id", ondelete="RESTRICT"))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id", ondelete="RESTRICT"), index=True)
-    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="RESTRICT"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="RESTRICT"))
     procedure_field_id: Mapped[int | None] = mapped_column(
         ForeignKey("procedure_fields.id", ondelete="RESTRICT"), index=True
     )
