@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
+import httpx2 as httpx  # noqa: E402
 import psycopg  # noqa: E402
 
 from app.config import Environment, Settings, resolve_secrets  # noqa: E402
