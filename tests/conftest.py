@@ -128,8 +128,12 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """One headless Chromium for the whole run (pages and contexts are per test)."""
+    from playwright.sync_api import expect
+
     from tests.support.browser import chromium
 
+    # CI shares two cores between Chromium, uvicorn and PostgreSQL: give assertions time before failing.
+    expect.set_options(timeout=15_000)
     with chromium() as instance:
         yield instance
 
