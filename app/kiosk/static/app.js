@@ -209,6 +209,8 @@
 
   async function drain() {
     let sent = false;
+    // The browser knows it has no network: wait for its "online" event (or the next timer) instead of failing.
+    if (!navigator.onLine) return;
     while (key && !revoked) {
       const batch = await oldest("queue", batchSize);
       if (!batch.length) break;
