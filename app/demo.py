@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.config import Settings, decode_key
@@ -26,12 +26,13 @@ from app.directory.service import (
     get_agency_by_code,
     get_counter,
 )
+from app.forms.loader import RegisteredForm
 from app.forms.models import FormVersion
 from app.forms.schema import FormDefinition
 from app.public.links import counter_url
 from app.reports.models import PopulationCount, Target
-from app.responses.models import Answer, Channel, Response
-from app.responses.service import answer_rows, content_hash, local_period
+from app.responses.ingest import Origin, Prepared, Submission, prepare, store
+from app.responses.models import Channel
 
 DEMO_FORM = "counter-quick"
 DEMO_USERNAME = "demo"
@@ -176,32 +177,6 @@ def _random_instant(rng: np.random.Generator, month: int, settings: Settings) ->
     return local.astimezone(UTC)
 
 
-def _insert_responses(session: Session, rows: list[dict[str, Any]], answers: list[list[dict[str, Any]]]) -> int:
-    # Core inserts on the session's connection: the ORM bulk path would merge RETURNING rows quadratically.
-    connection = session.connection()
-    responses_table, answers_table = Response.__table__, Answer.__table__
-    assert isinstance(responses_table, Table) and isinstance(answers_table, Table)
-    inserted = 0
-    chunk = 2000
-    for start in range(0, len(rows), chunk):
-        ids = (
-            connection.execute(
-                insert(responses_table).returning(responses_table.c.id, sort_by_parameter_order=True),
-                rows[start : start + chunk],
-            )
-            .scalars()
-            .all()
-        )
-        answer_batch = [
-            {**answer, "response_id": response_id}
-            for response_id, response_answers in zip(ids, answers[start : start + chunk], strict=True)
-            for answer in response_answers
-        ]
-        connection.execute(insert(answers_table), answer_batch)
-        inserted += len(answer_batch)
-    return inserted
-
-
 def load_demo(session: Session, settings: Settings, *, seed: int = 2026, end: date | None = None) -> DemoSummary:
     """Fill an empty database with the demo province; the caller commits."""
     version = session.scalar(
@@ -232,13 +207,12 @@ def load_demo(session: Session, settings: Settings, *, seed: int = 2026, end: da
     counters_by_agency: dict[int, list[Counter]] = {}
     for counter in counters:
         counters_by_agency.setdefault(counter.agency_id, []).append(counter)
-    field_ids = {code: field.id for code, field in fields.items()}
-    field_codes = list(field_ids)
+    field_codes = list(fields)
+    form = RegisteredForm(form_version_id=version.id, definition=definition)
     reasons = [option.code for option in (definition.item("reason").options or [])]
     elements = {item.code: item.element for item in definition.items if item.element}
 
-    responses: list[dict[str, Any]] = []
-    answers: list[list[dict[str, Any]]] = []
+    prepared: list[Prepared] = []
     populations: list[PopulationCount] = []
     now = datetime.now(UTC)
     for agency in agencies[1:]:
@@ -271,34 +245,23 @@ def load_demo(session: Session, settings: Settings, *, seed: int = 2026, end: da
                 if rng.random() < 0.04:
                     values["comment"] = COMMENTS[int(rng.integers(0, len(COMMENTS)))]
                 submitted = _random_instant(rng, month, settings)
-                local_date, local_month = local_period(submitted, settings.zone)
                 submission_id = uuid.UUID(bytes=rng.bytes(16), version=4)
-                payload = {"form_id": DEMO_FORM, "form_version": definition.version, "answers": values,
-                           "submitted_at": submitted.isoformat(), "submission_id": str(submission_id)}  # fmt: skip
-                responses.append({
-                    "submission_id": submission_id,
-                    "form_version_id": version.id,
-                    "agency_id": agency.id,
-                    "counter_id": counter.id,
-                    "device_id": device.id if by_kiosk else None,
-                    "procedure_field_id": field_ids[field_code] if field_code else None,
-                    "channel": Channel.kiosk if by_kiosk else Channel.web_qr,
-                    "submitted_at": submitted,
-                    "received_at": min(submitted + timedelta(seconds=int(rng.integers(1, 30))), now),
-                    "local_date": local_date,
-                    "local_month": local_month,
-                    "is_suspected_spam": False,
-                    "is_test": False,
-                    "sex": str(rng.choice(["male", "female"])) if rng.random() < 0.4 else None,
-                    "content_hash": content_hash(payload),
-                })  # fmt: skip
-                answers.append(answer_rows(definition, values))
+                received = min(submitted + timedelta(seconds=int(rng.integers(1, 30))), now)
+                profile = {"sex": str(rng.choice(["male", "female"]))} if rng.random() < 0.4 else {}
+                submission = Submission(submission_id=submission_id, form_id=DEMO_FORM,
+                                        form_version=definition.version, submitted_at=submitted, answers=values,
+                                        profile=profile)  # fmt: skip
+                origin = Origin(channel=Channel.kiosk if by_kiosk else Channel.web_qr, agency_id=agency.id,
+                                counter_id=counter.id, device_id=device.id if by_kiosk else None)  # fmt: skip
+                # The same validation and rows as every other channel; the demo skips only the HTTP layer.
+                prepared.append(prepare(settings, form, submission, origin, now=received))
             start, stop = _month_bounds(month)
             populations.append(
                 PopulationCount(agency_id=agency.id, period_start=start, period_end=stop,
                                 dossiers_handled=int(count * rng.uniform(4, 15)) + 1)
             )  # fmt: skip
-    answer_count = _insert_responses(session, responses, answers)
+    for first in range(0, len(prepared), 2000):
+        store(session, prepared[first : first + 2000], commit=False)
     session.add_all(populations)
     years = sorted({month // 100 for month in months})
     session.add_all(
@@ -310,8 +273,8 @@ def load_demo(session: Session, settings: Settings, *, seed: int = 2026, end: da
     return DemoSummary(
         agencies=len(agencies),
         counters=len(counters),
-        responses=len(responses),
-        answers=answer_count,
+        responses=len(prepared),
+        answers=sum(len(item.answers) for item in prepared),
         population_counts=len(populations),
         targets=len(years),
         months=months,

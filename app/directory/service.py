@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import io
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -312,10 +311,6 @@ def revoke_device(session: Session, *, key_prefix: str, actor: str = "cli") -> D
         record(session, action="device.revoke", actor=actor, object_type="device", object_id=device.id)
     session.refresh(device)
     return device
-
-
-def agencies_by_code(session: Session, codes: Iterable[str]) -> dict[str, Agency]:
-    return {agency.code: agency for agency in session.scalars(select(Agency).where(Agency.code.in_(list(codes))))}
 
 
 def official_exists(session: Session, username: str) -> bool:

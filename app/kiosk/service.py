@@ -125,8 +125,8 @@ def receive(
             results[index] = _invalid(index, item.submission_id, problems)
     outcomes = store(session, [ready for _, ready in prepared])
     for (index, ready), outcome in zip(prepared, outcomes, strict=True):
-        status = "duplicate" if outcome.status == "duplicate" else outcome.status
-        assert status in ("stored", "duplicate", "conflict")
+        status = outcome.status
+        assert status in ("stored", "duplicate", "conflict")  # already_answered is for dossier links only
         results[index] = ItemResult(
             index=index,
             submission_id=ready.submission.submission_id,
