@@ -10,8 +10,9 @@ Reference: Lumley T. (2010) *Complex Surveys: A Guide to Analysis Using R*, ch. 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -34,10 +35,16 @@ class Design:
     psus_per_stratum: NDArray[np.float64]  # n_h over the whole sample
     sampling_fraction: NDArray[np.float64]  # f_h = n_h / N_h (0 without a finite-population correction)
     lonely_psu: LonelyPsu = "fail"
+    post_cells: NDArray[np.intp] | None = None  # post-stratum per row, after :func:`poststratify`
 
     @property
     def rows(self) -> int:
         return int(self.weights.size)
+
+    @property
+    def calibrated(self) -> bool:
+        """Post-stratified: domains keep every row of the sample (R's calibrated designs do)."""
+        return self.post_cells is not None
 
 
 def make_design(
@@ -82,6 +89,28 @@ def make_design(
     return Design(w, stratum_labels, psus, psu_stratum, psus_per_stratum, fraction, lonely_psu)
 
 
+def poststratify(design: Design, cells: ArrayLike, population: Mapping[Any, float]) -> Design:
+    """``postStratify(design, ~cells, population)``: scale the weights so that each post-stratum's weights add up
+    to its known population count (e.g. dossiers an agency handled in a month). The variance then removes the
+    post-stratum means of the linearised values (R's ``svyrecvar``), which is what makes it smaller."""
+    labels = np.asarray(cells)
+    if labels.shape != (design.rows,):
+        raise DesignError("post-strata need one value per row")
+    keys, codes = np.unique(labels, return_inverse=True)
+    missing = [str(key) for key in keys if key not in population]
+    if missing:
+        raise DesignError(f"post-strata without a population count: {', '.join(missing[:5])}")
+    absent = [str(key) for key, count in population.items() if count > 0 and key not in set(keys.tolist())]
+    if absent:
+        raise DesignError(f"post-strata with a population count but no responses: {', '.join(absent[:5])}")
+    sample_totals = np.bincount(codes, weights=design.weights, minlength=keys.size)
+    targets = np.array([float(population[key]) for key in keys])
+    if np.any(sample_totals <= 0):
+        raise DesignError("a post-stratum has no positive weight")
+    factors = targets / sample_totals
+    return replace(design, weights=design.weights * factors[codes], post_cells=codes.astype(np.intp))
+
+
 def _codes(values: ArrayLike, n: int, name: str) -> NDArray[np.intp]:
     array = np.asarray(values)
     if array.shape != (n,):
@@ -92,7 +121,12 @@ def _codes(values: ArrayLike, n: int, name: str) -> NDArray[np.intp]:
 
 def total_variance(design: Design, scores: NDArray[np.float64]) -> float:
     """Variance of the estimated total of linearised ``scores`` (one per row): between-PSU variance within each
-    stratum, with n_h/(n_h − 1) and the finite-population correction (1 − f_h)."""
+    stratum, with n_h/(n_h − 1) and the finite-population correction (1 − f_h). In a post-stratified design the
+    post-stratum means of scores/weight are removed first."""
+    if design.post_cells is not None:
+        cell_scores = np.bincount(design.post_cells, weights=scores)
+        cell_weights = np.bincount(design.post_cells, weights=design.weights)
+        scores = scores - design.weights * (cell_scores / cell_weights)[design.post_cells]
     psu_totals = np.bincount(design.psus, weights=scores, minlength=design.psu_stratum.size)
     n_strata = design.psus_per_stratum.size
     stratum_sums = np.bincount(design.psu_stratum, weights=psu_totals, minlength=n_strata)
@@ -108,6 +142,11 @@ def total_variance(design: Design, scores: NDArray[np.float64]) -> float:
                           minlength=n_strata)  # fmt: skip
     factor = np.where(n_h > 1, n_h / np.where(n_h > 1, n_h - 1, 1), 1.0 if design.lonely_psu == "adjust" else 0.0)
     return float(np.sum((1 - design.sampling_fraction) * factor * squares))
+
+
+def snap(p: float) -> float:
+    """A rate that differs from 0 or 1 only by rounding (everyone satisfied: Σw·y/Σw = 1 − 2e-16) is 0 or 1."""
+    return 1.0 if abs(1 - p) < 1e-12 else 0.0 if abs(p) < 1e-12 else p
 
 
 @dataclass(frozen=True)
@@ -145,7 +184,7 @@ def domain_mean(design: Design, y: ArrayLike, domain: ArrayLike | None = None) -
     n = int(np.count_nonzero(inside & (design.weights > 0)))
     if sum_w <= 0:
         raise DesignError("the domain is empty")
-    estimate = float(np.dot(w, values) / sum_w)
+    estimate = snap(float(np.dot(w, values) / sum_w))
     variance = total_variance(design, w * (values - estimate) / sum_w)
     total = float(np.dot(w, values))
     total_var = total_variance(design, w * values)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.stats.design import Design, DesignError, domain_mean, make_design
+from app.stats.design import Design, DesignError, domain_mean, make_design, poststratify
 
 ORACLE = Path(__file__).parent / "oracle"
 
@@ -46,6 +46,9 @@ DESIGNS: dict[tuple[str, str], Callable[[dict[str, np.ndarray]], Design]] = {
     ("satisfaction", "strat_clus_fpc"): lambda d: make_design(d["weight"], strata=d["agency"], clusters=d["psu"],
                                                                 fpc=d["psu_pop"]),
     ("satisfaction", "resp_clus"): lambda d: make_design(d["weight"], clusters=d["resp_id"]),
+    ("satisfaction", "strat_clus_poststrat_channel"): lambda d: poststratify(
+        make_design(d["weight"], strata=d["agency"], clusters=d["psu"]), d["channel"],
+        {"in_person": 150000, "phone": 60000, "online": 40000}),
 }  # fmt: skip
 
 
@@ -89,7 +92,7 @@ def test_domain_mean_equals_r(row: dict[str, Any]) -> None:
 
 
 def test_every_reference_design_is_covered() -> None:
-    assert len(ROWS) == 12 * 5 + 129 + 94 + 19
+    assert len(ROWS) == 12 * 5 + 129 + 94 + 19 + 19
 
 
 def test_a_lonely_psu_fails_unless_told_otherwise() -> None:
