@@ -29,7 +29,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 Method = Literal["beta", "beta_nchs", "logit", "likelihood", "wilson", "xlogit", "asin", "mean"]
 METHODS: tuple[str, ...] = get_args(Method)
@@ -47,7 +47,7 @@ class Interval:
 def t_quantile(level: float, df: float) -> float:
     """The two-sided critical value qt(1 − (1 − level)/2, df); the normal one for infinite df."""
     upper = 1 - (1 - level) / 2
-    return float(stats.norm.ppf(upper)) if math.isinf(df) else float(stats.t.ppf(upper, df))
+    return float(special.ndtri(upper)) if math.isinf(df) else float(special.stdtrit(df, upper))
 
 
 def is_zero_variance(p: float, variance: float) -> bool:
@@ -107,11 +107,11 @@ def _korn_graubard(p: float, variance: float, df: float, n: int, level: float, *
     alpha = 1 - level
     if not df > 0 or n < 2:
         return 0.0, 1.0  # no degrees of freedom: nothing is known about the rate
-    factor = (stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, df)) ** 2
+    factor = (special.stdtrit(n - 1, alpha / 2) / special.stdtrit(df, alpha / 2)) ** 2
     n_eff = n if (p <= 0 or p >= 1 or is_zero_variance(p, variance)) else p * (1 - p) / variance
     n_star = min(n, n_eff * factor) if cap else n_eff * factor
-    low = 0.0 if p <= 0 else float(stats.beta.ppf(alpha / 2, n_star * p, n_star * (1 - p) + 1))
-    high = 1.0 if p >= 1 else float(stats.beta.ppf(1 - alpha / 2, n_star * p + 1, n_star * (1 - p)))
+    low = 0.0 if p <= 0 else float(special.betaincinv(n_star * p, n_star * (1 - p) + 1, alpha / 2))
+    high = 1.0 if p >= 1 else float(special.betaincinv(n_star * p + 1, n_star * (1 - p), 1 - alpha / 2))
     return low, high
 
 

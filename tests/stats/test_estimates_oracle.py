@@ -1,0 +1,77 @@
+"""Item rates and the SIPAS index from per-(domain, PSU) sums equal R's survey package.
+
+- ``expected/index_stats.csv`` — index = mean over elements E1..E6 of Σw·[score ≥ 4] / Σw·[rated], elements nobody
+  in the domain rated left out; made by ``Rscript scripts/index_oracle.R`` with R's
+  ``svyratio(~y_E1+…, ~a_E1+…, design, covmat = TRUE)`` and the mean contrast of the diagonal ratios.
+- ``expected/domain_stats.csv`` — the single-element rates (domain = one element) through the same sums path.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.stats.estimates import IndexSpec, estimate_domains, table_from_rows
+from tests.stats.test_design_oracle import DESIGNS, ORACLE, _data
+
+WIDE_DESIGNS = {
+    "strat_clus": DESIGNS[("satisfaction", "strat_clus")],
+    "strat_clus_fpc": DESIGNS[("satisfaction", "strat_clus_fpc")],
+    "resp_clus": DESIGNS[("satisfaction", "resp_clus")],
+}
+ELEMENTS = ["E1", "E2", "E3", "E4", "E5", "E6"]
+INDEX = [IndexSpec("index", "index", tuple(ELEMENTS))]
+
+with (ORACLE / "expected" / "index_stats.csv").open(encoding="utf-8") as _handle:
+    INDEX_ROWS = list(csv.DictReader(_handle))
+
+
+@cache
+def _by_agency(design_name: str) -> dict[str, Any]:
+    data = _data("satisfaction_wide")
+    design = WIDE_DESIGNS[design_name](data)
+    scores = np.column_stack([data[e] for e in ELEMENTS])
+    answered = ~np.isnan(scores)
+    satisfied = answered & (np.nan_to_num(scores) >= 4)
+    agencies = sorted(set(data["agency"].tolist()))
+    overall, = estimate_domains(*table_from_rows(design, np.zeros(design.rows), answered, satisfied), ELEMENTS, INDEX)
+    codes = np.searchsorted(agencies, data["agency"])
+    table, strata = table_from_rows(design, codes, answered, satisfied)
+    per_agency = estimate_domains(table, strata, ELEMENTS, INDEX, domains=len(agencies))
+    return {"ALL": overall, **dict(zip(agencies, per_agency, strict=True))}
+
+
+@pytest.mark.parametrize("row", INDEX_ROWS, ids=[f"{r['design']}-{r['group']}" for r in INDEX_ROWS])
+def test_index_equals_r_svyratio_contrast(row: dict[str, str]) -> None:
+    got = next(e for e in _by_agency(row["design"])[row["group"]] if e.metric == "index")
+    assert got.estimate == pytest.approx(float(row["estimate"]), abs=1e-12)
+    assert got.se == pytest.approx(float(row["se"]), abs=1e-12)
+    assert got.df == int(row["df"])
+    assert got.n == int(row["n"])
+    assert got.members == int(row["elements"])  # A02: nobody rated E6, so the index is the mean of five
+
+
+def test_every_index_row_is_covered() -> None:
+    assert len(INDEX_ROWS) == 3 * 13
+
+
+with (ORACLE / "expected" / "domain_stats.csv").open(encoding="utf-8") as _handle:
+    ELEMENT_ROWS = [r for r in csv.DictReader(_handle) if r["design"] in ("strat_clus", "strat_clus_fpc")
+                    and r["by"] in ("element", "agency+element")]  # fmt: skip
+
+
+@pytest.mark.parametrize("row", ELEMENT_ROWS, ids=[f"{r['design']}-{r['group']}" for r in ELEMENT_ROWS])
+def test_item_rate_equals_r_svymean(row: dict[str, str]) -> None:
+    group = row["group"].split("|")
+    estimates = _by_agency(row["design"])["ALL" if len(group) == 1 else group[0]]
+    got = next(e for e in estimates if e.metric == group[-1])
+    assert got.estimate == pytest.approx(float(row["estimate"]), abs=1e-12)
+    assert got.se ** 2 == pytest.approx(float(row["var"]), abs=1e-12, rel=1e-9)
+    assert got.n == int(row["n"])
+    assert got.df == int(row["df"])
+    if 0 < got.estimate < 1 and row["deff"] not in ("", "NA"):
+        assert got.deff == pytest.approx(float(row["deff"]), rel=1e-9)
