@@ -101,7 +101,9 @@ class Estimate:
 UNRELIABLE = frozenset({"effective_n_below_30", "ci_width_30_or_more", "relative_ci_width_above_130", "no_df"})
 
 
-def flags_for(p: float, low: float, high: float, n: int, variance: float, df: int, *, fallback: bool) -> tuple[str, ...]:
+def flags_for(
+    p: float, low: float, high: float, n: int, variance: float, df: int, *, fallback: bool
+) -> tuple[str, ...]:
     result: list[str] = []
     if df <= 0:
         result.append("no_df")
@@ -133,16 +135,18 @@ def verdict_for(low: float, high: float, target: float) -> Verdict:
 
 
 def probability_of_reaching(p: float, se: float, df: int, target: float) -> float | None:
-    """P(true rate ≥ target) under the t approximation with the design's df: 1 − F_t((target − p)/se). Zero
-    variance gives 0 or 1; a domain without degrees of freedom gives None (unknown)."""
-    if df <= 0:
+    """P(true rate ≥ target) under the t approximation with the design's df: 1 − F_t((target − p)/se). A census
+    (zero variance, 0 < p < 1) gives 0 or 1; at 0% or 100%, or without degrees of freedom, it is unknown (None)."""
+    if df <= 0 or not 0 < p < 1:
         return None
     if not se > 0:
         return 1.0 if p >= target else 0.0
     return float(special.stdtr(df, (p - target) / se))
 
 
-def stratified_variance(stratum: NDArray[np.intp], scores: NDArray[np.float64], strata: StrataInfo) -> NDArray[np.float64]:
+def stratified_variance(
+    stratum: NDArray[np.intp], scores: NDArray[np.float64], strata: StrataInfo
+) -> NDArray[np.float64]:
     """Variance of the total of ``scores`` (P PSUs × M columns, only PSUs of the domain; the others are 0):
     Σ_h (1 − f_h)·n_h/(n_h − 1)·Σ_p (z_p − z̄_h)², z̄_h over all n_h PSUs of the stratum in the sample."""
     n_strata = strata.psus.size
@@ -303,7 +307,7 @@ def table_from_rows(
     w = design.weights[keep]
 
     def grouped(values: NDArray[np.float64]) -> NDArray[np.float64]:
-        out = np.zeros((unique.size,) + values.shape[1:])
+        out = np.zeros((unique.size, *values.shape[1:]))
         np.add.at(out, inverse, values)
         return out
 

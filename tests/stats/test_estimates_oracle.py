@@ -38,7 +38,7 @@ def _by_agency(design_name: str) -> dict[str, Any]:
     answered = ~np.isnan(scores)
     satisfied = answered & (np.nan_to_num(scores) >= 4)
     agencies = sorted(set(data["agency"].tolist()))
-    overall, = estimate_domains(*table_from_rows(design, np.zeros(design.rows), answered, satisfied), ELEMENTS, INDEX)
+    (overall,) = estimate_domains(*table_from_rows(design, np.zeros(design.rows), answered, satisfied), ELEMENTS, INDEX)
     codes = np.searchsorted(agencies, data["agency"])
     table, strata = table_from_rows(design, codes, answered, satisfied)
     per_agency = estimate_domains(table, strata, ELEMENTS, INDEX, domains=len(agencies))
@@ -70,7 +70,7 @@ def test_item_rate_equals_r_svymean(row: dict[str, str]) -> None:
     estimates = _by_agency(row["design"])["ALL" if len(group) == 1 else group[0]]
     got = next(e for e in estimates if e.metric == group[-1])
     assert got.estimate == pytest.approx(float(row["estimate"]), abs=1e-12)
-    assert got.se ** 2 == pytest.approx(float(row["var"]), abs=1e-12, rel=1e-9)
+    assert got.se**2 == pytest.approx(float(row["var"]), abs=1e-12, rel=1e-9)
     assert got.n == int(row["n"])
     assert got.df == int(row["df"])
     if 0 < got.estimate < 1 and row["deff"] not in ("", "NA"):

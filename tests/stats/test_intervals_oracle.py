@@ -44,7 +44,9 @@ def _run(row: dict[str, Any]) -> tuple[Any, Any]:
 OK = [r for r in ROWS if r["status"] == "ok"]
 
 
-@pytest.mark.parametrize("row", OK, ids=[f"{r['design']}-{r['by']}-{r['group']}-{r['method']}-{r['level']}" for r in OK])
+@pytest.mark.parametrize(
+    "row", OK, ids=[f"{r['design']}-{r['by']}-{r['group']}-{r['method']}-{r['level']}" for r in OK]
+)
 def test_interval_equals_r(row: dict[str, Any]) -> None:
     got, bounds = _run(row)
     close = 1e-8 if row["method"] in ("logit", "likelihood") else 1e-10  # R's glm estimate: iterations stop ~1e-9 away
@@ -74,8 +76,10 @@ def test_interval_equals_r(row: dict[str, Any]) -> None:
     assert bounds.high == pytest.approx(high, abs=tolerance)
 
 
-@pytest.mark.parametrize(("design", "group", "low"), [("strat_clus", "A04|E6", 0.1556229669),
-                                                      ("strat_clus_poststrat_channel", "E6", 0.7813545663)])
+@pytest.mark.parametrize(
+    ("design", "group", "low"),
+    [("strat_clus", "A04|E6", 0.1556229669), ("strat_clus_poststrat_channel", "E6", 0.7813545663)],
+)
 def test_likelihood_root_equals_r_on_a_fine_profile(design: str, group: str, low: float) -> None:
     # R: sub <- subset(des, agency == "A04" & element == "E6")  (or element == "E6"); m <- svyglm(satisfied ~ 1,
     # sub, family = quasibinomial); pr <- survey:::MASSprofile_glm(m, 1, alpha, maxsteps = 2000, del = 0.002);
@@ -89,7 +93,9 @@ def test_likelihood_root_equals_r_on_a_fine_profile(design: str, group: str, low
 NAN = [r for r in ROWS if r["status"] != "ok"]
 
 
-@pytest.mark.parametrize("row", NAN, ids=[f"{r['design']}-{r['by']}-{r['group']}-{r['method']}-{r['level']}" for r in NAN])
+@pytest.mark.parametrize(
+    "row", NAN, ids=[f"{r['design']}-{r['by']}-{r['group']}-{r['method']}-{r['level']}" for r in NAN]
+)
 def test_where_r_gives_nan_the_engine_falls_back_to_nchs_korn_graubard(row: dict[str, Any]) -> None:
     got, bounds = _run(row)
     assert 0.0 <= bounds.low <= got.estimate + 1e-12 and got.estimate - 1e-12 <= bounds.high <= 1.0
