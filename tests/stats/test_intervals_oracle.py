@@ -21,7 +21,8 @@ with (ORACLE / "expected" / "ci_methods.csv").open(encoding="utf-8") as _handle:
     ROWS = [row for row in csv.DictReader(_handle) if (row["dataset"], row["design"]) in DESIGNS]
 
 # R's spline through at most ten profile points misses the exact likelihood root in seven rows (small domains,
-# n = 14 and 16, and a rarely rated element) by more than 1e-4; R's own profile on a fine grid agrees with the engine (see the test below).
+# n = 14 and 16, and a rarely rated element) by more than 1e-4; R's own profile on a fine grid agrees with the
+# engine (see the test below).
 COARSE_PROFILE = {("A04|E6", "strat_clus"), ("A04|E6", "strat_clus_fpc"), ("A10|E6", "strat_clus"),
                   ("E6", "strat_clus_poststrat_channel")}  # fmt: skip
 
