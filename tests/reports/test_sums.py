@@ -1,0 +1,104 @@
+"""The database path (SQL pushdown of per-PSU sums) gives the numbers `sipas stats` gives on the file that was
+imported: same estimates, SEs, intervals, n, df and design effects, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.config import Settings
+from app.directory.models import Agency
+from app.forms.indices import measures
+from app.reports.sums import SumsQuery, estimate
+from app.responses.models import Channel, Response
+from tests.factories import counter_tree, registry
+
+ITEMS = ["overall", "access_general", "procedure_general", "civil_servant_general", "result_general",
+         "feedback_general"]  # fmt: skip
+
+
+def _survey(path: Path, rows: int = 400) -> Path:
+    rng = random.Random(11)
+    lines = ["agency,stratum,psu,w," + ",".join(ITEMS) + ",reason"]
+    for i in range(rows):
+        agency = "HN" if i % 3 else "HN-X01"
+        stratum = f"{agency}-{'AB'[i % 2]}"
+        psu = f"{stratum}-{rng.randrange(6)}"
+        weight = round(rng.uniform(5, 40), 3)
+        answers = ["" if rng.random() < 0.15 else str(rng.choice([1, 2, 3, 4, 4, 5, 5, 5])) for _ in ITEMS]
+        answers[0] = answers[0] or "4"  # the overall item is required by the form
+        reason = "waiting_time" if answers[0] in ("1", "2") else ""  # asked only after a low overall rating
+        lines.append(f"{agency},{stratum},{psu},{weight}," + ",".join(answers) + f",{reason}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def invoke(settings: Settings) -> Any:
+    runner = CliRunner()
+    env = {"SIPAS_DATABASE_URL": settings.database_url, "SIPAS_SECRETS_FILE": str(settings.secrets_file),
+           "SIPAS_ENV": "test"}  # fmt: skip
+
+    def run(*args: str) -> Any:
+        result = runner.invoke(cli, list(args), env=env)
+        assert result.exit_code == 0, result.output
+        return result
+
+    return run
+
+
+@pytest.mark.parametrize("method", ["beta", "logit", "wilson"])
+def test_database_path_equals_sipas_stats_on_the_imported_file(
+    invoke: Any, session: Session, settings: Settings, tmp_path: Path, method: str
+) -> None:
+    counter_tree(session)
+    registered = registry(session, settings)
+    path = _survey(tmp_path / "survey.csv")
+    design = ["--weight", "w", "--strata", "stratum", "--psu", "psu"]
+    invoke("import", str(path), "--form", "counter-quick@1", "--agency-column", "agency", "--date", "2026-03-14",
+           *design)  # fmt: skip
+    printed = invoke("stats", str(path), "--form", "counter-quick@1", *design, "--by", "agency", "--method", method,
+                     "--target", "86", "--format", "json").stdout  # fmt: skip
+    from_file = {(row["agency"], row["metric"]): row for row in json.loads(printed)}
+
+    form = measures(registered[("counter-quick", 1)].definition)
+    query = SumsQuery(items=form.items, domains=[("agency", Agency.code)],
+                      joins=[(Agency, Agency.id == Response.agency_id)],
+                      filters=[Response.channel == Channel.import_])  # fmt: skip
+    from_db = {(key[0], e.metric): e for key, found in estimate(session, query, form.indices, method=method,
+                                                                target=0.86) for e in found}  # fmt: skip
+    assert set(from_db) == set(from_file)
+    assert {metric for _, metric in from_db} == {*ITEMS, "access", "procedure", "civil_servant", "result",
+                                                 "feedback", "service", "sipas"}  # fmt: skip
+    for key, row in from_file.items():
+        got = from_db[key]
+        assert got.estimate * 100 == pytest.approx(row["estimate_pct"], rel=1e-12)
+        assert got.se * 100 == pytest.approx(row["se_pct"], rel=1e-9, abs=1e-12)
+        assert got.low * 100 == pytest.approx(row["ci_low_pct"], rel=1e-9, abs=1e-12)
+        assert got.high * 100 == pytest.approx(row["ci_high_pct"], rel=1e-9, abs=1e-12)
+        assert (got.n, got.df, got.verdict, list(got.flags)) == (row["n"], row["df"], row["verdict"], row["flags"])
+        assert got.deff == pytest.approx(row["deff"], rel=1e-9)
+
+
+def test_one_domain_without_group_by(invoke: Any, session: Session, settings: Settings, tmp_path: Path) -> None:
+    counter_tree(session)
+    registered = registry(session, settings)
+    path = _survey(tmp_path / "survey.csv", rows=120)
+    invoke("import", str(path), "--form", "counter-quick@1", "--agency-column", "agency", "--date", "2026-03-14")
+    # Without stored design columns the database path stratifies by agency, one PSU per response.
+    printed = invoke("stats", str(path), "--item", "overall", "--strata", "agency", "--format", "json").stdout
+    (row,) = json.loads(printed)
+    form = measures(registered[("counter-quick", 1)].definition)
+    ((key, found),) = estimate(session, SumsQuery(items=["overall"]), form.indices)
+    assert key == ()
+    (overall,) = [e for e in found if e.metric == "overall"]
+    assert overall.estimate * 100 == pytest.approx(row["estimate_pct"], rel=1e-12)
+    assert overall.se * 100 == pytest.approx(row["se_pct"], rel=1e-9)
+    assert overall.n == row["n"] == 120
