@@ -212,6 +212,34 @@ def estimate_domains(
     return results
 
 
+@dataclass(frozen=True)
+class _Influence:
+    psu: NDArray[np.intp]  # (P,) PSUs of the domain
+    stratum: NDArray[np.intp]  # (P,)
+    z: NDArray[np.float64]  # (P, K + M) linearised values of the items, then the indices
+    values: NDArray[np.float64]  # (K + M,) the estimates
+    present: NDArray[np.bool_]  # (K + M,) whether each has data in the domain
+    members: list[int]
+
+
+def _influence(
+    table: PsuTable, rows: NDArray[np.intp], items: Sequence[str], indices: Sequence[IndexSpec]
+) -> _Influence:
+    answered = table.answered[rows]
+    satisfied = table.satisfied[rows]
+    x = answered.sum(axis=0)
+    y = satisfied.sum(axis=0)
+    present = x > 0
+    rates = np.where(present, y / np.where(present, x, 1), 0.0)
+    z_items = np.where(present, (satisfied - rates * answered) / np.where(present, x, 1), 0.0)
+    contrast, members = _contrasts(items, indices, present)
+    return _Influence(
+        psu=table.psu[rows], stratum=table.stratum[rows], z=np.hstack([z_items, z_items @ contrast]),
+        values=np.concatenate([rates, rates @ contrast]), present=np.concatenate([present, np.array(members) > 0]),
+        members=members,
+    )  # fmt: skip
+
+
 def _one_domain(
     table: PsuTable,
     rows: NDArray[np.intp],
@@ -222,37 +250,86 @@ def _one_domain(
     method: Method,
     target: float | None,
 ) -> list[Estimate]:
-    answered = table.answered[rows]
-    satisfied = table.satisfied[rows]
+    found = _influence(table, rows, items, indices)
+    variances = stratified_variance(found.stratum, found.z, strata)
     answers = table.answers[rows]
-    stratum = table.stratum[rows]
-    x = answered.sum(axis=0)
-    y = satisfied.sum(axis=0)
-    present = x > 0
-    rates = np.where(present, y / np.where(present, x, 1), 0.0)
-    z_items = np.where(present, (satisfied - rates * answered) / np.where(present, x, 1), 0.0)
-    contrast, members = _contrasts(items, indices, present)
-    z = np.hstack([z_items, z_items @ contrast])
-    variances = stratified_variance(stratum, z, strata)
+    x = table.answered[rows].sum(axis=0)
     out: list[Estimate] = []
     for k, code in enumerate(items):
-        if not present[k]:
+        if not found.present[k]:
             continue
         inside = answers[:, k] > 0
-        df = np.unique(table.psu[rows][inside]).size - np.unique(stratum[inside]).size
+        df = np.unique(found.psu[inside]).size - np.unique(found.stratum[inside]).size
         n = int(answers[:, k].sum())
-        out.append(_estimate(code, "item", rates[k], variances[k], n, float(x[k]), df, level, method, target, 1))
+        out.append(_estimate(code, "item", found.values[k], variances[k], n, float(x[k]), df, level, method, target,
+                             1))  # fmt: skip
     respondents = table.respondents[rows]
     inside = respondents > 0
-    df_all = np.unique(table.psu[rows][inside]).size - np.unique(stratum[inside]).size
+    df_all = np.unique(found.psu[inside]).size - np.unique(found.stratum[inside]).size
     n_all = int(respondents.sum())
     weight_all = float(table.weight[rows].sum())
     for m, spec in enumerate(indices):
-        if members[m] == 0:
+        column = len(items) + m
+        if not found.present[column]:
             continue
-        value = float(contrast[:, m] @ rates)
-        out.append(_estimate(spec.code, spec.kind, value, variances[len(items) + m], n_all, weight_all, df_all, level,
-                             method, target, members[m]))  # fmt: skip
+        out.append(_estimate(spec.code, spec.kind, found.values[column], variances[column], n_all, weight_all, df_all,
+                             level, method, target, found.members[m]))  # fmt: skip
+    return out
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Estimate of domain A minus domain B for one metric, with a t interval on the design's df."""
+
+    metric: str
+    estimate: float
+    se: float
+    low: float
+    high: float
+    df: int
+    p_value: float | None  # two-sided, H0: no difference
+    level: float
+
+    @property
+    def significant(self) -> bool:
+        """The interval excludes 0: the two rates are statistically distinguishable at this level."""
+        return self.low > 0 or self.high < 0
+
+
+def compare(
+    table: PsuTable,
+    strata: StrataInfo,
+    items: Sequence[str],
+    indices: Sequence[IndexSpec],
+    a: int,
+    b: int,
+    *,
+    level: float = 0.95,
+) -> list[Difference]:
+    """Differences A − B (two agencies, or two periods of one agency) for every metric both domains have. The
+    variance is that of z_A − z_B summed per PSU, so PSUs and strata the two domains share count once, with their
+    covariance (R: ``svyby(…, covmat = TRUE)`` then ``svycontrast``)."""
+    first = _influence(table, np.flatnonzero(table.domain == a), items, indices)
+    second = _influence(table, np.flatnonzero(table.domain == b), items, indices)
+    psu = np.concatenate([first.psu, second.psu])
+    labels, position = np.unique(psu, return_inverse=True)
+    stratum = np.zeros(labels.size, dtype=np.intp)
+    stratum[position] = np.concatenate([first.stratum, second.stratum])
+    z = np.zeros((labels.size, first.z.shape[1]))
+    np.add.at(z, position, np.vstack([first.z, -second.z]))
+    variances = stratified_variance(stratum, z, strata)
+    df = labels.size - np.unique(stratum).size
+    codes = [*items, *(spec.code for spec in indices)]
+    out: list[Difference] = []
+    for j, code in enumerate(codes):
+        if not (first.present[j] and second.present[j]):
+            continue
+        difference = float(first.values[j] - second.values[j])
+        se = math.sqrt(float(variances[j]))
+        t = float(special.stdtrit(df, 1 - (1 - level) / 2)) if df > 0 else math.nan
+        p_value = float(2 * special.stdtr(df, -abs(difference) / se)) if df > 0 and se > 0 else None
+        low, high = (difference - t * se, difference + t * se) if df > 0 else (-1.0, 1.0)
+        out.append(Difference(code, difference, se, low, high, int(df), p_value, level))
     return out
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.stats.estimates import IndexSpec, estimate_domains, table_from_rows
+from app.stats.estimates import IndexSpec, compare, estimate_domains, table_from_rows
 from tests.stats.test_design_oracle import DESIGNS, ORACLE, _data
 
 WIDE_DESIGNS = {
@@ -75,3 +75,28 @@ def test_item_rate_equals_r_svymean(row: dict[str, str]) -> None:
     assert got.df == int(row["df"])
     if 0 < got.estimate < 1 and row["deff"] not in ("", "NA"):
         assert got.deff == pytest.approx(float(row["deff"]), rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("by", "a", "b", "difference", "se"),
+    [
+        # R: r <- svyby(~y1, ~period, des, svyratio, denominator = ~a1, covmat = TRUE); svycontrast(r, c(1, -1, 0, 0))
+        # (des = strat_clus on the wide file, y1 = [E1 ≥ 4], a1 = [E1 rated]): two periods share strata and PSUs.
+        ("period", "Q1", "Q2", 0.19835752849694466, 0.050193206911758617),
+        # R: the same by agency, svycontrast(r2, A08 − A11): two agencies, independent strata.
+        ("agency", "A08", "A11", -0.22677574260763145, 0.037212192990394244),
+    ],
+)
+def test_difference_between_two_domains_equals_r_svycontrast(
+    by: str, a: str, b: str, difference: float, se: float
+) -> None:
+    data = _data("satisfaction_wide")
+    design = WIDE_DESIGNS["strat_clus"](data)
+    answered = ~np.isnan(data["E1"])[:, None]
+    satisfied = answered & (np.nan_to_num(data["E1"]) >= 4)[:, None]
+    groups = sorted(set(data[by].tolist()))
+    table, strata = table_from_rows(design, np.searchsorted(groups, data[by]), answered, satisfied)
+    (got,) = compare(table, strata, ["E1"], [], groups.index(a), groups.index(b))
+    assert got.estimate == pytest.approx(difference, abs=1e-12)
+    assert got.se == pytest.approx(se, abs=1e-12)
+    assert got.significant and got.p_value is not None and got.p_value < 0.05
