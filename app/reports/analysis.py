@@ -100,7 +100,9 @@ def _numbers(path: Path, lines: NDArray[np.intp], name: str, values: list[str], 
             try:
                 float(cell)
             except ValueError:
-                raise Invalid(f"{path}:{lines[index]}: column {name!r}: {cell!r} is not a number ({what})") from None
+                raise Invalid(
+                    f"{path}:{lines[index]}: column {name!r}: {str(cell)!r} is not a number ({what})"
+                ) from None
         raise
 
 
