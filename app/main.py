@@ -25,6 +25,7 @@ from app.public.i18n import pick_lang
 from app.public.links import LinkNotFound
 from app.public.qr_endpoints import router as qr_router
 from app.public.ratelimit import RateLimiter
+from app.reports.plan_endpoints import router as plan_router
 
 logger = logging.getLogger("sipas")
 
@@ -92,4 +93,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(kiosk_router)
     app.include_router(kiosk_page_router)
     app.include_router(links_api_router)
+    app.include_router(plan_router)
     return app

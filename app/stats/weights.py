@@ -1,0 +1,274 @@
+"""Survey weights for self-selected counter feedback: post-stratification, raking, trimming, and their cost.
+
+A response at a counter represents the dossiers its agency handled: in a cell (agency, month) the weight is
+N_c / n_c, the dossiers handled over the responses received (``../shared/SIPAS.md`` §5). Where only margins are
+known (procedure field, level), :func:`rake` fits the weights to them. Unequal weights cost precision: Kish's
+effective sample size n_eff = (Σw)²/Σw² (:func:`kish_effective_n`, :func:`weighting_effect`) is what an official
+should see beside every weighted rate.
+
+Reference: R package ``survey`` (``postStratify``, ``rake``, ``trimWeights``); Kish L. (1965) *Survey Sampling*,
+§11.7. Pure numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Redistribution = Literal["equal", "proportional"]
+
+
+@dataclass(frozen=True)
+class RakeResult:
+    weights: NDArray[np.float64]
+    iterations: int  # full sweeps over the margins (0 when the base weights already fit them)
+    converged: bool
+
+
+@dataclass(frozen=True)
+class WeightingEffect:
+    """What weighting costs: ``n`` responses count as ``n_eff`` unweighted ones (rows of weight 0 left out)."""
+
+    n: int
+    n_eff: float  # Kish: (Σw)²/Σw²
+    deff_w: float  # n / n_eff = 1 + CV² of the weights
+    cv: float  # coefficient of variation of the weights (population form, Σ(w − w̄)²/n)
+    min: float
+    max: float
+    ratio: float  # max / min
+
+
+def poststratification_weights(
+    cells: ArrayLike | Iterable[Hashable],
+    population: Mapping[Any, float],
+    base: ArrayLike | None = None,
+    *,
+    partial: bool = False,
+) -> NDArray[np.float64]:
+    """Weights whose sum in each cell is its population count: ``population[cell] · base / Σ_cell base``.
+
+    ``cells`` holds one label per row (a string, a number or a tuple such as ``(agency, month)``); ``base``
+    defaults to 1, which gives the dossiers-over-responses weight N_c/n_c. A cell with responses but no count is
+    an error, and so, as in R's ``postStratify``, is a cell with a count but no responses, unless ``partial``:
+    then such cells are dropped (their dossiers are represented by nobody, and the weights add up to less than
+    the population)."""
+    keys, codes = _group(cells, "cells")
+    w = _base(base, codes.size)
+    for key, count in population.items():
+        _count(count, key)
+    responses = np.bincount(codes, minlength=len(keys))
+    missing = [f"{_name(key)} ({responses[i]} responses)" for i, key in enumerate(keys) if key not in population]
+    if missing:
+        raise ValueError(f"{_cells(missing)} responses but no population count: {_list(missing)}")
+    present = set(keys)
+    empty = [_name(key) for key, count in population.items() if count > 0 and key not in present]
+    if empty and not partial:
+        raise ValueError(
+            f"{_cells(empty)} a population count but no responses: {_list(empty)} "
+            "(pass partial=True to drop empty cells)"
+        )
+    targets = np.array([_count(population[key], key) for key in keys], dtype=np.float64)
+    bad = [f"{_name(keys[i])} ({targets[i]:g})" for i in np.flatnonzero(targets <= 0)]
+    if bad:
+        raise ValueError(f"{_cells(bad)} responses but a population count of 0: {_list(bad)}")
+    sums = np.bincount(codes, weights=w, minlength=len(keys))
+    zero = [_name(keys[i]) for i in np.flatnonzero(sums <= 0)]
+    if zero:
+        raise ValueError(f"{_cells(zero)} responses whose base weights are all 0: {_list(zero)}")
+    return np.asarray(w * (targets / sums)[codes], dtype=np.float64)
+
+
+def rake(
+    base: ArrayLike,
+    margins: Sequence[tuple[ArrayLike | Iterable[Hashable], Mapping[Any, float]]],
+    max_iter: int = 50,
+    tol: float = 1e-10,
+) -> RakeResult:
+    """Iterative proportional fitting (R's ``survey::rake``): post-stratify to each margin in turn until every
+    margin's weighted totals are within a relative ``tol`` of its known totals.
+
+    Each margin is ``(labels, totals)``: one category label per row and the population total of each category
+    (e.g. dossiers per procedure field). All margins must describe the same population (grand totals within a
+    relative 1e-6), every category must have rows and every row's category a total. ``converged`` is False when
+    ``max_iter`` sweeps did not get there (cells empty in the sample can make the margins unreachable)."""
+    w = _base(base, None)
+    if not margins:
+        raise ValueError("rake needs at least one margin")
+    if max_iter < 1:
+        raise ValueError("max_iter must be at least 1")
+    fitted: list[tuple[NDArray[np.intp], NDArray[np.float64]]] = []
+    grand: float | None = None
+    for number, (labels, totals) in enumerate(margins, start=1):
+        keys, codes = _group(labels, f"margin {number}")
+        if codes.size != w.size:
+            raise ValueError(f"margin {number} has {codes.size} labels for {w.size} rows")
+        missing = [_name(key) for key in keys if key not in totals]
+        if missing:
+            raise ValueError(f"margin {number}: {_categories(missing)} rows but no population total: {_list(missing)}")
+        present = set(keys)
+        empty = [_name(key) for key, total in totals.items() if total > 0 and key not in present]
+        if empty:
+            raise ValueError(f"margin {number}: {_categories(empty)} a population total but no rows: {_list(empty)}")
+        target = np.array([_count(totals[key], key) for key in keys], dtype=np.float64)
+        margin_total = float(sum(_count(total, key) for key, total in totals.items()))
+        if grand is None:
+            grand = margin_total
+        elif abs(margin_total - grand) > 1e-6 * max(abs(grand), abs(margin_total)):
+            raise ValueError(
+                f"margin {number} totals {margin_total:,.6g} but margin 1 totals {grand:,.6g}: "
+                "every margin must add up to the same population"
+            )
+        zero = [_name(keys[i]) for i in np.flatnonzero(np.bincount(codes, weights=w, minlength=len(keys)) <= 0)]
+        if zero:
+            raise ValueError(f"margin {number}: {_categories(zero)} rows whose base weights are all 0: {_list(zero)}")
+        fitted.append((codes, target))
+
+    def fits(weights: NDArray[np.float64]) -> bool:
+        for codes, target in fitted:
+            sums = np.bincount(codes, weights=weights, minlength=target.size)
+            if np.any(np.abs(sums - target) > tol * np.maximum(np.abs(target), 1e-300)):
+                return False
+        return True
+
+    if fits(w):
+        return RakeResult(w.copy(), 0, True)
+    for sweep in range(1, max_iter + 1):
+        for codes, target in fitted:
+            sums = np.bincount(codes, weights=w, minlength=target.size)
+            factors = np.divide(target, sums, out=np.zeros_like(target), where=sums > 0)
+            w = w * factors[codes]
+        if fits(w):
+            return RakeResult(w, sweep, True)
+    return RakeResult(w, max_iter, False)
+
+
+def trim(
+    weights: ArrayLike,
+    lower: float | None = None,
+    upper: float | None = None,
+    max_iter: int = 20,
+    *,
+    redistribute: Redistribution = "equal",
+) -> NDArray[np.float64]:
+    """Cap the weights to [``lower``, ``upper``] and share what was cut over the other weights, so the total stays.
+
+    ``redistribute="equal"`` adds the same amount to each untrimmed weight, as R's ``trimWeights(…, strict =
+    TRUE)`` does; ``"proportional"`` scales them instead, keeping their ratios. Weights pushed outside the bounds
+    by the sharing are capped in turn, until all are within (at most ``max_iter`` rounds)."""
+    w = _base(weights, None)
+    low = -np.inf if lower is None else float(lower)
+    high = np.inf if upper is None else float(upper)
+    if np.isnan(low) or np.isnan(high) or low > high:
+        raise ValueError(f"trim bounds must satisfy lower ≤ upper (got lower={lower}, upper={upper})")
+    if redistribute not in ("equal", "proportional"):
+        raise ValueError(f"redistribute must be 'equal' or 'proportional', not {redistribute!r}")
+    total = float(w.sum())
+    if w.size and not (low * w.size <= total * (1 + 1e-12) and total <= high * w.size * (1 + 1e-12)):
+        raise ValueError(
+            f"cannot trim {w.size} weights totalling {total:,.6g} to [{low:g}, {high:g}]: "
+            f"the total needs bounds with lower ≤ {total / w.size:,.6g} ≤ upper"
+        )
+    fixed = np.zeros(w.size, dtype=bool)
+    for _ in range(max_iter):
+        outside = ~fixed & ((w < low) | (w > high))
+        if not outside.any():
+            return w
+        fixed |= outside
+        capped = np.clip(w, low, high)
+        excess = float(np.sum(w - capped))
+        w = capped
+        free = ~fixed
+        if not free.any():
+            return w
+        if redistribute == "equal":
+            w[free] += excess / np.count_nonzero(free)
+        else:
+            share = float(w[free].sum())
+            if share <= 0:
+                w[free] += excess / np.count_nonzero(free)
+            else:
+                w[free] *= (share + excess) / share
+    if np.any(~fixed & ((w < low) | (w > high))):
+        raise ValueError(f"weights still outside [{low:g}, {high:g}] after {max_iter} rounds; raise max_iter")
+    return w
+
+
+def kish_effective_n(weights: ArrayLike) -> float:
+    """Kish's effective sample size (Σw)²/Σw²: the unweighted sample size with the same precision for a mean."""
+    w = _base(weights, None)
+    squares = float(np.dot(w, w))
+    if squares <= 0:
+        raise ValueError("the weights are all 0")
+    return float(w.sum()) ** 2 / squares
+
+
+def weighting_effect(weights: ArrayLike) -> WeightingEffect:
+    """The effect of the weights on n_eff, as officials see it: n, n_eff, deff_w = n/n_eff = 1 + CV², and the
+    spread of the weights. Rows with weight 0 (outside a domain) are left out."""
+    w = _base(weights, None)
+    w = w[w > 0]
+    if w.size == 0:
+        raise ValueError("the weights are all 0")
+    n_eff = kish_effective_n(w)
+    mean = float(w.mean())
+    cv = float(np.sqrt(np.mean((w - mean) ** 2))) / mean
+    low, high = float(w.min()), float(w.max())
+    return WeightingEffect(n=int(w.size), n_eff=n_eff, deff_w=w.size / n_eff, cv=cv, min=low, max=high,
+                           ratio=high / low)  # fmt: skip
+
+
+def _base(values: ArrayLike | None, n: int | None) -> NDArray[np.float64]:
+    if values is None:
+        return np.ones(n or 0, dtype=np.float64)
+    w = np.array(values, dtype=np.float64, copy=True).reshape(-1)
+    if n is not None and w.size != n:
+        raise ValueError(f"base has {w.size} weights for {n} rows")
+    if np.any(~np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("weights must be finite and non-negative")
+    return w
+
+
+def _group(labels: ArrayLike | Iterable[Hashable], name: str) -> tuple[list[Any], NDArray[np.intp]]:
+    """Distinct labels (as plain Python values, tuples for composite cells) and each row's index among them."""
+    if isinstance(labels, np.ndarray) and labels.ndim == 1 and labels.dtype.kind in "biufUS":
+        unique, codes = np.unique(labels, return_inverse=True)
+        return [key.item() for key in unique], codes.astype(np.intp).reshape(-1)
+    index: dict[Any, int] = {}
+    codes_list: list[int] = []
+    items = labels.tolist() if isinstance(labels, np.ndarray) else labels
+    if not isinstance(items, Iterable) or isinstance(items, str | bytes):
+        raise ValueError(f"{name} needs one label per row")
+    for label in items:
+        key = tuple(label) if isinstance(label, list | np.ndarray) else label
+        codes_list.append(index.setdefault(key, len(index)))
+    return list(index), np.array(codes_list, dtype=np.intp)
+
+
+def _count(value: float, key: Any) -> float:
+    number = float(value)
+    if not np.isfinite(number) or number < 0:
+        raise ValueError(f"the population count of {_name(key)} must be a finite number ≥ 0, not {value!r}")
+    return number
+
+
+def _name(key: Any) -> str:
+    if isinstance(key, tuple):
+        return "(" + ", ".join(str(part) for part in key) + ")"
+    return str(key)
+
+
+def _list(names: list[str], limit: int = 5) -> str:
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def _cells(names: list[str]) -> str:
+    return "cell has" if len(names) == 1 else f"{len(names)} cells have"
+
+
+def _categories(names: list[str]) -> str:
+    return "category has" if len(names) == 1 else f"{len(names)} categories have"

@@ -1,0 +1,123 @@
+"""Properties every estimate and interval of the engine must have, on random small designs (Hypothesis).
+
+A design here has 1–3 strata of 2–4 PSUs with 1–4 respondents each, positive weights, 0/1 outcomes, sometimes a
+finite-population correction (with whole strata sampled: a census) and sometimes a domain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.stats.design import Design, DomainEstimate, domain_mean, make_design
+from app.stats.intervals import METHODS, Interval, interval
+
+BOUNDED = ("beta", "beta_nchs", "logit", "xlogit", "wilson", "likelihood")
+MIRRORED = ("beta", "beta_nchs", "xlogit", "wilson", "likelihood", "mean")
+FAST = settings(max_examples=60, deadline=None)
+
+
+@dataclass(frozen=True)
+class Sample:
+    weights: np.ndarray
+    strata: np.ndarray
+    clusters: np.ndarray
+    fpc: np.ndarray | None
+    y: np.ndarray
+    domain: np.ndarray | None
+
+    def design(self, scale: float = 1.0) -> Design:
+        return make_design(self.weights * scale, strata=self.strata, clusters=self.clusters, fpc=self.fpc)
+
+    def __repr__(self) -> str:  # a falsifying example that can be pasted into a test
+        fpc = None if self.fpc is None else self.fpc.tolist()
+        domain = None if self.domain is None else self.domain.tolist()
+        return (f"Sample(weights={self.weights.tolist()}, strata={self.strata.tolist()}, "
+                f"clusters={self.clusters.tolist()}, fpc={fpc}, y={self.y.tolist()}, domain={domain})")  # fmt: skip
+
+
+@st.composite
+def samples(draw: st.DrawFn, *, domains: bool = True) -> Sample:
+    strata: list[int] = []
+    clusters: list[int] = []
+    fpc: list[float] = []
+    with_fpc = draw(st.booleans())
+    for stratum in range(draw(st.integers(1, 3))):
+        psus = draw(st.integers(2, 4))
+        population = psus + draw(st.integers(0, 6))  # equal to psus: every PSU sampled
+        for _ in range(psus):
+            size = draw(st.integers(1, 4))
+            strata += [stratum] * size
+            clusters += [len(set(clusters))] * size
+            fpc += [float(population)] * size
+    n = len(strata)
+    weights = draw(st.lists(st.floats(0.5, 50, allow_nan=False), min_size=n, max_size=n))
+    y = draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))
+    domain = None
+    if domains and draw(st.booleans()):
+        mask = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+        if any(mask):
+            domain = np.array(mask)
+    return Sample(np.array(weights), np.array(strata), np.array(clusters), np.array(fpc) if with_fpc else None,
+                  np.array(y, dtype=np.float64), domain)  # fmt: skip
+
+
+def _bounds(estimate: DomainEstimate, method: str) -> Interval:
+    return interval(estimate.estimate, estimate.variance, estimate.df, n=estimate.n, method=method)  # type: ignore[arg-type]
+
+
+@FAST
+@given(samples())
+def test_bounds_contain_the_estimate_within_0_and_1(sample: Sample) -> None:
+    estimate = domain_mean(sample.design(), sample.y, sample.domain)
+    assert 0 <= estimate.estimate <= 1
+    for method in BOUNDED:
+        bounds = _bounds(estimate, method)
+        assert -1e-12 <= bounds.low <= estimate.estimate + 1e-12, (method, bounds)
+        assert estimate.estimate - 1e-12 <= bounds.high <= 1 + 1e-12, (method, bounds)
+
+
+@FAST
+@given(samples(), st.floats(1e-3, 1e3))
+def test_scaling_every_weight_changes_nothing(sample: Sample, scale: float) -> None:
+    first = domain_mean(sample.design(), sample.y, sample.domain)
+    scaled = domain_mean(sample.design(scale), sample.y, sample.domain)
+    assert scaled.estimate == pytest.approx(first.estimate, rel=1e-9, abs=1e-15)
+    assert scaled.se == pytest.approx(first.se, rel=1e-9, abs=1e-15)
+    assert (scaled.n, scaled.df) == (first.n, first.df)
+    for method in METHODS:
+        a, b = _bounds(first, method), _bounds(scaled, method)
+        assert (b.low, b.high) == pytest.approx((a.low, a.high), rel=1e-9, abs=1e-12), method
+        assert (b.method, b.fallback) == (a.method, a.fallback)
+
+
+@FAST
+@given(st.lists(st.integers(0, 1), min_size=2, max_size=40), st.floats(0.5, 50))
+def test_equal_weights_one_respondent_per_psu_is_the_textbook_variance(outcomes: list[int], weight: float) -> None:
+    y = np.array(outcomes, dtype=np.float64)
+    n = y.size
+    estimate = domain_mean(make_design(np.full(n, weight)), y)
+    mean = y.mean()
+    s2 = np.sum((y - mean) ** 2) / (n - 1)
+    assert estimate.estimate == pytest.approx(mean, rel=1e-12, abs=1e-15)
+    assert estimate.variance == pytest.approx(s2 / n, rel=1e-9, abs=1e-18)  # with replacement: s²/n
+    assert estimate.variance == pytest.approx(mean * (1 - mean) / (n - 1), rel=1e-9, abs=1e-18)  # 0/1: p(1 − p)/(n − 1)
+    assert (estimate.n, estimate.df) == (n, n - 1)
+
+
+@FAST
+@given(samples())
+def test_the_mirrored_outcome_mirrors_estimate_and_bounds(sample: Sample) -> None:
+    design = sample.design()
+    first = domain_mean(design, sample.y, sample.domain)
+    mirror = domain_mean(design, 1 - sample.y, sample.domain)
+    assert mirror.estimate == pytest.approx(1 - first.estimate, abs=1e-12)
+    assert mirror.se == pytest.approx(first.se, rel=1e-9, abs=1e-15)
+    for method in MIRRORED:
+        a, b = _bounds(first, method), _bounds(mirror, method)
+        assert b.low == pytest.approx(1 - a.high, abs=1e-9), (method, a, b)
+        assert b.high == pytest.approx(1 - a.low, abs=1e-9), (method, a, b)
