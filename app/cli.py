@@ -5,9 +5,13 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
+import textwrap
+import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Literal, ParamSpec, TypeVar
 
 import typer
 import uvicorn
@@ -34,6 +38,9 @@ from app.forms.schema import FormDefinition
 from app.logging import logging_config
 from app.migrate import migrate as run_migrations
 from app.public import links, posters
+from app.reports.cli import stats as stats_command
+from app.responses.importer import MAX_BATCH_SIZE, CsvImport, ImportOptions, ImportReport
+from app.stats import plan as planning
 
 cli = typer.Typer(help="SIPAS survey service", no_args_is_help=True, pretty_exceptions_enable=False)
 agency_cli = typer.Typer(help="Agencies (the administrative hierarchy)", no_args_is_help=True)
@@ -48,6 +55,7 @@ cli.add_typer(link_cli, name="link")
 cli.add_typer(forms_cli, name="forms")
 cli.add_typer(kiosk_cli, name="kiosk")
 cli.add_typer(official_cli, name="official")
+cli.command("stats")(stats_command)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -126,6 +134,80 @@ def demo(
         )
 
     _run(settings, task)
+
+
+@cli.command("import")
+@friendly_errors
+def import_responses(
+    file: Annotated[Path, typer.Argument(help="CSV file (UTF-8), one response per line, answers in item-code columns")],
+    form: Annotated[str, typer.Option(help="The form version the file answers, as ID@VERSION (e.g. sipas-2023@1)")],
+    agency_column: Annotated[str, typer.Option(help="Column with the agency code of each line")],
+    counter_column: Annotated[str | None, typer.Option(help="Column with a counter code within that agency")] = None,
+    date_column: Annotated[
+        str | None, typer.Option(help="Column with an ISO date (local noon) or date-time with offset")
+    ] = None,
+    date: Annotated[str | None, typer.Option(help="One date (YYYY-MM-DD) for every line instead")] = None,
+    id_column: Annotated[str | None, typer.Option(help="Column with a respondent id (UUID or any text)")] = None,
+    weight: Annotated[str | None, typer.Option(help="Column with the survey weight (a number ≥ 0)")] = None,
+    strata: Annotated[str | None, typer.Option(help="Column with the stratum label")] = None,
+    psu: Annotated[str | None, typer.Option(help="Column with the cluster (PSU) label")] = None,
+    skip_invalid: Annotated[bool, typer.Option(help="Import the valid lines and report the others")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, max=MAX_BATCH_SIZE, help="Responses per insert")] = 2000,
+) -> None:
+    """Import a survey file (paper, phone, household) as responses of the import channel: all lines or none."""
+    settings = _settings()
+    options = ImportOptions(
+        form=form, agency_column=agency_column, counter_column=counter_column, date_column=date_column, date=date,
+        id_column=id_column, weight_column=weight, strata_column=strata, psu_column=psu, skip_invalid=skip_invalid,
+        batch_size=batch_size,
+    )  # fmt: skip
+
+    def task(session: Session) -> ImportReport:
+        job = CsvImport(session, settings, _registry(session, settings), file, options)
+        for warning in job.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+        show = sys.stderr.isatty() and job.line_count > 5000
+        current, since, last_call, last_shown = "", time.perf_counter(), time.perf_counter(), 0.0
+
+        def progress(phase: str, rows: int) -> None:
+            nonlocal current, since, last_call, last_shown
+            now = time.perf_counter()
+            if phase != current:  # the phase began when the previous one ended
+                current, since = phase, last_call
+            last_call = now
+            if not show or now - last_shown < 0.5:
+                return
+            last_shown = now
+            rate = rows / max(now - since, 1e-9)
+            typer.echo(
+                f"\r{phase}: {rows:,} of ~{job.line_count - 1:,} lines ({rate:,.0f} rows/s)   ", err=True, nl=False
+            )
+
+        try:
+            return job.run(progress)
+        finally:
+            if show:
+                typer.echo("", err=True)
+
+    report = _run(settings, task)
+    for message in report.messages:
+        typer.echo(message, err=True)
+    if report.problems > len(report.messages):
+        typer.echo(f"… and {report.problems - len(report.messages):,} more problem(s)", err=True)
+    if not report.committed:
+        typer.echo(
+            f"error: {file}: {report.bad_lines:,} bad line(s) of {report.rows:,}; nothing imported "
+            "(fix them, or import the other lines with --skip-invalid)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    repeated = f", {report.repeated:,} repeated in the file" if report.repeated else ""
+    skipped = f"; skipped {report.bad_lines:,} bad line(s)" if report.bad_lines else ""
+    typer.echo(
+        f"imported {report.imported:,} response{'' if report.imported == 1 else 's'} ({report.new:,} new, "
+        f"{report.already:,} already imported{repeated}) "
+        f"in {report.seconds:.1f} s{skipped}"
+    )
 
 
 @cli.command()
@@ -366,6 +448,43 @@ def qr_files(
         typer.echo(f"{counters} counter(s) of {root.code} and the agencies below it: {len(written)} files in {out}")
 
     _run(settings, task)
+
+
+PlanFormat = Literal["text", "json"]
+PLAN_OPTIONS = {"target_pct": "--target", "margin_pct": "--margin", "deff": "--deff", "population": "--population",
+                "level": "--level"}  # fmt: skip
+
+
+@cli.command("plan")
+@friendly_errors
+def plan_sample(
+    target: Annotated[float, typer.Option(help="Target rate in % (e.g. 86)")],
+    margin: Annotated[float, typer.Option(help="Wanted margin of error, ± percentage points (e.g. 3)")],
+    deff: Annotated[float, typer.Option(help="Design effect of the survey (1 = simple random sample)")] = 1.0,
+    population: Annotated[int | None, typer.Option(help="N: dossiers the agency handles in the period")] = None,
+    level: Annotated[float, typer.Option(help="Confidence level")] = 0.95,
+    format_: Annotated[PlanFormat, typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """Responses an agency needs to tell its rate from the target with the wanted margin."""
+    try:
+        result = planning.plan(target, margin, deff=deff, population=population, level=level)
+    except planning.PlanError as exc:
+        raise SipasError(f"{PLAN_OPTIONS.get(exc.parameter, exc.parameter)}: {exc.reason}") from None
+    if format_ == "json":
+        typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
+        return
+    rule = f"(N = {result.population:,})" if result.population is not None else "(N unknown: the limit 1/e²)"
+    fpc = f"(corrected for N = {result.population:,})" if result.population is not None else ""
+    rows = [
+        ("ministry rule n = N/(1+N·e²):", result.ministry_n, rule),
+        ("simple random sample:", result.srs_n, fpc),
+        (f"with design effect {result.deff:g}:", result.design_n, ""),
+    ]
+    typer.echo(f"target {result.target_pct:g}%, margin ±{result.margin_pct:g} points, "
+               f"{result.level * 100:g}% confidence")  # fmt: skip
+    for label, value, note in rows:
+        typer.echo(f"{label:<32}{value:>9,}   {note}".rstrip())
+    typer.echo("\n" + textwrap.fill(result.explanation, width=100))
 
 
 def main() -> None:
