@@ -20,6 +20,7 @@ import os
 import platform
 import random
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -123,7 +124,9 @@ def count_rows(url: str) -> tuple[int, int]:
 def measure(name: str, url: str, directory: Path, survey: Path, rows: int, answers: int, batch_size: int) -> str:
     settings = prepare_database(url, directory)
     first, summary = run_import(settings, survey, batch_size)
-    print(f"  {name}: first import {first:.1f} s → {rows / first:,.0f} rows/s  [{summary}]")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far (Linux: KiB)
+    print(f"  {name}: first import {first:.1f} s → {rows / first:,.0f} rows/s  [{summary}]; "
+          f"peak memory of the import processes so far {peak_mb:,.0f} MB")  # fmt: skip
     again, summary_again = run_import(settings, survey, batch_size)
     print(f"  {name}: same file again {again:.1f} s → {rows / again:,.0f} rows/s  [{summary_again}]")
     stored, stored_answers = count_rows(url)
