@@ -11,7 +11,7 @@ number of PSUs, never with the number of responses.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Float, String, and_, cast, exists, func, l
 from sqlalchemy.orm import Session
 
 from app.responses.models import Answer, Response
+from app.stats.design import LonelyPsu
 from app.stats.estimates import Estimate, IndexSpec, PsuTable, StrataInfo, estimate_domains
 from app.stats.intervals import DEFAULT_METHOD, Method
 
@@ -125,7 +126,7 @@ def _assemble(query: SumsQuery, item_rows: Sequence[Any], respondent_rows: Seque
     remap = np.empty(len(domain_index), dtype=np.intp)
     for new, key in enumerate(order):
         remap[domain_index[key]] = new
-    table = PsuTable(**{**table.__dict__, "domain": remap[table.domain] if count else table.domain})
+    table = replace(table, domain=remap[table.domain] if count else table.domain)
     return Sums(table, StrataInfo(psus_per_stratum, np.zeros(psus_per_stratum.size), "fail"), order)
 
 
@@ -137,11 +138,11 @@ def estimate(
     level: float = 0.95,
     method: Method = DEFAULT_METHOD,
     target: float | None = None,
-    lonely_psu: str = "fail",
+    lonely_psu: LonelyPsu = "fail",
 ) -> list[tuple[tuple[Any, ...], list[Estimate]]]:
     """Per domain (in sorted key order), the estimates of :func:`app.stats.estimates.estimate_domains`."""
     sums = fetch_sums(session, query)
-    strata = StrataInfo(sums.strata.psus, sums.strata.fraction, lonely_psu)  # type: ignore[arg-type]
+    strata = replace(sums.strata, lonely_psu=lonely_psu)
     results = estimate_domains(sums.table, strata, query.items, indices, domains=len(sums.keys), level=level,
                                method=method, target=target)  # fmt: skip
     return [(key, found) for key, found in zip(sums.keys, results, strict=True) if found]

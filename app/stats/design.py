@@ -17,6 +17,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from app.stats.weights import poststratification_weights
+
 LonelyPsu = Literal["fail", "remove", "certainty", "adjust"]
 
 
@@ -91,24 +93,18 @@ def make_design(
 
 def poststratify(design: Design, cells: ArrayLike, population: Mapping[Any, float]) -> Design:
     """``postStratify(design, ~cells, population)``: scale the weights so that each post-stratum's weights add up
-    to its known population count (e.g. dossiers an agency handled in a month). The variance then removes the
-    post-stratum means of the linearised values (R's ``svyrecvar``), which is what makes it smaller."""
+    to its known population count (e.g. dossiers an agency handled in a month), with the checks of
+    :func:`app.stats.weights.poststratification_weights`. The variance then removes the post-stratum means of the
+    linearised values (R's ``svyrecvar``), which is what makes it smaller."""
     labels = np.asarray(cells)
     if labels.shape != (design.rows,):
         raise DesignError("post-strata need one value per row")
-    keys, codes = np.unique(labels, return_inverse=True)
-    missing = [str(key) for key in keys if key not in population]
-    if missing:
-        raise DesignError(f"post-strata without a population count: {', '.join(missing[:5])}")
-    absent = [str(key) for key, count in population.items() if count > 0 and key not in set(keys.tolist())]
-    if absent:
-        raise DesignError(f"post-strata with a population count but no responses: {', '.join(absent[:5])}")
-    sample_totals = np.bincount(codes, weights=design.weights, minlength=keys.size)
-    targets = np.array([float(population[key]) for key in keys])
-    if np.any(sample_totals <= 0):
-        raise DesignError("a post-stratum has no positive weight")
-    factors = targets / sample_totals
-    return replace(design, weights=design.weights * factors[codes], post_cells=codes.astype(np.intp))
+    try:
+        weights = poststratification_weights(labels, population, base=design.weights)
+    except ValueError as exc:
+        raise DesignError(str(exc)) from exc
+    _, codes = np.unique(labels, return_inverse=True)
+    return replace(design, weights=weights, post_cells=codes.astype(np.intp))
 
 
 def _codes(values: ArrayLike, n: int, name: str) -> NDArray[np.intp]:

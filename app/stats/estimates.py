@@ -217,6 +217,7 @@ class _Influence:
     psu: NDArray[np.intp]  # (P,) PSUs of the domain
     stratum: NDArray[np.intp]  # (P,)
     z: NDArray[np.float64]  # (P, K + M) linearised values of the items, then the indices
+    answered: NDArray[np.float64]  # (K,) Σw·answered per item
     values: NDArray[np.float64]  # (K + M,) the estimates
     present: NDArray[np.bool_]  # (K + M,) whether each has data in the domain
     members: list[int]
@@ -234,7 +235,7 @@ def _influence(
     z_items = np.where(present, (satisfied - rates * answered) / np.where(present, x, 1), 0.0)
     contrast, members = _contrasts(items, indices, present)
     return _Influence(
-        psu=table.psu[rows], stratum=table.stratum[rows], z=np.hstack([z_items, z_items @ contrast]),
+        psu=table.psu[rows], stratum=table.stratum[rows], z=np.hstack([z_items, z_items @ contrast]), answered=x,
         values=np.concatenate([rates, rates @ contrast]), present=np.concatenate([present, np.array(members) > 0]),
         members=members,
     )  # fmt: skip
@@ -253,7 +254,6 @@ def _one_domain(
     found = _influence(table, rows, items, indices)
     variances = stratified_variance(found.stratum, found.z, strata)
     answers = table.answers[rows]
-    x = table.answered[rows].sum(axis=0)
     out: list[Estimate] = []
     for k, code in enumerate(items):
         if not found.present[k]:
@@ -261,8 +261,8 @@ def _one_domain(
         inside = answers[:, k] > 0
         df = np.unique(found.psu[inside]).size - np.unique(found.stratum[inside]).size
         n = int(answers[:, k].sum())
-        out.append(_estimate(code, "item", found.values[k], variances[k], n, float(x[k]), df, level, method, target,
-                             1))  # fmt: skip
+        weight = float(found.answered[k])
+        out.append(_estimate(code, "item", found.values[k], variances[k], n, weight, df, level, method, target, 1))
     respondents = table.respondents[rows]
     inside = respondents > 0
     df_all = np.unique(found.psu[inside]).size - np.unique(found.stratum[inside]).size
