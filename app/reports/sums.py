@@ -3,9 +3,15 @@
 One GROUP BY over ``answers ⨝ responses`` returns, for every domain, PSU and item, the number of answers, Σw and
 Σw·satisfied; a second one the respondents and their Σw; a third the PSUs per stratum over the whole selection
 (domains keep the design's strata, as R's ``svyby`` does). The statements use only portable SQL (COUNT, SUM,
-COALESCE, CASE, ||) and run unchanged on SQLite and PostgreSQL — and on a distributed PostgreSQL such as Citus,
-where each shard computes partial sums. Python receives one row per (domain, PSU, item): memory grows with the
-number of PSUs, never with the number of responses.
+COALESCE, CASE) and run unchanged on SQLite and PostgreSQL — and on a distributed PostgreSQL such as Citus, where
+each shard computes partial sums. Python receives one row per (domain, PSU, item): memory grows with the number of
+PSUs, never with the number of responses.
+
+The stored design (``stratum`` and ``psu`` left as ``None``) is grouped by the plain columns, not by expressions
+such as ``COALESCE(cluster, 'response:' || id)``: PostgreSQL estimates the groups of an expression from every column
+in it, would expect one group per response and give up hash aggregation and parallel workers (2× slower at a
+million answers). Responses with a stored cluster and those that are their own PSU are therefore summed by two
+statements, each with columns the planner knows.
 """
 
 from __future__ import annotations
@@ -15,8 +21,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Float, String, and_, cast, exists, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Float, and_, case, exists, func, literal, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.responses.models import Answer, Response
 from app.stats.design import LonelyPsu
@@ -29,24 +35,21 @@ def stored_weight() -> ColumnElement[Any]:
     return func.coalesce(Response.weight, literal(1.0, Float))
 
 
-def stored_stratum() -> ColumnElement[Any]:
-    """The stored stratum label, else the agency: every agency is its own stratum."""
-    return func.coalesce(Response.stratum, literal("agency:") + cast(Response.agency_id, String))
-
-
-def stored_psu() -> ColumnElement[Any]:
-    """The stored cluster label, else the response itself (one PSU per respondent)."""
-    return func.coalesce(Response.cluster, literal("response:") + cast(Response.id, String))
+Column = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 
 @dataclass(frozen=True)
 class SumsQuery:
+    """What to sum: items, domains (name, SQL expression), filters and the design. ``stratum`` ``None`` is the
+    stored stratum label, else the agency (every agency its own stratum); ``psu`` ``None`` is the stored cluster
+    label, else the response itself (one PSU per respondent)."""
+
     items: Sequence[str]
     domains: Sequence[tuple[str, ColumnElement[Any]]] = ()  # (name, expression); none: one domain, the selection
     filters: Sequence[ColumnElement[bool]] = ()
     weight: ColumnElement[Any] = field(default_factory=stored_weight)
-    stratum: ColumnElement[Any] = field(default_factory=stored_stratum)
-    psu: ColumnElement[Any] = field(default_factory=stored_psu)
+    stratum: ColumnElement[Any] | None = None
+    psu: ColumnElement[Any] | None = None
     joins: Sequence[tuple[Any, ColumnElement[bool]]] = ()  # extra tables the domain expressions need
 
 
@@ -55,6 +58,25 @@ class Sums:
     table: PsuTable
     strata: StrataInfo
     keys: list[tuple[Any, ...]]  # the domain values, in domain-index order
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One statement's share of the design: its PSU column and the rows it covers."""
+
+    psu: Column
+    where: tuple[ColumnElement[bool], ...] = ()
+
+
+def _parts(query: SumsQuery) -> list[_Part]:
+    if query.psu is not None:
+        return [_Part(query.psu)]
+    return [_Part(Response.cluster, (Response.cluster.is_not(None),)),
+            _Part(Response.id, (Response.cluster.is_(None),))]  # fmt: skip
+
+
+def _strata(query: SumsQuery) -> list[Column]:
+    return [Response.stratum, Response.agency_id] if query.stratum is None else [query.stratum]
 
 
 def _select(query: SumsQuery, *columns: Any) -> Any:
@@ -66,67 +88,77 @@ def _select(query: SumsQuery, *columns: Any) -> Any:
 
 def fetch_sums(session: Session, query: SumsQuery) -> Sums:
     keys = [expression.label(f"d{i}") for i, (_, expression) in enumerate(query.domains)]
-    stratum = query.stratum.label("stratum")
-    psu = query.psu.label("psu")
+    strata = _strata(query)
     w = query.weight
-    item_rows = session.execute(
-        _select(query, *keys, stratum, psu, Answer.item_code, func.count(), func.sum(w),
-                func.sum(w * Answer.satisfied))
-        .join(Answer, Answer.response_id == Response.id)
-        .where(Answer.item_code.in_(list(query.items)), Answer.satisfied.is_not(None))
-        .group_by(*keys, stratum, psu, Answer.item_code)
-    ).all()  # fmt: skip
-    answered_any = exists().where(and_(Answer.response_id == Response.id, Answer.item_code.in_(list(query.items)),
-                                       Answer.satisfied.is_not(None)))  # fmt: skip
-    respondent_rows = session.execute(
-        _select(query, *keys, stratum, psu, func.count(), func.sum(w)).where(answered_any)
-        .group_by(*keys, stratum, psu)
-    ).all()  # fmt: skip
-    stratum_rows = session.execute(
-        _select(query, stratum, func.count(psu.distinct())).group_by(stratum)
-    ).all()  # fmt: skip
-    return _assemble(query, item_rows, respondent_rows, stratum_rows)
+    items = list(query.items)
+    answered = (Answer.item_code.in_(items), Answer.satisfied.is_not(None))
+    answered_any = exists().where(and_(Answer.response_id == Response.id, *answered))
+    item_rows: list[Any] = []
+    respondent_rows: list[Any] = []
+    connection = session.connection()  # Core rows: the ORM's per-row processing would cost as much as the query
+    for index, part in enumerate(_parts(query)):
+        tag = literal(index)
+        item_rows += connection.execute(
+            _select(query, *keys, *strata, tag, part.psu, Answer.item_code, func.count(), func.sum(w),
+                    func.sum(w * Answer.satisfied))
+            .join(Answer, Answer.response_id == Response.id).where(*answered, *part.where)
+            .group_by(*keys, *strata, part.psu, Answer.item_code)
+        ).all()  # fmt: skip
+        respondent_rows += connection.execute(
+            _select(query, *keys, *strata, tag, part.psu, func.count(), func.sum(w)).where(answered_any, *part.where)
+            .group_by(*keys, *strata, part.psu)
+        ).all()  # fmt: skip
+    if query.psu is None:
+        psus = func.count(Response.cluster.distinct()) + func.sum(case((Response.cluster.is_(None), 1), else_=0))
+    else:
+        psus = func.count(query.psu.distinct())
+    stratum_rows = connection.execute(_select(query, *strata, psus).group_by(*strata)).all()
+    return _assemble(query, len(strata), item_rows, respondent_rows, stratum_rows)
 
 
-def _assemble(query: SumsQuery, item_rows: Sequence[Any], respondent_rows: Sequence[Any],
+def _assemble(query: SumsQuery, width_s: int, item_rows: Sequence[Any], respondent_rows: Sequence[Any],
               stratum_rows: Sequence[Any]) -> Sums:  # fmt: skip
+    """Rows are (domain keys…, stratum columns…, part, PSU, [item], sums…)."""
     width = len(query.domains)
-    strata_index = {row[0]: i for i, row in enumerate(stratum_rows)}
-    psus_per_stratum = np.array([float(row[1]) for row in stratum_rows])
+    psu_end = width + width_s + 2  # after the part tag and the PSU label
+    strata_index = {tuple(row[:width_s]): i for i, row in enumerate(stratum_rows)}
+    psus_per_stratum = np.array([float(row[width_s]) for row in stratum_rows])
     item_index = {code: k for k, code in enumerate(query.items)}
     domain_index: dict[tuple[Any, ...], int] = {}
-    pair_index: dict[tuple[int, Any, Any], int] = {}
-    pairs: list[tuple[int, int, Any]] = []
+    pair_index: dict[tuple[Any, ...], int] = {}
+    psu_ids: dict[tuple[Any, ...], int] = {}
+    domain: list[int] = []
+    stratum: list[int] = []
+    psu: list[int] = []
     for row in respondent_rows:
         key = tuple(row[:width])
         d = domain_index.setdefault(key, len(domain_index))
-        pair_index[(d, row[width], row[width + 1])] = len(pairs)
-        pairs.append((d, strata_index[row[width]], row[width + 1]))
-    count, k_items = len(pairs), len(query.items)
+        unit = tuple(row[width:psu_end])
+        pair_index[(d, unit)] = len(domain)
+        domain.append(d)
+        stratum.append(strata_index[unit[:width_s]])
+        psu.append(psu_ids.setdefault(unit, len(psu_ids)))
+    count, k_items = len(domain), len(query.items)
     answers = np.zeros((count, k_items))
     answered = np.zeros((count, k_items))
     satisfied = np.zeros((count, k_items))
     for row in item_rows:
-        d = domain_index[tuple(row[:width])]
-        p = pair_index[(d, row[width], row[width + 1])]
-        k = item_index[row[width + 2]]
-        answers[p, k] = row[width + 3]
-        answered[p, k] = row[width + 4]
-        satisfied[p, k] = row[width + 5] or 0.0
-    psu_ids: dict[tuple[int, Any], int] = {}
-    psu = np.array([psu_ids.setdefault((s, label), len(psu_ids)) for _, s, label in pairs], dtype=np.intp)
-    table = PsuTable(
-        domain=np.array([d for d, _, _ in pairs], dtype=np.intp),
-        stratum=np.array([s for _, s, _ in pairs], dtype=np.intp), psu=psu,
-        answers=answers, answered=answered, satisfied=satisfied,
-        respondents=np.array([float(row[width + 2]) for row in respondent_rows]),
-        weight=np.array([float(row[width + 3]) for row in respondent_rows]),
-    )  # fmt: skip
+        p = pair_index[(domain_index[tuple(row[:width])], tuple(row[width:psu_end]))]
+        k = item_index[row[psu_end]]
+        answers[p, k] = row[psu_end + 1]
+        answered[p, k] = row[psu_end + 2]
+        satisfied[p, k] = row[psu_end + 3] or 0.0
     order = sorted(domain_index, key=lambda key: tuple((value is None, str(value)) for value in key))
     remap = np.empty(len(domain_index), dtype=np.intp)
     for new, key in enumerate(order):
         remap[domain_index[key]] = new
-    table = replace(table, domain=remap[table.domain] if count else table.domain)
+    table = PsuTable(
+        domain=remap[np.array(domain, dtype=np.intp)] if count else np.zeros(0, dtype=np.intp),
+        stratum=np.array(stratum, dtype=np.intp), psu=np.array(psu, dtype=np.intp),
+        answers=answers, answered=answered, satisfied=satisfied,
+        respondents=np.array([float(row[psu_end]) for row in respondent_rows]),
+        weight=np.array([float(row[psu_end + 1]) for row in respondent_rows]),
+    )  # fmt: skip
     return Sums(table, StrataInfo(psus_per_stratum, np.zeros(psus_per_stratum.size), "fail"), order)
 
 
