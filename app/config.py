@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     # answers on one kiosk (closer ones are stored but flagged as suspected button-mashing).
     kiosk_rate_per_minute: int = 120
     kiosk_min_interval_seconds: float = 5.0
+    # Officials: how long a login lasts (API token or browser session), and whether the session cookie is sent
+    # only over HTTPS (None: when the request came over HTTPS or SIPAS_ENV=production).
+    official_session_hours: int = 12
+    cookie_secure: bool | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -18,6 +18,7 @@ from app.health.endpoints import router as health_router
 from app.kiosk.endpoints import router as kiosk_router
 from app.kiosk.page import router as kiosk_page_router
 from app.limits import BodySizeLimit
+from app.officials.endpoints import router as auth_router
 from app.public.api import router as links_api_router
 from app.public.endpoints import form_limiters, message_page
 from app.public.endpoints import router as public_router
@@ -94,4 +95,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(kiosk_page_router)
     app.include_router(links_api_router)
     app.include_router(plan_router)
+    app.include_router(auth_router)
     return app

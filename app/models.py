@@ -4,6 +4,7 @@ from app.audit.models import AuditEvent
 from app.db import Base
 from app.directory.models import Agency, AgencyLevel, Counter, Device, Official, ProcedureField, Role
 from app.forms.models import Form, FormVersion
+from app.officials.models import OfficialSession, SessionKind
 from app.public.models import DossierLink
 from app.reports.models import PopulationCount, Target
 from app.responses.models import Answer, Channel, Response
@@ -21,9 +22,11 @@ __all__ = [
     "Form",
     "FormVersion",
     "Official",
+    "OfficialSession",
     "PopulationCount",
     "ProcedureField",
     "Response",
     "Role",
+    "SessionKind",
     "Target",
 ]

@@ -1,0 +1,79 @@
+"""``/api/v1/auth``: the OAuth2 password flow for the API, logout, and who am I."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel, Field
+
+from app.config import Environment, Settings
+from app.deps import SessionDep, SettingsDep
+from app.errors import Invalid
+from app.officials.deps import COOKIE, CallerDep, client_ip
+from app.officials.models import SessionKind
+from app.officials.service import Opened, login, logout
+
+router = APIRouter(prefix="/api/v1/auth", tags=["officials"])
+
+
+class TokenOut(BaseModel):
+    access_token: str = Field(examples=["q0Qp6m1m0Yx…"])
+    token_type: str = Field("bearer", examples=["bearer"])
+    expires_in: int = Field(description="seconds until the token expires", examples=[43200])
+
+
+class MeOut(BaseModel):
+    username: str = Field(examples=["demo"])
+    display_name: str | None = Field(examples=["Cán bộ Sở Nội vụ (demo)"])
+    role: str = Field(examples=["province_admin"])
+    agency: str | None = Field(description="code of the root of the official's scope; null for national",
+                               examples=["MA"])  # fmt: skip
+    expires_at: str
+
+
+def cookie_secure(settings: Settings, request: Request) -> bool:
+    if settings.cookie_secure is not None:
+        return settings.cookie_secure
+    return settings.env is Environment.production or request.url.scheme == "https"
+
+
+def set_session_cookie(response: Response, request: Request, settings: Settings, opened: Opened) -> None:
+    response.set_cookie(COOKIE, opened.token, max_age=settings.official_session_hours * 3600, httponly=True,
+                        secure=cookie_secure(settings, request), samesite="strict", path="/")  # fmt: skip
+
+
+@router.post(
+    "/token", response_model=TokenOut,
+    responses={401: {"description": "wrong username or password"}, 429: {"description": "account locked"}},
+)  # fmt: skip
+def token(
+    request: Request, session: SessionDep, settings: SettingsDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+) -> Any:  # fmt: skip
+    """Log in with username and password (form-encoded, OAuth2 password flow); the bearer token goes in
+    ``Authorization: Bearer <token>``. Five wrong passwords in a row lock the account for a minute, then twice
+    as long after each further failure (at most an hour)."""
+    if not form.username or not form.password:
+        raise Invalid("username and password are required")
+    opened = login(session, settings, username=form.username, password=form.password, kind=SessionKind.api,
+                   client_ip=client_ip(request))  # fmt: skip
+    return TokenOut(access_token=opened.token, expires_in=settings.official_session_hours * 3600)
+
+
+@router.post("/logout", status_code=204, response_class=Response)
+def sign_out(request: Request, caller: CallerDep, session: SessionDep) -> Response:
+    """Close this session (the token or cookie stops working at once)."""
+    logout(session, session.merge(caller.opened), caller.official, client_ip=client_ip(request))
+    response = Response(status_code=204)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/me", response_model=MeOut)
+def me(caller: CallerDep) -> Any:
+    official = caller.official
+    return MeOut(username=official.username, display_name=official.display_name, role=official.role.value,
+                 agency=official.agency.code if official.agency else None,
+                 expires_at=caller.opened.expires_at.isoformat())  # fmt: skip
