@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
+from app.directory.endpoints import router as management_router
 from app.errors import SipasError
 from app.forms.loader import check_registered, load_forms
 from app.health.endpoints import router as health_router
@@ -27,6 +28,7 @@ from app.public.links import LinkNotFound
 from app.public.qr_endpoints import router as qr_router
 from app.public.ratelimit import RateLimiter
 from app.reports.plan_endpoints import router as plan_router
+from app.reports.reference_endpoints import router as reference_router
 
 logger = logging.getLogger("sipas")
 
@@ -96,4 +98,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(links_api_router)
     app.include_router(plan_router)
     app.include_router(auth_router)
+    app.include_router(management_router)
+    app.include_router(reference_router)
     return app
