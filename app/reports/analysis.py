@@ -7,17 +7,18 @@ same numbers. Errors name the line (the header is line 1) and the column.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from app.errors import Invalid
 from app.forms.indices import Measures
+from app.reports.csvread import read_columns
 from app.stats.design import DesignError, make_design
 from app.stats.estimates import Estimate, IndexSpec, estimate_domains, table_from_rows
 from app.stats.intervals import Method
@@ -48,62 +49,43 @@ def adhoc_measures(items: Sequence[str], satisfied: Sequence[int]) -> Measures:
     return Measures(list(items), {}, {code: frozenset(satisfied) for code in items}, indices)
 
 
-def read_columns(path: Path) -> tuple[list[str], dict[str, list[str]], NDArray[np.intp]]:
-    """Header, columns and the file line of every data row of a UTF-8 CSV file (a BOM is allowed; blank lines are
-    skipped)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise Invalid(f"{path}: no such file") from exc
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise Invalid(f"{path}:{line}: not UTF-8 text (save the file as CSV UTF-8)") from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if not header or not any(name.strip() for name in header):
-        raise Invalid(f"{path}: the file is empty (expected a header line with column names)")
-    header = [name.strip() for name in header]
-    width = len(header)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    for row in reader:
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        if len(row) != width:
-            raise Invalid(f"{path}:{reader.line_num}: {len(row)} fields where the header has {width}")
-        rows.append(row)
-        lines.append(reader.line_num)
-    if not rows:
-        raise Invalid(f"{path}: no data lines after the header")
-    columns = {name: list(values) for name, values in zip(header, zip(*rows, strict=True), strict=True)}
-    return header, columns, np.asarray(lines, dtype=np.intp)
-
-
 def _require(path: Path, header: list[str], name: str, option: str) -> None:
     if name not in header:
         raise Invalid(f"{path}:1: no column {name!r} (given by {option}); the header has: {', '.join(header)}")
 
 
+Label = TypeVar("Label", str, tuple[str, ...])
 MISSING = ("", "NA", "na", "NaN")
 
 
 def _numbers(path: Path, lines: NDArray[np.intp], name: str, values: list[str], *, what: str) -> NDArray[np.float64]:
-    """A numeric column; empty cells (and R's NA) are NaN."""
-    stripped = np.char.strip(np.asarray(values, dtype=str))
-    cleaned = np.where(np.isin(stripped, MISSING), "nan", stripped)
-    try:
-        return cleaned.astype(np.float64)
-    except ValueError:
-        for index, cell in enumerate(cleaned):
-            try:
-                float(cell)
-            except ValueError:
-                raise Invalid(
-                    f"{path}:{lines[index]}: column {name!r}: {str(cell)!r} is not a number ({what})"
-                ) from None
-        raise
+    """A numeric column; empty cells (and R's NA) are NaN. A column of one-digit cells (answer levels) is read as
+    bytes; otherwise each distinct cell is converted once, then looked up row by row."""
+    digits = "".join(values)
+    if len(digits) == len(values) and digits.isascii() and digits.isdigit():
+        return (np.frombuffer(digits.encode("ascii"), dtype=np.uint8) - ord("0")).astype(np.float64)
+    parsed: dict[str, float] = {}
+    for cell in dict.fromkeys(values):  # in the order of first appearance, so the first bad cell is the first row
+        text = cell.strip()
+        if text in MISSING:
+            parsed[cell] = math.nan
+            continue
+        try:
+            parsed[cell] = float(text)
+        except ValueError:
+            raise Invalid(
+                f"{path}:{lines[values.index(cell)]}: column {name!r}: {text!r} is not a number ({what})"
+            ) from None
+    return np.fromiter(map(parsed.__getitem__, values), dtype=np.float64, count=len(values))
+
+
+def _codes(values: Sequence[Label], label: Callable[[Label], str]) -> tuple[list[Label], NDArray[np.intp]]:
+    """The distinct values in the order of their ``label`` and every row's index among them: what ``np.unique(...,
+    return_inverse=True)`` gives on the labels, without building a unicode array."""
+    index = dict.fromkeys(values, 0)
+    distinct = sorted(index, key=label)
+    index.update(zip(distinct, range(len(distinct)), strict=True))
+    return distinct, np.fromiter(map(index.__getitem__, values), dtype=np.intp, count=len(values))
 
 
 def analyse(path: Path, request: StatsRequest) -> list[DomainResult]:
@@ -148,16 +130,19 @@ def analyse(path: Path, request: StatsRequest) -> list[DomainResult]:
                 raise Invalid(f"{path}:{lines[outside[0]]}: column {code!r}: {columns[code][outside[0]].strip()!r} is "
                               f"not a level of the scale ({', '.join(map(str, allowed))})")  # fmt: skip
         satisfied[:, k] = answered[:, k] & np.isin(values, sorted(measures.satisfied[code]))
-    if request.by:
-        labels = np.array(["\x1f".join(parts) for parts in zip(*(columns[name] for name in request.by), strict=True)])
-        groups, domain = np.unique(labels, return_inverse=True)
-        keys = [tuple(str(group).split("\x1f")) for group in groups]
-    else:
-        domain, keys = np.zeros(rows, dtype=np.intp), [()]
+    keys: list[tuple[str, ...]] = [()]
+    domain = np.zeros(rows, dtype=np.intp)
+    if len(request.by) == 1:
+        groups, domain = _codes(columns[request.by[0]], str)
+        keys = [(group,) for group in groups]
+    elif request.by:  # domains in the order of their values joined by a unit separator
+        tuples = list(zip(*(columns[name] for name in request.by), strict=True))
+        keys, domain = _codes(tuples, "\x1f".join)
     try:
+        # Integer codes in the labels' sorted order: make_design numbers them exactly as it numbers the labels.
         design = make_design(
-            weights, strata=np.asarray(columns[request.strata]) if request.strata else None,
-            clusters=np.asarray(columns[request.psu]) if request.psu else None, fpc=fpc,
+            weights, strata=_codes(columns[request.strata], str)[1] if request.strata else None,
+            clusters=_codes(columns[request.psu], str)[1] if request.psu else None, fpc=fpc,
         )  # fmt: skip
         table, strata = table_from_rows(design, domain, answered, satisfied)
         results = estimate_domains(table, strata, items, measures.indices, domains=len(keys),
