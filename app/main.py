@@ -27,6 +27,7 @@ from app.public.i18n import pick_lang
 from app.public.links import LinkNotFound
 from app.public.qr_endpoints import router as qr_router
 from app.public.ratelimit import RateLimiter
+from app.reports.endpoints import router as satisfaction_router
 from app.reports.plan_endpoints import router as plan_router
 from app.reports.reference_endpoints import router as reference_router
 
@@ -100,4 +101,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(management_router)
     app.include_router(reference_router)
+    app.include_router(satisfaction_router)
     return app

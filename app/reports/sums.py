@@ -40,17 +40,18 @@ Column = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 @dataclass(frozen=True)
 class SumsQuery:
-    """What to sum: items, domains (name, SQL expression), filters and the design. ``stratum`` ``None`` is the
-    stored stratum label, else the agency (every agency its own stratum); ``psu`` ``None`` is the stored cluster
-    label, else the response itself (one PSU per respondent)."""
+    """What to sum: items, domains (name, SQL expression), filters and the design. ``stratum`` and ``psu`` are
+    the columns whose values together label a stratum and a PSU within it; ``None`` is the stored design: the
+    stored stratum label, else the agency (every agency its own stratum), and the stored cluster label, else the
+    response itself (one PSU per respondent). ``joins`` are left outer joins the other expressions need."""
 
     items: Sequence[str]
-    domains: Sequence[tuple[str, ColumnElement[Any]]] = ()  # (name, expression); none: one domain, the selection
+    domains: Sequence[tuple[str, Column]] = ()  # (name, expression); none: one domain, the selection
     filters: Sequence[ColumnElement[bool]] = ()
     weight: ColumnElement[Any] = field(default_factory=stored_weight)
-    stratum: ColumnElement[Any] | None = None
-    psu: ColumnElement[Any] | None = None
-    joins: Sequence[tuple[Any, ColumnElement[bool]]] = ()  # extra tables the domain expressions need
+    stratum: Sequence[Column] | None = None
+    psu: Sequence[Column] | None = None
+    joins: Sequence[tuple[Any, ColumnElement[bool]]] = ()
 
 
 @dataclass(frozen=True)
@@ -64,25 +65,25 @@ class Sums:
 class _Part:
     """One statement's share of the design: its PSU column and the rows it covers."""
 
-    psu: Column
+    psu: tuple[Column, ...]
     where: tuple[ColumnElement[bool], ...] = ()
 
 
 def _parts(query: SumsQuery) -> list[_Part]:
     if query.psu is not None:
-        return [_Part(query.psu)]
-    return [_Part(Response.cluster, (Response.cluster.is_not(None),)),
-            _Part(Response.id, (Response.cluster.is_(None),))]  # fmt: skip
+        return [_Part(tuple(query.psu))]
+    return [_Part((Response.cluster,), (Response.cluster.is_not(None),)),
+            _Part((Response.id,), (Response.cluster.is_(None),))]  # fmt: skip
 
 
 def _strata(query: SumsQuery) -> list[Column]:
-    return [Response.stratum, Response.agency_id] if query.stratum is None else [query.stratum]
+    return [Response.stratum, Response.agency_id] if query.stratum is None else list(query.stratum)
 
 
 def _select(query: SumsQuery, *columns: Any) -> Any:
     statement = select(*columns).select_from(Response)
     for table, condition in query.joins:
-        statement = statement.join(table, condition)
+        statement = statement.join(table, condition, isouter=True)
     return statement.where(*query.filters) if query.filters else statement
 
 
@@ -99,28 +100,31 @@ def fetch_sums(session: Session, query: SumsQuery) -> Sums:
     for index, part in enumerate(_parts(query)):
         tag = literal(index)
         item_rows += connection.execute(
-            _select(query, *keys, *strata, tag, part.psu, Answer.item_code, func.count(), func.sum(w),
+            _select(query, *keys, *strata, tag, *part.psu, Answer.item_code, func.count(), func.sum(w),
                     func.sum(w * Answer.satisfied))
             .join(Answer, Answer.response_id == Response.id).where(*answered, *part.where)
-            .group_by(*keys, *strata, part.psu, Answer.item_code)
+            .group_by(*keys, *strata, *part.psu, Answer.item_code)
         ).all()  # fmt: skip
         respondent_rows += connection.execute(
-            _select(query, *keys, *strata, tag, part.psu, func.count(), func.sum(w)).where(answered_any, *part.where)
-            .group_by(*keys, *strata, part.psu)
+            _select(query, *keys, *strata, tag, *part.psu, func.count(), func.sum(w))
+            .where(answered_any, *part.where).group_by(*keys, *strata, *part.psu)
         ).all()  # fmt: skip
     if query.psu is None:
         psus = func.count(Response.cluster.distinct()) + func.sum(case((Response.cluster.is_(None), 1), else_=0))
-    else:
-        psus = func.count(query.psu.distinct())
-    stratum_rows = connection.execute(_select(query, *strata, psus).group_by(*strata)).all()
-    return _assemble(query, len(strata), item_rows, respondent_rows, stratum_rows)
+        stratum_rows = connection.execute(_select(query, *strata, psus).group_by(*strata)).all()
+    else:  # COUNT(DISTINCT a, b) is not portable: count the distinct (stratum, PSU) rows instead
+        units = _select(query, *(c.label(f"s{i}") for i, c in enumerate(strata)),
+                        *(c.label(f"p{i}") for i, c in enumerate(query.psu))).distinct().subquery()  # fmt: skip
+        columns = [units.c[f"s{i}"] for i in range(len(strata))]
+        stratum_rows = connection.execute(select(*columns, func.count()).group_by(*columns)).all()
+    return _assemble(query, len(strata), item_rows, respondent_rows, stratum_rows, len(_parts(query)[0].psu))
 
 
 def _assemble(query: SumsQuery, width_s: int, item_rows: Sequence[Any], respondent_rows: Sequence[Any],
-              stratum_rows: Sequence[Any]) -> Sums:  # fmt: skip
-    """Rows are (domain keys…, stratum columns…, part, PSU, [item], sums…)."""
+              stratum_rows: Sequence[Any], width_p: int) -> Sums:  # fmt: skip
+    """Rows are (domain keys…, stratum columns…, part, PSU columns…, [item], sums…)."""
     width = len(query.domains)
-    psu_end = width + width_s + 2  # after the part tag and the PSU label
+    psu_end = width + width_s + 1 + width_p  # after the part tag and the PSU columns
     strata_index = {tuple(row[:width_s]): i for i, row in enumerate(stratum_rows)}
     psus_per_stratum = np.array([float(row[width_s]) for row in stratum_rows])
     item_index = {code: k for k, code in enumerate(query.items)}

@@ -212,6 +212,29 @@ def estimate_domains(
     return results
 
 
+def merge_domains(table: PsuTable, mapping: ArrayLike) -> PsuTable:
+    """The same sums for coarser domains: ``mapping[d]`` is the new domain of old domain d (−1: dropped). Rows of
+    one PSU that fall into the same new domain are added up, e.g. agencies into their province's total."""
+    new = np.asarray(mapping, dtype=np.intp)[table.domain]
+    keep = new >= 0
+    key = np.stack([new[keep], table.psu[keep]], axis=1)
+    unique, inverse = np.unique(key, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+
+    def grouped(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        out = np.zeros((unique.shape[0], *values.shape[1:]))
+        np.add.at(out, inverse, values[keep])
+        return out
+
+    stratum = np.zeros(unique.shape[0], dtype=np.intp)
+    stratum[inverse] = table.stratum[keep]
+    return PsuTable(
+        domain=unique[:, 0].astype(np.intp), stratum=stratum, psu=unique[:, 1].astype(np.intp),
+        answers=grouped(table.answers), answered=grouped(table.answered), satisfied=grouped(table.satisfied),
+        respondents=grouped(table.respondents), weight=grouped(table.weight),
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class _Influence:
     psu: NDArray[np.intp]  # (P,) PSUs of the domain

@@ -1,0 +1,284 @@
+"""``/api/v1/satisfaction``, ``/rankings``, ``/trends``: officials' figures as JSON, CSV or XLSX.
+
+Thin: parse the query, call :mod:`app.reports.satisfaction`, shape rows with :func:`app.reports.output.row` (the
+same columns ``sipas stats`` prints), audit downloads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.audit.service import record
+from app.deps import FormsDep, SessionDep
+from app.directory.models import AgencyLevel
+from app.errors import Invalid
+from app.officials.deps import CallerDep, client_ip
+from app.reports import exports
+from app.reports.output import row as estimate_row
+from app.reports.satisfaction import (
+    GROUPS,
+    Filters,
+    Meta,
+    Rankings,
+    Result,
+    Row,
+    Trend,
+    rankings,
+    satisfaction,
+    trends,
+)
+from app.responses.models import Channel
+from app.stats.estimates import Difference
+from app.stats.intervals import METHODS, Method
+
+router = APIRouter(prefix="/api/v1", tags=["satisfaction"])
+
+OutputFormat = Literal["json", "csv", "xlsx"]
+ESTIMATE_COLUMNS = ["indicator", "metric", "kind", "name", "estimate_pct", "ci_low_pct", "ci_high_pct", "se_pct", "n",
+                    "n_eff", "deff", "df", "target_pct", "verdict", "p_reach_target", "flags", "unreliable", "method",
+                    "level"]  # fmt: skip
+KEY_COLUMNS = {"agency": ["agency", "agency_name"], "counter": ["counter", "counter_name"], "month": ["month"],
+               "quarter": ["quarter"], "channel": ["channel"]}  # fmt: skip
+
+ROW_EXAMPLE: dict[str, Any] = {
+    "agency": "MA-SCT", "agency_name": "Sở Công Thương", "indicator": "sipas", "metric": "sipas",
+    "kind": "overall", "name": "Chỉ số hài lòng về sự phục vụ hành chính", "estimate_pct": 77.49,
+    "ci_low_pct": 75.66, "ci_high_pct": 79.25, "se_pct": 0.91, "n": 615, "n_eff": 2118.6, "deff": 0.29, "df": 103,
+    "target_pct": 86.0, "verdict": "not_met", "p_reach_target": 0.0, "flags": [], "unreliable": False,
+    "method": "beta", "level": 0.95,
+}  # fmt: skip
+
+
+class MetaOut(BaseModel):
+    form: str = Field(description="The form (id@version) whose definitions give the indices")
+    date_from: date | None
+    date_to: date | None
+    agency: str | None = Field(description="The agency asked about (its subtree unless subtree=false)")
+    weighted: bool
+    method: str
+    level: float
+    responses: int = Field(description="Responses in the selection (flagged ones excluded)")
+    excluded_suspected_spam: int
+    excluded_test: int
+    responses_without_population_count: int = Field(description="Weighted: responses given the overall ΣN/Σn")
+    design: str
+
+
+class SatisfactionOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"rows": [ROW_EXAMPLE], "total": []}]})
+
+    meta: MetaOut
+    rows: list[dict[str, Any]] = Field(description="One row per group and metric: " + ", ".join(ESTIMATE_COLUMNS))
+    total: list[dict[str, Any]] = Field(description="The same metrics for the whole selection")
+
+
+class DifferenceOut(BaseModel):
+    estimate_pct: float
+    ci_low_pct: float
+    ci_high_pct: float
+    se_pct: float
+    df: int
+    p_value: float | None
+    significant: bool
+
+
+class RankedOut(BaseModel):
+    rank: int
+    agency: str
+    agency_name: str
+    estimate: dict[str, Any]
+    previous: dict[str, Any] | None = Field(description="The same index in the previous period of equal length")
+    change: DifferenceOut | None = Field(description="This period − the previous one, with its interval")
+    distinct_from_next: bool | None = Field(
+        description="Whether this agency's index is statistically different from the next one's (null: last)"
+    )
+    difference_to_next: DifferenceOut | None
+
+
+class RankingsOut(BaseModel):
+    meta: MetaOut
+    level: str
+    indicator: str
+    previous_from: date | None
+    previous_to: date | None
+    rows: list[RankedOut]
+
+
+class TrendPointOut(BaseModel):
+    period: str
+    estimate: dict[str, Any]
+    change: DifferenceOut | None
+    alerts: list[str] = Field(description="significant_drop (below the previous period), below_target (not_met)")
+
+
+class TrendOut(BaseModel):
+    meta: MetaOut
+    period: str
+    indicator: str
+    points: list[TrendPointOut]
+
+
+def _filters(
+    agency: str | None, subtree: bool, date_from: date | None, date_to: date | None, form: str | None,
+    channel: Channel | None, procedure_field: str | None, method: str, level: float, weighted: bool | None,
+) -> Filters:  # fmt: skip
+    if method not in METHODS:
+        raise Invalid(f"/query/method: {method!r} is not one of {', '.join(METHODS)}")
+    chosen: Method = method  # type: ignore[assignment]
+    return Filters(agency=agency, subtree=subtree, date_from=date_from, date_to=date_to, form=form, channel=channel,
+                   procedure_field=procedure_field, method=chosen, level=level, weighted=weighted)  # fmt: skip
+
+
+def _groups(values: list[str]) -> list[str]:
+    groups = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    unknown = [group for group in groups if group not in GROUPS]
+    if unknown:
+        raise Invalid(f"/query/group_by: {', '.join(map(repr, unknown))} is not one of {', '.join(GROUPS)}")
+    return list(dict.fromkeys(groups))
+
+
+def _meta(meta: Meta) -> MetaOut:
+    return MetaOut(**asdict(meta))
+
+
+def flat(found: Row) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for group, value in found.keys.items():
+        out[group] = value
+        if group in found.names:
+            out[f"{group}_name"] = found.names[group]
+    out.update(estimate_row({}, found.estimate))
+    out["indicator"] = found.indicator
+    out["name"] = found.name
+    out["unreliable"] = found.estimate.unreliable
+    return out
+
+
+def _difference(found: Difference | None) -> DifferenceOut | None:
+    if found is None:
+        return None
+    return DifferenceOut(estimate_pct=found.estimate * 100, ci_low_pct=found.low * 100, ci_high_pct=found.high * 100,
+                         se_pct=found.se * 100, df=found.df, p_value=found.p_value,
+                         significant=found.significant)  # fmt: skip
+
+
+def _download(request: Request, caller: CallerDep, session: SessionDep, fmt: Literal["csv", "xlsx"], name: str,
+              columns: list[str], rows: list[dict[str, Any]]) -> Response:  # fmt: skip
+    record(session, action="export", actor=caller.official.username, official_id=caller.official.id,
+           object_type=name, details={"format": fmt, "rows": len(rows), "query": str(request.url.query)},
+           client_ip=client_ip(request))  # fmt: skip
+    session.commit()
+    return exports.download(fmt, columns, rows, filename=f"sipas-{name}-{date.today().isoformat()}")
+
+
+# The filters every figure endpoint takes.
+AgencyQ = Annotated[str | None, Query(description="Agency code; default: the whole scope of the official",
+                                      examples=["MA"])]  # fmt: skip
+SubtreeQ = Annotated[bool, Query(description="Include the agencies below it")]
+FromQ = Annotated[date | None, Query(alias="from", description="First day (local date), inclusive")]
+ToQ = Annotated[date | None, Query(alias="to", description="Last day (local date), inclusive")]
+FormQ = Annotated[str | None, Query(description="ID or ID@VERSION; default: the form most answered in the "
+                                                "selection", examples=["counter-quick"])]  # fmt: skip
+ChannelQ = Annotated[Channel | None, Query(description="Only responses of this channel (a domain of the design)")]
+FieldQ = Annotated[str | None, Query(description="Only this procedure field (code)")]
+MethodQ = Annotated[str, Query(description=f"Interval method: {', '.join(METHODS)}")]
+LevelQ = Annotated[float, Query(ge=0.5, lt=1, description="Confidence level")]
+WeightedQ = Annotated[bool | None, Query(description="Weight by population counts (default: when they exist)")]
+FormatQ = Annotated[OutputFormat, Query(description="json, or a csv / xlsx download of the rows")]
+
+
+@router.get(
+    "/satisfaction", response_model=SatisfactionOut,
+    responses={200: {"content": {"text/csv": {}, exports.MEDIA["xlsx"]: {}}},
+               401: {"description": "Not logged in"}, 404: {"description": "No such agency (or not yours)"},
+               422: {"description": "A parameter is wrong; the message names it"}},
+)  # fmt: skip
+def get_satisfaction(
+    request: Request, caller: CallerDep, session: SessionDep, forms: FormsDep, agency: AgencyQ = None,
+    subtree: SubtreeQ = True, date_from: FromQ = None, date_to: ToQ = None, form: FormQ = None,
+    channel: ChannelQ = None, procedure_field: FieldQ = None,
+    group_by: Annotated[list[str], Query(description=f"Any of {', '.join(GROUPS)} (repeat or comma-separate)")] = [],  # noqa: B006
+    method: MethodQ = "beta", level: LevelQ = 0.95, weighted: WeightedQ = None, format: FormatQ = "json",
+) -> Any:  # fmt: skip
+    """Weighted satisfaction rates and SIPAS indices with design-based intervals, per group. ``element`` and
+    ``item`` choose the metrics (element and component indices, items); without them each row is the overall
+    index. Flagged responses (suspected spam, test) never count; they are reported in ``meta``."""
+    groups = _groups(group_by)
+    filters = _filters(agency, subtree, date_from, date_to, form, channel, procedure_field, method, level, weighted)
+    result: Result = satisfaction(session, caller.scope, forms, filters, groups)
+    rows = [flat(found) for found in result.rows]
+    if format != "json":
+        keys = [column for group in groups for column in KEY_COLUMNS.get(group, [])]
+        return _download(request, caller, session, format, "satisfaction", keys + ESTIMATE_COLUMNS, rows)
+    return SatisfactionOut(meta=_meta(result.meta), rows=rows, total=[flat(found) for found in result.total])
+
+
+NOT_FOUND = {401: {"description": "Not logged in"}, 404: {"description": "No such agency (or not yours)"}}
+
+
+@router.get("/rankings", response_model=RankingsOut, responses=NOT_FOUND)
+def get_rankings(
+    request: Request, caller: CallerDep, session: SessionDep, forms: FormsDep, agency: AgencyQ = None,
+    level: Annotated[AgencyLevel | None, Query(description="Rank agencies of this level; default: the children "
+                                                           "of the agency")] = None,
+    indicator: Annotated[str, Query(description="sipas, a component code, element:CODE or item:CODE")] = "sipas",
+    date_from: FromQ = None, date_to: ToQ = None, form: FormQ = None, channel: ChannelQ = None,
+    procedure_field: FieldQ = None, method: MethodQ = "beta", level_ci: Annotated[float, Query(
+        alias="confidence", ge=0.5, lt=1, description="Confidence level")] = 0.95, weighted: WeightedQ = None,
+    format: FormatQ = "json",
+) -> Any:  # fmt: skip
+    """Agencies ranked by an index with intervals; ``distinct_from_next`` says whether the next agency's index is
+    statistically different (if not, their order is not evidence); ``change`` compares with the previous period
+    of the same length (given ``from`` and ``to``)."""
+    filters = _filters(agency, True, date_from, date_to, form, channel, procedure_field, method, level_ci, weighted)
+    found: Rankings = rankings(session, caller.scope, forms, filters, level=level, indicator=indicator)
+    rows = [
+        RankedOut(rank=item.rank, agency=item.agency.code, agency_name=item.agency.name_vi,
+                  estimate=estimate_row({}, item.estimate) | {"unreliable": item.estimate.unreliable},
+                  previous=estimate_row({}, item.previous) if item.previous else None,
+                  change=_difference(item.change), distinct_from_next=item.distinct_from_next,
+                  difference_to_next=_difference(item.next_difference))
+        for item in found.rows
+    ]  # fmt: skip
+    if format != "json":
+        flat_rows = [{"rank": r.rank, "agency": r.agency, "agency_name": r.agency_name, **r.estimate,
+                      "change_pct": r.change.estimate_pct if r.change else None,
+                      "change_significant": r.change.significant if r.change else None,
+                      "distinct_from_next": r.distinct_from_next} for r in rows]  # fmt: skip
+        columns = ["rank", "agency", "agency_name", *ESTIMATE_COLUMNS[4:], "change_pct", "change_significant",
+                   "distinct_from_next"]  # fmt: skip
+        return _download(request, caller, session, format, "rankings", columns, flat_rows)
+    return RankingsOut(meta=_meta(found.meta), level=found.level, indicator=found.indicator,
+                       previous_from=found.previous_from, previous_to=found.previous_to, rows=rows)  # fmt: skip
+
+
+@router.get("/trends", response_model=TrendOut, responses=NOT_FOUND)
+def get_trends(
+    request: Request, caller: CallerDep, session: SessionDep, forms: FormsDep, agency: AgencyQ = None,
+    subtree: SubtreeQ = True, period: Annotated[Literal["month", "quarter"], Query()] = "month",
+    indicator: Annotated[str, Query(description="sipas, a component code, element:CODE or item:CODE")] = "sipas",
+    date_from: FromQ = None, date_to: ToQ = None, form: FormQ = None, channel: ChannelQ = None,
+    procedure_field: FieldQ = None, method: MethodQ = "beta", level: LevelQ = 0.95, weighted: WeightedQ = None,
+    format: FormatQ = "json",
+) -> Any:  # fmt: skip
+    """A monthly or quarterly series with intervals; alerts when a period is significantly below the previous one
+    (the interval of the difference lies below zero) or below its target."""
+    filters = _filters(agency, subtree, date_from, date_to, form, channel, procedure_field, method, level, weighted)
+    found: Trend = trends(session, caller.scope, forms, filters, period=period, indicator=indicator)
+    points = [
+        TrendPointOut(period=p.period, estimate=estimate_row({}, p.estimate) | {"unreliable": p.estimate.unreliable},
+                      change=_difference(p.change), alerts=list(p.alerts))
+        for p in found.points
+    ]  # fmt: skip
+    if format != "json":
+        flat_rows = [{"period": p.period, **p.estimate, "change_pct": p.change.estimate_pct if p.change else None,
+                      "alerts": p.alerts} for p in points]  # fmt: skip
+        columns = ["period", *ESTIMATE_COLUMNS[4:], "change_pct", "alerts"]
+        return _download(request, caller, session, format, "trends", columns, flat_rows)
+    return TrendOut(meta=_meta(found.meta), period=found.period, indicator=found.indicator, points=points)

@@ -1,0 +1,66 @@
+"""Result tables as downloads: CSV (UTF-8 with BOM, so Excel reads Vietnamese) and XLSX.
+
+Both are safe against spreadsheet formula injection (OWASP "CSV injection"): a text cell that starts with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return — a comment or a name typed by anyone — is prefixed with ``'`` so
+that a spreadsheet shows it as text instead of running it. Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, Literal
+
+from fastapi.responses import Response
+from openpyxl import Workbook
+
+Format = Literal["csv", "xlsx"]
+DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def neutral(value: Any) -> Any:
+    """A cell value that no spreadsheet will evaluate; lists are joined with ';'."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return None if isinstance(value, float) and not math.isfinite(value) else value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    text = ";".join(str(part) for part in value) if isinstance(value, list | tuple) else str(value)
+    return "'" + text if text.startswith(DANGEROUS_START) else text
+
+
+def to_csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        cells = (neutral(row.get(name)) for name in columns)
+        writer.writerow(["" if cell is None else repr(cell) if isinstance(cell, float) else cell for cell in cells])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(columns: Sequence[str], rows: Sequence[dict[str, Any]], *, sheet: str = "SIPAS") -> bytes:
+    book = Workbook(write_only=True)
+    table = book.create_sheet(title=sheet[:31])
+    table.append(list(columns))
+    for row in rows:
+        table.append([neutral(row.get(name)) for name in columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def download(fmt: Format, columns: Sequence[str], rows: Sequence[dict[str, Any]], *, filename: str) -> Response:
+    body = to_csv(columns, rows) if fmt == "csv" else to_xlsx(columns, rows)
+    return Response(body, media_type=MEDIA[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'})  # fmt: skip
