@@ -8,16 +8,17 @@ from typing import Annotated, Literal, cast
 
 import typer
 
-from app.config import Settings
 from app.errors import Invalid, SipasError
 from app.forms.indices import Measures, measures
-from app.forms.loader import FormError, load_forms
 from app.reports.analysis import StatsRequest, adhoc_measures, analyse
 from app.reports.output import row, to_csv, to_json, to_table
 from app.stats.intervals import METHODS, Method
 
 
 def _form_measures(spec: str, satisfied: list[int] | None) -> Measures:
+    from app.config import Settings  # only --form needs them: `sipas stats --item` starts faster without
+    from app.forms.loader import FormError, load_forms
+
     form_id, _, version = spec.partition("@")
     try:
         forms = [loaded.definition for loaded in load_forms(Settings().forms_dir) if loaded.definition.id == form_id]

@@ -29,7 +29,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from scipy import optimize, special
+from scipy import special
 
 Method = Literal["beta", "beta_nchs", "logit", "likelihood", "wilson", "xlogit", "asin", "mean"]
 METHODS: tuple[str, ...] = get_args(Method)
@@ -122,6 +122,8 @@ def _likelihood(p: float, variance: float, df: float, level: float, n: int, rows
     2·ΣW·KL(p‖μ). R scales it by the dispersion φ (the design-weighted variance of the Pearson residuals, which
     for a 0/1 outcome is n/(n − 1)) and compares it with t²·λ, λ = var_design/var_model of the logit (a design
     effect). The interval is every μ where 2·ΣW·KL(p‖μ)/φ ≤ t²·λ."""
+    from scipy import optimize  # only this method needs a root finder; the others start faster without it
+
     dispersion = n / (n - 1)
     model_weight = float(rows)  # ΣW over the domain: the weights average 1 over the rows R keeps
     lam = variance * model_weight / (p * (1 - p))
