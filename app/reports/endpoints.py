@@ -219,7 +219,10 @@ def get_satisfaction(
     return SatisfactionOut(meta=_meta(result.meta), rows=rows, total=[flat(found) for found in result.total])
 
 
-NOT_FOUND = {401: {"description": "Not logged in"}, 404: {"description": "No such agency (or not yours)"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in"},
+    404: {"description": "No such agency (or not yours)"},
+}
 
 
 @router.get("/rankings", response_model=RankingsOut, responses=NOT_FOUND)

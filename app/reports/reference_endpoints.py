@@ -1,7 +1,360 @@
-"""``/api/v1/targets`` and ``/api/v1/population-counts``: reference data for reports (admins write, officials read)."""
+"""``/api/v1/targets`` and ``/api/v1/population-counts``: reference data for reports (admins write, officials read).
+
+Every official reads the rows of the agencies in their scope; province admins and national officials write them
+(within their scope). Rows of agencies outside the scope answer 404 exactly like missing ones. Uploads are
+``multipart/form-data`` with the CSV file in the field ``file``; exports use the same columns, so a downloaded
+file uploads again unchanged.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from app.deps import FormsDep, SessionDep
+from app.errors import Invalid
+from app.officials.deps import AdminDep, CallerDep, client_ip
+from app.reports import reference
+from app.reports.reference import PopulationFields, TargetFields
 
 router = APIRouter(prefix="/api/v1", tags=["targets and population counts"])
+
+MAX_PAGE = 5000
+
+_READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "not logged in"},
+    404: {"description": "no such row, agency or procedure field in the caller's scope"},
+}
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_READ_ERRORS,
+    403: {"description": "needs an administrator (province_admin or national)"},
+    409: {"description": "the same start, or an overlapping period, is already stored for this series"},
+    422: {"description": "invalid field: the message and details name it"},
+}
+_UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "not logged in"},
+    403: {"description": "needs an administrator (province_admin or national)"},
+    413: {"description": "file larger than SIPAS_MAX_BODY_BYTES"},
+    422: {
+        "description": "the file was refused, nothing was stored; every problem with its line and column",
+        "content": {"application/json": {"example": {"error": {
+            "code": "invalid",
+            "message": "nothing was stored: line 3, column threshold_pct: '120' must be between 0 and 100",
+            "details": {"count": 1, "errors": [
+                {"line": 3, "column": "threshold_pct", "message": "'120' must be between 0 and 100"}]},
+        }}}},
+    },
+}  # fmt: skip
+_CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}, "description": "a CSV file"}}
+
+AgencyFilter = Annotated[str | None, Query(description="only this agency's rows (its code)", examples=["HN"])]
+OnFilter = Annotated[date | None, Query(description="only rows whose period contains this day")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="at most this many rows")]
+Offset = Annotated[int, Query(ge=0, description="skip this many rows first")]
+IndicatorFilter = Annotated[str | None, Query(description="only this indicator", examples=["sipas"])]
+FieldFilter = Annotated[str | None, Query(description="only this procedure field's rows (its code)")]
+
+
+# --- schemas -----------------------------------------------------------------------------------------------------
+
+_AGENCY = Field(min_length=1, max_length=64, description="agency code", examples=["HN"])
+_INDICATOR = Field(
+    min_length=1, max_length=64, examples=["sipas"],
+    description="'sipas' (overall index), a component code ('service'), 'element:<code>' or 'item:<code>'",
+)  # fmt: skip
+_THRESHOLD = Field(ge=0, le=100, allow_inf_nan=False, description="the rate to reach, in %", examples=[86])
+_SUBTREE = Field(True, description="also applies to every agency below this one (unless it has its own target)")
+_DOSSIERS = Field(ge=0, description="dossiers handled in the period: N_h of the weights", examples=[1250])
+_FIELD = Field(min_length=1, max_length=64, description="procedure field code; null: all fields", examples=[None])
+
+_TARGET_EXAMPLE: dict[str, JsonValue] = {
+    "agency": "HN", "indicator": "sipas", "period_start": "2026-01-01", "period_end": "2026-12-31",
+    "threshold_pct": 86, "applies_to_subtree": True,
+}  # fmt: skip
+_COUNT_EXAMPLE: dict[str, JsonValue] = {
+    "agency": "HN-X01", "period_start": "2026-01-01", "period_end": "2026-01-31", "dossiers_handled": 1250,
+    "procedure_field": None,
+}  # fmt: skip
+
+
+class TargetIn(BaseModel):
+    """A whole target (POST, PUT)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_TARGET_EXAMPLE]})
+
+    agency: str = _AGENCY
+    indicator: str = _INDICATOR
+    period_start: date
+    period_end: date = Field(description="last day of the period (included)")
+    threshold_pct: float = _THRESHOLD
+    applies_to_subtree: bool = _SUBTREE
+
+
+class TargetPatch(BaseModel):
+    """Only the fields to change (PATCH)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"threshold_pct": 88}]})
+
+    agency: str | None = Field(None, min_length=1, max_length=64)
+    indicator: str | None = Field(None, min_length=1, max_length=64)
+    period_start: date | None = None
+    period_end: date | None = None
+    threshold_pct: float | None = Field(None, ge=0, le=100, allow_inf_nan=False)
+    applies_to_subtree: bool | None = None
+
+
+class TargetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={
+        "examples": [{"id": 1, **_TARGET_EXAMPLE, "created_at": "2026-01-05T08:30:00Z"}]})  # fmt: skip
+
+    id: int
+    agency: str
+    indicator: str
+    period_start: date
+    period_end: date
+    threshold_pct: float
+    applies_to_subtree: bool
+    created_at: datetime
+
+
+class TargetPage(BaseModel):
+    items: list[TargetOut]
+    total: int = Field(description="rows matching the filters, before limit and offset", examples=[1])
+    limit: int = Field(examples=[500])
+    offset: int = Field(examples=[0])
+
+
+class PopulationCountIn(BaseModel):
+    """A whole population count (POST, PUT)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_COUNT_EXAMPLE]})
+
+    agency: str = _AGENCY
+    period_start: date
+    period_end: date = Field(description="last day of the period (included)")
+    dossiers_handled: int = _DOSSIERS
+    procedure_field: str | None = _FIELD
+
+
+class PopulationCountPatch(BaseModel):
+    """Only the fields to change (PATCH); ``procedure_field: null`` makes it the count of all fields."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"dossiers_handled": 1320}]})
+
+    agency: str | None = Field(None, min_length=1, max_length=64)
+    period_start: date | None = None
+    period_end: date | None = None
+    dossiers_handled: int | None = Field(None, ge=0)
+    procedure_field: str | None = Field(None, min_length=1, max_length=64)
+
+
+class PopulationCountOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={
+        "examples": [{"id": 1, **_COUNT_EXAMPLE, "created_at": "2026-02-02T08:30:00Z"}]})  # fmt: skip
+
+    id: int
+    agency: str
+    procedure_field: str | None
+    period_start: date
+    period_end: date
+    dossiers_handled: int
+    created_at: datetime
+
+
+class PopulationCountPage(BaseModel):
+    items: list[PopulationCountOut]
+    total: int = Field(description="rows matching the filters, before limit and offset", examples=[1])
+    limit: int = Field(examples=[500])
+    offset: int = Field(examples=[0])
+
+
+class UploadOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    rows: int = Field(description="data rows in the file", examples=[3])
+    created: int = Field(examples=[2])
+    updated: int = Field(description="rows that replaced a stored one with the same key", examples=[1])
+
+
+CsvFile = Annotated[UploadFile, File(description="a UTF-8 CSV file (a BOM is fine), comma-separated")]
+
+
+def _changes(patch: BaseModel, nullable: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The fields a PATCH body sets; null only where it means something."""
+    changes = patch.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        if value is None and name not in nullable:
+            raise Invalid(f"/{name}: may not be null", details=[{"pointer": f"/{name}", "message": "may not be null"}])
+    return changes
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
+
+
+# --- targets -----------------------------------------------------------------------------------------------------
+
+
+@router.get("/targets", response_model=TargetPage, responses=_READ_ERRORS)
+def list_targets(
+    caller: CallerDep, session: SessionDep, agency: AgencyFilter = None, indicator: IndicatorFilter = None,
+    on: OnFilter = None, limit: Limit = 500, offset: Offset = 0,
+) -> Any:  # fmt: skip
+    """Targets of the agencies in the caller's scope, by agency code, indicator and start. A target set on a
+    parent with ``applies_to_subtree`` also applies below it; this list shows it only to those who see the
+    parent."""
+    page = reference.list_targets(session, caller.scope, agency=agency, indicator=indicator, on=on, limit=limit,
+                                  offset=offset)  # fmt: skip
+    return TargetPage(items=[TargetOut.model_validate(item) for item in page.items], total=page.total, limit=limit,
+                      offset=offset)  # fmt: skip
+
+
+@router.get("/targets/export.csv", response_class=Response, responses={**_CSV_RESPONSE, **_READ_ERRORS})
+def export_targets(
+    caller: CallerDep, session: SessionDep, agency: AgencyFilter = None, indicator: IndicatorFilter = None,
+    on: OnFilter = None,
+) -> Response:  # fmt: skip
+    """The same rows as ``GET /targets`` (all of them), in the upload's columns."""
+    page = reference.list_targets(session, caller.scope, agency=agency, indicator=indicator, on=on)
+    return _csv(reference.targets_csv(page.items), "targets.csv")
+
+
+@router.post("/targets", status_code=201, response_model=TargetOut, responses=_WRITE_ERRORS)
+def create_target(body: TargetIn, caller: AdminDep, session: SessionDep, forms: FormsDep, request: Request) -> Any:
+    """Add a target for an agency in the caller's scope. One agency and indicator may have several periods
+    (one per year, say), but they must not overlap."""
+    return reference.create_target(
+        session, caller.scope, TargetFields(**body.model_dump()),
+        indicators=reference.known_indicators(form.definition for form in forms.values()),
+        client_ip=client_ip(request),
+    )  # fmt: skip
+
+
+@router.post("/targets/upload", response_model=UploadOut, responses=_UPLOAD_ERRORS)
+def upload_targets(file: CsvFile, caller: AdminDep, session: SessionDep, forms: FormsDep, request: Request) -> Any:
+    """Create or update targets from a CSV file, all rows or none. Header
+    ``agency,indicator,period_start,period_end,threshold_pct,applies_to_subtree`` (the last may be empty or
+    left out: true); a row with the agency, indicator and period_start of a stored target updates it.
+
+    ``curl -F file=@targets.csv -H "Authorization: Bearer $TOKEN" …/api/v1/targets/upload``"""
+    summary = reference.upload_targets(
+        session, caller.scope, file.file.read(),
+        indicators=reference.known_indicators(form.definition for form in forms.values()),
+        filename=file.filename, client_ip=client_ip(request),
+    )  # fmt: skip
+    return UploadOut.model_validate(summary)
+
+
+@router.get("/targets/{target_id}", response_model=TargetOut, responses=_READ_ERRORS)
+def get_target(target_id: int, caller: CallerDep, session: SessionDep) -> Any:
+    return reference.get_target(session, caller.scope, target_id)
+
+
+@router.put("/targets/{target_id}", response_model=TargetOut, responses=_WRITE_ERRORS)
+def replace_target(
+    target_id: int, body: TargetIn, caller: AdminDep, session: SessionDep, forms: FormsDep, request: Request
+) -> Any:
+    """Replace every field of a target."""
+    return reference.update_target(
+        session, caller.scope, target_id, body.model_dump(),
+        indicators=reference.known_indicators(form.definition for form in forms.values()),
+        client_ip=client_ip(request),
+    )  # fmt: skip
+
+
+@router.patch("/targets/{target_id}", response_model=TargetOut, responses=_WRITE_ERRORS)
+def change_target(
+    target_id: int, body: TargetPatch, caller: AdminDep, session: SessionDep, forms: FormsDep, request: Request
+) -> Any:
+    """Change only the fields given."""
+    return reference.update_target(
+        session, caller.scope, target_id, _changes(body),
+        indicators=reference.known_indicators(form.definition for form in forms.values()),
+        client_ip=client_ip(request),
+    )  # fmt: skip
+
+
+@router.delete("/targets/{target_id}", status_code=204, response_class=Response, responses=_WRITE_ERRORS)
+def delete_target(target_id: int, caller: AdminDep, session: SessionDep, request: Request) -> Response:
+    reference.delete_target(session, caller.scope, target_id, client_ip=client_ip(request))
+    return Response(status_code=204)
+
+
+# --- population counts -------------------------------------------------------------------------------------------
+
+
+@router.get("/population-counts", response_model=PopulationCountPage, responses=_READ_ERRORS)
+def list_population_counts(
+    caller: CallerDep, session: SessionDep, agency: AgencyFilter = None, procedure_field: FieldFilter = None,
+    on: OnFilter = None, limit: Limit = 500, offset: Offset = 0,
+) -> Any:  # fmt: skip
+    """Dossiers handled by the agencies in the caller's scope, by agency code, start and procedure field (the
+    count of all fields first)."""
+    page = reference.list_population_counts(session, caller.scope, agency=agency, procedure_field=procedure_field,
+                                            on=on, limit=limit, offset=offset)  # fmt: skip
+    return PopulationCountPage(items=[PopulationCountOut.model_validate(item) for item in page.items],
+                               total=page.total, limit=limit, offset=offset)  # fmt: skip
+
+
+@router.get("/population-counts/export.csv", response_class=Response, responses={**_CSV_RESPONSE, **_READ_ERRORS})
+def export_population_counts(
+    caller: CallerDep, session: SessionDep, agency: AgencyFilter = None, procedure_field: FieldFilter = None,
+    on: OnFilter = None,
+) -> Response:  # fmt: skip
+    """The same rows as ``GET /population-counts`` (all of them), in the upload's columns."""
+    page = reference.list_population_counts(session, caller.scope, agency=agency, procedure_field=procedure_field,
+                                            on=on)  # fmt: skip
+    return _csv(reference.population_counts_csv(page.items), "population-counts.csv")
+
+
+@router.post("/population-counts", status_code=201, response_model=PopulationCountOut, responses=_WRITE_ERRORS)
+def create_population_count(body: PopulationCountIn, caller: AdminDep, session: SessionDep, request: Request) -> Any:
+    """Add the dossiers an agency in the caller's scope handled in a period (one procedure field, or all of them
+    when ``procedure_field`` is null). Periods of one agency and procedure field must not overlap."""
+    fields = PopulationFields(**body.model_dump())
+    return reference.create_population_count(session, caller.scope, fields, client_ip=client_ip(request))
+
+
+@router.post("/population-counts/upload", response_model=UploadOut, responses=_UPLOAD_ERRORS)
+def upload_population_counts(file: CsvFile, caller: AdminDep, session: SessionDep, request: Request) -> Any:
+    """Create or update population counts from a CSV file, all rows or none. Header
+    ``agency,period_start,period_end,dossiers_handled,procedure_field`` (``procedure_field`` may be empty or left
+    out: all fields); a row with the agency, period_start and procedure field of a stored count updates it.
+
+    ``curl -F file=@counts.csv -H "Authorization: Bearer $TOKEN" …/api/v1/population-counts/upload``"""
+    summary = reference.upload_population_counts(session, caller.scope, file.file.read(), filename=file.filename,
+                                                 client_ip=client_ip(request))  # fmt: skip
+    return UploadOut.model_validate(summary)
+
+
+@router.get("/population-counts/{count_id}", response_model=PopulationCountOut, responses=_READ_ERRORS)
+def get_population_count(count_id: int, caller: CallerDep, session: SessionDep) -> Any:
+    return reference.get_population_count(session, caller.scope, count_id)
+
+
+@router.put("/population-counts/{count_id}", response_model=PopulationCountOut, responses=_WRITE_ERRORS)
+def replace_population_count(
+    count_id: int, body: PopulationCountIn, caller: AdminDep, session: SessionDep, request: Request
+) -> Any:
+    """Replace every field of a population count."""
+    return reference.update_population_count(session, caller.scope, count_id, body.model_dump(),
+                                             client_ip=client_ip(request))  # fmt: skip
+
+
+@router.patch("/population-counts/{count_id}", response_model=PopulationCountOut, responses=_WRITE_ERRORS)
+def change_population_count(
+    count_id: int, body: PopulationCountPatch, caller: AdminDep, session: SessionDep, request: Request
+) -> Any:
+    """Change only the fields given."""
+    changes = _changes(body, nullable=frozenset({"procedure_field"}))
+    return reference.update_population_count(session, caller.scope, count_id, changes, client_ip=client_ip(request))
+
+
+@router.delete("/population-counts/{count_id}", status_code=204, response_class=Response, responses=_WRITE_ERRORS)
+def delete_population_count(count_id: int, caller: AdminDep, session: SessionDep, request: Request) -> Response:
+    reference.delete_population_count(session, caller.scope, count_id, client_ip=client_ip(request))
+    return Response(status_code=204)

@@ -35,7 +35,8 @@ from app.forms.indices import Measures, measures
 from app.forms.loader import RegisteredForm
 from app.forms.schema import FormDefinition
 from app.officials.scope import Scope, visible_agency
-from app.reports.models import PopulationCount, Target
+from app.reports.models import PopulationCount
+from app.reports.reference import targets_for
 from app.reports.sums import Column, SumsQuery, fetch_sums
 from app.responses.models import Channel, Response
 from app.stats.estimates import (
@@ -314,29 +315,10 @@ def _judge(estimate: Estimate, target: float | None) -> Estimate:
 
 def targets_on(session: Session, agency_ids: Sequence[int], indicators: Sequence[str],
                on: date) -> dict[tuple[int, str], float]:  # fmt: skip
-    """Threshold (percent) per (agency, indicator) on a date: the agency's own target, else the nearest
-    ancestor's that applies to its subtree, whose period contains the date."""
-    if not agency_ids or not indicators:
-        return {}
-    paths = dict(session.execute(select(Agency.id, Agency.path).where(Agency.id.in_(set(agency_ids)))).tuples().all())
-    chains = {agency_id: [int(part) for part in path.strip("/").split("/") if part] for agency_id, path in
-              paths.items()}  # fmt: skip
-    related = {ancestor for chain in chains.values() for ancestor in chain}
-    rows = session.scalars(
-        select(Target).where(Target.agency_id.in_(related), Target.indicator.in_(set(indicators)),
-                             Target.period_start <= on, Target.period_end >= on)
-        .order_by(Target.period_start)
-    ).all()  # fmt: skip
-    by_key = {(row.agency_id, row.indicator): row for row in rows}
-    result: dict[tuple[int, str], float] = {}
-    for agency_id, chain in chains.items():
-        for indicator in indicators:
-            for position, ancestor in enumerate(reversed(chain)):
-                row = by_key.get((ancestor, indicator))
-                if row is not None and (position == 0 or row.applies_to_subtree):
-                    result[(agency_id, indicator)] = float(row.threshold_pct)
-                    break
-    return result
+    """Threshold (percent) per (agency, indicator) on a date, as :func:`app.reports.reference.targets_for` finds
+    it (the agency's own target, else the nearest ancestor's that applies to its subtree)."""
+    found = targets_for(session, agency_ids, indicators, on)
+    return {key: float(target.threshold_pct) for key, target in found.items()}
 
 
 def _labels(session: Session, group_by: Sequence[str], keys: Sequence[tuple[Any, ...]]) -> tuple[
