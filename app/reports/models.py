@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
@@ -38,6 +38,15 @@ class PopulationCount(Base):
     __tablename__ = "population_counts"
     __table_args__ = (
         UniqueConstraint("agency_id", "period_start", "procedure_field_id"),
+        # NULLs are distinct in the constraint above: counts for all fields need their own unique index.
+        Index(
+            "uq_population_counts_all_fields",
+            "agency_id",
+            "period_start",
+            unique=True,
+            sqlite_where=text("procedure_field_id IS NULL"),
+            postgresql_where=text("procedure_field_id IS NULL"),
+        ),
         CheckConstraint("dossiers_handled >= 0", name="dossiers_nonnegative"),
         CheckConstraint("period_end >= period_start", name="period_order"),
     )
