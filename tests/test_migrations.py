@@ -11,7 +11,7 @@ from app.models import Base
 
 TABLES = {
     "agencies", "answers", "audit_events", "counters", "devices", "dossier_links", "form_versions", "forms",
-    "officials",
+    "official_sessions", "officials",
     "population_counts", "procedure_fields", "responses", "targets",
 }  # fmt: skip
 

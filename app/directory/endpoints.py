@@ -1,7 +1,420 @@
-"""``/api/v1/agencies``, ``/counters``, ``/devices``, ``/officials``, ``/audit``: management for admins."""
+"""``/api/v1/agencies``, ``/devices``, ``/officials``, ``/audit``: the directory read by officials and managed by
+administrators, always within the caller's visible agencies (logic in :mod:`app.directory.management`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from app.config import Settings
+from app.deps import SessionDep, SettingsDep
+from app.directory import management
+from app.directory.models import AgencyLevel, Counter, Device, Official, Role
+from app.errors import Conflict
+from app.officials.deps import AdminDep, Caller, CallerDep, client_ip
+from app.public import links, posters
 
 router = APIRouter(prefix="/api/v1", tags=["management"])
+
+# Codes end up in URLs and poster file names (app/public/posters.py): letters, digits, '.', '-', '_'.
+CODE_PATTERN = r"^\w[\w.-]*$"
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=CODE_PATTERN)]
+Name = Annotated[str, Field(min_length=1, max_length=255)]
+
+READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in"},
+    404: {"description": "Unknown, or outside the caller's agencies (the same answer)"},
+}
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **READ_ERRORS,
+    403: {"description": "Not an administrator, or not allowed at this level"},
+    409: {"description": "The code or username is taken"},
+    422: {"description": "Invalid: the message names the field"},
+}
+
+
+def _actor(caller: Caller, request: Request) -> management.Actor:
+    return management.Actor(caller.official.username, caller.official.id, client_ip(request))
+
+
+# --- agencies ---------------------------------------------------------------------------------------------
+
+
+class AgencyOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "code": "HN-X01", "name_vi": "Xã Bát Tràng", "name_en": "Bat Trang Commune", "level": "commune",
+        "parent": "HN", "depth": 1, "active": True, "created_at": "2026-01-05T02:00:00Z",
+    }]})  # fmt: skip
+
+    code: str
+    name_vi: str
+    name_en: str | None
+    level: AgencyLevel
+    parent: str | None = Field(description="Parent's code; null for the root(s) of what the caller sees")
+    depth: int = Field(description="0 for the root(s) of what the caller sees, 1 below them, …")
+    active: bool
+    created_at: datetime
+
+
+class AgencyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "code": "HN-X02", "name_vi": "Xã Đa Tốn", "name_en": "Da Ton Commune", "level": "commune", "parent": "HN",
+    }]})  # fmt: skip
+
+    code: Code
+    name_vi: Name
+    name_en: Name | None = None
+    level: AgencyLevel
+    parent: str | None = Field(description="Parent's code; null creates a root (national administrators only)")
+
+
+class AgencyPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"active": False}]})
+
+    name_vi: Name | None = None
+    name_en: Name | None = None
+    active: bool | None = None
+
+
+def _agency_out(node: management.AgencyNode) -> AgencyOut:
+    agency = node.agency
+    return AgencyOut(code=agency.code, name_vi=agency.name_vi, name_en=agency.name_en, level=agency.level,
+                     parent=node.parent_code, depth=node.depth, active=agency.active,
+                     created_at=agency.created_at)  # fmt: skip
+
+
+@router.get("/agencies", response_model=list[AgencyOut], summary="The visible agency tree",
+            responses={401: READ_ERRORS[401]})  # fmt: skip
+def list_agencies(caller: CallerDep, session: SessionDep) -> list[AgencyOut]:
+    """The caller's agency and everything below it (everything for national officials), parents before
+    children, siblings by code."""
+    return [_agency_out(node) for node in management.agency_tree(session, caller.scope)]
+
+
+@router.get("/agencies/{code}", response_model=AgencyOut, responses=READ_ERRORS)
+def get_agency(code: str, caller: CallerDep, session: SessionDep) -> AgencyOut:
+    return _agency_out(management.agency_by_code(session, caller.scope, code))
+
+
+@router.post("/agencies", status_code=201, response_model=AgencyOut, responses=WRITE_ERRORS)
+def create_agency(body: AgencyIn, caller: AdminDep, session: SessionDep, request: Request) -> AgencyOut:
+    """Add an agency under a visible parent. A province administrator cannot add a root or anything outside
+    its subtree (the parent answers 404 there)."""
+    agency = management.add_agency(session, caller.scope, _actor(caller, request), code=body.code,
+                                   name_vi=body.name_vi, name_en=body.name_en, level=body.level,
+                                   parent_code=body.parent)  # fmt: skip
+    session.commit()
+    return _agency_out(management.agency_node(session, caller.scope, agency))
+
+
+@router.patch("/agencies/{code}", response_model=AgencyOut, responses=WRITE_ERRORS)
+def update_agency(code: str, body: AgencyPatch, caller: AdminDep, session: SessionDep, request: Request) -> AgencyOut:
+    """Rename an agency, or deactivate it (its QR codes stop opening) or reactivate it."""
+    changes = body.model_dump(exclude_unset=True)
+    agency = management.update_agency(session, caller.scope, _actor(caller, request), code, changes)
+    session.commit()
+    return _agency_out(management.agency_node(session, caller.scope, agency))
+
+
+# --- counters ---------------------------------------------------------------------------------------------
+
+
+class CounterOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "agency": "HN-X01", "code": "Q01", "name_vi": "Quầy số 1", "name_en": "Counter 1", "active": True,
+        "link_generation": 0, "link_url": "http://127.0.0.1:8000/f/k1.ZHwxfDE3OTY…",
+        "poster_url": "/api/v1/agencies/HN-X01/counters/Q01/poster", "created_at": "2026-01-05T02:00:00Z",
+    }]})  # fmt: skip
+
+    agency: str
+    code: str
+    name_vi: str
+    name_en: str | None
+    active: bool
+    link_generation: int = Field(description="Bumped by revoke-links; codes printed before stop opening")
+    link_url: str = Field(description="The standing link the counter's QR code carries (opens while the counter "
+                                      "and its agency are active)")  # fmt: skip
+    poster_url: str = Field(description="This API's printable poster of the counter (needs a login)")
+    created_at: datetime
+
+
+class CounterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "code": "Q02", "name_vi": "Quầy số 2", "name_en": "Counter 2",
+    }]})  # fmt: skip
+
+    code: Code
+    name_vi: Name
+    name_en: Name | None = None
+
+
+class CounterPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name_vi": "Quầy tiếp nhận số 1"}]})
+
+    name_vi: Name | None = None
+    name_en: Name | None = None
+    active: bool | None = None
+
+
+def _counter_out(settings: Settings, counter: Counter) -> CounterOut:
+    agency_code = counter.agency.code
+    return CounterOut(agency=agency_code, code=counter.code, name_vi=counter.name_vi, name_en=counter.name_en,
+                      active=counter.active, link_generation=counter.link_generation,
+                      link_url=links.counter_url(settings, counter),
+                      poster_url=f"/api/v1/agencies/{agency_code}/counters/{counter.code}/poster",
+                      created_at=counter.created_at)  # fmt: skip
+
+
+@router.get("/agencies/{code}/counters", response_model=list[CounterOut], responses=READ_ERRORS)
+def list_counters(code: str, caller: CallerDep, session: SessionDep, settings: SettingsDep) -> list[CounterOut]:
+    """The agency's own counters (not those of agencies below it), by code, inactive ones included."""
+    _agency, counters = management.counters_of(session, caller.scope, code)
+    return [_counter_out(settings, counter) for counter in counters]
+
+
+@router.post("/agencies/{code}/counters", status_code=201, response_model=CounterOut, responses=WRITE_ERRORS)
+def create_counter(
+    code: str, body: CounterIn, caller: AdminDep, session: SessionDep, settings: SettingsDep, request: Request
+) -> CounterOut:
+    counter = management.add_counter(session, caller.scope, _actor(caller, request), code, code=body.code,
+                                     name_vi=body.name_vi, name_en=body.name_en)  # fmt: skip
+    session.commit()
+    return _counter_out(settings, counter)
+
+
+@router.patch("/agencies/{code}/counters/{counter}", response_model=CounterOut, responses=WRITE_ERRORS)
+def update_counter(
+    code: str, counter: str, body: CounterPatch, caller: AdminDep, session: SessionDep, settings: SettingsDep,
+    request: Request,
+) -> CounterOut:  # fmt: skip
+    """Rename a counter, or deactivate it (its QR codes stop opening) or reactivate it."""
+    changes = body.model_dump(exclude_unset=True)
+    updated = management.update_counter(session, caller.scope, _actor(caller, request), code, counter, changes)
+    session.commit()
+    return _counter_out(settings, updated)
+
+
+@router.post("/agencies/{code}/counters/{counter}/revoke-links", response_model=CounterOut, responses=WRITE_ERRORS)
+def revoke_counter_links(
+    code: str, counter: str, caller: AdminDep, session: SessionDep, settings: SettingsDep, request: Request
+) -> CounterOut:
+    """Every QR code and poster printed for this counter so far stops opening at once; the answer carries the
+    new link to print."""
+    revoked = management.revoke_counter_links(session, caller.scope, _actor(caller, request), code, counter)
+    session.commit()
+    return _counter_out(settings, revoked)
+
+
+@router.get(
+    "/agencies/{code}/counters/{counter}/poster",
+    response_class=HTMLResponse,
+    responses={**READ_ERRORS, 409: {"description": "The counter or its agency is inactive: its code would not open"}},
+)
+def counter_poster(
+    code: str, counter: str, caller: CallerDep, session: SessionDep, settings: SettingsDep,
+    size: Annotated[posters.PaperSize, Query(description="Paper size")] = "a4",
+) -> HTMLResponse:  # fmt: skip
+    """The counter's printable poster: one page, its current QR code large, names in Vietnamese and English."""
+    found = management.counter_of(session, caller.scope, code, counter)
+    if not (found.active and found.agency.active):
+        raise Conflict(f"counter {found.code!r} of agency {found.agency.code!r} is inactive: its QR code would not "
+                       "open; reactivate it first")  # fmt: skip
+    return HTMLResponse(posters.render_counter_poster(found, links.counter_url(settings, found), size=size))
+
+
+# --- devices ----------------------------------------------------------------------------------------------
+
+DEVICE_EXAMPLE: dict[str, JsonValue] = {
+    "id": "0b8f6c1e-2d4a-4c39-9a57-3f0e8d6b1c22", "label": "Kiosk quầy 1", "agency": "HN-X01", "counter": "Q01",
+    "created_at": "2026-01-05T02:00:00Z", "revoked_at": None, "last_seen_at": "2026-01-06T01:59:30Z",
+    "app_version": "1.4.2", "queue_length": 0, "held_back": 0,
+}  # fmt: skip
+
+
+class DeviceOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [DEVICE_EXAMPLE]})
+
+    id: uuid.UUID = Field(description="The device's public id (the key is never shown again)")
+    label: str | None
+    agency: str
+    counter: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+    last_seen_at: datetime | None = Field(description="Last heartbeat")
+    app_version: str | None = Field(description="As last reported by the heartbeat")
+    queue_length: int | None = Field(description="Answers waiting on the device, as last reported")
+    held_back: int | None = Field(description="Answers the device keeps aside after a refusal, as last reported")
+
+
+class DeviceCreated(DeviceOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        **DEVICE_EXAMPLE, "last_seen_at": None, "app_version": None, "queue_length": None, "held_back": None,
+        "key": "kZ3v9wQ…",
+    }]})  # fmt: skip
+
+    key: str = Field(description="The device key, shown this once: the kiosk sends 'Authorization: Bearer <key>'")
+
+
+class DeviceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "agency": "HN-X01", "counter": "Q01", "label": "Kiosk quầy 1",
+    }]})  # fmt: skip
+
+    agency: str = Field(description="Code of a visible agency")
+    counter: str | None = Field(default=None, description="Code of one of that agency's counters")
+    label: str | None = Field(default=None, max_length=255)
+
+
+def _device_fields(device: Device) -> dict[str, Any]:
+    return {
+        "id": device.public_id, "label": device.label, "agency": device.agency.code,
+        "counter": device.counter.code if device.counter else None, "created_at": device.created_at,
+        "revoked_at": device.revoked_at, "last_seen_at": device.last_seen_at, "app_version": device.app_version,
+        "queue_length": device.queue_length, "held_back": device.held_back,
+    }  # fmt: skip
+
+
+@router.get("/devices", response_model=list[DeviceOut], responses={401: READ_ERRORS[401], 403: WRITE_ERRORS[403]})
+def list_devices(caller: AdminDep, session: SessionDep) -> list[DeviceOut]:
+    """The kiosks of the visible agencies with their last heartbeat, revoked ones included."""
+    return [DeviceOut(**_device_fields(device)) for device in management.devices(session, caller.scope)]
+
+
+@router.post("/devices", status_code=201, response_model=DeviceCreated, responses=WRITE_ERRORS)
+def create_device(body: DeviceIn, caller: AdminDep, session: SessionDep, request: Request) -> DeviceCreated:
+    """Register a kiosk; the answer carries its key, once (only a hash is stored)."""
+    device, key = management.add_device(session, caller.scope, _actor(caller, request), agency_code=body.agency,
+                                        counter_code=body.counter, label=body.label)  # fmt: skip
+    session.commit()
+    return DeviceCreated(**_device_fields(device), key=key)
+
+
+@router.post("/devices/{device_id}/revoke", response_model=DeviceOut, responses=WRITE_ERRORS)
+def revoke_device(device_id: uuid.UUID, caller: AdminDep, session: SessionDep, request: Request) -> DeviceOut:
+    """The device's key stops working at once; revoking again changes nothing."""
+    device = management.revoke_device(session, caller.scope, _actor(caller, request), device_id)
+    session.commit()
+    return DeviceOut(**_device_fields(device))
+
+
+# --- officials --------------------------------------------------------------------------------------------
+
+
+class OfficialOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "username": "lan.nguyen", "display_name": "Nguyễn Thị Lan", "role": "agency_official", "agency": "HN-X01",
+        "active": True, "locked_until": None, "created_at": "2026-01-05T02:00:00Z",
+    }]})  # fmt: skip
+
+    username: str
+    display_name: str | None
+    role: Role
+    agency: str | None = Field(description="Root of the official's scope; null for national officials")
+    active: bool
+    locked_until: datetime | None = Field(description="Set after repeated wrong passwords")
+    created_at: datetime
+
+
+class OfficialIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "username": "lan.nguyen", "password": "a long passphrase", "role": "agency_official", "agency": "HN-X01",
+        "display_name": "Nguyễn Thị Lan",
+    }]})  # fmt: skip
+
+    username: str = Field(max_length=64, description="1 to 64 characters, no spaces")
+    password: str = Field(max_length=1024, description="At least 10 characters")
+    role: Role
+    agency: str | None = Field(description="Code of a visible agency; null for (and only for) national officials")
+    display_name: str | None = Field(default=None, max_length=255)
+
+
+class OfficialPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"password": "a new passphrase"}]})
+
+    active: bool | None = None
+    display_name: str | None = Field(default=None, max_length=255)
+    password: str | None = Field(default=None, max_length=1024, description="A new password (closes all sessions)")
+
+
+def _official_out(official: Official) -> OfficialOut:
+    return OfficialOut(username=official.username, display_name=official.display_name, role=official.role,
+                       agency=official.agency.code if official.agency else None, active=official.active,
+                       locked_until=official.locked_until, created_at=official.created_at)  # fmt: skip
+
+
+@router.get("/officials", response_model=list[OfficialOut], responses={401: READ_ERRORS[401], 403: WRITE_ERRORS[403]})
+def list_officials(caller: AdminDep, session: SessionDep) -> list[OfficialOut]:
+    """Officials whose agency is visible, by username; national officials appear to national callers only."""
+    return [_official_out(official) for official in management.officials(session, caller.scope)]
+
+
+@router.post("/officials", status_code=201, response_model=OfficialOut, responses=WRITE_ERRORS)
+def create_official(body: OfficialIn, caller: AdminDep, session: SessionDep, request: Request) -> OfficialOut:
+    """A province administrator may create province administrators and agency officials for agencies of its
+    subtree; only a national official may create national officials."""
+    official = management.add_official(session, caller.scope, _actor(caller, request), username=body.username,
+                                       password=body.password, role=body.role, agency_code=body.agency,
+                                       display_name=body.display_name)  # fmt: skip
+    session.commit()
+    return _official_out(official)
+
+
+@router.patch("/officials/{username}", response_model=OfficialOut, responses=WRITE_ERRORS)
+def update_official(
+    username: str, body: OfficialPatch, caller: AdminDep, session: SessionDep, request: Request
+) -> OfficialOut:
+    """Deactivate or reactivate an official, change the display name, or reset the password (which also unlocks
+    the account). Deactivation and a password reset close the official's open sessions."""
+    changes = body.model_dump(exclude_unset=True)
+    official, _closed = management.update_official(session, caller.scope, _actor(caller, request), username, changes)
+    session.commit()
+    return _official_out(official)
+
+
+# --- audit log --------------------------------------------------------------------------------------------
+
+
+class AuditEventOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str = Field(description="Username of the official, or e.g. 'cli'")
+    action: str
+    object_type: str | None
+    object_id: str | None
+    details: dict[str, Any] | None
+    client_ip: str | None
+
+
+class AuditPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "events": [{
+            "id": 812, "at": "2026-01-06T03:12:44Z", "actor": "an", "action": "device.revoke",
+            "object_type": "device", "object_id": "17", "details": {"agency": "HN-X01", "label": "Kiosk quầy 1"},
+            "client_ip": "10.0.4.21",
+        }],
+        "next_before": None,
+    }]})  # fmt: skip
+
+    events: list[AuditEventOut]
+    next_before: int | None = Field(description="Pass as ?before= for the next (older) page; null on the last")
+
+
+@router.get("/audit", response_model=AuditPage, responses={401: READ_ERRORS[401], 403: WRITE_ERRORS[403]})
+def audit_log(
+    caller: AdminDep, session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="Events per page")] = 100,
+    before: Annotated[int | None, Query(ge=1, description="Only events older than this id")] = None,
+    action: Annotated[str | None, Query(max_length=64, description="An action ('device.revoke') or a prefix "
+                                        "ending in '*' ('device.*')", examples=["device.*"])] = None,
+) -> AuditPage:  # fmt: skip
+    """The audit log, newest first. National officials see every event; a province administrator sees the events
+    of officials of its agencies, and the events about its agencies, counters, kiosks and officials."""
+    events = management.audit_events(session, caller.scope, limit=limit, before=before, action=action)
+    next_before = events[-1].id if len(events) == limit else None
+    return AuditPage(events=[AuditEventOut.model_validate(event, from_attributes=True) for event in events],
+                     next_before=next_before)  # fmt: skip
