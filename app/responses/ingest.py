@@ -257,6 +257,10 @@ def prepare(
         raise SubmissionInvalid([FieldError(f"{pointer}/profile/{unknown_profile[0]}",
                                             f"unknown profile field; allowed: {list(PROFILE_FIELDS)}")])  # fmt: skip
     profile = {**submission.profile, **checked.profile}
+    for name, value in sorted(profile.items()):
+        limit = getattr(Response.__table__.c[name].type, "length", None)  # the column's width
+        if limit is not None and len(value) > limit:
+            raise SubmissionInvalid([FieldError(f"{pointer}/profile/{name}", f"at most {limit} characters")])
     dossier_code = checked.dossier_code or submission.dossier_code
     key = decode_key(settings.dossier_hash_key or "", name="SIPAS_DOSSIER_HASH_KEY")
     local_date, local_month = local_period(submission.submitted_at, settings.zone)
