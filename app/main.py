@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from app.config import Settings, get_settings
+from app.dashboard.pages import router as dashboard_router
 from app.db import make_engine, make_session_factory, session_scope
 from app.directory.endpoints import router as management_router
 from app.errors import SipasError
@@ -30,6 +31,7 @@ from app.public.ratelimit import RateLimiter
 from app.reports.endpoints import router as satisfaction_router
 from app.reports.plan_endpoints import router as plan_router
 from app.reports.reference_endpoints import router as reference_router
+from app.responses.export import router as export_router
 
 logger = logging.getLogger("sipas")
 
@@ -102,4 +104,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(management_router)
     app.include_router(reference_router)
     app.include_router(satisfaction_router)
+    app.include_router(export_router)
+    app.include_router(dashboard_router)
     return app

@@ -67,6 +67,8 @@ class MetaOut(BaseModel):
     excluded_suspected_spam: int
     excluded_test: int
     responses_without_population_count: int = Field(description="Weighted: responses given the overall ΣN/Σn")
+    last_response_date: date | None = Field(description="Newest response in the selection; without `to`, the "
+                                                        "targets in force that day judge the figures")  # fmt: skip
     design: str
 
 

@@ -101,6 +101,7 @@ class Meta:
     excluded_suspected_spam: int
     excluded_test: int
     responses_without_population_count: int  # weighted only: given the overall ΣN/Σn
+    last_response_date: date | None  # the newest local date in the selection: targets in force then judge it
     design: str = (
         "strata: agency × month; PSUs: counter × week of the month; weights N/n per agency period when weighted; "
         "channel and procedure-field filters are domains"
@@ -146,7 +147,7 @@ def quarter_of(month_column: Any) -> Any:
     return (month_column // 100) * 10 + (month_column % 100 + 2) // 3
 
 
-def _agency_set(session: Session, scope: Scope, filters: Filters) -> tuple[Agency | None, ColumnElement[bool]]:
+def agency_selection(session: Session, scope: Scope, filters: Filters) -> tuple[Agency | None, ColumnElement[bool]]:
     """The root agency asked about (None: the whole scope) and the condition on Response.agency_id — always
     inside the official's visible set, computed by ``scope``."""
     visible = Response.agency_id.in_(scope.agency_ids())
@@ -160,7 +161,7 @@ def _agency_set(session: Session, scope: Scope, filters: Filters) -> tuple[Agenc
     return root, and_(visible, Response.agency_id.in_(below))
 
 
-def _form(session: Session, forms: dict[tuple[str, int], RegisteredForm], filters: Filters,
+def choose_form(session: Session, forms: dict[tuple[str, int], RegisteredForm], filters: Filters,
           base: list[ColumnElement[bool]]) -> tuple[RegisteredForm, list[int]]:  # fmt: skip
     if filters.form:
         text = filters.form.strip()
@@ -200,16 +201,20 @@ def plan(session: Session, scope: Scope, forms: dict[tuple[str, int], Registered
          *, date_from: date | None = None) -> _Plan:  # fmt: skip
     """The selection and its design; ``date_from`` widens the period backwards (rankings' previous period)."""
     filters.check()
-    root, agencies = _agency_set(session, scope, filters)
+    root, agencies = agency_selection(session, scope, filters)
     base: list[ColumnElement[bool]] = [agencies]
     start = date_from or filters.date_from
     if start:
         base.append(Response.local_date >= start)
     if filters.date_to:
         base.append(Response.local_date <= filters.date_to)
-    registered, version_ids = _form(session, forms, filters, base)
+    registered, version_ids = choose_form(session, forms, filters, base)
     base.append(Response.form_version_id.in_(version_ids))
-    clean = [*base, Response.is_suspected_spam.is_(False), Response.is_test.is_(False)]
+    unflagged = (Response.is_suspected_spam.is_(False), Response.is_test.is_(False))
+    clean = [*base, *unflagged]
+    # n of a population cell counts its whole period, whatever the dates asked: a period cut by `from`/`to` keeps
+    # the weight N/n of its month instead of spreading the month's N over the few days selected.
+    whole_periods = [agencies, Response.form_version_id.in_(version_ids), *unflagged]
 
     keep_parts: list[ColumnElement[bool]] = []
     if filters.channel is not None:
@@ -228,17 +233,17 @@ def plan(session: Session, scope: Scope, forms: dict[tuple[str, int], Registered
         .join(Response, and_(Response.agency_id == PopulationCount.agency_id,
                              Response.local_date >= PopulationCount.period_start,
                              Response.local_date <= PopulationCount.period_end))
-        .where(PopulationCount.procedure_field_id.is_(None), *clean)
+        .where(PopulationCount.procedure_field_id.is_(None), *whole_periods)
         .group_by(PopulationCount.id, PopulationCount.agency_id, PopulationCount.period_start,
                   PopulationCount.period_end, PopulationCount.dossiers_handled)
     ).subquery("cells")  # fmt: skip
     in_cell = and_(counted.c.agency_id == Response.agency_id, Response.local_date >= counted.c.period_start,
                    Response.local_date <= counted.c.period_end)  # fmt: skip
     totals = session.execute(
-        select(func.count(), func.sum(case((counted.c.n.is_(None), 1), else_=0)))
+        select(func.count(), func.sum(case((counted.c.n.is_(None), 1), else_=0)), func.max(Response.local_date))
         .select_from(Response).outerjoin(counted, in_cell).where(*clean)
     ).one()  # fmt: skip
-    responses, uncounted = int(totals[0] or 0), int(totals[1] or 0)
+    responses, uncounted, last = int(totals[0] or 0), int(totals[1] or 0), totals[2]
     flagged = session.execute(
         select(func.sum(case((Response.is_suspected_spam.is_(True), 1), else_=0)),
                func.sum(case((and_(Response.is_test.is_(True), Response.is_suspected_spam.is_(False)), 1),
@@ -259,7 +264,7 @@ def plan(session: Session, scope: Scope, forms: dict[tuple[str, int], Registered
         form=f"{definition.id}@{definition.version}", date_from=filters.date_from, date_to=filters.date_to,
         agency=root.code if root else None, weighted=weighted, method=filters.method, level=filters.level,
         responses=responses, excluded_suspected_spam=int(flagged[0] or 0), excluded_test=int(flagged[1] or 0),
-        responses_without_population_count=uncounted if weighted else 0,
+        responses_without_population_count=uncounted if weighted else 0, last_response_date=last,
     )  # fmt: skip
     query = SumsQuery(items=found.items, filters=clean, weight=weight, joins=joins,
                       stratum=(Response.agency_id, Response.local_month),
@@ -268,6 +273,11 @@ def plan(session: Session, scope: Scope, forms: dict[tuple[str, int], Registered
 
 
 # --- satisfaction ---------------------------------------------------------------------------------------------
+
+
+def judged_on(filters: Filters, meta: Meta) -> date:
+    """The day whose targets judge a result: ``to``, else the newest response's date, else today."""
+    return filters.date_to or meta.last_response_date or date.today()
 
 
 def indicator_of(estimate: Estimate) -> str:
@@ -393,9 +403,9 @@ def satisfaction(session: Session, scope: Scope, forms: dict[tuple[str, int], Re
     values, names = _labels(session, domain_groups, [rest for rest, _owner, _estimates in kept])
     kinds = _kinds(group_by)
     root_id = plan_.root.id if plan_.root else None
-    on = filters.date_to or date.today()
+    on = judged_on(filters, plan_.meta)
     indicators = sorted({indicator_of(e) for _rest, _owner, found in kept for e in found if e.kind in kinds})
-    owners = {owner if owner is not None else root_id for _rest, owner, _found in kept}
+    owners = {owner if owner is not None else root_id for _rest, owner, _found in kept} | {root_id}  # total: root
     targets = targets_on(session, [owner for owner in owners if owner is not None], indicators, on)
 
     def rows_of(estimates: list[Estimate], judge_by: int | None, value: dict[str, str | None],
@@ -500,7 +510,7 @@ def rankings(session: Session, scope: Scope, forms: dict[tuple[str, int], Regist
     results = estimate_domains(sums.table, strata, items, indices, domains=len(sums.keys), level=filters.level,
                                method=filters.method)  # fmt: skip
     index = {key: d for d, key in enumerate(sums.keys)}
-    on = filters.date_to or date.today()
+    on = judged_on(filters, plan_.meta)
     targets = targets_on(session, list(ranked_agencies), [indicator], on)
     entries: list[tuple[Agency, Estimate, int, Estimate | None, int | None]] = []
     for agency_id, agency in ranked_agencies.items():
@@ -570,7 +580,7 @@ def trends(session: Session, scope: Scope, forms: dict[tuple[str, int], Register
                                method=filters.method)  # fmt: skip
     series = sorted((int(k[1]), d) for d, k in enumerate(sums.keys) if k[0] == 1 and k[1] is not None)
     root_id = plan_.root.id if plan_.root else None
-    targets = targets_on(session, [root_id] if root_id else [], [indicator], filters.date_to or date.today())
+    targets = targets_on(session, [root_id] if root_id else [], [indicator], judged_on(filters, plan_.meta))
     target = targets.get((root_id, indicator)) if root_id else None
     points: list[TrendPoint] = []
     previous: int | None = None

@@ -1,0 +1,634 @@
+"""``/api/v1/satisfaction``, ``/rankings``, ``/trends`` on a small, fully known province: every number equals what
+``app/stats`` gives for the same rows reduced by hand here (weights N/n, strata agency × month, PSUs counter × week
+of the month, lonely PSUs "adjust", filters on channel or procedure field as domains) — never through
+``app/reports``. Also the hand-checkable cases, flags, filters, groupings, targets, downloads and error messages."""
+
+from __future__ import annotations
+
+import io
+import random
+import uuid
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit.models import AuditEvent
+from app.config import Settings
+from app.directory.models import Agency, AgencyLevel, Counter, Role
+from app.directory.service import create_agency, create_counter, create_official
+from app.reports.models import PopulationCount, Target
+from app.responses.ingest import Origin, Submission, prepare, store
+from app.responses.models import Channel
+from app.stats.design import make_design
+from app.stats.estimates import Estimate, IndexSpec, compare, estimate_domains, table_from_rows, verdict_for
+from tests.factories import registry
+
+PASSWORD = "correct horse battery"
+ITEMS = ["overall", "access_general", "procedure_general", "civil_servant_general", "result_general",
+         "feedback_general"]  # fmt: skip
+ELEMENTS = ["access", "procedure", "civil_servant", "result", "feedback"]
+# counter-quick's indices written out by hand: each element is its "in general" item, the component their mean,
+# the overall index the component.
+INDICES = [
+    *(IndexSpec(code, "element", (f"{code}_general",)) for code in ELEMENTS),
+    IndexSpec("service", "component", tuple(ELEMENTS)),
+    IndexSpec("sipas", "overall", ("service",)),
+]
+DAYS = (3, 10, 17, 24, 30)  # weeks 0–4 of the month
+MONTHS = (202501, 202502, 202503)
+INJECTION = "=1+2 Xã Cát"  # a name a spreadsheet would evaluate
+
+
+# --- the known province --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Known:
+    """One stored response as the test knows it."""
+
+    agency: str
+    counter: str
+    day: date
+    channel: Channel
+    answers: dict[str, int]  # scale items only
+    procedure_field: str | None = None
+    spam: bool = False
+    test: bool = False
+    comment: str | None = None
+
+    @property
+    def month(self) -> int:
+        return self.day.year * 100 + self.day.month
+
+    @property
+    def week(self) -> int:
+        return (self.day.day - 1) // 7
+
+
+@dataclass
+class World:
+    province: Agency
+    agencies: dict[str, Agency]
+    counters: dict[tuple[str, str], Counter]
+    rows: list[Known] = field(default_factory=list)
+    population: dict[tuple[str, int], int] = field(default_factory=dict)  # (agency, yyyymm) → dossiers handled
+
+    @property
+    def clean(self) -> list[Known]:
+        return [row for row in self.rows if not row.spam and not row.test]
+
+
+def make_tree(session: Session) -> World:
+    """Province TP with communes TP-A (two counters), TP-B and TP-C (one each); TP-C's name starts with '='."""
+    province = create_agency(session, code="TP", name_vi="Tỉnh Thử Nghiệm", level=AgencyLevel.province)
+    agencies = {"TP": province}
+    for code, name in (("TP-A", "Xã An Hòa"), ("TP-B", "Xã Bình Lư"), ("TP-C", INJECTION)):
+        agencies[code] = create_agency(session, code=code, name_vi=name, level=AgencyLevel.commune, parent=province)
+    counters = {(code, counter): create_counter(session, agency=agencies[code], code=counter,
+                                                name_vi=f"Quầy {counter} {code}")
+                for code, counter in (("TP-A", "Q01"), ("TP-A", "Q02"), ("TP-B", "Q01"), ("TP-C", "Q01"))}  # fmt: skip
+    session.commit()
+    return World(province, agencies, counters)
+
+
+def add_rows(session: Session, settings: Settings, world: World, rows: Sequence[Known]) -> None:
+    """Store rows through the one ingestion path (as ``app/demo.py`` does, without HTTP)."""
+    forms = registry(session, settings)
+    form = forms[("counter-quick", 1)]
+    prepared = []
+    for row in rows:
+        answers: dict[str, Any] = dict(row.answers)
+        if answers.get("overall", 5) <= 2:
+            answers["reason"] = ["waiting_time"]
+        if row.procedure_field:
+            answers["procedure_field"] = row.procedure_field
+        if row.comment:
+            answers["comment"] = row.comment
+        submitted = datetime.combine(row.day, time(10, 0), tzinfo=settings.zone).astimezone(UTC)
+        submission = Submission(submission_id=uuid.uuid4(), form_id="counter-quick", form_version=1,
+                                submitted_at=submitted, answers=answers, profile={"sex": "female"},
+                                dossier_code="000.00.12.H26-250101-0001")  # fmt: skip
+        counter = world.counters[(row.agency, row.counter)]
+        origin = Origin(channel=row.channel, agency_id=world.agencies[row.agency].id, counter_id=counter.id,
+                        is_suspected_spam=row.spam, is_test=row.test,
+                        flag_reason="honeypot" if row.spam else None)  # fmt: skip
+        prepared.append(prepare(settings, form, submission, origin, now=submitted + timedelta(minutes=1)))
+    store(session, prepared)
+    world.rows.extend(rows)
+
+
+def add_population(session: Session, world: World, counts: dict[tuple[str, int], int]) -> None:
+    for (code, month), dossiers in counts.items():
+        start = date(month // 100, month % 100, 1)
+        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        session.add(PopulationCount(agency_id=world.agencies[code].id, period_start=start, period_end=end,
+                                    dossiers_handled=dossiers))  # fmt: skip
+    session.commit()
+    world.population.update(counts)
+
+
+def add_target(session: Session, agency: Agency, threshold: float, indicator: str = "sipas",
+               subtree: bool = True) -> None:  # fmt: skip
+    session.add(Target(agency_id=agency.id, indicator=indicator, period_start=date(2025, 1, 1),
+                       period_end=date(2025, 12, 31), threshold_pct=threshold, applies_to_subtree=subtree))  # fmt: skip
+    session.commit()
+
+
+def random_rows(seed: int = 7) -> list[Known]:
+    """About ninety responses over three months: agencies of different quality, missing answers (feedback most
+    often), both channels, two procedure fields, a few comments; then five flagged ones, all 'very satisfied'."""
+    rng = random.Random(seed)
+    quality = {"TP-A": 0.88, "TP-B": 0.62, "TP-C": 0.78}
+    per_month = {"TP-A": 12, "TP-B": 10, "TP-C": 6}
+    counters = {"TP-A": ["Q01", "Q02"], "TP-B": ["Q01"], "TP-C": ["Q01"]}
+    rows: list[Known] = []
+    for month in MONTHS:
+        for agency, count in per_month.items():
+            for _ in range(count):
+                answers = {"overall": rng.choice([4, 5]) if rng.random() < quality[agency] else rng.choice([1, 2, 3])}
+                for element in ELEMENTS:
+                    if rng.random() < (0.4 if element == "feedback" else 0.12):
+                        continue
+                    answers[f"{element}_general"] = rng.choice([4, 5]) if rng.random() < quality[agency] else \
+                        rng.choice([1, 2, 3])  # fmt: skip
+                day = date(month // 100, month % 100, min(rng.choice(DAYS), 28 if month % 100 == 2 else 31))
+                rows.append(Known(
+                    agency, rng.choice(counters[agency]), day, Channel.kiosk if rng.random() < 0.3 else Channel.web_qr,
+                    answers, procedure_field=rng.choice(["land", "civil_status", None]),
+                    comment="Gọi tôi: 0912 345 678, Nguyễn Văn Ba" if rng.random() < 0.1 else None,
+                ))  # fmt: skip
+    everything = dict.fromkeys(ITEMS, 5)
+    rows += [Known("TP-A", "Q01", date(2025, 1, 10), Channel.kiosk, everything, spam=True) for _ in range(3)]
+    rows += [Known("TP-B", "Q01", date(2025, 2, 17), Channel.web_qr, everything, test=True) for _ in range(2)]
+    return rows
+
+
+POPULATION = {("TP-A", 202501): 120, ("TP-A", 202502): 90, ("TP-B", 202501): 200, ("TP-C", 202503): 30}
+
+
+def province(session: Session, settings: Settings, *, population: bool = True) -> World:
+    world = make_tree(session)
+    add_rows(session, settings, world, random_rows())
+    if population:
+        add_population(session, world, POPULATION)
+    add_target(session, world.province, 86.0)
+    return world
+
+
+def login(client: TestClient, session: Session, username: str, role: Role, agency: Agency | None) -> dict[str, str]:
+    create_official(session, username=username, password=PASSWORD, role=role, agency=agency)
+    session.commit()
+    response = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+# --- the expected numbers, from app/stats only ---------------------------------------------------------------
+
+
+def weights_of(rows: Sequence[Known], population: dict[tuple[str, int], int], weighted: bool,
+               universe: Sequence[Known] | None = None) -> np.ndarray:  # fmt: skip
+    """N/n per (agency, month) cell with a count; the overall ΣN/Σn for the others (1 when unweighted). n counts
+    the cell's whole month in ``universe`` (the selection before its dates), however the dates cut it."""
+    if not weighted:
+        return np.ones(len(rows))
+    n: dict[tuple[str, int], int] = {}
+    for row in rows if universe is None else universe:
+        n[(row.agency, row.month)] = n.get((row.agency, row.month), 0) + 1
+    counted = {cell: dossiers for cell, dossiers in population.items() if n.get(cell)}
+    overall = sum(counted.values()) / sum(n[cell] for cell in counted)
+    return np.array([counted[(r.agency, r.month)] / n[(r.agency, r.month)] if (r.agency, r.month) in counted
+                     else overall for r in rows])  # fmt: skip
+
+
+def expected(
+    rows: Sequence[Known], key: Callable[[Known], Hashable], *, population: dict[tuple[str, int], int] | None = None,
+    weighted: bool = True, keep: Callable[[Known], bool] = lambda row: True, method: str = "beta",
+    level: float = 0.95, universe: Sequence[Known] | None = None,
+) -> dict[Hashable, dict[str, Estimate]]:  # fmt: skip
+    """Estimates per domain ``key(row)`` of the rows that ``keep`` (a domain), in the design of all ``rows``."""
+    weights = weights_of(rows, population or {}, weighted, universe)
+    design = make_design(weights, strata=[f"{r.agency}|{r.month}" for r in rows],
+                         clusters=[f"{r.counter}|{r.week}" for r in rows], lonely_psu="adjust")  # fmt: skip
+    keys = sorted({key(row) for row in rows if keep(row)}, key=repr)
+    index = {value: d for d, value in enumerate(keys)}
+    domain = [index[key(row)] if keep(row) else -1 for row in rows]
+    answered = np.array([[code in row.answers for code in ITEMS] for row in rows], dtype=float)
+    satisfied = np.array([[row.answers.get(code, 0) >= 4 for code in ITEMS] for row in rows], dtype=float)
+    table, strata = table_from_rows(design, domain, answered, satisfied)
+    results = estimate_domains(table, strata, ITEMS, INDICES, domains=len(keys), method=method,  # type: ignore[arg-type]
+                               level=level)  # fmt: skip
+    return {value: {e.metric: e for e in found} for value, found in zip(keys, results, strict=True)}
+
+
+def assert_same(api: dict[str, Any], estimate: Estimate, context: object = "") -> None:
+    for name, value in (("estimate_pct", estimate.estimate), ("ci_low_pct", estimate.low),
+                        ("ci_high_pct", estimate.high), ("se_pct", estimate.se)):  # fmt: skip
+        assert api[name] == pytest.approx(value * 100, abs=1e-9), (context, name)
+    assert (api["n"], api["df"]) == (estimate.n, estimate.df), context
+
+
+def by_key(rows: list[dict[str, Any]], groups: Sequence[str]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    found = {(*(row[g] for g in groups), row["metric"]): row for row in rows}
+    assert len(found) == len(rows), "two rows with the same key"
+    return found
+
+
+KEYS: dict[str, Callable[[Known], str]] = {
+    "agency": lambda row: row.agency,
+    "counter": lambda row: row.counter,
+    "month": lambda row: f"{row.month // 100}-{row.month % 100:02d}",
+    "quarter": lambda row: f"{row.month // 100}-Q{(row.month % 100 + 2) // 3}",
+    "channel": lambda row: row.channel.value,
+}
+
+
+def metrics_for(group_by: Sequence[str]) -> set[str]:
+    chosen: set[str] = set()
+    if "element" in group_by:
+        chosen |= {*ELEMENTS, "service"}
+    if "item" in group_by:
+        chosen |= set(ITEMS)
+    return chosen or {"sipas"}
+
+
+def check_against_stats(body: dict[str, Any], rows: Sequence[Known], group_by: Sequence[str], **options: Any) -> None:
+    """Every row and every total row of an API answer equals the stats engine's estimate, and nothing is missing."""
+    domains = [g for g in ("agency", "counter", "month", "quarter", "channel") if g in group_by]
+    if "counter" in domains:  # counters are labelled by code; the domain is the counter, whose agency tells it apart
+        key: Callable[[Known], Hashable] = lambda row: (*(KEYS[g](row) for g in domains), row.agency)  # noqa: E731
+    else:
+        key = lambda row: tuple(KEYS[g](row) for g in domains)  # noqa: E731
+    wanted = expected(rows, key, **options)
+    metrics = metrics_for(group_by)
+    api_rows: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in body["rows"]:
+        api_rows.setdefault((*(row[g] for g in domains), row["metric"]), []).append(row)
+    count = 0
+    for value, estimates in wanted.items():
+        labels = value[: len(domains)]
+        for metric, estimate in estimates.items():
+            if metric not in metrics:
+                continue
+            candidates = api_rows.get((*labels, metric), [])
+            assert candidates, (value, metric)
+            # Counters of two agencies share a code: one of the rows with this label is this domain's.
+            assert any(_same(row, estimate) for row in candidates), (value, metric, candidates, estimate)
+            count += 1
+    assert count == len(body["rows"])
+    total = expected(rows, lambda row: (), **options)[()]
+    assert {row["metric"] for row in body["total"]} == {m for m in total if m in metrics}
+    for row in body["total"]:
+        assert_same(row, total[row["metric"]], ("total", row["metric"]))
+
+
+def _same(api: dict[str, Any], estimate: Estimate) -> bool:
+    try:
+        assert_same(api, estimate)
+    except AssertionError:
+        return False
+    return True
+
+
+# --- the tests ----------------------------------------------------------------------------------------------
+
+
+GROUPINGS = [[], ["agency"], ["counter"], ["month"], ["quarter"], ["channel"], ["element"], ["item"],
+             ["agency", "month"], ["agency", "element"], ["month", "channel", "item"],
+             ["counter", "month"]]  # fmt: skip
+
+
+@pytest.mark.parametrize("group_by", GROUPINGS, ids=lambda groups: "+".join(groups) or "none")
+def test_figures_equal_the_stats_engine(client: TestClient, session: Session, settings: Settings,
+                                        group_by: list[str]) -> None:  # fmt: skip
+    world = province(session, settings)
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+    response = client.get("/api/v1/satisfaction", params={"group_by": ",".join(group_by)}, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    check_against_stats(body, world.clean, group_by, population=POPULATION)
+    assert body["meta"]["weighted"] is True
+    kinds = {row["kind"] for row in body["rows"]}
+    assert kinds == ({"element", "component"} if "element" in group_by else set()) | (
+        {"item"} if "item" in group_by else set()) or kinds == {"overall"}  # fmt: skip
+
+
+def test_flagged_responses_never_count_and_are_reported(client: TestClient, session: Session,
+                                                        settings: Settings) -> None:  # fmt: skip
+    world = province(session, settings)
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+    body = client.get("/api/v1/satisfaction", headers=headers).json()
+    meta = body["meta"]
+    assert (meta["responses"], meta["excluded_suspected_spam"], meta["excluded_test"]) == (len(world.clean), 3, 2)
+    assert meta["form"] == "counter-quick@1" and meta["agency"] == "TP" and meta["method"] == "beta"
+    uncounted = [row for row in world.clean if (row.agency, row.month) not in POPULATION]
+    assert meta["responses_without_population_count"] == len(uncounted) > 0
+    [sipas] = body["rows"]
+    assert sipas["n"] == len(world.clean)
+    check_against_stats(body, world.clean, [], population=POPULATION)
+
+
+def test_seven_of_eight_satisfied_is_87_5_percent(client: TestClient, session: Session, settings: Settings) -> None:
+    world = make_tree(session)
+    rows = [Known("TP-A", "Q01", date(2025, 1, day), Channel.web_qr, dict.fromkeys(ITEMS, 4 if i < 7 else 2))
+            for i, day in enumerate((3, 3, 10, 10, 17, 17, 24, 24))]  # fmt: skip
+    add_rows(session, settings, world, rows)
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+    body = client.get("/api/v1/satisfaction", params={"agency": "TP-A", "group_by": "item,element"},
+                      headers=headers).json()  # fmt: skip
+    assert body["meta"]["weighted"] is False  # no population counts
+    assert {row["metric"]: row["estimate_pct"] for row in body["rows"]} == {
+        **dict.fromkeys(ITEMS, 87.5),
+        **dict.fromkeys(ELEMENTS, 87.5),
+        "service": 87.5,
+    }
+    assert {row["n"] for row in body["rows"]} == {8}
+    assert {row["df"] for row in body["rows"]} == {3}  # 4 PSUs (weeks) in 1 stratum
+    [total] = client.get("/api/v1/satisfaction", params={"agency": "TP-A"}, headers=headers).json()["rows"]
+    assert total["estimate_pct"] == 87.5 and total["metric"] == "sipas"
+    # By hand: PSU totals of z = (y − 0.875)/8 are 0.25/8 (two satisfied) ×3 and −0.75/8 (one not); mean 0;
+    # var = 4/3 · Σ z_p² = 4/3 · (3·0.0625 + 0.5625)/64 = 1/64.
+    assert total["se_pct"] == pytest.approx(100 * (1 / 64) ** 0.5, abs=1e-12)
+    check_against_stats(body, world.rows, ["item", "element"], weighted=False)
+
+
+def test_filters_are_selections_or_domains(client: TestClient, session: Session, settings: Settings) -> None:
+    world = province(session, settings)
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+
+    def get(**params: Any) -> dict[str, Any]:
+        response = client.get("/api/v1/satisfaction", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    clean = world.clean
+    # One agency alone, a period: cuts of the design.
+    only_a = [row for row in clean if row.agency == "TP-A"]
+    body = get(agency="TP-A", subtree="false", group_by="month")
+    check_against_stats(body, only_a, ["month"], population=POPULATION)
+    assert body["meta"]["agency"] == "TP-A"
+    spring = [row for row in clean if date(2025, 2, 10) <= row.day <= date(2025, 3, 17)]
+    body = get(**{"from": "2025-02-10", "to": "2025-03-17", "group_by": "agency"})
+    check_against_stats(body, spring, ["agency"], population=POPULATION, universe=clean)
+    assert (body["meta"]["date_from"], body["meta"]["date_to"]) == ("2025-02-10", "2025-03-17")
+    # The province without subtree has no responses of its own.
+    assert get(agency="TP", subtree="false")["rows"] == []
+    # Channel and procedure field: domains in the design of the whole selection.
+    body = get(channel="kiosk", group_by="agency")
+    check_against_stats(body, clean, ["agency"], population=POPULATION, keep=lambda row: row.channel is Channel.kiosk)
+    body = get(procedure_field="land", group_by="item")
+    check_against_stats(body, clean, ["item"], population=POPULATION, keep=lambda row: row.procedure_field == "land")
+    # Not the same as a separate sample: the domain's SE differs from treating the kiosk rows as the whole design.
+    kiosk = [row for row in clean if row.channel is Channel.kiosk]
+    separate = expected(kiosk, lambda row: (), population=POPULATION)[()]["sipas"]
+    [domain_row] = get(channel="kiosk")["rows"]
+    assert domain_row["se_pct"] != pytest.approx(separate.se * 100, abs=1e-6)
+    # Method and level reach the stats engine.
+    body = get(method="wilson", level="0.9", group_by="agency")
+    check_against_stats(body, clean, ["agency"], population=POPULATION, method="wilson", level=0.9)
+    assert {row["method"] for row in body["rows"]} == {"wilson"} and {row["level"] for row in body["rows"]} == {0.9}
+
+
+def test_weighted_by_default_when_counts_exist(client: TestClient, session: Session, settings: Settings) -> None:
+    world = province(session, settings)
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+    weighted = client.get("/api/v1/satisfaction", headers=headers).json()
+    plain = client.get("/api/v1/satisfaction", params={"weighted": "false"}, headers=headers).json()
+    assert (weighted["meta"]["weighted"], plain["meta"]["weighted"]) == (True, False)
+    assert plain["meta"]["responses_without_population_count"] == 0
+    check_against_stats(plain, world.clean, [], weighted=False)
+    assert plain["rows"][0]["estimate_pct"] != pytest.approx(weighted["rows"][0]["estimate_pct"], abs=1e-6)
+    # Unweighted and one item: the plain share of satisfied answers.
+    items = client.get("/api/v1/satisfaction", params={"weighted": "false", "group_by": "item"},
+                       headers=headers).json()  # fmt: skip
+    overall = next(row for row in items["rows"] if row["metric"] == "overall")
+    answers = [row.answers["overall"] for row in world.clean]
+    assert overall["estimate_pct"] == pytest.approx(100 * sum(a >= 4 for a in answers) / len(answers), abs=1e-9)
+
+
+def test_unweighted_default_without_counts(client: TestClient, session: Session, settings: Settings) -> None:
+    world = province(session, settings, population=False)
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+    body = client.get("/api/v1/satisfaction", params={"group_by": "agency"}, headers=headers).json()
+    assert body["meta"]["weighted"] is False
+    check_against_stats(body, world.clean, ["agency"], weighted=False)
+
+
+def test_target_verdicts_and_inherited_target(client: TestClient, session: Session, settings: Settings) -> None:
+    world = province(session, settings)
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+    # Targets are those in force on the last day asked about; without `to`, on the newest response's day.
+    body = client.get("/api/v1/satisfaction", headers=headers).json()
+    assert body["meta"]["last_response_date"] == max(row.day for row in world.clean).isoformat()
+    assert body["rows"][0]["target_pct"] == 86.0
+    later = client.get("/api/v1/satisfaction", params={"to": "2026-06-30"}, headers=headers).json()
+    assert later["rows"][0]["target_pct"] is None  # the 2025 target is not in force in mid-2026
+    first = {row["agency"]: row for row in client.get("/api/v1/satisfaction", params={
+        "group_by": "agency", "to": "2025-03-31"}, headers=headers).json()["rows"]}  # fmt: skip
+    assert {row["target_pct"] for row in first.values()} == {86.0}  # the province's target, inherited
+    for row in first.values():
+        assert row["verdict"] == verdict_for(row["ci_low_pct"] / 100, row["ci_high_pct"] / 100, 0.86)
+    # Own targets below the interval of A (met) and above that of B (not met); C keeps the inherited 86%
+    # and C's own target for the items only (another indicator) does not change its sipas verdict.
+    add_target(session, world.agencies["TP-A"], float(int(first["TP-A"]["ci_low_pct"]) - 1))
+    add_target(session, world.agencies["TP-B"], float(int(first["TP-B"]["ci_high_pct"]) + 1))
+    add_target(session, world.agencies["TP-C"], 10.0, indicator="item:overall")
+    # A target that does not apply to the subtree stays with its own agency.
+    add_target(session, world.province, 99.0, indicator="element:access", subtree=False)
+    body = client.get("/api/v1/satisfaction", params={"group_by": "agency", "to": "2025-03-31"}, headers=headers)
+    rows = {row["agency"]: row for row in body.json()["rows"]}
+    assert rows["TP-A"]["verdict"] == "met" and rows["TP-A"]["target_pct"] == int(first["TP-A"]["ci_low_pct"]) - 1
+    assert rows["TP-B"]["verdict"] == "not_met"
+    assert rows["TP-C"]["target_pct"] == 86.0
+    low, high = rows["TP-C"]["ci_low_pct"], rows["TP-C"]["ci_high_pct"]
+    assert low < 86 <= high and rows["TP-C"]["verdict"] == "inconclusive"
+    assert 0 < rows["TP-C"]["p_reach_target"] < 1
+    [total] = body.json()["total"]
+    assert total["target_pct"] == 86.0 and total["verdict"] == verdict_for(
+        total["ci_low_pct"] / 100, total["ci_high_pct"] / 100, 0.86
+    )
+    items = client.get("/api/v1/satisfaction", params={"group_by": "agency,item,element", "to": "2025-03-31"},
+                       headers=headers).json()["rows"]  # fmt: skip
+    targets = {(row["agency"], row["indicator"]): row["target_pct"] for row in items}
+    assert targets[("TP-C", "item:overall")] == 10.0 and targets[("TP-A", "item:overall")] is None
+    assert targets[("TP-A", "element:access")] is None  # the province's 99% does not apply below it
+    province_rows = client.get("/api/v1/satisfaction", params={"group_by": "element", "to": "2025-03-31"},
+                               headers=headers).json()["rows"]  # fmt: skip
+    access = next(row for row in province_rows if row["metric"] == "access")
+    assert access["target_pct"] == 99.0 and access["verdict"] in ("not_met", "inconclusive")
+    # Outside the target's period there is none.
+    before = client.get("/api/v1/satisfaction", params={"to": "2024-12-31"}, headers=headers).json()
+    assert before["rows"] == []
+
+
+def test_rankings_order_distinctness_and_change(client: TestClient, session: Session, settings: Settings) -> None:
+    world = province(session, settings)
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+    params = {"from": "2025-03-01", "to": "2025-03-31"}
+    response = client.get("/api/v1/rankings", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["previous_from"], body["previous_to"], body["level"]) == ("2025-01-29", "2025-02-28", "children")
+    # Expected: the design of the whole span (previous + current), domains agency × period.
+    span = [row for row in world.clean if date(2025, 1, 29) <= row.day <= date(2025, 3, 31)]
+    weights = weights_of(span, POPULATION, True, world.clean)  # n of January counts all of January
+    design = make_design(weights, strata=[f"{r.agency}|{r.month}" for r in span],
+                         clusters=[f"{r.counter}|{r.week}" for r in span], lonely_psu="adjust")  # fmt: skip
+    cells = sorted({(r.agency, r.day >= date(2025, 3, 1)) for r in span})
+    index = {cell: d for d, cell in enumerate(cells)}
+    domain = [index[(r.agency, r.day >= date(2025, 3, 1))] for r in span]
+    answered = np.array([[code in r.answers for code in ITEMS] for r in span], dtype=float)
+    satisfied = np.array([[r.answers.get(code, 0) >= 4 for code in ITEMS] for r in span], dtype=float)
+    table, strata = table_from_rows(design, domain, answered, satisfied)
+    results = estimate_domains(table, strata, ITEMS, INDICES, domains=len(cells))
+    sipas = {cell: next(e for e in results[d] if e.metric == "sipas") for cell, d in index.items()}
+    order = sorted(["TP-A", "TP-B", "TP-C"], key=lambda code: (-sipas[(code, True)].estimate, code))
+    assert [row["agency"] for row in body["rows"]] == order
+    assert [row["rank"] for row in body["rows"]] == [1, 2, 3]
+    assert body["rows"][-1]["distinct_from_next"] is None and body["rows"][-1]["difference_to_next"] is None
+    for position, row in enumerate(body["rows"]):
+        code = row["agency"]
+        assert_same(row["estimate"], sipas[(code, True)], code)
+        assert_same(row["previous"], sipas[(code, False)], code)
+        change = next(d for d in compare(table, strata, ITEMS, INDICES, index[(code, True)], index[(code, False)])
+                      if d.metric == "sipas")  # fmt: skip
+        assert row["change"]["estimate_pct"] == pytest.approx(change.estimate * 100, abs=1e-9)
+        assert row["change"]["se_pct"] == pytest.approx(change.se * 100, abs=1e-9)
+        assert row["change"]["significant"] is change.significant
+        if position + 1 < len(order):
+            following = next(d for d in compare(table, strata, ITEMS, INDICES, index[(code, True)],
+                                                index[(order[position + 1], True)]) if d.metric == "sipas")  # fmt: skip
+            assert row["distinct_from_next"] is following.significant
+            assert row["difference_to_next"]["ci_low_pct"] == pytest.approx(following.low * 100, abs=1e-9)
+            assert row["difference_to_next"]["estimate_pct"] == pytest.approx(
+                row["estimate"]["estimate_pct"] - body["rows"][position + 1]["estimate"]["estimate_pct"], abs=1e-9
+            )
+    # Ranking by level, and by an item.
+    communes = client.get("/api/v1/rankings", params={**params, "level": "commune"}, headers=headers).json()
+    assert [row["agency"] for row in communes["rows"]] == order
+    by_item = client.get("/api/v1/rankings", params={"indicator": "item:overall"}, headers=headers).json()
+    assert by_item["previous_from"] is None and all(row["change"] is None for row in by_item["rows"])
+    assert [row["estimate"]["metric"] for row in by_item["rows"]] == ["overall"] * 3
+
+
+def test_trends_alert_on_a_significant_drop_below_target(client: TestClient, session: Session,
+                                                         settings: Settings) -> None:  # fmt: skip
+    world = make_tree(session)
+    good = [Known("TP-A", counter, date(2025, 1, day), Channel.web_qr, dict.fromkeys(ITEMS, 5))
+            for counter in ("Q01", "Q02") for day in DAYS for _ in range(3)]  # fmt: skip
+    bad = [Known("TP-A", counter, date(2025, 2, day), Channel.web_qr, dict.fromkeys(ITEMS, 5 if i == 0 else 2))
+           for counter in ("Q01", "Q02") for day in DAYS[:4] for i in range(3)]  # fmt: skip
+    add_rows(session, settings, world, good + bad)
+    add_target(session, world.province, 86.0)
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+    body = client.get("/api/v1/trends", params={"agency": "TP-A", "to": "2025-12-31"}, headers=headers).json()
+    assert [point["period"] for point in body["points"]] == ["2025-01", "2025-02"]
+    january, february = body["points"]
+    assert january["estimate"]["estimate_pct"] == 100.0 and january["change"] is None
+    assert january["alerts"] == [] and january["estimate"]["verdict"] in ("met", "inconclusive")
+    assert february["estimate"]["estimate_pct"] == pytest.approx(100 / 3, abs=1e-9)
+    assert february["alerts"] == ["significant_drop", "below_target"]
+    assert february["change"]["significant"] is True and february["change"]["ci_high_pct"] < 0
+    wanted = expected(world.rows, lambda row: row.month, weighted=False)
+    assert_same(january["estimate"], wanted[202501]["sipas"])
+    assert_same(february["estimate"], wanted[202502]["sipas"])
+    quarters = client.get("/api/v1/trends", params={"agency": "TP-A", "period": "quarter"}, headers=headers).json()
+    [quarter] = quarters["points"]
+    assert quarter["period"] == "2025-Q1" and quarter["change"] is None
+    assert_same(quarter["estimate"], expected(world.rows, lambda row: (), weighted=False)[()]["sipas"])
+    # The same series as /satisfaction grouped by month.
+    monthly = client.get("/api/v1/satisfaction", params={"agency": "TP-A", "group_by": "month"},
+                         headers=headers).json()["rows"]  # fmt: skip
+    assert [row["estimate_pct"] for row in monthly] == [p["estimate"]["estimate_pct"] for p in body["points"]]
+
+
+def test_csv_and_xlsx_downloads_are_formula_safe_and_audited(client: TestClient, session: Session,
+                                                             settings: Settings) -> None:  # fmt: skip
+    world = province(session, settings)
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+    params = {"group_by": "agency", "weighted": "false"}
+    json_rows = client.get("/api/v1/satisfaction", params=params, headers=headers).json()["rows"]
+    as_csv = client.get("/api/v1/satisfaction", params={**params, "format": "csv"}, headers=headers)
+    assert as_csv.status_code == 200
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.headers["content-disposition"].startswith('attachment; filename="sipas-satisfaction-')
+    text = as_csv.content.decode("utf-8")
+    assert text.startswith("\ufeffagency,agency_name,indicator,metric,kind,name,estimate_pct")
+    lines = text[1:].splitlines()
+    assert len(lines) == 1 + len(json_rows)
+    c_line = next(line for line in lines if line.startswith("TP-C,"))
+    assert c_line.startswith("TP-C,'=1+2 Xã Cát,sipas,sipas,overall,")
+    a_csv = next(line for line in lines if line.startswith("TP-A,")).split(",")
+    a_json = next(row for row in json_rows if row["agency"] == "TP-A")
+    assert float(a_csv[6]) == a_json["estimate_pct"]  # full precision (repr)
+    as_xlsx = client.get("/api/v1/satisfaction", params={**params, "format": "xlsx"}, headers=headers)
+    assert as_xlsx.status_code == 200
+    assert as_xlsx.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
+    assert sheet is not None
+    table = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert table[0][:7] == ["agency", "agency_name", "indicator", "metric", "kind", "name", "estimate_pct"]
+    xlsx_rows = {row[0]: row for row in table[1:]}
+    assert xlsx_rows["TP-C"][1] == "'" + INJECTION
+    assert xlsx_rows["TP-A"][6] == a_json["estimate_pct"]  # a number, not text
+    for path, fmt in (("/api/v1/rankings", "csv"), ("/api/v1/trends", "xlsx")):
+        download = client.get(path, params={"format": fmt}, headers=headers)
+        assert download.status_code == 200 and download.headers["content-disposition"].startswith("attachment")
+    rankings_csv = client.get("/api/v1/rankings", params={"format": "csv"}, headers=headers).content.decode()
+    assert "'=1+2 Xã Cát" in rankings_csv and ",=1+2" not in rankings_csv
+    exports = session.scalars(select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.id)).all()
+    assert [(event.object_type, event.details["format"]) for event in exports] == [
+        ("satisfaction", "csv"), ("satisfaction", "xlsx"), ("rankings", "csv"), ("trends", "xlsx"),
+        ("rankings", "csv")]  # fmt: skip
+    assert exports[0].actor == "admin" and exports[0].details["rows"] == len(json_rows)
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "message"),
+    [
+        ("/api/v1/satisfaction", {"group_by": "agency,commune"},
+         "/query/group_by: 'commune' is not one of agency, counter, element, item, month, quarter, channel"),
+        ("/api/v1/satisfaction", {"method": "exact"}, "/query/method: 'exact' is not one of "),
+        ("/api/v1/satisfaction", {"level": "0.3"}, "/query/level: "),
+        ("/api/v1/satisfaction", {"level": "1"}, "/query/level: "),
+        ("/api/v1/satisfaction", {"from": "2025-03-01", "to": "2025-02-01"},
+         "from: 2025-03-01 is after to: 2025-02-01"),
+        ("/api/v1/satisfaction", {"channel": "fax"}, "/query/channel: "),
+        ("/api/v1/satisfaction", {"format": "pdf"}, "/query/format: "),
+        ("/api/v1/satisfaction", {"procedure_field": "astrology"}, "procedure_field: no procedure field 'astrology'"),
+        ("/api/v1/rankings", {"level": "galaxy"}, "/query/level: "),
+        ("/api/v1/rankings", {"indicator": "item:nothing"}, "indicator: 'item:nothing' is not measured by this form"),
+        ("/api/v1/trends", {"period": "week"}, "/query/period: "),
+        ("/api/v1/trends", {"from": "2025-03-01", "to": "2025-02-01"}, "from: 2025-03-01 is after to: 2025-02-01"),
+    ],
+)  # fmt: skip
+def test_bad_parameters_are_422_naming_them(client: TestClient, session: Session, settings: Settings, path: str,
+                                            params: dict[str, str], message: str) -> None:  # fmt: skip
+    world = province(session, settings)
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+    response = client.get(path, params=params, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "invalid"
+    assert response.json()["error"]["message"].startswith(message)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/satisfaction", "/api/v1/rankings", "/api/v1/trends"])
+def test_unknown_agency_and_form_are_404(client: TestClient, session: Session, settings: Settings, path: str) -> None:
+    world = province(session, settings)
+    other = create_agency(session, code="XY", name_vi="Tỉnh Khác", level=AgencyLevel.province)
+    session.commit()
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+    for params in ({"agency": "NOPE"}, {"agency": other.code}):
+        response = client.get(path, params=params, headers=headers)
+        assert response.status_code == 404
+        assert response.json()["error"]["message"] == f"no agency with code {params['agency']!r}"
+    response = client.get(path, params={"form": "no-such-form"}, headers=headers)
+    assert response.status_code == 404 and response.json()["error"]["message"] == "form: no form 'no-such-form'"
