@@ -1,0 +1,1 @@
+"""The officials' dashboard in the browser: server-rendered pages over the reports."""

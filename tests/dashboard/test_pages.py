@@ -1,0 +1,406 @@
+"""The officials' dashboard in the browser: login and logout (CSRF), redirects, what each official may see (an
+agency outside the scope is a 404 like an unknown one, and its name appears nowhere), figures formatted per
+language, unreliable estimates marked, charts with their parts; plus format.py and charts.py on their own."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.dashboard import charts, format
+from app.dashboard.views import last_full_months, read_filters, sort_key
+from app.db import utcnow
+from app.directory.models import Agency, AgencyLevel, Counter, Official, Role
+from app.directory.service import create_agency, create_counter, create_device, create_official
+from app.responses.ingest import Origin, Submission, prepare, store
+from app.responses.models import Channel
+from app.stats.estimates import Estimate
+from tests.factories import registry
+
+PASSWORD = "correct horse battery"
+ITEMS = ["overall", "access_general", "procedure_general", "civil_servant_general", "result_general",
+         "feedback_general"]  # fmt: skip
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+SECRET_NAME = "Xã Kim Lan"  # commune B: an official of commune A must never see it
+
+
+@dataclass
+class World:
+    province: Agency  # HN
+    commune_a: Agency  # HN-X01 "Xã Bát Tràng": 173 of 200 satisfied on every item → 86,50%
+    commune_b: Agency  # HN-X02 "Xã Kim Lan": 30 of 40 → 75,00%
+    commune_c: Agency  # HN-X03 "Xã Vân Hà": 3 answers → unreliable
+    counters: dict[str, Counter]
+
+
+def _responses(settings: Settings, session: Session, agency: Agency, counters: list[Counter], satisfied: int,
+               total: int) -> None:  # fmt: skip
+    """``total`` counter-quick answers spread over the weeks of last month: ``satisfied`` of them 5 on every
+    item, the others 2, so every item, element and index is exactly satisfied/total (unweighted)."""
+    form = registry(session, settings)[("counter-quick", 1)]
+    start, _end = last_full_months(datetime.now(ZONE).date(), 1)
+    prepared = []
+    for i in range(total):
+        level = 5 if i < satisfied else 2
+        moment = datetime(start.year, start.month, 1 + (i * 7) % 28, 9, 30, tzinfo=ZONE)
+        counter = counters[i % len(counters)]
+        answers: dict[str, object] = dict.fromkeys(ITEMS, level)
+        if level == 2:
+            answers["reason"] = ["waiting_time"]  # asked after a low overall rating
+        submission = Submission(uuid.uuid4(), "counter-quick", 1, moment, answers)
+        origin = Origin(Channel.web_qr, agency.id, counter_id=counter.id)
+        prepared.append(prepare(settings, form, submission, origin, now=utcnow()))
+    store(session, prepared)
+
+
+@pytest.fixture
+def world(session: Session, settings: Settings) -> World:
+    province = create_agency(session, code="HN", name_vi="Thành phố Hà Nội", name_en="Hanoi",
+                             level=AgencyLevel.province)  # fmt: skip
+    communes = [
+        create_agency(session, code=code, name_vi=name, name_en=english, level=AgencyLevel.commune, parent=province)
+        for code, name, english in (("HN-X01", "Xã Bát Tràng", "Bat Trang Commune"),
+                                    ("HN-X02", SECRET_NAME, "Kim Lan Commune"), ("HN-X03", "Xã Vân Hà", None))
+    ]  # fmt: skip
+    counters = {
+        f"{agency.code}/{code}": create_counter(session, agency=agency, code=code, name_vi=f"Quầy số {code[-1]}",
+                                                name_en=f"Counter {code[-1]}")
+        for agency in communes for code in ("Q01", "Q02")
+    }  # fmt: skip
+    session.flush()
+    create_device(session, agency=communes[0], counter=counters["HN-X01/Q01"], label="Máy quầy 1 Bát Tràng")
+    create_device(session, agency=communes[1], counter=counters["HN-X02/Q01"], label="Máy quầy 1 Kim Lan")
+    session.commit()
+    a, b, c = communes
+    _responses(settings, session, a, [counters["HN-X01/Q01"], counters["HN-X01/Q02"]], 173, 200)
+    _responses(settings, session, b, [counters["HN-X02/Q01"], counters["HN-X02/Q02"]], 30, 40)
+    _responses(settings, session, c, [counters["HN-X03/Q01"]], 2, 3)
+    return World(province, a, b, c, counters)
+
+
+def _official(session: Session, username: str, role: Role, agency: Agency | None) -> Official:
+    official = create_official(session, username=username, password=PASSWORD, role=role, agency=agency)
+    session.commit()
+    return official
+
+
+def _login(client: TestClient, username: str) -> None:
+    response = client.post("/dashboard/login", data={"username": username, "password": PASSWORD},
+                           follow_redirects=False)  # fmt: skip
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/dashboard"
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def _row_keys(html: str, table_id: str) -> list[str]:
+    table = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<tr data-key="([^"]+)"', table)
+
+
+# --- login, logout, redirects ---------------------------------------------------------------------------------
+
+
+def test_pages_send_visitors_without_a_session_to_the_login_page(client: TestClient, world: World) -> None:
+    for path in ("/dashboard", "/dashboard/agencies/HN-X01?lang=en", "/dashboard/counters", "/dashboard/devices"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/dashboard/login?next=%2Fdashboard")
+    client.cookies.set("sipas_session", "not-a-session")
+    response = client.get("/dashboard/agencies/HN-X01?lang=en", follow_redirects=False)
+    assert response.headers["location"] == "/dashboard/login?next=%2Fdashboard%2Fagencies%2FHN-X01%3Flang%3Den"
+    page = client.get(response.headers["location"])
+    assert page.status_code == 200
+    assert 'name="next" value="/dashboard/agencies/HN-X01?lang=en"' in page.text
+    assert "Please log in to see this page." in page.text  # the language asked for was remembered
+
+
+def test_login_wrong_password_lockout_and_success(client: TestClient, session: Session, world: World) -> None:
+    _official(session, "an", Role.province_admin, world.province)
+    form = client.get("/dashboard/login")
+    assert form.status_code == 200
+    assert 'autocomplete="current-password"' in form.text and '<label for="username">Tên đăng nhập</label>' in form.text
+    wrong = client.post("/dashboard/login", data={"username": "an", "password": "wrong password!"})
+    assert wrong.status_code == 401
+    assert "Sai tên đăng nhập hoặc mật khẩu." in wrong.text and 'value="an"' in wrong.text
+    unknown = client.post("/dashboard/login?lang=en", data={"username": "nobody", "password": PASSWORD})
+    assert unknown.status_code == 401 and "Wrong username or password." in unknown.text
+    empty = client.post("/dashboard/login", data={"username": "", "password": ""})
+    assert empty.status_code == 422
+    # An outside address in "next" is ignored: only pages of the dashboard.
+    evil = {"username": "an", "password": PASSWORD, "next": "https://evil.example/"}
+    response = client.post("/dashboard/login", data=evil, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/dashboard"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("sipas_session=") and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    # Logged in, the login page goes straight on.
+    assert client.get("/dashboard/login", follow_redirects=False).headers["location"] == "/dashboard"
+    client.cookies.clear()
+    for _ in range(5):
+        assert (
+            client.post("/dashboard/login", data={"username": "an", "password": "wrong password!"}).status_code == 401
+        )
+    locked = client.post("/dashboard/login", data={"username": "an", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "Tài khoản tạm khoá do đăng nhập sai nhiều lần" in locked.text
+    assert locked.headers["Retry-After"] in {"60", "61"}
+
+
+def test_logout_needs_the_csrf_token(client: TestClient, session: Session, world: World) -> None:
+    _official(session, "an", Role.province_admin, world.province)
+    _login(client, "an")
+    page = client.get("/dashboard/counters")
+    token = _csrf(page.text)
+    session_token = client.cookies.get("sipas_session")
+    assert session_token
+    refused = client.post("/dashboard/logout", data={"csrf_token": "0" * 64})
+    assert refused.status_code == 403
+    assert "Phiên làm việc không hợp lệ" in refused.text
+    assert client.post("/dashboard/logout").status_code == 403
+    assert client.get("/dashboard/counters").status_code == 200  # still logged in
+    response = client.post("/dashboard/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/dashboard/login?out=1&lang=vi"
+    assert 'sipas_session=""' in response.headers["set-cookie"]
+    cookie = client.cookies.get("sipas_session")
+    assert cookie is None
+    # The closed session no longer opens anything, even if the browser kept the cookie.
+    client.cookies.set("sipas_session", session_token)
+    assert client.get("/dashboard", follow_redirects=False).status_code == 303
+
+
+# --- what an official sees -------------------------------------------------------------------------------------
+
+
+def test_overview_lists_exactly_the_visible_agencies_with_formatted_numbers(
+    client: TestClient, session: Session, world: World
+) -> None:  # fmt: skip
+    _official(session, "an", Role.province_admin, world.province)
+    _login(client, "an")
+    page = client.get("/dashboard")
+    assert page.status_code == 200
+    html = page.text
+    assert page.headers["cache-control"] == "no-store"
+    # Sorted by the index, high to low; agencies without responses last.
+    assert _row_keys(html, "agencies-table") == ["HN-X01", "HN-X02", "HN-X03", "HN"]
+    assert "Thành phố Hà Nội" in html and 'data-testid="scope-name"' in html
+    assert "86,50%" in html and "75,00%" in html and "66,67%" in html
+    headline = html.split('data-testid="headline-value">', 1)[1].split("<", 1)[0]
+    assert headline == format.pct(205 / 243, "vi") == "84,36%"
+    # Commune C's three answers are marked, in the table and in the chart.
+    row_c = html.split('<tr data-key="HN-X03"', 1)[1].split("</tr>", 1)[0]
+    assert "ít mẫu – chưa tin cậy" in row_c
+    assert 'data-key="HN-X03" data-verdict="none"' in html and 'fill="url(#agencies-chart-hatch)"' in html
+    assert "chưa có phiếu" in html.split('<tr data-key="HN"', 1)[1].split("</tr>", 1)[0]
+    # Exports link to the API with the page's filters.
+    start, end = last_full_months(datetime.now(ZONE).date())
+    assert f"/api/v1/satisfaction?group_by=agency&amp;from={start}&amp;to={end}&amp;format=xlsx" in html
+    assert f'href="/dashboard/agencies/HN?from={start}&amp;to={end}" data-testid="scope-detail"' in html
+    # Other sort orders, and English.
+    assert _row_keys(client.get("/dashboard?sort=name").text, "agencies-table") == ["HN-X01", "HN-X02", "HN-X03",
+                                                                                     "HN"]  # fmt: skip
+    assert _row_keys(client.get("/dashboard?sort=ascending").text, "agencies-table")[0] == "HN-X03"
+    english = client.get("/dashboard?lang=en")
+    assert '<html lang="en">' in english.text and "86.50%" in english.text and "Bat Trang Commune" in english.text
+    assert "small sample – not reliable" in english.text
+    assert f"Period: {start.isoformat()} – {end.isoformat()}" in english.text
+    # The choice is remembered.
+    assert '<html lang="en">' in client.get("/dashboard/counters").text
+    assert '<html lang="vi">' in client.get("/dashboard/counters?lang=vi").text
+
+
+def test_filters_change_the_selection_and_bad_values_are_reported(
+    client: TestClient, session: Session, world: World
+) -> None:  # fmt: skip
+    _official(session, "an", Role.province_admin, world.province)
+    _login(client, "an")
+    empty = client.get("/dashboard?from=2001-01-01&to=2001-12-31")
+    assert empty.status_code == 200 and "Chưa có phiếu trong kỳ này." in empty.text
+    assert _row_keys(empty.text, "agencies-table") == ["HN", "HN-X01", "HN-X02", "HN-X03"]
+    kiosk_only = client.get("/dashboard?channel=kiosk&from=&to=")
+    assert "Toàn bộ số liệu" in kiosk_only.text and "86,50%" not in kiosk_only.text
+    wrong = client.get("/dashboard?from=yesterday&form=nope&channel=fax")
+    assert wrong.status_code == 200
+    assert "Ngày không hợp lệ: yesterday" in wrong.text and "Không có phiếu nope" in wrong.text
+    assert "86,50%" in wrong.text  # the default period instead
+    backwards = client.get("/dashboard?from=2026-05-01&to=2026-04-01")
+    assert backwards.status_code == 200 and "Bộ lọc không hợp lệ" in backwards.text
+
+
+def test_an_agency_official_sees_only_their_commune(client: TestClient, session: Session, world: World) -> None:
+    _official(session, "binh", Role.agency_official, world.commune_a)
+    _login(client, "binh")
+    overview = client.get("/dashboard")
+    assert _row_keys(overview.text, "agencies-table") == ["HN-X01"]
+    assert "86,50%" in overview.text
+    not_mine = client.get("/dashboard/agencies/HN-X02")
+    unknown = client.get("/dashboard/agencies/NO-SUCH")
+    assert not_mine.status_code == unknown.status_code == 404
+    assert not_mine.text.replace("HN-X02", "NO-SUCH") == unknown.text  # only the language switch repeats the address
+    assert client.get("/dashboard/agencies/HN").status_code == 404  # its parent is outside the scope too
+    devices = client.get("/dashboard/devices")
+    assert devices.status_code == 403 and "quản trị viên" in devices.text
+    mine = client.get("/dashboard/agencies/HN-X01")
+    assert mine.status_code == 200
+    counters = client.get("/dashboard/counters")
+    assert _row_keys(counters.text, "counters-list") == ["HN-X01/Q01", "HN-X01/Q02"]
+    for page in (overview, not_mine, devices, mine, counters, client.get("/dashboard?lang=en&sort=name")):
+        assert SECRET_NAME not in page.text and "Kim Lan" not in page.text
+        assert page is not_mine or "HN-X02" not in page.text
+    assert 'href="/dashboard/devices"' not in overview.text  # not offered to agency officials
+
+
+def test_agency_page_shows_elements_items_counters_and_trend(
+    client: TestClient, session: Session, world: World
+) -> None:  # fmt: skip
+    _official(session, "an", Role.province_admin, world.province)
+    _login(client, "an")
+    page = client.get("/dashboard/agencies/HN-X01")
+    assert page.status_code == 200
+    html = page.text
+    assert 'data-testid="agency-name">Xã Bát Tràng' in html
+    assert _row_keys(html, "elements-table") == ["element:access", "element:procedure", "element:civil_servant",
+                                                 "element:result", "element:feedback", "service"]  # fmt: skip
+    assert _row_keys(html, "items-table")[0] == "item:overall"
+    assert sorted(_row_keys(html, "counters-table")) == ["HN-X01/Q01", "HN-X01/Q02"]
+    month = re.findall(r'<tr data-period="([^"]+)"', html)
+    start, _end = last_full_months(datetime.now(ZONE).date(), 1)
+    assert month == [f"{start:%Y-%m}"]
+    assert f'<th scope="row">{start:%m/%Y}</th>' in html
+    # Every element is 86,50%: the first in the form's order is the weakest (ties keep the order).
+    assert html.count("86,50%") >= 12
+    assert "Yếu tố kéo chỉ số xuống nhiều nhất: Tiếp cận dịch vụ (86,50%)." in html
+    for chart_id in ("elements-chart", "items-chart", "counters-chart", "trend-chart"):
+        assert f'<svg xmlns="http://www.w3.org/2000/svg" id="{chart_id}"' in html
+    for name, group in (("elements", "element"), ("items", "item"), ("counters", "agency%2Ccounter")):
+        assert f"/api/v1/satisfaction?agency=HN-X01&amp;group_by={group}&amp;from=" in html, name
+    assert "/api/v1/trends?agency=HN-X01&amp;from=" in html
+    english = client.get("/dashboard/agencies/HN-X01?lang=en")
+    assert "Access to services" in english.text and "Counter 1" in english.text
+    # The province's page covers its communes.
+    province = client.get("/dashboard/agencies/HN?lang=vi")
+    assert "Gồm cả 3 cơ quan trực thuộc." in province.text
+    assert "Xã Bát Tràng – Quầy số 1" in province.text
+
+
+def test_counters_and_devices_pages(client: TestClient, session: Session, world: World) -> None:
+    _official(session, "an", Role.province_admin, world.province)
+    _login(client, "an")
+    counters = client.get("/dashboard/counters")
+    assert _row_keys(counters.text, "counters-list") == ["HN-X01/Q01", "HN-X01/Q02", "HN-X02/Q01", "HN-X02/Q02",
+                                                         "HN-X03/Q01", "HN-X03/Q02"]  # fmt: skip
+    assert 'href="/api/v1/agencies/HN-X01/counters/Q01/poster"' in counters.text
+    devices = client.get("/dashboard/devices")
+    assert devices.status_code == 200
+    assert "Máy quầy 1 Bát Tràng" in devices.text and "Máy quầy 1 Kim Lan" in devices.text
+    assert "chưa bao giờ" in devices.text
+
+
+def test_static_files_and_unknown_ones(client: TestClient) -> None:
+    css = client.get("/dashboard/static/dashboard.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert client.get("/dashboard/static/../pages.py").status_code == 404
+    assert client.get("/dashboard/static/nothing.js").status_code == 404
+
+
+# --- formatting -------------------------------------------------------------------------------------------------
+
+
+def test_numbers_and_dates_per_language() -> None:
+    assert format.pct(0.865, "vi") == "86,50%" and format.pct(0.865, "en") == "86.50%"
+    assert (
+        format.pct(0.86, "vi", 0) == "86%" and format.pct(None, "vi") == "–" and format.pct(float("nan"), "en") == "–"
+    )
+    assert format.number(22192, "vi") == "22.192" and format.number(22192, "en") == "22,192"
+    assert format.number(1234567.891, "vi", 1) == "1.234.567,9"
+    assert format.number(1234567.891, "en", 1) == "1,234,567.9"
+    assert format.day(date(2026, 11, 22), "vi") == "22/11/2026" and format.day(date(2026, 11, 22), "en") == "2026-11-22"
+    instant = datetime(2026, 11, 22, 2, 5, tzinfo=UTC)
+    assert format.moment(instant, "vi", ZONE) == "22/11/2026 09:05"
+    assert format.moment(instant, "en", ZONE) == "2026-11-22 09:05"
+    assert format.month("2026-10", "vi") == "10/2026" and format.month("2026-10", "en") == "Oct 2026"
+    assert format.month("2026-Q4", "vi") == "2026-Q4"
+    assert format.points(-0.0123, "vi") == "−1,23 điểm" and format.points(0.05, "en") == "+5.00 pts"
+
+
+def test_default_period_and_sorting_helpers() -> None:
+    assert last_full_months(date(2026, 11, 22)) == (date(2025, 11, 1), date(2026, 10, 31))
+    assert last_full_months(date(2026, 1, 5), 1) == (date(2025, 12, 1), date(2025, 12, 31))
+    chosen = read_filters({}, {}, date(2026, 11, 22))
+    assert (chosen.date_from, chosen.date_to, chosen.errors) == (date(2025, 11, 1), date(2026, 10, 31), ())
+    assert read_filters({"from": "", "to": ""}, {}, date(2026, 11, 22)).date_from is None
+    names = ["Xã Đông Hưng", "Xã Ấp Bắc", "Xã Dương Minh", "Xã An Lạc"]
+    assert sorted(names, key=sort_key) == ["Xã An Lạc", "Xã Ấp Bắc", "Xã Dương Minh", "Xã Đông Hưng"]
+
+
+# --- charts -----------------------------------------------------------------------------------------------------
+
+
+def _estimate(
+    p: float, low: float, high: float, *, verdict: str | None = None, flags: tuple[str, ...] = ()
+) -> Estimate:
+    return Estimate(metric="sipas", kind="overall", estimate=p, se=0.01, low=low, high=high, n=100, n_eff=100.0,
+                    deff=1.0, df=50, method="beta", level=0.95, target=0.86 if verdict else None,
+                    verdict=verdict, flags=flags)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_bar_chart_draws_bars_whiskers_target_and_marks() -> None:
+    bars = [
+        charts.Bar("A", "Xã A", _estimate(0.9, 0.88, 0.92, verdict="met")),
+        charts.Bar("B", "Xã <B> & co", _estimate(0.8, 0.78, 0.82, verdict="not_met"), highlight=True),
+        charts.Bar("C", "Xã C", _estimate(0.87, 0.7, 0.97, verdict="inconclusive", flags=("effective_n_below_30",))),
+    ]
+    svg = str(charts.bar_chart("t", "Tiêu đề", bars, lang="vi", target=0.86, target_label="Mục tiêu 86,00%",
+                               unreliable_label="ít mẫu – chưa tin cậy"))  # fmt: skip
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" id="t"') and svg.endswith("</svg>")
+    assert 'role="img" aria-labelledby="t-title t-desc"' in svg and '<title id="t-title">Tiêu đề</title>' in svg
+    assert svg.count('<rect class="bar-fill"') == 3 and svg.count('<path class="whisker"') == 3
+    assert svg.count('stroke-dasharray="6 4"') == 1  # the target line
+    assert 'class="bar verdict-met" data-key="A"' in svg
+    assert 'class="bar verdict-not_met weakest" data-key="B"' in svg and "Xã &lt;B&gt; &amp; co" in svg
+    assert 'class="bar verdict-inconclusive unreliable" data-key="C"' in svg
+    assert '<pattern id="t-hatch"' in svg and 'fill="url(#t-hatch)"' in svg
+    assert "90,00% ✓" in svg and "80,00% ✗" in svg and "87,00% ⚠" in svg
+    assert "ít mẫu – chưa tin cậy" in svg and "style=" not in svg and "<script" not in svg
+    # The axis starts 5 points below the lowest bound, rounded down to 10: 60% here, ticks every 10 points.
+    # The axis starts 5 points below the lowest bound, rounded down to 10: 70% here (the unreliable C counts with
+    # its estimate, not its wide interval), ticks every 5 points.
+    assert charts.axis_floor([bar.estimate for bar in bars], 0.86) == pytest.approx(0.7)
+    assert ">70%</text>" in svg and ">75%</text>" in svg and ">100%</text>" in svg
+
+
+def test_trend_chart_draws_band_line_target_and_alerts() -> None:
+    points = [
+        charts.Point("2026-08", _estimate(0.9, 0.88, 0.92, verdict="met")),
+        charts.Point("2026-09", _estimate(0.8, 0.78, 0.82, verdict="not_met"), ("significant_drop", "below_target")),
+        charts.Point("2026-10", _estimate(0.85, 0.6, 0.97, verdict="inconclusive", flags=("no_df",))),
+    ]
+    svg = str(charts.trend_chart("tr", "Xu hướng", points, lang="en", target=0.86, drop_label="significant drop"))
+    assert svg.count('<polygon class="band"') == 1 and svg.count('<polyline class="line"') == 1
+    assert svg.count('class="point ') == 3 and svg.count('stroke-dasharray="6 4"') == 1
+    assert svg.count('class="alert significant-drop"') == 1 and 'data-period="2026-09"' in svg
+    assert 'class="point verdict-inconclusive unreliable"' in svg and 'fill="#fff"' in svg
+    assert ">Aug 26</text>" in svg and ">Oct 26</text>" in svg and "85.00%" in svg
+    assert str(charts.trend_chart("e", "Empty", [], lang="vi")).endswith("</svg>")
+
+
+def test_figures_follow_new_responses(client: TestClient, session: Session, settings: Settings, world: World) -> None:
+    """The figure cache is keyed by the newest response: a new answer shows on the next load."""
+    _official(session, "an", Role.province_admin, world.province)
+    _login(client, "an")
+    assert "86,50%" in client.get("/dashboard").text
+    _responses(settings, session, world.commune_a, [world.counters["HN-X01/Q01"]], 0, 1)
+    after = client.get("/dashboard").text
+    assert "86,50%" not in after and format.pct(173 / 201, "vi") in after
