@@ -1,13 +1,19 @@
 """Importing a survey file (paper, phone or household survey) as responses of the ``import`` channel.
 
-A CSV file, one response per line, is read three times as a stream, never held in memory:
+A CSV file, one response per line, is read twice as a stream, never held in memory:
 
 1. its bytes: SHA-256 (the default submission ids derive from it), UTF-8 check, line count;
 2. every line is parsed and validated by ``prepare`` (the validation of every channel) and compared with what
-   is already stored, without writing; problems are collected with their line and column;
-3. only when nothing is wrong (or with ``skip_invalid``) the lines are prepared again and stored in batches
-   with ``store(..., commit=False)`` inside one transaction, committed at the end: all lines or none (a file
-   whose every line is stored already is not read a third time).
+   is already stored, without writing; problems are collected with their line and column, and the rows of the
+   valid new lines go to a spill (a temporary file) exactly as ``store`` would write them;
+3. only when nothing is wrong (or with ``skip_invalid``) the spill is stored in bulk inside one transaction,
+   committed at the end: all lines or none (nothing is written when every line is stored already).
+
+Storing in bulk writes what ``store`` writes, row for row, but without its per-batch statements built by the ORM:
+SQLite gets multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING`` statements and ``executemany`` through the
+driver, PostgreSQL gets ``COPY`` into temporary tables and one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per
+batch. The database still decides what is new (the unique submission id), so an id stored meanwhile by someone
+else, or repeated in the file, is recognised as in ``store``.
 
 Submission ids come from an id column (a UUID as is, any other text as a UUID5 of form and text) or from the
 file's SHA-256 and the line number, so importing the same file twice stores nothing new. Historic surveys are
@@ -20,8 +26,14 @@ import codecs
 import csv
 import hashlib
 import io
+import json
 import math
+import operator
+import os
+import pickle
 import re
+import sqlite3
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Generator, Iterator
@@ -29,15 +41,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import IO, Any, BinaryIO, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import JSON, Column, Dialect, Table, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
 from app.config import Settings
 from app.db import utcnow
-from app.directory.models import Agency, Counter
+from app.directory.models import Agency, Counter, ProcedureField
 from app.errors import Invalid, NotFound
 from app.forms.loader import RegisteredForm
 from app.forms.schema import PROFILE_FIELDS, Item, ItemType
@@ -49,9 +61,8 @@ from app.responses.ingest import (
     SubmissionInvalid,
     check_time,
     prepare,
-    store,
 )
-from app.responses.models import Channel, Response
+from app.responses.models import Answer, Channel, Response
 
 # Submission ids made from an id column's text (or from the file's hash and a line number) live in this space.
 IMPORT_NAMESPACE = uuid.UUID("6b1f4c9e-3d0a-5e27-9c55-2f8a41d7b3e0")
@@ -66,6 +77,9 @@ _CHUNK = 1 << 20
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _RESPONSES = cast(Table, Response.__table__)
+_ANSWERS = cast(Table, Answer.__table__)
+_SQLITE_CACHE_KIB = 128 * 1024  # SQLite's page cache while storing (at most; pages are allocated as used)
+_MEMORY = 4096  # distinct date cells (or values of a column to convert) remembered; a survey file has few
 _CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _LABEL_LIMIT = 128  # responses.stratum and responses.cluster
 _PROFILE_LIMITS = {name: int(getattr(_RESPONSES.c[name].type, "length", 0) or 0) for name in PROFILE_FIELDS}
@@ -184,6 +198,233 @@ class _Line:
     prepared: Prepared | None = None
 
 
+def stored_rows(prepared: Prepared, procedure_fields: dict[str, int]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The ``responses`` row and the ``answers`` rows (without ``response_id``) that ``store`` writes for a
+    prepared submission, given the procedure fields' ids by code."""
+    row = {**prepared.row, "procedure_field_id": procedure_fields.get(prepared.procedure_field or "")}
+    return row, prepared.answers
+
+
+# A spilled line: (line, value per column of _RESPONSE_COLUMNS) and its answers, each (line, value per column of
+# _ANSWER_COLUMNS); values as the database driver receives them, so the spill holds numbers and strings.
+_Record = tuple[tuple[Any, ...], list[tuple[Any, ...]]]
+_RESPONSE_COLUMNS = [column for column in _RESPONSES.c if column.name != "id"]
+_ANSWER_COLUMNS = [column for column in _ANSWERS.c if column.name != "response_id"]
+_COLUMN = {column.name: index + 1 for index, column in enumerate(_RESPONSE_COLUMNS)}  # its place in a record
+_SUBMISSION_ID = _COLUMN["submission_id"]
+
+
+def _converter(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """What a value of ``column`` becomes on its way to the driver (SQLAlchemy's own bind processing), in text
+    for PostgreSQL's COPY where the driver would otherwise send an object (uuid, time, date)."""
+    if dialect.name != "postgresql":
+        return cast(Callable[[Any], Any] | None, column.type.dialect_impl(dialect).bind_processor(dialect))
+    if isinstance(column.type, JSON):  # as store's PostgreSQL path writes multiple-choice answers
+        return lambda value: None if value is None else json.dumps(value, ensure_ascii=False)
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:  # a foreign key typed by its target (an integer)
+        python_type = int
+    if python_type not in (uuid.UUID, datetime, date):
+        return cast(Callable[[Any], Any] | None, process)
+
+    def as_text(value: Any) -> Any:
+        if process is not None:
+            value = process(value)
+        if value is None:
+            return None
+        return str(value) if isinstance(value, uuid.UUID) else value.isoformat()
+
+    return as_text
+
+
+def _remembering(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert``, remembering its results: times, dates, flags and the like repeat from line to line."""
+    known: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        try:
+            return known[value]
+        except KeyError:
+            if len(known) >= _MEMORY:
+                known.clear()
+            result = known[value] = convert(value)
+            return result
+        except TypeError:  # not hashable: a list of options
+            return convert(value)
+
+    return remembered
+
+
+class _Spill:
+    """The prepared rows of the valid new lines between checking and storing: pickled batches in a temporary
+    file, so memory stays flat whatever the file's length."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+        self.batches = 0
+        self.records = 0
+
+    def write(self, records: list[_Record], rows_done: int) -> None:
+        pickle.dump((records, rows_done), self._handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.batches += 1
+        self.records += len(records)
+
+    def read(self) -> Iterator[tuple[list[_Record], int]]:
+        """(records, data lines read up to the end of that batch) per batch, in the order written."""
+        self._handle.seek(0)
+        for _ in range(self.batches):
+            yield pickle.load(self._handle)  # noqa: S301 - our own temporary file
+
+
+class _Writer:
+    """Stores records in bulk, each submission id at most once (``INSERT … ON CONFLICT DO NOTHING``), with ids in
+    line order; the records of a call must have distinct submission ids."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        dialect = session.get_bind().dialect
+        self._pick = operator.itemgetter(*(column.name for column in _RESPONSE_COLUMNS))
+        self._pick_answer = operator.itemgetter(*(column.name for column in _ANSWER_COLUMNS))
+        # (place in the record, converter) of the columns that have one
+        self._converters = [
+            (index + 1, convert if column.unique else _remembering(convert))
+            for index, column in enumerate(_RESPONSE_COLUMNS)
+            if (convert := _converter(column, dialect)) is not None
+        ]
+        self._answer_converters = [
+            (index + 1, _remembering(convert))
+            for index, column in enumerate(_ANSWER_COLUMNS)
+            if (convert := _converter(column, dialect)) is not None
+        ]
+
+    def record(self, line: int, row: dict[str, Any], answers: list[dict[str, Any]]) -> _Record:
+        values = [line, *self._pick(row)]
+        for index, convert in self._converters:
+            values[index] = convert(values[index])
+        answer_records = []
+        for answer in answers:
+            answer_values = [line, *self._pick_answer(answer)]
+            for index, convert in self._answer_converters:
+                answer_values[index] = convert(answer_values[index])
+            answer_records.append(tuple(answer_values))
+        return tuple(values), answer_records
+
+    def begin(self) -> None:
+        """Called once before the first ``insert`` of the storing transaction."""
+
+    def end(self) -> None:
+        """Called once after the last ``insert`` (or its failure)."""
+
+    def insert(self, records: list[_Record]) -> set[int]:
+        """Insert the records; returns the lines not inserted because their submission id is stored already."""
+        raise NotImplementedError
+
+
+class _SqliteWriter(_Writer):
+    """Multi-row ``INSERT … VALUES … ON CONFLICT DO NOTHING RETURNING id, submission_id`` (as many rows per
+    statement as SQLite takes parameters), then the answers by ``executemany``, through the driver."""
+
+    def begin(self) -> None:
+        connection = self.session.connection().connection.driver_connection
+        assert isinstance(connection, sqlite3.Connection)
+        self._cursor = connection.cursor()
+        # A larger page cache for the transaction: the unique submission id index and the date indexes take rows
+        # in random order, and dirty pages spilled from a small cache are written to the WAL again and again.
+        self._cache_size = self._cursor.execute("PRAGMA cache_size").fetchone()[0]
+        self._cursor.execute(f"PRAGMA cache_size = {-_SQLITE_CACHE_KIB}")
+        # Table and column names come from the models; every value is a bound parameter.
+        columns = ", ".join(column.name for column in _RESPONSE_COLUMNS)
+        self._placeholders = "(" + ", ".join("?" for _ in _RESPONSE_COLUMNS) + ")"
+        self._head = f"INSERT INTO {_RESPONSES.name} ({columns}) VALUES "  # noqa: S608
+        self._tail = " ON CONFLICT (submission_id) DO NOTHING RETURNING id, submission_id"
+        limit = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        self._per_statement = max(limit // len(_RESPONSE_COLUMNS), 1)
+        answer_columns = ["response_id", *(column.name for column in _ANSWER_COLUMNS)]
+        self._answers_sql = (
+            f"INSERT INTO {_ANSWERS.name} ({', '.join(answer_columns)}) "  # noqa: S608
+            f"VALUES ({', '.join('?' for _ in answer_columns)})"
+        )
+
+    def end(self) -> None:
+        self._cursor.execute(f"PRAGMA cache_size = {int(self._cache_size)}")
+
+    def insert(self, records: list[_Record]) -> set[int]:
+        skipped: set[int] = set()
+        for start in range(0, len(records), self._per_statement):
+            chunk = records[start : start + self._per_statement]
+            parameters = [value for values, _ in chunk for value in values[1:]]
+            sql = self._head + ", ".join([self._placeholders] * len(chunk)) + self._tail
+            ids = {submission_id: response_id for response_id, submission_id in self._cursor.execute(sql, parameters)}
+            answers: list[tuple[Any, ...]] = []
+            for values, answer_records in chunk:
+                response_id = ids.get(values[_SUBMISSION_ID])
+                if response_id is None:
+                    skipped.add(values[0])
+                    continue
+                answers.extend((response_id, *answer[1:]) for answer in answer_records)
+            if answers:
+                self._cursor.executemany(self._answers_sql, answers)
+        return skipped
+
+
+class _PostgresWriter(_Writer):
+    """``COPY`` into two temporary tables (dropped at the end of the transaction), then one statement moves a
+    batch into ``responses`` and ``answers``: ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING`` feeding the
+    answers' insert, and returning the lines not inserted."""
+
+    _STAGED = "sipas_import_responses"
+    _STAGED_ANSWERS = "sipas_import_answers"
+
+    def begin(self) -> None:
+        connection = self.session.connection().connection.driver_connection
+        assert connection is not None
+        self._cursor = connection.cursor()
+        # Table and column names come from the models; the values travel by COPY.
+        columns = ", ".join(column.name for column in _RESPONSE_COLUMNS)
+        answer_columns = ", ".join(column.name for column in _ANSWER_COLUMNS)
+        staged, staged_answers = self._STAGED, self._STAGED_ANSWERS
+        self._cursor.execute(
+            f"CREATE TEMPORARY TABLE {staged} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT 0 AS line, {columns} FROM {_RESPONSES.name} WITH NO DATA"
+        )
+        self._cursor.execute(
+            f"CREATE TEMPORARY TABLE {staged_answers} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT 0 AS line, {answer_columns} FROM {_ANSWERS.name} WITH NO DATA"
+        )
+        self._copy = f"COPY {staged} (line, {columns}) FROM STDIN"
+        self._copy_answers = f"COPY {staged_answers} (line, {answer_columns}) FROM STDIN"
+        prefixed = ", ".join(f"a.{column.name}" for column in _ANSWER_COLUMNS)
+        self._move = (
+            f"WITH inserted AS ("  # noqa: S608
+            f" INSERT INTO {_RESPONSES.name} ({columns}) SELECT {columns} FROM {staged} ORDER BY line"
+            f" ON CONFLICT (submission_id) DO NOTHING RETURNING id, submission_id"
+            f"), answered AS ("
+            f" INSERT INTO {_ANSWERS.name} (response_id, {answer_columns})"
+            f" SELECT inserted.id, {prefixed} FROM inserted"
+            f" JOIN {staged} AS s ON s.submission_id = inserted.submission_id"
+            f" JOIN {staged_answers} AS a ON a.line = s.line"
+            f") SELECT s.line FROM {staged} AS s"
+            f" WHERE NOT EXISTS (SELECT FROM inserted WHERE inserted.submission_id = s.submission_id)"
+        )
+        self._empty = f"TRUNCATE {staged}, {staged_answers}"
+
+    def insert(self, records: list[_Record]) -> set[int]:
+        cursor = self._cursor
+        with cursor.copy(self._copy) as copy:
+            for record, _ in records:
+                copy.write_row(record)
+        with cursor.copy(self._copy_answers) as copy:
+            for _, answer_records in records:
+                for answer in answer_records:
+                    copy.write_row(answer)
+        cursor.execute(self._move)
+        skipped = {line for (line,) in cursor.fetchall()}
+        cursor.execute(self._empty)
+        return skipped
+
+
 class CsvImport:
     """One import of one file. The constructor reads the header and checks the options (raising ``Invalid`` for
     a file or option that cannot work at all); ``run`` validates and stores the lines."""
@@ -231,6 +472,15 @@ class CsvImport:
             for agency_id, code, counter_id in session.execute(select(Counter.agency_id, Counter.code, Counter.id))
         }
         self.agency_codes = {agency_id: code for code, agency_id in self.agencies.items()}
+        self.procedure_fields: dict[str, int] = {
+            code: id_ for code, id_ in session.execute(select(ProcedureField.code, ProcedureField.id))
+        }
+        self.writer: _Writer = (
+            _PostgresWriter(session) if session.get_bind().dialect.name == "postgresql" else _SqliteWriter(session)
+        )
+        self._dates: dict[str, tuple[datetime | None, str | None]] = {}
+        # uuid5(IMPORT_NAMESPACE, f"{digest}:{line}") without hashing the common prefix again for every line
+        self._line_ids = hashlib.sha1(IMPORT_NAMESPACE.bytes + f"{self.digest}:".encode(), usedforsecurity=False)
 
     # --- the file -----------------------------------------------------------------------------------------
 
@@ -249,6 +499,7 @@ class CsvImport:
         lines = size = 0
         first = last = b""
         with self._open() as handle:
+            self._version = self._stat(handle)
             while chunk := handle.read(_CHUNK):
                 if size == 0:
                     first = chunk
@@ -434,34 +685,26 @@ class CsvImport:
         submitted_at = self.fixed_date
         if layout.date is not None:
             text = fields[layout.date].strip()
-            column = names[layout.date]
-            if not text:
-                problems.append(f'column "{column}": a date is required')
-            else:
-                try:
-                    submitted_at = parse_when(text, self.settings)
-                except ValueError:
-                    problems.append(
-                        f'column "{column}": {_quote(text)} is not an ISO date (2026-03-14) or date-time with '
-                        "offset (2026-03-14T09:30:00+07:00)"
-                    )
-                else:
-                    problem = self._time_problem(submitted_at, text)
-                    if problem:
-                        problems.append(f'column "{column}": {problem} (got {_quote(text)})')
-                        submitted_at = None
+            known = self._dates.get(text)
+            if known is None:
+                if len(self._dates) >= _MEMORY:
+                    self._dates.clear()
+                known = self._dates[text] = self._when(text, names[layout.date])
+            submitted_at, problem = known
+            if problem:
+                problems.append(problem)
 
         if layout.id is not None:
             text = fields[layout.id].strip()
             if not text:
                 problems.append(f'column "{names[layout.id]}": an id is required')
-                submission_id = uuid.uuid5(IMPORT_NAMESPACE, f"{self.digest}:{line}")
+                submission_id = self._line_id(line)
             elif _CANONICAL_UUID.fullmatch(text):
                 submission_id = uuid.UUID(text)
             else:
                 submission_id = uuid.uuid5(IMPORT_NAMESPACE, f"{self.form.definition.id}:{text}")
         else:
-            submission_id = uuid.uuid5(IMPORT_NAMESPACE, f"{self.digest}:{line}")
+            submission_id = self._line_id(line)
 
         weight: float | None = None
         if layout.weight is not None:
@@ -515,6 +758,27 @@ class CsvImport:
                 result.prepared = prepared
         return result
 
+    def _when(self, text: str, column: str) -> tuple[datetime | None, str | None]:
+        """A date cell's submission time, or the problem with it."""
+        if not text:
+            return None, f'column "{column}": a date is required'
+        try:
+            moment = parse_when(text, self.settings)
+        except ValueError:
+            return None, (
+                f'column "{column}": {_quote(text)} is not an ISO date (2026-03-14) or date-time with offset '
+                "(2026-03-14T09:30:00+07:00)"
+            )
+        problem = self._time_problem(moment, text)
+        if problem:
+            return None, f'column "{column}": {problem} (got {_quote(text)})'
+        return moment, None
+
+    def _line_id(self, line: int) -> uuid.UUID:
+        digest = self._line_ids.copy()
+        digest.update(str(line).encode())
+        return uuid.UUID(bytes=digest.digest()[:16], version=5)
+
     def _describe(self, error: FieldError, fields: list[str]) -> str:
         column = self._column_name(error.pointer)
         message = error.message
@@ -538,11 +802,11 @@ class CsvImport:
         ).all()  # fmt: skip
         return {row.submission_id: row for row in rows}
 
-    def _differences(self, stored: Any, prepared: Prepared) -> list[str]:
-        row = prepared.row
+    def _differences(self, stored: Any, row: dict[str, Any]) -> list[str]:
+        """What differs between a stored response and the row of a line (as built by ``prepare``)."""
         names = self.layout.names
         differences = []
-        if stored.content_hash != prepared.content_hash:
+        if stored.content_hash != row["content_hash"]:
             differences.append("answers, date, counter or profile")
         if stored.agency_id != row["agency_id"]:
             differences.append(f"agency (was {self.agency_codes.get(stored.agency_id, stored.agency_id)})")
@@ -555,10 +819,9 @@ class CsvImport:
                 differences.append(f"{column}{where} (was {value!r})")
         return differences
 
-    def _conflict(self, item: _Line, differences: list[str]) -> str:
-        assert item.prepared is not None
+    def _conflict(self, submission_id: uuid.UUID, differences: list[str]) -> str:
         return (
-            f"already stored (submission id {item.prepared.submission.submission_id}); what differs now: "
+            f"already stored (submission id {submission_id}); what differs now: "
             f"{'; '.join(differences)}. An import never changes stored responses"
         )
 
@@ -592,8 +855,16 @@ class CsvImport:
         if batch:
             yield batch
 
+    @staticmethod
+    def _stat(handle: BinaryIO) -> tuple[int, int]:
+        status = os.fstat(handle.fileno())
+        return status.st_size, status.st_mtime_ns
+
     def _check_unchanged(self, digest: Any) -> None:
-        if digest.hexdigest() != self.digest:
+        """The lines checked are the bytes hashed at the start, and the file was not written since."""
+        with self._open() as handle:
+            version = self._stat(handle)
+        if digest.hexdigest() != self.digest or version != self._version:
             raise Invalid(f"{self.name}: the file changed while it was being imported; nothing was imported")
 
     def run(self, progress: Progress | None = None) -> ImportReport:
@@ -601,21 +872,31 @@ class CsvImport:
 
         The import ends the session's transactions itself (rollback after checking, commit or rollback at the
         end): call it with no uncommitted changes in the session."""
+        with tempfile.TemporaryFile(prefix="sipas-import-") as handle:
+            return self._run(_Spill(handle), progress)
+
+    def _run(self, spill: _Spill, progress: Progress | None) -> ImportReport:
         started = time.perf_counter()
         checked = ImportReport()
         digest = hashlib.sha256()
         for batch in self._batches(checked, digest):
             stored = self._stored(batch)
+            fresh: list[_Record] = []
             for item in batch:
-                if item.prepared is not None:
-                    existing = stored.get(item.prepared.submission.submission_id)
-                    differences = self._differences(existing, item.prepared) if existing is not None else []
-                    if differences:
-                        item.problems.append(self._conflict(item, differences))
-                    elif existing is not None and not item.problems:
-                        checked.already += 1
+                prepared = item.prepared
+                if prepared is not None:  # a line without problems of its own
+                    existing = stored.get(prepared.submission.submission_id)
+                    if existing is None:
+                        fresh.append(self.writer.record(item.line, *stored_rows(prepared, self.procedure_fields)))
+                    else:
+                        differences = self._differences(existing, prepared.row)
+                        if differences:
+                            item.problems.append(self._conflict(prepared.submission.submission_id, differences))
+                        else:
+                            checked.already += 1
                 if item.problems:
                     self._problem(checked, item.line, item.problems)
+            spill.write(fresh, checked.rows)
             if progress:
                 progress("checking", checked.rows)
         self._check_unchanged(digest)
@@ -628,14 +909,13 @@ class CsvImport:
             return checked
 
         report = ImportReport(
-            rows=checked.rows, blank_lines=checked.blank_lines, bad_lines=checked.bad_lines,
+            rows=checked.rows, already=checked.already, blank_lines=checked.blank_lines, bad_lines=checked.bad_lines,
             problems=checked.problems, messages=checked.messages,
         )  # fmt: skip
         try:
-            if checked.rows - checked.bad_lines > checked.already:
-                self._store(report, progress)
-            else:  # every valid line is stored already (the same file again): nothing to write
-                report.already = checked.already
+            if spill.records:
+                self._store(report, spill, progress)
+            # else every valid line is stored already (the same file again): nothing to write
             if report.bad_lines > checked.bad_lines and not self.options.skip_invalid:
                 self.session.rollback()
                 report.new = report.already = report.repeated = 0
@@ -657,51 +937,68 @@ class CsvImport:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _store(self, report: ImportReport, progress: Progress | None) -> None:
-        """The second pass: store the valid lines (uncommitted); problems found now (an id repeated in the file
-        with other content) are added to ``report``."""
+    def _store(self, report: ImportReport, spill: _Spill, progress: Progress | None) -> None:
+        """Store the spilled lines (uncommitted); problems found now (an id repeated in the file with other
+        content, or stored by someone else since the check) are added to ``report``."""
         conflicts = ImportReport()
-        digest = hashlib.sha256()
-        done = 0
-        for batch in self._batches(ImportReport(), digest):
-            done += len(batch)
-            stored = self._stored(batch)
-            fresh: list[_Line] = []
-            for item in batch:
-                if item.prepared is None:
-                    continue  # counted in the first pass
-                existing = stored.get(item.prepared.submission.submission_id)
-                if existing is None:
-                    fresh.append(item)
-                    continue
-                differences = self._differences(existing, item.prepared)
-                this_run = existing.received_at == self.now
-                if not differences:
-                    if this_run:
-                        report.repeated += 1
-                    else:
-                        report.already += 1
-                elif this_run:
-                    self._problem(conflicts, item.line, [self._repeated_conflict(item)])
-                elif not self.options.skip_invalid:  # stored by someone else since the first pass
-                    self._problem(conflicts, item.line, [self._conflict(item, differences)])
-            results = store(self.session, [item.prepared for item in fresh if item.prepared], commit=False)
-            for item, outcome in zip(fresh, results, strict=True):
-                if outcome.status == "stored":
-                    report.new += 1
-                elif outcome.status == "duplicate":
-                    report.repeated += 1
-                else:
-                    self._problem(conflicts, item.line, [self._repeated_conflict(item)])
-            if progress:
-                progress("storing", done)
-        self._check_unchanged(digest)
+        self.writer.begin()
+        try:
+            self._store_spill(report, conflicts, spill, progress)
+        finally:
+            self.writer.end()
         report.bad_lines += conflicts.bad_lines
         report.problems += conflicts.problems
         room = self.options.max_messages - len(report.messages)
         report.messages.extend(conflicts.messages[: max(room, 0)])
 
-    def _repeated_conflict(self, item: _Line) -> str:
+    def _store_spill(
+        self, report: ImportReport, conflicts: ImportReport, spill: _Spill, progress: Progress | None
+    ) -> None:
+        for records, rows_done in spill.read():
+            firsts: dict[Any, _Record] = {}
+            repeats: list[_Record] = []  # a submission id seen before in this batch: compared after the insert
+            for spilled in records:
+                if firsts.setdefault(spilled[0][_SUBMISSION_ID], spilled) is not spilled:
+                    repeats.append(spilled)
+            fresh = list(firsts.values())
+            skipped = self.writer.insert(fresh)
+            report.new += len(fresh) - len(skipped)
+            others = sorted([spilled for spilled in fresh if spilled[0][0] in skipped] + repeats, key=lambda r: r[0][0])
+            if others:
+                self._compare(report, conflicts, [values for values, _ in others])
+            if progress:
+                progress("storing", rows_done)
+
+    def _compare(self, report: ImportReport, conflicts: ImportReport, lines: list[tuple[Any, ...]]) -> None:
+        """Lines whose submission id is stored (by this import, from an earlier line, or by someone else)."""
+        ids = [uuid.UUID(str(values[_SUBMISSION_ID])) for values in lines]
+        stored = {
+            row.submission_id: row
+            for row in self.session.execute(
+                select(
+                    Response.submission_id, Response.content_hash, Response.received_at, Response.agency_id,
+                    Response.weight, Response.stratum, Response.cluster,
+                ).where(Response.submission_id.in_(ids))
+            )
+        }  # fmt: skip
+        for submission_id, values in zip(ids, lines, strict=True):
+            existing = stored[submission_id]
+            row = {
+                name: values[_COLUMN[name]] for name in ("content_hash", "agency_id", "weight", "stratum", "cluster")
+            }
+            differences = self._differences(existing, row)
+            this_run = existing.received_at == self.now
+            if not differences:
+                if this_run:
+                    report.repeated += 1
+                else:
+                    report.already += 1
+            elif this_run:
+                self._problem(conflicts, values[0], [self._repeated_conflict()])
+            else:  # stored by someone else since the check
+                self._problem(conflicts, values[0], [self._conflict(submission_id, differences)])
+
+    def _repeated_conflict(self) -> str:
         column = self.options.id_column.strip() if self.options.id_column else "id"
         return f'column "{column}": the same id as an earlier line of this file, with different content'
 

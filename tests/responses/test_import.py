@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import random
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
@@ -17,6 +19,7 @@ from app.config import Settings
 from app.directory.models import ProcedureField
 from app.errors import Invalid
 from app.responses.importer import IMPORT_NAMESPACE, CsvImport, ImportOptions, import_csv
+from app.responses.ingest import store
 from app.responses.models import Answer, Channel, Response
 from tests.factories import counter_tree, registry
 
@@ -431,3 +434,65 @@ def test_a_file_that_changes_during_the_import_is_refused(
     with pytest.raises(Invalid, match="the file changed while it was being imported"):
         job.run(edit)
     assert _count(session, Response) == 0
+
+
+def _stored_snapshot(session: Session) -> tuple[list[dict[str, object]], list[tuple[object, ...]]]:
+    """Every response row (in id order, the id itself left out) and every answer row (with its response's
+    submission id instead of the response id), as the database returns them without SQLAlchemy's types."""
+    session.expire_all()
+    responses = [dict(row._mapping) for row in session.execute(text("SELECT * FROM responses ORDER BY id"))]
+    submission_ids = {row.pop("id"): row["submission_id"] for row in responses}
+    answers = sorted(
+        (submission_ids[row.response_id], row.item_code, row.value_int, row.value_text, row.value_json, row.satisfied)
+        for row in session.execute(text("SELECT * FROM answers"))
+    )
+    return responses, answers
+
+
+def test_a_large_file_is_stored_exactly_as_the_other_channels_store(
+    session: Session, settings: Settings, tree, tmp_path: Path
+) -> None:
+    """The bulk path (a spill, multi-row inserts or COPY) writes what ``store`` writes, column by column."""
+    rng = random.Random(2026)
+    path = tmp_path / "large.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["agency", "counter", "date", "overall", "access_general", "procedure_field", "reason",
+                         "comment", "sex", "w", "region", "village"])  # fmt: skip
+        for number in range(3000):
+            overall = rng.randint(1, 5)
+            reasons = rng.sample(["waiting_time", "attitude", "unclear_guidance"], rng.randint(1, 2))
+            day = f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            agency = rng.choice(["HN", "HN-X01"])
+            writer.writerow([
+                agency, "Q01" if agency == "HN-X01" and rng.random() < 0.5 else "",
+                day if number % 4 else f"{day}T08:15:00.123456+07:00", overall,
+                rng.choice(["", "1", "4", "5"]), rng.choice(["", "land", "justice"]),
+                ";".join(reasons) if overall <= 2 else "",
+                rng.choice(["", "Tốt lắm", 'tab\there, "quoted", back\\slash', "line\nbreak"]),
+                rng.choice(["", "female", "male"]), f"{rng.uniform(0.5, 3.0):.4f}", rng.choice(["north", "south"]),
+                f"V{number % 7}",
+            ])  # fmt: skip
+    options = ImportOptions(form="counter-quick@1", agency_column="agency", counter_column="counter",
+                            date_column="date", weight_column="w", strata_column="region", psu_column="village",
+                            batch_size=700)  # fmt: skip
+    now = datetime(2026, 1, 10, 3, 0, tzinfo=UTC)
+    forms = registry(session, settings)
+    report = CsvImport(session, settings, forms, path, options, now=now).run()
+    assert (report.committed, report.new, report.bad_lines) == (True, 3000, 0)
+    bulk = _stored_snapshot(session)
+    assert len(bulk[0]) == 3000 and len(bulk[1]) > 3000
+
+    # The same lines prepared as before, stored by ``store`` (the path of every other channel) instead.
+    job = CsvImport(session, settings, forms, path, options, now=now)
+    prepared = [job._line(line, fields).prepared for line, fields in job._records() if line > 1]
+    session.rollback()
+    session.execute(delete(Answer))
+    session.execute(delete(Response))
+    session.commit()
+    store(session, [item for item in prepared if item is not None])
+    by_store = _stored_snapshot(session)
+    assert len(by_store[0]) == 3000
+    assert by_store[1] == bulk[1]
+    for expected, got in zip(by_store[0], bulk[0], strict=True):
+        assert got == expected
