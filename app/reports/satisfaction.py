@@ -226,6 +226,18 @@ def plan(session: Session, scope: Scope, forms: dict[tuple[str, int], Registered
         keep_parts.append(Response.procedure_field_id == field_id)
     keep = and_(*keep_parts) if keep_parts else None
 
+    monthly = _monthly(session, whole_periods, start, filters.date_to)
+    shares = _month_weights(session, monthly) if filters.weighted is not False else ({}, 0)
+    if shares is not None:  # unweighted, or population periods of whole months: weights by stratum, no join
+        stratum_weights, uncounted = shares
+        responses = sum(row.selected for row in monthly)
+        last = max((row.last for row in monthly if row.last is not None), default=None)
+        weighted = filters.weighted if filters.weighted is not None else responses > uncounted
+        weight: ColumnElement[Any] = literal(1.0, Float)
+        joins: list[tuple[Any, ColumnElement[bool]]] = []
+        return _finish(session, filters, registered, root, base, clean, keep, weight, joins,
+                       stratum_weights if weighted else None, weighted, responses, uncounted, last)  # fmt: skip
+
     counted = (
         select(PopulationCount.agency_id.label("agency_id"), PopulationCount.period_start.label("period_start"),
                PopulationCount.period_end.label("period_end"),
@@ -244,20 +256,97 @@ def plan(session: Session, scope: Scope, forms: dict[tuple[str, int], Registered
         .select_from(Response).outerjoin(counted, in_cell).where(*clean)
     ).one()  # fmt: skip
     responses, uncounted, last = int(totals[0] or 0), int(totals[1] or 0), totals[2]
-    flagged = session.execute(
-        select(func.sum(case((Response.is_suspected_spam.is_(True), 1), else_=0)),
-               func.sum(case((and_(Response.is_test.is_(True), Response.is_suspected_spam.is_(False)), 1),
-                             else_=0))).where(*base)
-    ).one()  # fmt: skip
     weighted = filters.weighted if filters.weighted is not None else responses > uncounted
     if weighted:
         overall = (
             select(func.sum(counted.c.population) / func.sum(counted.c.n)).scalar_subquery()
         )  # fmt: skip
-        weight: ColumnElement[Any] = func.coalesce(counted.c.population / counted.c.n, overall, literal(1.0))
-        joins: list[tuple[Any, ColumnElement[bool]]] = [(counted, in_cell)]
+        weight = func.coalesce(counted.c.population / counted.c.n, overall, literal(1.0))
+        joins = [(counted, in_cell)]
     else:
         weight, joins = literal(1.0, Float), []
+    return _finish(session, filters, registered, root, base, clean, keep, weight, joins, None, weighted, responses,
+                   uncounted, last)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Month:
+    agency_id: int
+    month: int
+    whole: int  # responses of the agency-month, whatever the dates asked
+    selected: int  # those within the dates
+    last: date | None  # the newest selected date
+
+
+def _monthly(session: Session, whole_periods: Sequence[ColumnElement[bool]], start: date | None,
+             end: date | None) -> list[_Month]:  # fmt: skip
+    inside = and_(
+        *(
+            condition
+            for condition in (
+                Response.local_date >= start if start else None,
+                Response.local_date <= end if end else None,
+            )
+            if condition is not None
+        )
+    )
+    chosen = case((inside, 1), else_=0) if start or end else literal(1)
+    rows = session.execute(
+        select(Response.agency_id, Response.local_month, func.count(), func.sum(chosen),
+               func.max(case((inside, Response.local_date))) if start or end else func.max(Response.local_date))
+        .where(*whole_periods).group_by(Response.agency_id, Response.local_month)
+    ).all()  # fmt: skip
+    return [_Month(int(a), int(m), int(n), int(k or 0), last) for a, m, n, k, last in rows]
+
+
+def _month_weights(session: Session, monthly: Sequence[_Month]) -> tuple[dict[tuple[Any, ...], float], int] | None:
+    """N/n per (agency, month) when every population period of these agencies is whole months (the usual
+    monthly, quarterly or yearly counts), and the selected responses in months without a count; None otherwise
+    (the weights are then joined row by row in SQL)."""
+    agencies = {row.agency_id for row in monthly}
+    counts = session.execute(
+        select(PopulationCount.agency_id, PopulationCount.period_start, PopulationCount.period_end,
+               PopulationCount.dossiers_handled)
+        .where(PopulationCount.procedure_field_id.is_(None), PopulationCount.agency_id.in_(agencies))
+    ).all()  # fmt: skip
+    if any(start.day != 1 or (end + timedelta(days=1)).day != 1 for _a, start, end, _n in counts):
+        return None
+    whole = {(row.agency_id, row.month): row.whole for row in monthly}
+    cell_of: dict[tuple[int, int], int] = {}
+    cells: list[tuple[float, int]] = []  # (N, n)
+    for agency_id, start, end, dossiers in counts:
+        months = [m for (a, m) in whole if a == agency_id and start.year * 100 + start.month <= m <= end.year * 100
+                  + end.month]  # fmt: skip
+        n = sum(whole[(agency_id, m)] for m in months)
+        if n == 0:
+            continue
+        for m in months:
+            cell_of[(agency_id, m)] = len(cells)
+        cells.append((float(dossiers), n))
+    overall = sum(big for big, _n in cells) / sum(n for _big, n in cells) if cells else 1.0
+    weights: dict[tuple[Any, ...], float] = {}
+    uncounted = 0
+    for row in monthly:
+        cell = cell_of.get((row.agency_id, row.month))
+        if cell is None:
+            uncounted += row.selected
+            weights[(row.agency_id, row.month)] = overall
+        else:
+            big, n = cells[cell]
+            weights[(row.agency_id, row.month)] = big / n
+    return weights, uncounted
+
+
+def _finish(session: Session, filters: Filters, registered: RegisteredForm, root: Agency | None,
+            base: list[ColumnElement[bool]], clean: list[ColumnElement[bool]], keep: ColumnElement[Any] | None,
+            weight: ColumnElement[Any], joins: list[tuple[Any, ColumnElement[bool]]],
+            stratum_weights: dict[tuple[Any, ...], float] | None, weighted: bool, responses: int, uncounted: int,
+            last: date | None) -> _Plan:  # fmt: skip
+    flagged = session.execute(
+        select(func.sum(case((Response.is_suspected_spam.is_(True), 1), else_=0)),
+               func.sum(case((and_(Response.is_test.is_(True), Response.is_suspected_spam.is_(False)), 1),
+                             else_=0))).where(*base)
+    ).one()  # fmt: skip
     found = measures(registered.definition)
     definition = registered.definition
     meta = Meta(
@@ -266,7 +355,7 @@ def plan(session: Session, scope: Scope, forms: dict[tuple[str, int], Registered
         responses=responses, excluded_suspected_spam=int(flagged[0] or 0), excluded_test=int(flagged[1] or 0),
         responses_without_population_count=uncounted if weighted else 0, last_response_date=last,
     )  # fmt: skip
-    query = SumsQuery(items=found.items, filters=clean, weight=weight, joins=joins,
+    query = SumsQuery(items=found.items, filters=clean, weight=weight, joins=joins, stratum_weights=stratum_weights,
                       stratum=(Response.agency_id, Response.local_month),
                       psu=(Response.counter_id, week_of_month(Response.local_date)))  # fmt: skip
     return _Plan(meta, found, definition, root, query, keep, _names(definition))

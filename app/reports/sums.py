@@ -16,7 +16,7 @@ statements, each with columns the planner knows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -52,6 +52,9 @@ class SumsQuery:
     stratum: Sequence[Column] | None = None
     psu: Sequence[Column] | None = None
     joins: Sequence[tuple[Any, ColumnElement[bool]]] = ()
+    # A weight constant within each stratum, by the stratum's column values, applied to the sums after the
+    # GROUP BY (Σw·y = w_h·Σy) instead of joining weights to every row; ``weight`` then stays 1.
+    stratum_weights: Mapping[tuple[Any, ...], float] | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,14 @@ def _assemble(query: SumsQuery, width_s: int, item_rows: Sequence[Any], responde
         answers[p, k] = row[psu_end + 1]
         answered[p, k] = row[psu_end + 2]
         satisfied[p, k] = row[psu_end + 3] or 0.0
+    respondents = np.array([float(row[psu_end]) for row in respondent_rows])
+    weight = np.array([float(row[psu_end + 1]) for row in respondent_rows])
+    if query.stratum_weights is not None and count:
+        by_stratum = np.array([query.stratum_weights[tuple(row[:width_s])] for row in stratum_rows])
+        factor = by_stratum[np.array(stratum, dtype=np.intp)]
+        answered *= factor[:, None]
+        satisfied *= factor[:, None]
+        weight *= factor
     order = sorted(domain_index, key=lambda key: tuple((value is None, str(value)) for value in key))
     remap = np.empty(len(domain_index), dtype=np.intp)
     for new, key in enumerate(order):
@@ -160,8 +171,7 @@ def _assemble(query: SumsQuery, width_s: int, item_rows: Sequence[Any], responde
         domain=remap[np.array(domain, dtype=np.intp)] if count else np.zeros(0, dtype=np.intp),
         stratum=np.array(stratum, dtype=np.intp), psu=np.array(psu, dtype=np.intp),
         answers=answers, answered=answered, satisfied=satisfied,
-        respondents=np.array([float(row[psu_end]) for row in respondent_rows]),
-        weight=np.array([float(row[psu_end + 1]) for row in respondent_rows]),
+        respondents=respondents, weight=weight,
     )  # fmt: skip
     return Sums(table, StrataInfo(psus_per_stratum, np.zeros(psus_per_stratum.size), "fail"), order)
 

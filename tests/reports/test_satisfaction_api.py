@@ -632,3 +632,41 @@ def test_unknown_agency_and_form_are_404(client: TestClient, session: Session, s
         assert response.json()["error"]["message"] == f"no agency with code {params['agency']!r}"
     response = client.get(path, params={"form": "no-such-form"}, headers=headers)
     assert response.status_code == 404 and response.json()["error"]["message"] == "form: no form 'no-such-form'"
+
+
+def test_population_periods_that_cut_months_weigh_row_by_row(client: TestClient, session: Session,
+                                                             settings: Settings) -> None:  # fmt: skip
+    """Counts for whole months weigh each agency-month after the GROUP BY; a period that cuts a month (here 15
+    January to 14 February for TP-A) makes the weights vary inside a stratum, so they are joined row by row —
+    and still equal N/n of the period, the other responses taking the overall ΣN/Σn."""
+    world = province(session, settings, population=False)
+    periods = {"TP-A": (date(2025, 1, 15), date(2025, 2, 14), 150), "TP-B": (date(2025, 2, 10), date(2025, 3, 9), 400)}
+    for code, (start, end, dossiers) in periods.items():
+        session.add(PopulationCount(agency_id=world.agencies[code].id, period_start=start, period_end=end,
+                                    dossiers_handled=dossiers))  # fmt: skip
+    session.commit()
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+    body = client.get("/api/v1/satisfaction", params={"group_by": "agency"}, headers=headers).json()
+    clean = world.clean
+
+    def cell(row: Known) -> str | None:
+        found = periods.get(row.agency)
+        return row.agency if found and found[0] <= row.day <= found[1] else None
+
+    n = {code: sum(cell(row) == code for row in clean) for code in periods}
+    overall = sum(dossiers for _s, _e, dossiers in periods.values()) / sum(n.values())
+    weights = np.array([periods[c][2] / n[c] if (c := cell(row)) else overall for row in clean])
+    assert len(set(weights.round(9))) == 3
+    assert body["meta"]["weighted"] is True
+    assert body["meta"]["responses_without_population_count"] == len(clean) - sum(n.values())
+    design = make_design(weights, strata=[f"{r.agency}|{r.month}" for r in clean],
+                         clusters=[f"{r.counter}|{r.week}" for r in clean], lonely_psu="adjust")  # fmt: skip
+    keys = sorted({row.agency for row in clean})
+    domain = [keys.index(row.agency) for row in clean]
+    answered = np.array([[code in row.answers for code in ITEMS] for row in clean], dtype=float)
+    satisfied = np.array([[row.answers.get(code, 0) >= 4 for code in ITEMS] for row in clean], dtype=float)
+    table, strata = table_from_rows(design, domain, answered, satisfied)
+    results = estimate_domains(table, strata, ITEMS, INDICES, domains=len(keys))
+    rows = {row["agency"]: row for row in body["rows"]}
+    for key, found in zip(keys, results, strict=True):
+        assert_same(rows[key], next(e for e in found if e.metric == "sipas"), key)
