@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.config import Settings, SettingsError, resolve_secrets
-from app.db import make_engine, make_session_factory, session_scope
+from app.db import make_engine, make_session_factory, refresh_statistics, session_scope
 from app.demo import (
     DEMO_COUNTER,
     DEMO_PASSWORD,
@@ -125,6 +125,8 @@ def demo(
                 return
             raise SipasError("the database already has agencies; the demo loads only into an empty database")
         summary = load_demo(session, settings, seed=seed)
+        session.commit()
+        refresh_statistics(session, "responses", "answers", "population_counts")
         session.commit()
         first, last = summary.months[0], summary.months[-1]
         typer.echo(

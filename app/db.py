@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Enum, MetaData, create_engine, event
+from sqlalchemy import DateTime, Dialect, Enum, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -102,3 +102,12 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def refresh_statistics(session: Session, *tables: str) -> None:
+    """After a bulk load, let the database's planner see the new rows (PostgreSQL's autovacuum would do it only
+    later; until then it plans nested loops over tables it believes empty). SQLite plans without statistics."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        for table in tables:
+            session.execute(text(f"ANALYZE {table}"))

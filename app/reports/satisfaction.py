@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, extract, func, literal, select
+from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, extract, func, literal, select, true
 from sqlalchemy.orm import Session, aliased
 
 from app.directory.models import Agency, AgencyLevel, Counter, ProcedureField
@@ -280,20 +280,13 @@ class _Month:
 
 def _monthly(session: Session, whole_periods: Sequence[ColumnElement[bool]], start: date | None,
              end: date | None) -> list[_Month]:  # fmt: skip
-    inside = and_(
-        *(
-            condition
-            for condition in (
-                Response.local_date >= start if start else None,
-                Response.local_date <= end if end else None,
-            )
-            if condition is not None
-        )
-    )
-    chosen = case((inside, 1), else_=0) if start or end else literal(1)
+    bounds = [Response.local_date >= start] if start else []
+    if end:
+        bounds.append(Response.local_date <= end)
+    inside = and_(true(), *bounds)
     rows = session.execute(
-        select(Response.agency_id, Response.local_month, func.count(), func.sum(chosen),
-               func.max(case((inside, Response.local_date))) if start or end else func.max(Response.local_date))
+        select(Response.agency_id, Response.local_month, func.count(), func.sum(case((inside, 1), else_=0)),
+               func.max(case((inside, Response.local_date))))
         .where(*whole_periods).group_by(Response.agency_id, Response.local_month)
     ).all()  # fmt: skip
     return [_Month(int(a), int(m), int(n), int(k or 0), last) for a, m, n, k, last in rows]

@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import record
 from app.config import Settings
-from app.db import utcnow
+from app.db import refresh_statistics, utcnow
 from app.directory.models import Agency, Counter, ProcedureField
 from app.errors import Invalid, NotFound
 from app.forms.loader import RegisteredForm
@@ -931,6 +931,9 @@ class CsvImport:
                 )  # fmt: skip
                 self.session.commit()
                 report.committed = True
+                if report.new:
+                    refresh_statistics(self.session, "responses", "answers")
+                    self.session.commit()
         except BaseException:
             self.session.rollback()
             raise
