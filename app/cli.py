@@ -229,6 +229,8 @@ def serve(
         "SIPAS survey service",
         f"  API documentation    {base}/docs",
         f"  Health check         {base}/healthz",
+        f"  Officials' dashboard {base}/dashboard",
+        f"  Kiosk page           {base}/kiosk",
     ]
     if has_demo:
         demo_link = _run(settings, lambda session: demo_counter_link(session, settings))
