@@ -285,7 +285,8 @@ def get_target(session: Session, scope: Scope, target_id: int) -> TargetEntry:
     return _target_entry(*_visible_target(session, scope, target_id))
 
 
-def _target_audit(fields: TargetFields) -> dict[str, Any]:
+def _audit(fields: TargetFields | PopulationFields) -> dict[str, Any]:
+    """The fields as the audit log keeps them (dates as text)."""
     return {**dataclasses.asdict(fields), "period_start": str(fields.period_start),
             "period_end": str(fields.period_end)}  # fmt: skip
 
@@ -339,7 +340,7 @@ def create_target(
     session.add(target)
     session.flush()
     record(session, action="target.create", actor=scope.username, official_id=scope.official_id,
-           object_type="target", object_id=target.id, details=_target_audit(fields), client_ip=client_ip)  # fmt: skip
+           object_type="target", object_id=target.id, details=_audit(fields), client_ip=client_ip)  # fmt: skip
     _commit(session)
     return _target_entry(target, fields.agency)
 
@@ -365,7 +366,7 @@ def update_target(
     target.period_start, target.period_end, target.threshold_pct = (
         after.period_start, after.period_end, after.threshold_pct
     )  # fmt: skip
-    old, new = _target_audit(before), _target_audit(after)
+    old, new = _audit(before), _audit(after)
     changed = {name: {"from": old[name], "to": new[name]} for name in old if old[name] != new[name]}
     record(session, action="target.update", actor=scope.username, official_id=scope.official_id,
            object_type="target", object_id=target.id, details={"changed": changed}, client_ip=client_ip)  # fmt: skip
@@ -507,11 +508,6 @@ def get_population_count(session: Session, scope: Scope, count_id: int) -> Popul
     return _population_entry(*_visible_count(session, scope, count_id))
 
 
-def _population_audit(fields: PopulationFields) -> dict[str, Any]:
-    return {**dataclasses.asdict(fields), "period_start": str(fields.period_start),
-            "period_end": str(fields.period_end)}  # fmt: skip
-
-
 def _series_name(agency: str, procedure_field: str | None) -> str:
     fields = f"procedure field {procedure_field!r}" if procedure_field else "all procedure fields"
     return f"agency {agency!r} ({fields})"
@@ -561,7 +557,7 @@ def create_population_count(
     session.add(count)
     session.flush()
     record(session, action="population.create", actor=scope.username, official_id=scope.official_id,
-           object_type="population_count", object_id=count.id, details=_population_audit(fields),
+           object_type="population_count", object_id=count.id, details=_audit(fields),
            client_ip=client_ip)  # fmt: skip
     _commit(session)
     return _population_entry(count, fields.agency, fields.procedure_field)
@@ -587,7 +583,7 @@ def update_population_count(
     _check_population_series(session, after, agency_id, field_id, own_id=count.id)
     count.agency_id, count.procedure_field_id, count.dossiers_handled = agency_id, field_id, after.dossiers_handled
     count.period_start, count.period_end = after.period_start, after.period_end
-    old, new = _population_audit(before), _population_audit(after)
+    old, new = _audit(before), _audit(after)
     changed = {name: {"from": old[name], "to": new[name]} for name in old if old[name] != new[name]}
     record(session, action="population.update", actor=scope.username, official_id=scope.official_id,
            object_type="population_count", object_id=count.id, details={"changed": changed},
@@ -603,7 +599,7 @@ def delete_population_count(session: Session, scope: Scope, count_id: int, *, cl
                               dossiers_handled=count.dossiers_handled, procedure_field=field_code)  # fmt: skip
     session.delete(count)
     record(session, action="population.delete", actor=scope.username, official_id=scope.official_id,
-           object_type="population_count", object_id=count_id, details=_population_audit(fields),
+           object_type="population_count", object_id=count_id, details=_audit(fields),
            client_ip=client_ip)  # fmt: skip
     _commit(session)
 
