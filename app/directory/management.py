@@ -46,19 +46,6 @@ def _audit(
            object_id=object_id, details=details, client_ip=actor.client_ip)  # fmt: skip
 
 
-def _attribute(session: Session, actor: Actor, *, action: str, object_id: int, details: dict[str, Any]) -> None:
-    """Complete the event a reused service has just recorded: the services name the actor only, the API also
-    knows the official's id and address, and adds the agency so that province administrators see the event."""
-    session.flush()
-    event = session.scalar(
-        select(AuditEvent).where(AuditEvent.action == action, AuditEvent.object_id == str(object_id))
-        .order_by(AuditEvent.id.desc()).limit(1)
-    )  # fmt: skip
-    assert event is not None and event.actor == actor.username, f"the service recorded no {action} event"
-    event.official_id, event.client_ip = actor.official_id, actor.client_ip
-    event.details = {**(event.details or {}), **details}
-
-
 @contextmanager
 def _unique(session: Session, message: str) -> Iterator[None]:
     """A unique violation (two admins creating the same thing at once) becomes a 409, never a 500."""
@@ -214,10 +201,8 @@ def update_counter(
 def revoke_counter_links(session: Session, scope: Scope, actor: Actor, agency_code: str, counter_code: str) -> Counter:
     """Bump the counter's link generation: every QR code printed so far stops opening; new ones carry the next."""
     counter = counter_of(session, scope, agency_code, counter_code)
-    links.revoke_counter_links(session, counter, actor=actor.username)
-    _attribute(session, actor, action="counter.links_revoke", object_id=counter.id,
-               details={"agency": counter.agency.code, "counter": counter.code,
-                        "generation": counter.link_generation})  # fmt: skip
+    links.revoke_counter_links(session, counter, actor=actor.username, official_id=actor.official_id,
+                               client_ip=actor.client_ip)  # fmt: skip
     return counter
 
 
@@ -249,8 +234,8 @@ def add_device(
     """Register a kiosk at a visible agency (and one of its counters); returns the device and its key."""
     agency = visible_agency(session, scope, agency_code)
     counter = service.get_counter(session, agency, counter_code) if counter_code is not None else None
-    device, key = service.create_device(session, agency=agency, counter=counter, label=label, actor=actor.username)
-    _attribute(session, actor, action="device.create", object_id=device.id, details={})
+    device, key = service.create_device(session, agency=agency, counter=counter, label=label, actor=actor.username,
+                                        official_id=actor.official_id, client_ip=actor.client_ip)  # fmt: skip
     return device, key
 
 
@@ -259,9 +244,8 @@ def revoke_device(session: Session, scope: Scope, actor: Actor, public_id: uuid.
     device = device_of(session, scope, public_id)
     if device.revoked_at is not None:
         return device
-    device = service.revoke_device(session, key_prefix=device.key_prefix, actor=actor.username)
-    _attribute(session, actor, action="device.revoke", object_id=device.id,
-               details={"agency": device.agency.code, "label": device.label})  # fmt: skip
+    device = service.revoke_device(session, key_prefix=device.key_prefix, actor=actor.username,
+                                   official_id=actor.official_id, client_ip=actor.client_ip)  # fmt: skip
     return device
 
 
@@ -304,8 +288,8 @@ def add_official(
         agency = visible_agency(session, scope, agency_code)
     with _unique(session, f"an official named {username!r} already exists"):
         official = service.create_official(session, username=username, password=password, role=role, agency=agency,
-                                           display_name=display_name, actor=actor.username)  # fmt: skip
-    _attribute(session, actor, action="official.create", object_id=official.id, details={})
+                                           display_name=display_name, actor=actor.username,
+                                           official_id=actor.official_id, client_ip=actor.client_ip)  # fmt: skip
     return official
 
 

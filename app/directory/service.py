@@ -221,6 +221,8 @@ def create_official(
     agency: Agency | None,
     display_name: str | None = None,
     actor: str = "cli",
+    official_id: int | None = None,
+    client_ip: str | None = None,
 ) -> Official:
     """Add an official with an argon2 password hash; the national role alone may have no agency."""
     if not username or len(username) > 64 or any(ch.isspace() for ch in username):
@@ -244,6 +246,8 @@ def create_official(
         session,
         action="official.create",
         actor=actor,
+        official_id=official_id,
+        client_ip=client_ip,
         object_type="official",
         object_id=official.id,
         details={"username": username, "role": role.value, "agency": agency.code if agency else None},
@@ -268,6 +272,8 @@ def create_device(
     label: str | None = None,
     key: str | None = None,
     actor: str = "cli",
+    official_id: int | None = None,
+    client_ip: str | None = None,
 ) -> tuple[Device, str]:
     """Register a kiosk; returns the device and its key, which is shown once and stored only as a hash."""
     if counter is not None and counter.agency_id != agency.id:
@@ -287,6 +293,8 @@ def create_device(
         session,
         action="device.create",
         actor=actor,
+        official_id=official_id,
+        client_ip=client_ip,
         object_type="device",
         object_id=device.id,
         details={"agency": agency.code, "counter": counter.code if counter else None, "label": label},
@@ -302,13 +310,16 @@ def find_device(session: Session, key: str) -> Device | None:
     return device if hmac.compare_digest(device.key_hash, hash_device_key(key)) else None
 
 
-def revoke_device(session: Session, *, key_prefix: str, actor: str = "cli") -> Device:
+def revoke_device(session: Session, *, key_prefix: str, actor: str = "cli", official_id: int | None = None,
+                  client_ip: str | None = None) -> Device:  # fmt: skip
     device = session.scalar(select(Device).where(Device.key_prefix == key_prefix))
     if device is None:
         raise NotFound(f"no device whose key starts with {key_prefix!r}")
     if device.revoked_at is None:
         session.execute(update(Device).where(Device.id == device.id).values(revoked_at=utcnow()))
-        record(session, action="device.revoke", actor=actor, object_type="device", object_id=device.id)
+        record(session, action="device.revoke", actor=actor, official_id=official_id, client_ip=client_ip,
+               object_type="device", object_id=device.id,
+               details={"agency": device.agency.code, "label": device.label})  # fmt: skip
     session.refresh(device)
     return device
 
