@@ -25,9 +25,9 @@ from app.forms.loader import RegisteredForm
 from app.forms.schema import FormDefinition
 from app.officials.scope import Scope
 from app.public.i18n import Lang, text
-from app.reports.satisfaction import Filters, Meta, Result, Row, Trend, satisfaction, targets_on, trends
+from app.reports.satisfaction import Filters, Meta, Result, Row, Trend, satisfaction, trends
 from app.responses.models import Channel, Response
-from app.stats.estimates import Estimate, probability_of_reaching, verdict_for
+from app.stats.estimates import Estimate
 
 Forms = dict[tuple[str, int], RegisteredForm]
 SORTS = ("estimate", "low", "name", "ascending")
@@ -245,18 +245,9 @@ def mark_weakest(lines: Sequence[Line]) -> list[Line]:
     return [replace(line, weakest=True) if low is not None and line.key == low.key else line for line in lines]
 
 
-def judged_headline(session: Session, rows: Sequence[Row], root: Agency | None, on: date) -> Estimate | None:
-    """The overall index of the whole selection, judged against the root agency's target when the report did not
-    (it judges ``total`` only for agencies that have responses of their own)."""
-    found = next((row.estimate for row in rows if row.indicator == "sipas"), None)
-    if found is None or found.verdict is not None or root is None:
-        return found
-    target = targets_on(session, [root.id], ["sipas"], on).get((root.id, "sipas"))
-    if target is None:
-        return found
-    share = target / 100
-    return replace(found, target=share, verdict=verdict_for(found.low, found.high, share),
-                   p_reach_target=probability_of_reaching(found.estimate, found.se, found.df, share))  # fmt: skip
+def headline_of(rows: Sequence[Row]) -> Estimate | None:
+    """The overall index of the whole selection (the report judges it against the chosen agency's target)."""
+    return next((row.estimate for row in rows if row.indicator == "sipas"), None)
 
 
 # --- pages -----------------------------------------------------------------------------------------------------
@@ -280,7 +271,7 @@ def overview(figures: Figures, root: Agency | None, chosen: Chosen, lang: Lang, 
     by_code = {row.keys.get("agency"): row.estimate for row in result.rows if row.indicator == "sipas"}
     lines = [Line(agency.code, agency_name(agency, lang), by_code.get(agency.code),
                   href=f"/dashboard/agencies/{agency.code}", code=agency.code) for agency in visible]  # fmt: skip
-    headline = judged_headline(session, result.total, root, chosen.date_to or today)
+    headline = headline_of(result.total)
     targets = [line.estimate.target for line in lines if line.estimate and line.estimate.target is not None]
     target = headline.target if headline and headline.target is not None else (targets[0] if targets else None)
     return Overview(result.meta, headline, sort_lines(lines, order), target)
@@ -311,7 +302,7 @@ def agency_page(figures: Figures, agency: Agency, chosen: Chosen, lang: Lang, or
     metrics = figures.satisfaction(filters, ("element", "item"))
     trend = figures.trend(filters)
     names = metric_names(definition_of(figures.forms, metrics.meta), lang)
-    headline = judged_headline(session, by_counter.total, agency, chosen.date_to or today)
+    headline = headline_of(by_counter.total)
     elements = [Line(row.indicator, names.get(row.indicator, row.name), row.estimate,
                      note="" if row.estimate.kind == "element" else "component")
                 for row in metrics.rows if row.estimate.kind in ("element", "component")]  # fmt: skip
