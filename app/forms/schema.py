@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
@@ -226,14 +227,25 @@ class FormDefinition(Strict):
             return {level.value for level in self.scales[item.scale].levels}
         return {option.code for option in item.options or []}
 
+    # Lookups made once per (frozen) definition: ingestion asks them for every answer of every response.
+    @cached_property
+    def items_by_code(self) -> dict[str, Item]:
+        return {item.code: item for item in self.items}
+
+    @cached_property
+    def scale_levels(self) -> dict[str, list[int]]:
+        """Each scale's level values, in order."""
+        return {code: [level.value for level in scale.levels] for code, scale in self.scales.items()}
+
+    @cached_property
+    def _satisfied(self) -> dict[str, frozenset[int]]:
+        return {code: frozenset(scale.satisfied) for code, scale in self.scales.items()}
+
     def item(self, code: str) -> Item:
-        for item in self.items:
-            if item.code == code:
-                return item
-        raise KeyError(code)
+        return self.items_by_code[code]
 
     def satisfied_levels(self, item: Item) -> frozenset[int]:
         """The levels of a scale item that count as satisfied."""
         if item.scale is None:
             return frozenset()
-        return frozenset(self.scales[item.scale].satisfied)
+        return self._satisfied[item.scale]

@@ -129,7 +129,7 @@ def _check_value(definition: FormDefinition, item: Item, raw: Any) -> tuple[Answ
     """The normalised answer (None when blank) or an error message."""
     if item.type is ItemType.scale:
         assert item.scale is not None
-        levels = [level.value for level in definition.scales[item.scale].levels]
+        levels = definition.scale_levels[item.scale]
         value = raw
         if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
             value = int(raw.strip())
@@ -168,7 +168,7 @@ def _check_value(definition: FormDefinition, item: Item, raw: Any) -> tuple[Answ
 def validate(definition: FormDefinition, answers: dict[str, Any], *, pointer: str = "/answers") -> _Validated:
     """Check answers against the form: known items, allowed values, length, skip rules, required items."""
     errors: list[FieldError] = []
-    known = {item.code for item in definition.items}
+    known = definition.items_by_code
     for code in answers:
         if code not in known:
             errors.append(FieldError(f"{pointer}/{code}", "unknown item for this form version", "unknown_item"))
