@@ -14,15 +14,17 @@ from app.forms.loader import load_forms, register_forms
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str, *, dossier_hash_key: str | None = None) -> Config:
     config = Config(str(ALEMBIC_INI))
     config.attributes["database_url"] = database_url
+    if dossier_hash_key:  # data migrations that key stored hashes read it (else they resolve the settings)
+        config.attributes["dossier_hash_key"] = dossier_hash_key
     config.attributes["configure_logger"] = False
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head", *, dossier_hash_key: str | None = None) -> None:
+    command.upgrade(alembic_config(database_url, dossier_hash_key=dossier_hash_key), revision)
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:
@@ -32,7 +34,7 @@ def downgrade(database_url: str, revision: str = "base") -> None:
 def migrate(settings: Settings) -> int:
     """Bring the schema to head and register the forms of ``survey_forms/``; returns the new versions' count."""
     forms = load_forms(settings.forms_dir)  # validate before touching the database
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, dossier_hash_key=settings.dossier_hash_key)
     engine = make_engine(settings.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:

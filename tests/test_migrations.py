@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from alembic import command
-from sqlalchemy import inspect
+import hashlib
+import hmac
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from app.db import make_engine
+import pytest
+from alembic import command
+from sqlalchemy import inspect, select, update
+
+from app.config import decode_key
+from app.db import make_engine, make_session_factory
+from app.forms.loader import load_forms, register_forms
 from app.migrate import alembic_config, downgrade, upgrade
 from app.models import Base
+from app.responses.ingest import Origin, Submission, ingest
+from app.responses.models import Channel, Response
+from app.responses.service import canonical_json
+from tests.conftest import make_settings
+from tests.factories import counter_tree, registry
+
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
 TABLES = {
     "agencies", "answers", "audit_events", "counters", "devices", "dossier_links", "form_versions", "forms",
@@ -51,5 +67,42 @@ def test_constraint_names_follow_the_convention(empty_database_url: str) -> None
         assert inspector.get_unique_constraints("responses")[0]["name"] == "uq_responses_submission_id"
         foreign = {fk["name"] for fk in inspector.get_foreign_keys("counters")}
         assert foreign == {"fk_counters_agency_id_agencies"}
+    finally:
+        engine.dispose()
+
+
+def test_content_hashes_of_earlier_rows_are_keyed_and_replays_still_match(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """Revision efcfce3c44f8 turns each stored plain SHA-256 into the keyed hash ingestion now stores: a kiosk
+    replaying a submission stored before the upgrade still gets "duplicate", not "conflict"."""
+    settings = make_settings(empty_database_url, tmp_path)
+    upgrade(empty_database_url, "295e3a7d947f")
+    engine = make_engine(empty_database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            register_forms(session, load_forms(settings.forms_dir))
+            session.commit()
+            quick = registry(session, settings)[("counter-quick", 1)]
+            _, commune, _ = counter_tree(session)
+            submission = Submission(
+                submission_id=uuid.uuid4(), form_id="counter-quick", form_version=1, submitted_at=NOW,
+                answers={"overall": 4, "dossier_code": "000.00.12.H26-261120-4711"},
+            )  # fmt: skip
+            origin = Origin(channel=Channel.kiosk, agency_id=commune.id)
+            stored = ingest(session, settings, quick, submission, origin, now=NOW)
+            plain = hashlib.sha256(canonical_json(submission.content()).encode()).hexdigest()
+            session.execute(update(Response).values(content_hash=plain))  # what the code before it stored
+            session.commit()
+
+        upgrade(empty_database_url, dossier_hash_key=settings.dossier_hash_key)
+
+        with make_session_factory(engine)() as session:
+            key = decode_key(settings.dossier_hash_key or "", name="key")
+            assert session.scalar(select(Response.content_hash)) == hmac.new(key, plain.encode(), "sha256").hexdigest()
+            again = ingest(session, settings, quick, submission, origin, now=NOW + timedelta(hours=1))
+            assert (again.status, again.response_id) == ("duplicate", stored.response_id)
+        with pytest.raises(RuntimeError, match="cannot downgrade below efcfce3c44f8 with responses stored"):
+            downgrade(empty_database_url, "295e3a7d947f")
     finally:
         engine.dispose()

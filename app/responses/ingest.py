@@ -283,7 +283,7 @@ def prepare(
         "is_test": origin.is_test,
         "flag_reason": origin.flag_reason,
         "dossier_hash": dossier_hash(key, dossier_code) if dossier_code else None,
-        "content_hash": content_hash(submission.content()),
+        "content_hash": content_hash(key, submission.content()),
         **{name: profile.get(name) for name in PROFILE_FIELDS},
     }
     return Prepared(

@@ -51,9 +51,18 @@ def canonical_json(payload: dict[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def content_hash(payload: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of what the client submitted: equal for an identical replay."""
-    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+def content_hash(key: bytes, payload: dict[str, Any]) -> str:
+    """Keyed hash of what the client submitted, equal for an identical replay: HMAC-SHA-256 (with the dossier
+    hash key) of the SHA-256 of the canonical JSON. Keyed because the content holds the dossier code: a plain
+    hash of it, stored beside every other field of the response, would give the code back to anyone holding the
+    database (or a backup) after a few thousand guesses."""
+    return keyed_content_hash(key, hashlib.sha256(canonical_json(payload).encode()).hexdigest())
+
+
+def keyed_content_hash(key: bytes, plain: str) -> str:
+    """The stored content hash for the plain SHA-256 hex digest ``plain`` (also what the migration that keyed
+    the hashes of earlier rows applied)."""
+    return hmac.new(key, plain.encode(), hashlib.sha256).hexdigest()
 
 
 def normalise_dossier_code(code: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -16,7 +18,7 @@ from app.db import make_session_factory
 from app.directory.models import ProcedureField
 from app.responses.ingest import Origin, Submission, SubmissionInvalid, ingest, prune_unasked, validate
 from app.responses.models import Answer, Channel, Response
-from app.responses.service import dossier_hash
+from app.responses.service import canonical_json, dossier_hash
 from tests.factories import counter_tree, registry
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -167,3 +169,18 @@ def test_concurrent_replays_store_exactly_one_row(engine: Engine, settings: Sett
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(Response)) == 1
         assert session.scalar(select(func.count()).select_from(Answer)) == 1
+
+
+def test_the_stored_content_hash_is_keyed_so_it_does_not_give_the_dossier_code_back(
+    session: Session, settings: Settings, quick
+) -> None:
+    """The content holds the dossier code; an unkeyed hash of it would let anyone with the database find the code
+    by trying the few thousand codes of a day."""
+    _, commune, _ = counter_tree(session)
+    submission = _submission({"overall": 4, "dossier_code": "000.00.12.H26-261120-4711"})
+    result = ingest(session, settings, quick, submission, Origin(channel=Channel.kiosk, agency_id=commune.id), now=NOW)
+    stored = session.scalar(select(Response.content_hash).where(Response.id == result.response_id))
+    plain = hashlib.sha256(canonical_json(submission.content()).encode()).hexdigest()
+    key = decode_key(settings.dossier_hash_key or "", name="key")
+    assert stored == hmac.new(key, plain.encode(), hashlib.sha256).hexdigest()
+    assert stored != plain
