@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session
 
+from app import backup as backups
 from app.config import Settings, SettingsError, resolve_secrets
 from app.db import make_engine, make_session_factory, refresh_statistics, session_scope
 from app.demo import (
@@ -107,6 +108,33 @@ def migrate() -> None:
     settings = _settings()
     added = run_migrations(settings)
     typer.echo(f"database at head; {added} new form version(s) registered")
+
+
+@cli.command("backup")
+@friendly_errors
+def backup_database(
+    file: Annotated[Path, typer.Argument(help="File to write (SQLite copy or pg_dump custom archive)")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists")] = False,
+) -> None:
+    """Write a consistent copy of the whole database to FILE (safe while the server runs)."""
+    result = backups.backup(_settings().database_url, file, force=force)
+    typer.echo(f"{file}: {result.kind} backup, {result.size:,} bytes, {result.responses:,} responses, "
+               f"schema revision {result.revision}")  # fmt: skip
+
+
+@cli.command("restore")
+@friendly_errors
+def restore_database(
+    file: Annotated[Path, typer.Argument(help="A file written by `sipas backup`")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a database that already holds data")] = False,
+) -> None:
+    """Replace the database with a backup (stop the server first)."""
+    result = backups.restore(_settings().database_url, file, force=force)
+    typer.echo(f"{file}: restored into the {result.kind} database, {result.responses:,} responses, "
+               f"schema revision {result.revision}")  # fmt: skip
+    if result.needs_migrate:
+        typer.echo(f"warning: the backup's schema revision {result.revision} is older than this code's "
+                   f"{result.head}: run `sipas migrate` before `sipas serve`", err=True)  # fmt: skip
 
 
 @cli.command()

@@ -63,7 +63,9 @@ def login(
     official = session.scalar(select(Official).where(Official.username == username))
     if official is None or not official.active:
         _verify(_DUMMY_HASH, password)
-        record(session, action="login.failed", actor=username[:64] or "?", client_ip=client_ip,
+        # A name that is no official's is not kept: it is often a password typed into the wrong field.
+        actor = "?" if official is None else official.username
+        record(session, action="login.failed", actor=actor, client_ip=client_ip,
                details={"reason": "unknown user" if official is None else "inactive"})  # fmt: skip
         session.commit()
         raise Unauthorized("wrong username or password")

@@ -58,6 +58,18 @@ def test_wrong_password_and_unknown_user_answer_alike(client: TestClient, sessio
     assert missing.status_code == 401
 
 
+def test_an_unknown_username_is_not_kept_in_the_audit_log(client: TestClient, session: Session) -> None:
+    _official(session)
+    typed = "correct horse battery"  # someone typed the password into the username field
+    assert client.post("/api/v1/auth/token", data={"username": typed, "password": "x"}).status_code == 401
+    assert _token(client, "wrong password!").status_code == 401
+    session.expire_all()
+    failed = select(AuditEvent).where(AuditEvent.action == "login.failed").order_by(AuditEvent.id)
+    events = session.scalars(failed).all()
+    assert [(e.actor, e.details["reason"]) for e in events] == [("?", "unknown user"), ("an", "wrong password")]
+    assert not any(typed in repr((e.actor, e.object_id, e.details)) for e in events)
+
+
 def test_lockout_after_five_failures_then_growing_waits(client: TestClient, session: Session) -> None:
     official = _official(session)
     for _ in range(4):
