@@ -10,6 +10,7 @@ import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Literal, ParamSpec, TypeVar
 
@@ -20,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session
 
 from app import backup as backups
+from app.audit.service import forget_addresses, record
 from app.config import Settings, SettingsError, resolve_secrets
 from app.db import make_engine, make_session_factory, refresh_statistics, session_scope
 from app.demo import (
@@ -38,6 +40,7 @@ from app.forms.loader import FormError, RegisteredForm, check_registered, load_f
 from app.forms.schema import FormDefinition
 from app.logging import logging_config
 from app.migrate import migrate as run_migrations
+from app.officials.service import delete_ended_sessions
 from app.public import links, posters
 from app.reports.cli import stats as stats_command
 from app.responses.importer import MAX_BATCH_SIZE, CsvImport, ImportOptions, ImportReport
@@ -135,6 +138,36 @@ def restore_database(
     if result.needs_migrate:
         typer.echo(f"warning: the backup's schema revision {result.revision} is older than this code's "
                    f"{result.head}: run `sipas migrate` before `sipas serve`", err=True)  # fmt: skip
+
+
+@cli.command()
+@friendly_errors
+def purge(
+    addresses_after_days: Annotated[
+        int, typer.Option(min=1, help="Blank officials' client addresses in audit events older than this")
+    ] = 180,
+    sessions_after_days: Annotated[
+        int, typer.Option(min=1, help="Delete login sessions that ended longer ago than this")
+    ] = 30,
+) -> None:
+    """Forget officials' old client addresses (run it daily, e.g. from cron); responses are never touched."""
+    settings = _settings()
+
+    def task(session: Session) -> tuple[int, int]:
+        now = datetime.now(UTC)
+        addresses = forget_addresses(session, before=now - timedelta(days=addresses_after_days))
+        sessions = delete_ended_sessions(session, before=now - timedelta(days=sessions_after_days))
+        details = {
+            "addresses_blanked": addresses, "sessions_deleted": sessions,
+            "addresses_after_days": addresses_after_days, "sessions_after_days": sessions_after_days,
+        }  # fmt: skip
+        record(session, action="privacy.purge", actor="cli", details=details)
+        session.commit()
+        return addresses, sessions
+
+    addresses, sessions = _run(settings, task)
+    typer.echo(f"blanked the client address of {addresses:,} audit event(s) older than {addresses_after_days} days; "
+               f"deleted {sessions:,} login session(s) ended over {sessions_after_days} days ago")  # fmt: skip
 
 
 @cli.command()

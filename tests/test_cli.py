@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from app.config import Settings
 from app.demo import DEMO_PASSWORD, demo_kiosk_key
 from app.directory.models import Agency, Counter, Device, Official, Role
 from app.directory.service import create_counter, find_device, get_agency_by_code
+from app.officials.models import OfficialSession, SessionKind
 from app.reports.models import PopulationCount, Target
 from app.responses.models import Answer, Response
 
@@ -276,3 +278,31 @@ def test_bad_settings_are_one_clear_line(tmp_path: Path, env: dict[str, str], me
     assert result.exit_code == 2
     assert result.output.startswith(message)
     assert "Traceback" not in result.output
+
+
+def test_purge_forgets_old_official_addresses_and_ended_sessions(run, session: Session) -> None:
+    now = datetime.now(UTC)
+    official = Official(username="lan", role=Role.national, password_hash="x")
+    session.add(official)
+    session.flush()
+    for days, address in ((200, "203.0.113.7"), (179, "203.0.113.8"), (400, None)):
+        session.add(AuditEvent(at=now - timedelta(days=days), actor="lan", action="login", client_ip=address))
+    for token, created_days, revoked_days in (("a", 40, None), ("b", 40, 35), ("c", 40, 20), ("d", 1, None)):
+        session.add(OfficialSession(
+            token_hash=token * 64, official_id=official.id, kind=SessionKind.api, client_ip="203.0.113.9",
+            created_at=now - timedelta(days=created_days), expires_at=now - timedelta(days=created_days - 1),
+            revoked_at=None if revoked_days is None else now - timedelta(days=revoked_days),
+        ))  # fmt: skip
+    session.commit()
+
+    result = run("purge")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "blanked the client address of 1 audit event(s) older than 180 days; "
+        "deleted 2 login session(s) ended over 30 days ago\n"
+    )
+    session.expire_all()
+    kept = session.execute(select(AuditEvent.action, AuditEvent.client_ip).order_by(AuditEvent.at)).all()
+    assert [tuple(row) for row in kept] == [("login", None), ("login", None), ("login", "203.0.113.8"),
+                                            ("privacy.purge", None)]  # fmt: skip
+    assert sorted(session.scalars(select(OfficialSession.token_hash))) == ["c" * 64, "d" * 64]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
@@ -32,3 +34,11 @@ def record(
     )
     session.add(event)
     return event
+
+
+def forget_addresses(session: Session, *, before: datetime) -> int:
+    """Blank the client address of events older than ``before`` (the events themselves stay); returns how many."""
+    statement = (
+        update(AuditEvent).where(AuditEvent.at < before, AuditEvent.client_ip.is_not(None)).values(client_ip=None)
+    )
+    return int(session.execute(statement, execution_options={"synchronize_session": False}).rowcount or 0)  # type: ignore[attr-defined]

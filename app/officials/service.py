@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
@@ -132,3 +132,11 @@ def csrf_token(settings: Settings, token: str) -> str:
 
 def csrf_ok(settings: Settings, token: str, presented: str | None) -> bool:
     return presented is not None and hmac.compare_digest(csrf_token(settings, token), presented)
+
+
+def delete_ended_sessions(session: Session, *, before: datetime) -> int:
+    """Delete login sessions that ended (expired or were revoked) before ``before``, with their client addresses;
+    returns how many."""
+    ended = func.coalesce(OfficialSession.revoked_at, OfficialSession.expires_at)
+    statement = delete(OfficialSession).where(ended < before, OfficialSession.expires_at < before)
+    return int(session.execute(statement, execution_options={"synchronize_session": False}).rowcount or 0)  # type: ignore[attr-defined]
