@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     # Citizen form: submissions per link per minute and per client (browser) per hour; beyond them, 429.
     form_rate_per_link_per_minute: int = 60
     form_rate_per_client_per_hour: int = 20
+    # Ballot stuffing: more than this many web submissions through one counter's link within 60 s (counted in the
+    # database, so across workers), or from one browser within 60 s (counted per worker), flags all of them as
+    # suspected spam: kept, shown to administrators, left out of every figure. A busy counter at peak sees about
+    # one answer every 20 s (3 a minute), a citizen answers once.
+    form_burst_per_link_per_minute: int = 10
+    form_burst_per_client_per_minute: int = 3
     dossier_link_days: int = 30
     # Kiosk API: requests per device per minute (beyond: 429), and the shortest plausible gap between two
     # answers on one kiosk (closer ones are stored but flagged as suspected button-mashing).
@@ -72,6 +78,8 @@ class Settings(BaseSettings):
     # Officials: how long a login lasts (API token or browser session), and whether the session cookie is sent
     # only over HTTPS (None: when the request came over HTTPS or SIPAS_ENV=production).
     official_session_hours: int = 12
+    # Requests per official per minute over the API and the dashboard together (beyond: 429 with Retry-After).
+    official_rate_per_minute: int = 300
     cookie_secure: bool | None = None
 
     @field_validator("timezone")

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from app.config import Settings, get_settings
+from app.config import Environment, Settings, get_settings
 from app.dashboard.pages import router as dashboard_router
 from app.db import make_engine, make_session_factory, session_scope
 from app.directory.endpoints import router as management_router
@@ -19,6 +19,7 @@ from app.forms.loader import check_registered, load_forms
 from app.health.endpoints import router as health_router
 from app.kiosk.endpoints import router as kiosk_router
 from app.kiosk.page import router as kiosk_page_router
+from app.kiosk.page import templates as kiosk_templates
 from app.limits import BodySizeLimit
 from app.officials.endpoints import router as auth_router
 from app.public.api import router as links_api_router
@@ -26,12 +27,15 @@ from app.public.endpoints import form_limiters, message_page
 from app.public.endpoints import router as public_router
 from app.public.i18n import pick_lang
 from app.public.links import LinkNotFound
+from app.public.posters import PAPERS, render_document
 from app.public.qr_endpoints import router as qr_router
 from app.public.ratelimit import RateLimiter
 from app.reports.endpoints import router as satisfaction_router
 from app.reports.plan_endpoints import router as plan_router
 from app.reports.reference_endpoints import router as reference_router
 from app.responses.export import router as export_router
+from app.responses.flagged import router as flagged_router
+from app.security import SecurityHeaders, inline_hashes, install_docs
 
 logger = logging.getLogger("sipas")
 
@@ -40,6 +44,14 @@ def _pointer(loc: tuple[int | str, ...]) -> str:
     """A validation location as a JSON pointer into the request body (``/answers/overall``)."""
     parts = list(loc[1:]) if loc and loc[0] == "body" else list(loc)
     return "/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def fixed_style_hashes() -> list[str]:
+    """The inline stylesheets that never change while the service runs: the kiosk page's and the posters' (one per
+    paper size; a poster must print from a saved file, so its sheet stays inline)."""
+    pages = [kiosk_templates.get_template("kiosk.html").render(),
+             *(render_document([], size=size, title="") for size in PAPERS)]  # fmt: skip
+    return [found for page in pages for found in inline_hashes(page, "style")]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -61,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Citizen satisfaction with public administrative services: collection and official indices",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -68,7 +82,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.forms = registry
     app.state.form_limiters = form_limiters(settings)
     app.state.kiosk_limiter = RateLimiter(settings.kiosk_rate_per_minute, 60)
+    app.state.official_limiter = RateLimiter(settings.official_rate_per_minute, 60)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Outermost, so refusals of the body limit carry the headers too.
+    app.add_middleware(SecurityHeaders, style_hashes=fixed_style_hashes(),
+                       hsts=settings.env is Environment.production)  # fmt: skip
+    install_docs(app)
 
     @app.exception_handler(LinkNotFound)
     async def _link_not_found(request: Request, _exc: LinkNotFound) -> Response:
@@ -105,5 +124,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reference_router)
     app.include_router(satisfaction_router)
     app.include_router(export_router)
+    app.include_router(flagged_router)
     app.include_router(dashboard_router)
     return app

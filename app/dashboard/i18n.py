@@ -218,6 +218,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "vi": "Trang này dành cho quản trị viên cấp tỉnh hoặc trung ương.",
         "en": "This page is for province or national administrators.",
     },
+    "slow_down_title": {"vi": "Quá nhiều yêu cầu", "en": "Too many requests"},
+    "slow_down_body": {
+        "vi": "Ông/Bà đã gửi quá nhiều yêu cầu trong một phút. Vui lòng đợi một lát rồi thử lại.",
+        "en": "You have sent too many requests in a minute. Please wait a moment and try again.",
+    },
     "csrf_body": {
         "vi": "Phiên làm việc không hợp lệ. Vui lòng tải lại trang rồi thử lại.",
         "en": "The request could not be verified. Please reload the page and try again.",

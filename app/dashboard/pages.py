@@ -42,7 +42,7 @@ from app.dashboard.views import (
 from app.deps import FormsDep, SessionDep, SettingsDep
 from app.directory.models import Agency, Official
 from app.errors import Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
-from app.officials.deps import COOKIE, client_ip
+from app.officials.deps import COOKIE, client_ip, within_official_rate
 from app.officials.endpoints import set_session_cookie
 from app.officials.models import OfficialSession, SessionKind
 from app.officials.scope import Scope, scope_of, visible_agency
@@ -91,6 +91,9 @@ class PageRoute(APIRoute):
                 response = message_page(request, "not_found", 404)
             except Forbidden:
                 response = message_page(request, "forbidden", 403)
+            except TooManyRequests as busy:
+                response = message_page(request, "slow_down", 429)
+                response.headers.update(busy.headers)
             _remember_lang(request, response)
             return response
 
@@ -129,6 +132,7 @@ def _viewer(request: Request, session: SessionDep, settings: SettingsDep) -> Vie
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(here)
     opened, official = found
+    within_official_rate(request, official)
     scope = scope_of(session, official)
     root = session.get(Agency, scope.root_id) if scope.root_id is not None and scope.root_id > 0 else None
     return Viewer(official, opened, scope, root, token, csrf_token(settings, token))

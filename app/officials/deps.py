@@ -10,10 +10,11 @@ from fastapi.security import OAuth2PasswordBearer
 
 from app.deps import SessionDep, SettingsDep
 from app.directory.models import Official
-from app.errors import Forbidden, Unauthorized
+from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.officials.models import OfficialSession
 from app.officials.scope import Scope, scope_of
 from app.officials.service import csrf_ok, resolve
+from app.public.ratelimit import RateLimiter
 
 COOKIE = "sipas_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -21,6 +22,22 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False,
                               description="An official's token from POST /api/v1/auth/token")  # fmt: skip
+
+
+def official_limiter(request: Request) -> RateLimiter:
+    """Requests per official per minute, API and dashboard together (one limiter per app, per worker)."""
+    limiter: RateLimiter | None = getattr(request.app.state, "official_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.official_limiter = RateLimiter(
+            request.app.state.settings.official_rate_per_minute, 60)  # fmt: skip
+    return limiter
+
+
+def within_official_rate(request: Request, official: Official) -> None:
+    """Raise 429 (with Retry-After) when this official is over SIPAS_OFFICIAL_RATE_PER_MINUTE."""
+    wait = official_limiter(request).retry_after(f"official:{official.id}")
+    if wait > 0:
+        raise TooManyRequests("too many requests from this official; retry later", retry_after_seconds=wait)
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,7 @@ async def _caller(request: Request, session: SessionDep, settings: SettingsDep,
     if found is None:
         raise Unauthorized("the session has expired or was closed; log in again")
     opened, official = found
+    within_official_rate(request, official)
     if via_cookie and request.method in UNSAFE:
         presented = request.headers.get(CSRF_HEADER)
         if presented is None and "form" in request.headers.get("content-type", ""):

@@ -11,27 +11,39 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app.config import Settings
 from app.db import utcnow
 from app.deps import FormsDep, SessionDep, SettingsDep
-from app.public import form_page, links
+from app.public import burst, form_page, links
 from app.public.i18n import Lang, pick_lang, t
-from app.public.ratelimit import RateLimiter
+from app.public.ratelimit import RateLimiter, RecentlySeen
 from app.responses.ingest import Origin, Submission, SubmissionInvalid, ingest, prune_unasked
 from app.responses.models import Channel
+from app.security import CSP_HEADER, policy, source_hash
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+PUBLIC_CSS = (Path(__file__).parent / "templates" / "public.css").read_text(encoding="utf-8")
 CLIENT_COOKIE = "sipas_client"
 LangParam = Annotated[str | None, Query(pattern="^(vi|en)$")]
 
 
+def page_css(context: dict[str, Any]) -> Markup:
+    """The page's inline stylesheet: the shared sheet and, on a form, the show-if rules of its definition (never
+    anything a visitor typed). The page's Content-Security-Policy allows exactly this text by its hash."""
+    rules = templates.get_template("form_rules.css").render(conditional=context.get("conditional") or [])
+    return Markup(PUBLIC_CSS + rules.strip())  # noqa: S704 - our stylesheet and a template rendered with autoescape
+
+
 def _html(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    css = page_css(context)
+    response = templates.TemplateResponse(request, name, {**context, "inline_css": css}, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
+    response.headers[CSP_HEADER] = policy([source_hash(str(css))])
     return response
 
 
@@ -66,6 +78,14 @@ def form_limiters(settings: Settings) -> tuple[RateLimiter, RateLimiter]:
         RateLimiter(settings.form_rate_per_link_per_minute, 60),
         RateLimiter(settings.form_rate_per_client_per_hour, 3600),
     )
+
+
+def client_bursts(request: Request) -> RecentlySeen:
+    """Each browser's recent submissions (one tracker per app, made on first use)."""
+    seen: RecentlySeen | None = getattr(request.app.state, "form_client_bursts", None)
+    if seen is None:
+        seen = request.app.state.form_client_bursts = RecentlySeen(burst.WINDOW_SECONDS)
+    return seen
 
 
 @router.get("/f/{token}", response_class=HTMLResponse)
@@ -114,23 +134,32 @@ def _submit(
         page.headers["Retry-After"] = str(int(wait) + 1)
         return page
     honeypot = bool(str(form.get("website") or "").strip())
+    now = utcnow()
+    agency_id, counter_id = link.agency.id, link.counter.id if link.counter else None
+    client, seen = _client_key(request), client_bursts(request)
+    earlier = [value for value in seen.recent(client) if value != str(submission_id)]
+    on_link = burst.link_count(session, settings, agency_id, counter_id, now) + 1
+    verdict = burst.judge(settings, on_link=on_link, from_client=len(earlier) + 1)
+    if link.dossier_link is not None:  # single-use: cannot be stuffed
+        verdict = burst.Verdict(None)
+    reason = "honeypot field filled" if honeypot else verdict.reason
     origin = Origin(
         channel=Channel.web_qr,
-        agency_id=link.agency.id,
-        counter_id=link.counter.id if link.counter else None,
+        agency_id=agency_id,
+        counter_id=counter_id,
         dossier_link_id=link.dossier_link.id if link.dossier_link else None,
-        is_suspected_spam=honeypot,
-        flag_reason="honeypot field filled" if honeypot else None,
+        is_suspected_spam=reason is not None,
+        flag_reason=reason,
     )
     submission = Submission(
         submission_id=submission_id,
         form_id=definition.id,
         form_version=definition.version,
-        submitted_at=utcnow(),
+        submitted_at=now,
         answers=prune_unasked(definition, answers),
     )
     try:
-        result = ingest(session, settings, link.form, submission, origin)
+        result = ingest(session, settings, link.form, submission, origin, now=now)
     except SubmissionInvalid as invalid:
         errors = form_page.error_messages(invalid.errors, lang)
         context = form_page.page_context(settings, link, lang, submission_id=str(submission_id), answers=answers,
@@ -138,6 +167,10 @@ def _submit(
         return _html(request, "form.html", context, 422)
     if result.status == "already_answered":
         return message_page(request, lang, "used", 410, form_page.place(link, lang))
+    if result.status == "stored":
+        seen.add(client, str(submission_id))
+        burst.flag_earlier(session, settings, verdict, agency_id=agency_id, counter_id=counter_id,
+                           client_submissions=earlier, now=now)  # fmt: skip
     # stored, or a repeat of this very page (double tap, refresh, back): both end on the thank-you page.
     return RedirectResponse(f"/f/{token}/thanks?lang={lang}", status_code=303)
 

@@ -43,3 +43,43 @@ class RateLimiter:
             oldest = sorted(self._hits, key=lambda key: self._hits[key][-1])[: len(self._hits) // 2]
             for key in oldest:
                 del self._hits[key]
+
+
+class RecentlySeen:
+    """What each key did within a sliding window, kept in process memory (like :class:`RateLimiter`, per worker):
+    the caller decides what too much is. Used to flag a burst of submissions from one browser."""
+
+    def __init__(self, window_seconds: float, *, max_keys: int = 100_000) -> None:
+        self.window_seconds = window_seconds
+        self.max_keys = max_keys
+        self._seen: dict[str, deque[tuple[float, str]]] = {}
+        self._lock = threading.Lock()
+
+    def recent(self, key: str, *, now: float | None = None) -> list[str]:
+        """The items of ``key`` within the window, oldest first."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            seen = self._seen.get(key)
+            if seen is None:
+                return []
+            while seen and seen[0][0] <= now - self.window_seconds:
+                seen.popleft()
+            return [item for _moment, item in seen]
+
+    def add(self, key: str, item: str, *, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            seen = self._seen.get(key)
+            if seen is None:
+                if len(self._seen) >= self.max_keys:
+                    self._forget_idle(now)
+                seen = self._seen[key] = deque()
+            seen.append((now, item))
+
+    def _forget_idle(self, now: float) -> None:
+        idle = [key for key, seen in self._seen.items() if not seen or seen[-1][0] <= now - self.window_seconds]
+        for key in idle:
+            del self._seen[key]
+        if len(self._seen) >= self.max_keys:
+            for key in sorted(self._seen, key=lambda key: self._seen[key][-1][0])[: len(self._seen) // 2]:
+                del self._seen[key]

@@ -226,6 +226,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/rankings"): Case("read", 200, _q("/api/v1/rankings")),
     ("GET", "/api/v1/trends"): Case("read", 200, _q("/api/v1/trends")),
     ("GET", "/api/v1/responses/export"): Case("admin_read", 200, _q("/api/v1/responses/export")),
+    ("GET", "/api/v1/responses/flagged"): Case("admin_read", 200, _q("/api/v1/responses/flagged")),
 }  # fmt: skip
 
 

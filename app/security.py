@@ -1,0 +1,132 @@
+"""Security headers on every response, and the API documentation under a policy of its own.
+
+Every page and every API answer carries a Content-Security-Policy without ``'unsafe-inline'``: scripts only from
+this origin (the kiosk's ``/kiosk/app.js``; the citizen form and the dashboard have none), styles only from this
+origin or from inline blocks whose SHA-256 the server computed from its own templates — the citizen pages keep
+their stylesheet inline (one request fewer on a slow phone; the hash is of CSS built from the form definition,
+never from what anyone typed), the kiosk page and the printable posters have fixed inline sheets whose hashes are
+computed once at start-up. No ``style`` attributes anywhere (the dashboard's SVG charts use presentation
+attributes, which CSP does not govern).
+
+``Referrer-Policy: no-referrer`` matters here: a citizen's link carries its signed token in the URL, and no other
+site may learn it from a Referer header. Strict-Transport-Security is sent only over HTTPS or in production.
+
+Swagger UI (``/docs``) and ReDoc (``/redoc``) load their code from a CDN and start with an inline script; they get a
+relaxed policy of their own (that CDN, that script's hash, inline styles), set by their own routes here. They show
+nothing but the OpenAPI schema, never data.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CSP_HEADER = "Content-Security-Policy"
+CDN = "https://cdn.jsdelivr.net"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+HSTS = "max-age=31536000; includeSubDomains"
+_INLINE = re.compile(r"<(style|script)(?P<attrs>[^>]*)>(?P<body>.*?)</\1>", re.DOTALL | re.IGNORECASE)
+
+
+def source_hash(text: str) -> str:
+    """The CSP source expression allowing exactly this inline ``<style>`` or ``<script>`` content."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+def inline_hashes(html: str, tag: str) -> list[str]:
+    """The hashes of the inline ``<style>`` or ``<script>`` blocks (no ``src``) of a document we rendered."""
+    return [source_hash(found["body"]) for found in _INLINE.finditer(html)
+            if found[1].lower() == tag and "src=" not in found["attrs"]]  # fmt: skip
+
+
+def policy(style_hashes: Iterable[str] = ()) -> str:
+    """The service's policy; ``style_hashes`` adds inline style blocks the server itself produced."""
+    styles = " ".join(["'self'", *dict.fromkeys(style_hashes)])
+    return (
+        "default-src 'self'; script-src 'self'; "
+        f"style-src {styles}; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+
+
+class SecurityHeaders:
+    """Adds the headers to every HTTP response that does not set them itself (a route may set a stricter or a
+    hash-extended Content-Security-Policy of its own)."""
+
+    def __init__(self, app: ASGIApp, *, style_hashes: Sequence[str] = (), hsts: bool = False) -> None:
+        self.app = app
+        self.csp = policy(style_hashes).encode()
+        self.always_hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        https = scope.get("scheme") == "https" or self.always_hsts
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _value in headers}
+                wanted: list[tuple[bytes, bytes]] = [
+                    (b"content-security-policy", self.csp),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"permissions-policy", PERMISSIONS_POLICY.encode()),
+                ]
+                if https:
+                    wanted.append((b"strict-transport-security", HSTS.encode()))
+                headers.extend((name, value) for name, value in wanted if name not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _docs_policy(script_hashes: Iterable[str]) -> str:
+    scripts = " ".join(["'self'", CDN, *script_hashes])
+    return (
+        f"default-src 'self'; script-src {scripts}; style-src 'self' {CDN} https://fonts.googleapis.com "
+        "'unsafe-inline'; font-src 'self' https://fonts.gstatic.com; img-src 'self' data: "
+        "https://fastapi.tiangolo.com https://cdn.redoc.ly; worker-src 'self' blob:; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+
+
+def _with_own_policy(page: HTMLResponse) -> HTMLResponse:
+    html = bytes(page.body).decode("utf-8")
+    page.headers[CSP_HEADER] = _docs_policy(inline_hashes(html, "script"))
+    return page
+
+
+def install_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI), its OAuth2 redirect and ``/redoc``, each with a policy that lets it run; create
+    the app with ``docs_url=None, redoc_url=None``."""
+    openapi_url = app.openapi_url or "/openapi.json"
+    redirect_url = "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return _with_own_policy(get_swagger_ui_html(
+            openapi_url=root + openapi_url, title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=root + redirect_url, init_oauth=app.swagger_ui_init_oauth,
+            swagger_ui_parameters=app.swagger_ui_parameters,
+        ))  # fmt: skip
+
+    @app.get(redirect_url, include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return _with_own_policy(get_swagger_ui_oauth2_redirect_html())
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return _with_own_policy(get_redoc_html(openapi_url=root + openapi_url, title=f"{app.title} - ReDoc"))
