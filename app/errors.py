@@ -6,6 +6,49 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
+
+# The largest number an Integer column (ids, counts) holds on PostgreSQL; SQLite's limit is 2**63 - 1. Numbers
+# from requests that end up in a query or a row are bounded by it, so a huge one is a 422 naming the field, not a
+# database error.
+DB_INT_MAX = 2**31 - 1
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(examples=["invalid"])
+    message: str = Field(description="What is wrong and where (a JSON pointer such as /answers/overall)")
+    details: Any = Field(None, description="Every problem, when there are several (pointers, lines, columns)")
+
+
+class ErrorOut(BaseModel):
+    """The body of every error answer: ``{"error": {"code", "message", "details"}}``."""
+
+    error: ErrorBody
+
+
+# What the app's RequestValidationError handler answers instead of FastAPI's {"detail": [...]}; given to FastAPI as
+# the application's default responses, it replaces the HTTPValidationError schema in the OpenAPI.
+VALIDATION_ERROR: dict[int | str, dict[str, Any]] = {
+    422: {"description": "Invalid request: the message names the field", "model": ErrorOut},
+}
+
+# Any route, when the worker already has its most requests in flight (app/limits.py InFlightLimit).
+BUSY: dict[int | str, dict[str, Any]] = {
+    503: {"description": "The server is busy: retry after Retry-After seconds", "model": ErrorOut},
+}
+
+# For routes that answer HTML: their errors are still JSON, but FastAPI would document an error model under the
+# route's own media type (text/html).
+INVALID_ON_HTML: dict[int | str, dict[str, Any]] = {
+    422: {"description": "Invalid request: the message names the field", "content": {"application/json": {}}},
+}
+
+# FastAPI answers 400 before any route code runs when it cannot read a body at all (bytes that are not UTF-8 where
+# JSON is expected, a broken multipart upload); the routes that take a body document it.
+BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The body could not be read: not UTF-8 text, or a broken multipart upload"},
+}
+
 
 class SipasError(Exception):
     status_code = 400

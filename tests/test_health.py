@@ -36,3 +36,10 @@ def test_openapi_documents_the_health_check(client: TestClient) -> None:
 def test_unknown_path_is_a_json_404(client: TestClient) -> None:
     response = client.get("/no/such/page")
     assert response.status_code == 404
+
+
+def test_routing_errors_have_the_same_shape_as_every_other_error(client: TestClient) -> None:
+    missing = client.get("/api/v1/no-such-thing")
+    assert (missing.status_code, missing.json()) == (404, {"error": {"code": "not_found", "message": "Not Found"}})
+    wrong = client.delete("/healthz")
+    assert (wrong.status_code, wrong.json()["error"]["code"]) == (405, "method_not_allowed")

@@ -15,7 +15,7 @@ from app.config import Settings
 from app.deps import SessionDep, SettingsDep
 from app.directory import management
 from app.directory.models import AgencyLevel, Counter, Device, Official, Role
-from app.errors import Conflict
+from app.errors import BAD_BODY, DB_INT_MAX, INVALID_ON_HTML, Conflict
 from app.officials.deps import AdminDep, Caller, CallerDep, client_ip
 from app.public import links, posters
 
@@ -32,6 +32,7 @@ READ_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **READ_ERRORS,
+    **BAD_BODY,
     403: {"description": "Not an administrator, or not allowed at this level"},
     409: {"description": "The code or username is taken"},
     422: {"description": "Invalid: the message names the field"},
@@ -213,7 +214,11 @@ def revoke_counter_links(
 @router.get(
     "/agencies/{code}/counters/{counter}/poster",
     response_class=HTMLResponse,
-    responses={**READ_ERRORS, 409: {"description": "The counter or its agency is inactive: its code would not open"}},
+    responses={
+        **READ_ERRORS,
+        **INVALID_ON_HTML,
+        409: {"description": "The counter or its agency is inactive: its code would not open"},
+    },
 )
 def counter_poster(
     code: str, counter: str, caller: CallerDep, session: SessionDep, settings: SettingsDep,
@@ -408,7 +413,7 @@ class AuditPage(BaseModel):
 def audit_log(
     caller: AdminDep, session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500, description="Events per page")] = 100,
-    before: Annotated[int | None, Query(ge=1, description="Only events older than this id")] = None,
+    before: Annotated[int | None, Query(ge=1, le=DB_INT_MAX, description="Only events older than this id")] = None,
     action: Annotated[str | None, Query(max_length=64, description="An action ('device.revoke') or a prefix "
                                         "ending in '*' ('device.*')", examples=["device.*"])] = None,
 ) -> AuditPage:  # fmt: skip

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from app.db import utcnow
 from app.deps import FormsDep, SessionDep, SettingsDep
 from app.directory.models import Device
-from app.errors import Conflict, Invalid, NotFound, TooLarge, TooManyRequests, UnsupportedMediaType
+from app.errors import BAD_BODY, Conflict, Invalid, NotFound, TooLarge, TooManyRequests, UnsupportedMediaType
 from app.kiosk import service
 from app.kiosk.auth import current_device
 from app.kiosk.schemas import BatchIn, BatchOut, HeartbeatIn, HeartbeatOut, Stored, SubmissionIn
@@ -35,6 +35,7 @@ def rate_limited_device(request: Request, device: Annotated[Device, Depends(curr
 
 KioskDevice = Annotated[Device, Depends(rate_limited_device)]
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    **BAD_BODY,
     401: {"description": "Missing, unknown or revoked device key"},
     413: {"description": "Body or batch too large"},
     415: {"description": "Not JSON"},

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator
+
+from app.errors import DB_INT_MAX
 
 ProfileValue = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 
@@ -19,6 +21,9 @@ EXAMPLE: dict[str, JsonValue] = {
 }
 
 
+SUBMITTED_RANGE = (datetime(2000, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC))
+
+
 class SubmissionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
 
@@ -26,6 +31,16 @@ class SubmissionIn(BaseModel):
     form_id: str = Field(max_length=64)
     form_version: int = Field(ge=1)
     submitted_at: AwareDatetime = Field(description="Device clock, with its UTC offset")
+
+    @field_validator("submitted_at")
+    @classmethod
+    def _plausible(cls, value: datetime) -> datetime:
+        # Far outside any retention window, and far enough from year 1 and 9999 that arithmetic on it (offsets,
+        # spam gaps) cannot overflow; the retention and clock-skew rules judge what remains.
+        if not SUBMITTED_RANGE[0] <= value <= SUBMITTED_RANGE[1]:
+            raise ValueError(f"must be between {SUBMITTED_RANGE[0]:%Y-%m-%d} and {SUBMITTED_RANGE[1]:%Y-%m-%d}")
+        return value
+
     answers: dict[str, Any] = Field(description="Item code → value (level number, option code(s) or text)")
     counter: str | None = Field(default=None, max_length=64, description="A counter of the device's agency")
     dossier_code: str | None = Field(default=None, min_length=1, max_length=64)
@@ -67,8 +82,8 @@ class HeartbeatIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     app_version: str | None = Field(default=None, max_length=64)
-    queue_length: int | None = Field(default=None, ge=0)
-    held_back: int | None = Field(default=None, ge=0)
+    queue_length: int | None = Field(default=None, ge=0, le=DB_INT_MAX)
+    held_back: int | None = Field(default=None, ge=0, le=DB_INT_MAX)
 
 
 class HeartbeatOut(BaseModel):

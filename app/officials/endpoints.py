@@ -16,6 +16,7 @@ from app.officials.models import SessionKind
 from app.officials.service import Opened, login, logout
 
 router = APIRouter(prefix="/api/v1/auth", tags=["officials"])
+NOT_LOGGED_IN: dict[int | str, dict[str, Any]] = {401: {"description": "No token, or an expired or closed session"}}
 
 
 class TokenOut(BaseModel):
@@ -62,7 +63,10 @@ def token(
     return TokenOut(access_token=opened.token, expires_in=settings.official_session_hours * 3600)
 
 
-@router.post("/logout", status_code=204, response_class=Response)
+@router.post(
+    "/logout", status_code=204, response_class=Response,
+    responses={**NOT_LOGGED_IN, 403: {"description": "A session cookie without its CSRF token"}},
+)  # fmt: skip
 def sign_out(request: Request, caller: CallerDep, session: SessionDep) -> Response:
     """Close this session (the token or cookie stops working at once)."""
     logout(session, session.merge(caller.opened), caller.official, client_ip=client_ip(request))
@@ -71,7 +75,7 @@ def sign_out(request: Request, caller: CallerDep, session: SessionDep) -> Respon
     return response
 
 
-@router.get("/me", response_model=MeOut)
+@router.get("/me", response_model=MeOut, responses=NOT_LOGGED_IN)
 def me(caller: CallerDep) -> Any:
     official = caller.official
     return MeOut(username=official.username, display_name=official.display_name, role=official.role.value,

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.deps import FormsDep, SessionDep, SettingsDep
 from app.directory.service import get_counter
-from app.errors import Invalid, NotFound
+from app.errors import BAD_BODY, Invalid, NotFound
 from app.kiosk.auth import DeviceDep
 from app.public import links
 
@@ -36,7 +36,11 @@ class DossierLinkCreated(BaseModel):
     status_code=201,
     response_model=DossierLinkCreated,
     summary="Mint a single-use feedback link for one dossier",
-    responses={401: {"description": "Missing or revoked device key"}, 422: {"description": "Invalid request"}},
+    responses={
+        **BAD_BODY,
+        401: {"description": "Missing or revoked device key"},
+        422: {"description": "Invalid request"},
+    },
 )
 def create_dossier_link(
     body: DossierLinkRequest, device: DeviceDep, session: SessionDep, settings: SettingsDep, forms: FormsDep

@@ -225,9 +225,11 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not logged in"},
     404: {"description": "No such agency (or not yours)"},
 }
+# format=csv or format=xlsx: the same rows as a download.
+DOWNLOADS: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}, exports.MEDIA["xlsx"]: {}}}}
 
 
-@router.get("/rankings", response_model=RankingsOut, responses=NOT_FOUND)
+@router.get("/rankings", response_model=RankingsOut, responses={**DOWNLOADS, **NOT_FOUND})
 def get_rankings(
     request: Request, caller: CallerDep, session: SessionDep, forms: FormsDep, agency: AgencyQ = None,
     level: Annotated[AgencyLevel | None, Query(description="Rank agencies of this level; default: the children "
@@ -241,6 +243,10 @@ def get_rankings(
     """Agencies ranked by an index with intervals; ``distinct_from_next`` says whether the next agency's index is
     statistically different (if not, their order is not evidence); ``change`` compares with the previous period
     of the same length (given ``from`` and ``to``)."""
+    # The previous period of the same length must be calendar dates too (not before year 1).
+    if date_from is not None and date_to is not None and (date_from - date.min) <= (date_to - date_from):
+        raise Invalid(f"/query/from: the period before {date_from.isoformat()}–{date_to.isoformat()}, of the same "
+                      "length, would start before year 1; give a later from or a shorter period")  # fmt: skip
     filters = _filters(agency, True, date_from, date_to, form, channel, procedure_field, method, level_ci, weighted)
     found: Rankings = rankings(session, caller.scope, forms, filters, level=level, indicator=indicator)
     rows = [
@@ -263,7 +269,7 @@ def get_rankings(
                        previous_from=found.previous_from, previous_to=found.previous_to, rows=rows)  # fmt: skip
 
 
-@router.get("/trends", response_model=TrendOut, responses=NOT_FOUND)
+@router.get("/trends", response_model=TrendOut, responses={**DOWNLOADS, **NOT_FOUND})
 def get_trends(
     request: Request, caller: CallerDep, session: SessionDep, forms: FormsDep, agency: AgencyQ = None,
     subtree: SubtreeQ = True, period: Annotated[Literal["month", "quarter"], Query()] = "month",

@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from app.deps import FormsDep, SessionDep
-from app.errors import Invalid
+from app.errors import BAD_BODY, DB_INT_MAX, Invalid
 from app.officials.deps import AdminDep, CallerDep, client_ip
 from app.reports import reference
 from app.reports.reference import PopulationFields, TargetFields
@@ -30,11 +30,13 @@ _READ_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **_READ_ERRORS,
+    **BAD_BODY,
     403: {"description": "needs an administrator (province_admin or national)"},
     409: {"description": "the same start, or an overlapping period, is already stored for this series"},
     422: {"description": "invalid field: the message and details name it"},
 }
 _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    **BAD_BODY,
     401: {"description": "not logged in"},
     403: {"description": "needs an administrator (province_admin or national)"},
     413: {"description": "file larger than SIPAS_MAX_BODY_BYTES"},
@@ -53,7 +55,8 @@ _CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": 
 AgencyFilter = Annotated[str | None, Query(description="only this agency's rows (its code)", examples=["HN"])]
 OnFilter = Annotated[date | None, Query(description="only rows whose period contains this day")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="at most this many rows")]
-Offset = Annotated[int, Query(ge=0, description="skip this many rows first")]
+Offset = Annotated[int, Query(ge=0, le=DB_INT_MAX, description="skip this many rows first")]
+RowId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="the row's id")]
 IndicatorFilter = Annotated[str | None, Query(description="only this indicator", examples=["sipas"])]
 FieldFilter = Annotated[str | None, Query(description="only this procedure field's rows (its code)")]
 
@@ -67,7 +70,9 @@ _INDICATOR = Field(
 )  # fmt: skip
 _THRESHOLD = Field(ge=0, le=100, allow_inf_nan=False, description="the rate to reach, in %", examples=[86])
 _SUBTREE = Field(True, description="also applies to every agency below this one (unless it has its own target)")
-_DOSSIERS = Field(ge=0, description="dossiers handled in the period: N_h of the weights", examples=[1250])
+_DOSSIERS = Field(
+    ge=0, le=DB_INT_MAX, description="dossiers handled in the period: N_h of the weights", examples=[1250]
+)
 _FIELD = Field(min_length=1, max_length=64, description="procedure field code; null: all fields", examples=[None])
 
 _TARGET_EXAMPLE: dict[str, JsonValue] = {
@@ -147,7 +152,7 @@ class PopulationCountPatch(BaseModel):
     agency: str | None = Field(None, min_length=1, max_length=64)
     period_start: date | None = None
     period_end: date | None = None
-    dossiers_handled: int | None = Field(None, ge=0)
+    dossiers_handled: int | None = Field(None, ge=0, le=DB_INT_MAX)
     procedure_field: str | None = Field(None, min_length=1, max_length=64)
 
 
@@ -250,13 +255,13 @@ def upload_targets(file: CsvFile, caller: AdminDep, session: SessionDep, forms: 
 
 
 @router.get("/targets/{target_id}", response_model=TargetOut, responses=_READ_ERRORS)
-def get_target(target_id: int, caller: CallerDep, session: SessionDep) -> Any:
+def get_target(target_id: RowId, caller: CallerDep, session: SessionDep) -> Any:
     return reference.get_target(session, caller.scope, target_id)
 
 
 @router.put("/targets/{target_id}", response_model=TargetOut, responses=_WRITE_ERRORS)
 def replace_target(
-    target_id: int, body: TargetIn, caller: AdminDep, session: SessionDep, forms: FormsDep, request: Request
+    target_id: RowId, body: TargetIn, caller: AdminDep, session: SessionDep, forms: FormsDep, request: Request
 ) -> Any:
     """Replace every field of a target."""
     return reference.update_target(
@@ -268,7 +273,7 @@ def replace_target(
 
 @router.patch("/targets/{target_id}", response_model=TargetOut, responses=_WRITE_ERRORS)
 def change_target(
-    target_id: int, body: TargetPatch, caller: AdminDep, session: SessionDep, forms: FormsDep, request: Request
+    target_id: RowId, body: TargetPatch, caller: AdminDep, session: SessionDep, forms: FormsDep, request: Request
 ) -> Any:
     """Change only the fields given."""
     return reference.update_target(
@@ -279,7 +284,7 @@ def change_target(
 
 
 @router.delete("/targets/{target_id}", status_code=204, response_class=Response, responses=_WRITE_ERRORS)
-def delete_target(target_id: int, caller: AdminDep, session: SessionDep, request: Request) -> Response:
+def delete_target(target_id: RowId, caller: AdminDep, session: SessionDep, request: Request) -> Response:
     reference.delete_target(session, caller.scope, target_id, client_ip=client_ip(request))
     return Response(status_code=204)
 
@@ -332,13 +337,13 @@ def upload_population_counts(file: CsvFile, caller: AdminDep, session: SessionDe
 
 
 @router.get("/population-counts/{count_id}", response_model=PopulationCountOut, responses=_READ_ERRORS)
-def get_population_count(count_id: int, caller: CallerDep, session: SessionDep) -> Any:
+def get_population_count(count_id: RowId, caller: CallerDep, session: SessionDep) -> Any:
     return reference.get_population_count(session, caller.scope, count_id)
 
 
 @router.put("/population-counts/{count_id}", response_model=PopulationCountOut, responses=_WRITE_ERRORS)
 def replace_population_count(
-    count_id: int, body: PopulationCountIn, caller: AdminDep, session: SessionDep, request: Request
+    count_id: RowId, body: PopulationCountIn, caller: AdminDep, session: SessionDep, request: Request
 ) -> Any:
     """Replace every field of a population count."""
     return reference.update_population_count(session, caller.scope, count_id, body.model_dump(),
@@ -347,7 +352,7 @@ def replace_population_count(
 
 @router.patch("/population-counts/{count_id}", response_model=PopulationCountOut, responses=_WRITE_ERRORS)
 def change_population_count(
-    count_id: int, body: PopulationCountPatch, caller: AdminDep, session: SessionDep, request: Request
+    count_id: RowId, body: PopulationCountPatch, caller: AdminDep, session: SessionDep, request: Request
 ) -> Any:
     """Change only the fields given."""
     changes = _changes(body, nullable=frozenset({"procedure_field"}))
@@ -355,6 +360,6 @@ def change_population_count(
 
 
 @router.delete("/population-counts/{count_id}", status_code=204, response_class=Response, responses=_WRITE_ERRORS)
-def delete_population_count(count_id: int, caller: AdminDep, session: SessionDep, request: Request) -> Response:
+def delete_population_count(count_id: RowId, caller: AdminDep, session: SessionDep, request: Request) -> Response:
     reference.delete_population_count(session, caller.scope, count_id, client_ip=client_ip(request))
     return Response(status_code=204)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from app.deps import SessionDep
 from app.directory.models import Agency, Counter
+from app.errors import DB_INT_MAX
 from app.officials.deps import AdminDep
 from app.reports.satisfaction import Filters, agency_selection
 from app.responses.models import Channel, Response
@@ -59,7 +60,7 @@ def flagged(
     date_from: Annotated[date | None, Query(alias="from", description="First local date (inclusive)")] = None,
     date_to: Annotated[date | None, Query(alias="to", description="Last local date (inclusive)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> FlaggedPage:
     filters = Filters(agency=agency, subtree=subtree, date_from=date_from, date_to=date_to)
     filters.check()

@@ -128,3 +128,6 @@ def test_flagged_responses_are_listed_for_administrators_in_scope(settings: Sett
         assert [row["id"] for row in rest["items"]] and rest["items"][0]["id"] not in {r["id"] for r in body["items"]}
         outside = client.get("/api/v1/responses/flagged", params={"agency": "HP"}, headers=headers)
         assert outside.status_code == 404
+        huge = client.get("/api/v1/responses/flagged", params={"offset": 2**63}, headers=headers)  # found by fuzzing
+        assert huge.status_code == 422
+        assert huge.json()["error"]["message"].startswith("/query/offset: ")

@@ -265,3 +265,26 @@ def test_forms_as_json(client: TestClient) -> None:
     missing = client.get("/api/v1/forms/counter-quick/9")
     assert missing.status_code == 404
     assert missing.json()["error"]["message"] == "unknown form 'counter-quick' version 9"
+
+
+@pytest.mark.parametrize("field", ["queue_length", "held_back"])
+def test_heartbeat_refuses_a_number_no_column_holds(client: TestClient, key: str, field: str) -> None:
+    """Found by tests/fuzz: 2**63 reached the database and answered 500 (OverflowError on SQLite)."""
+    response = client.post("/api/v1/kiosk/heartbeat", json={field: 2**63}, headers=_auth(key))
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == f"/{field}: Input should be less than or equal to 2147483647"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/responses", "/api/v1/responses/batch"])
+def test_a_submission_time_near_year_one_is_invalid_not_an_error(client: TestClient, key: str, path: str) -> None:
+    """Found by tests/fuzz: 0001-01-01T00:00:00Z overflowed date arithmetic (the spam gap) and answered 500."""
+    item = {"submission_id": str(uuid.uuid4()), "form_id": "counter-quick", "form_version": 1,
+            "submitted_at": "0001-01-01T00:00:00Z", "answers": {"overall": 5}}  # fmt: skip
+    response = client.post(path, json={"items": [item]} if path.endswith("batch") else item, headers=_auth(key))
+    message = "Value error, must be between 2000-01-01 and 9000-01-01"
+    if path.endswith("batch"):
+        assert response.status_code == 200
+        assert response.json()["results"][0]["errors"] == [{"pointer": "/items/0/submitted_at", "message": message}]
+    else:
+        assert response.status_code == 422
+        assert response.json()["error"]["message"] == f"/submitted_at: {message}"

@@ -548,3 +548,32 @@ def test_target_for_inherits_from_the_nearest_ancestor_in_force(session: Session
 def test_reading_needs_a_login(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 401
+
+
+AT_LEAST_1 = "Input should be greater than or equal to 1"
+AT_MOST_INT = "Input should be less than or equal to 2147483647"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "message"),
+    [
+        ("GET", f"/api/v1/targets/{-(2**63) - 1}", None, f"/path/target_id: {AT_LEAST_1}"),
+        ("PUT", f"/api/v1/targets/{2**63}", "target", f"/path/target_id: {AT_MOST_INT}"),
+        ("PATCH", f"/api/v1/population-counts/{-(2**63) - 1}", {}, f"/path/count_id: {AT_LEAST_1}"),
+        ("GET", f"/api/v1/population-counts?offset={2**63}", None, f"/query/offset: {AT_MOST_INT}"),
+        ("PATCH", "/api/v1/population-counts/1", {"dossiers_handled": 2**63}, f"/dossiers_handled: {AT_MOST_INT}"),
+    ],
+)  # fmt: skip
+def test_numbers_no_column_holds_are_refused(
+    client: TestClient, session: Session, method: str, path: str, body: Any, message: str
+) -> None:
+    """Found by tests/fuzz: these ids, offsets and counts reached the database and answered 500 (OverflowError on
+    SQLite)."""
+    world = _world(session)
+    headers = _login(client, session, "admin", Role.province_admin, world.province)
+    target = {"agency": "HN-X01", "indicator": "sipas", "period_start": "2026-01-01", "period_end": "2026-12-31",
+              "threshold_pct": 86}  # fmt: skip
+    json = target if body == "target" else body
+    response = client.request(method, path, headers=headers, json=json)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["message"] == message
