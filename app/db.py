@@ -7,16 +7,20 @@ matters: foreign keys enforced, WAL so readers don't block the writer, and a bus
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import DateTime, Dialect, Enum, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Constraint names are stable across SQLite and PostgreSQL, so migrations can refer to them.
 NAMING_CONVENTION = {
@@ -89,6 +93,36 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def read_snapshot(session: Session) -> Iterator[None]:
+    """Every read inside sees the database as of one moment. A report runs several queries (strata weights, sums,
+    unit counts); under PostgreSQL's READ COMMITTED, or SQLite's statement-by-statement reads, a response committed
+    between two of them (say an agency's first of a new month) would appear in one and not the other. Commits what
+    the session holds first, and ends the snapshot on the way out."""
+    session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:  # the driver opens transactions only for writes; a deferred BEGIN makes the reads one WAL snapshot
+        session.connection().exec_driver_sql("BEGIN")
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()  # ends the snapshot; nothing was written inside (and, unlike a rollback, expires nothing)
+
+
+def in_one_snapshot(function: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Session, P], R]:
+    """Run ``function(session, …)`` inside ``read_snapshot(session)``."""
+
+    @functools.wraps(function)
+    def wrapper(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with read_snapshot(session):
+            return function(session, *args, **kwargs)
+
+    return wrapper
 
 
 @contextmanager

@@ -9,18 +9,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import Environment, Settings, get_settings
 from app.dashboard.pages import router as dashboard_router
 from app.db import make_engine, make_session_factory, session_scope
 from app.directory.endpoints import router as management_router
-from app.errors import SipasError
+from app.errors import BUSY, VALIDATION_ERROR, SipasError
 from app.forms.loader import check_registered, load_forms
 from app.health.endpoints import router as health_router
 from app.kiosk.endpoints import router as kiosk_router
 from app.kiosk.page import router as kiosk_page_router
 from app.kiosk.page import templates as kiosk_templates
-from app.limits import BodySizeLimit
+from app.limits import BodySizeLimit, InFlightLimit
 from app.officials.endpoints import router as auth_router
 from app.public.api import router as links_api_router
 from app.public.endpoints import form_limiters, message_page
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        responses={**VALIDATION_ERROR, **BUSY},
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -83,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.form_limiters = form_limiters(settings)
     app.state.kiosk_limiter = RateLimiter(settings.kiosk_rate_per_minute, 60)
     app.state.official_limiter = RateLimiter(settings.official_rate_per_minute, 60)
+    app.add_middleware(InFlightLimit, limit=settings.max_requests_in_flight, wait_seconds=settings.busy_wait_seconds,
+                       exempt=("/healthz",))  # fmt: skip
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Outermost, so refusals of the body limit carry the headers too.
     app.add_middleware(SecurityHeaders, style_hashes=fixed_style_hashes(),
@@ -97,6 +101,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(SipasError)
     async def _sipas_error(_request: Request, exc: SipasError) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Routing's 404/405 and an unreadable body's 400, in the same shape as every other error.
+        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+        return JSONResponse({"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code,
+                            headers=exc.headers)  # fmt: skip
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -29,6 +29,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, extract, func, literal, select, true
 from sqlalchemy.orm import Session, aliased
 
+from app.db import in_one_snapshot
 from app.directory.models import Agency, AgencyLevel, Counter, ProcedureField
 from app.errors import Invalid, NotFound
 from app.forms.indices import Measures, measures
@@ -445,6 +446,7 @@ def _labels(session: Session, group_by: Sequence[str], keys: Sequence[tuple[Any,
     return values, names
 
 
+@in_one_snapshot
 def satisfaction(session: Session, scope: Scope, forms: dict[tuple[str, int], RegisteredForm], filters: Filters,
                  group_by: Sequence[str] = ()) -> Result:  # fmt: skip
     """Rates and indices per group with intervals, n, n_eff, deff, flags, target verdicts."""
@@ -558,6 +560,7 @@ def _metric_index(items: Sequence[str], indicator: str, measures_: Measures) -> 
     return code
 
 
+@in_one_snapshot
 def rankings(session: Session, scope: Scope, forms: dict[tuple[str, int], RegisteredForm], filters: Filters,
              *, level: AgencyLevel | None = None, indicator: str = "sipas") -> Rankings:  # fmt: skip
     """Agencies at a level (default: the children of the chosen agency) ranked by an index, each with its
@@ -642,6 +645,7 @@ class Trend:
     points: list[TrendPoint]
 
 
+@in_one_snapshot
 def trends(session: Session, scope: Scope, forms: dict[tuple[str, int], RegisteredForm], filters: Filters,
            *, period: Period = "month", indicator: str = "sipas") -> Trend:  # fmt: skip
     """A monthly or quarterly series of one indicator with intervals; an alert when a period is significantly

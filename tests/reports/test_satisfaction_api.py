@@ -18,12 +18,15 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.config import Settings
+from app.db import make_session_factory
 from app.directory.models import Agency, AgencyLevel, Counter, Role
 from app.directory.service import create_agency, create_counter, create_official
+from app.reports import satisfaction as satisfaction_service
 from app.reports.models import PopulationCount, Target
 from app.responses.ingest import Origin, Submission, prepare, store
 from app.responses.models import Channel
@@ -670,3 +673,42 @@ def test_population_periods_that_cut_months_weigh_row_by_row(client: TestClient,
     rows = {row["agency"]: row for row in body["rows"]}
     for key, found in zip(keys, results, strict=True):
         assert_same(rows[key], next(e for e in found if e.metric == "sipas"), key)
+
+
+def test_rankings_refuse_a_period_whose_previous_one_is_before_year_one(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """Found by tests/fuzz: the previous period of from=0001-01-02&to=2026-01-01 overflowed date and answered 500."""
+    world = make_tree(session)
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+    response = client.get("/api/v1/rankings", params={"from": "0001-01-02", "to": "2026-01-01"}, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == (
+        "/query/from: the period before 0001-01-02–2026-01-01, of the same length, would start before year 1; "
+        "give a later from or a shorter period"
+    )
+
+
+def test_a_response_stored_while_a_report_runs_is_not_half_counted(
+    client: TestClient, session: Session, settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report reads the strata weights, then the sums: an agency's first response of a new month committed
+    between the two used to be a stratum without a weight (a 500). All of a report's reads share one snapshot."""
+    world = province(session, settings)
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+    before = client.get("/api/v1/satisfaction", params={"group_by": "agency"}, headers=headers).json()
+    original = satisfaction_service.fetch_sums
+    late = Known("TP-B", "Q01", date(2025, 9, 3), Channel.web_qr, dict.fromkeys(ITEMS, 1))
+
+    def with_a_late_response(session_: Session, query: Any) -> Any:
+        with make_session_factory(engine)() as other:
+            add_rows(other, settings, world, [late])
+        return original(session_, query)
+
+    monkeypatch.setattr(satisfaction_service, "fetch_sums", with_a_late_response)
+    during = client.get("/api/v1/satisfaction", params={"group_by": "agency"}, headers=headers)
+    assert during.status_code == 200, during.text
+    assert during.json()["rows"] == before["rows"]
+    monkeypatch.setattr(satisfaction_service, "fetch_sums", original)
+    after = client.get("/api/v1/satisfaction", params={"group_by": "agency", "weighted": "false"}, headers=headers)
+    assert sum(row["n"] for row in after.json()["rows"] if row["agency"] != "TP") == len(world.clean)
