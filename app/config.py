@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     # Requests inside the app at once per worker, below the database pool's 15 connections (app/limits.py).
     max_requests_in_flight: int = Field(default=10, ge=1, le=14)
-    busy_wait_seconds: float = Field(default=10.0, gt=0)
+    busy_wait_seconds: float = Field(default=5.0, gt=0)
     batch_max_items: int = 1_000
     clock_skew_seconds: int = 600
     retention_days: int = 400

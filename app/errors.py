@@ -32,9 +32,13 @@ VALIDATION_ERROR: dict[int | str, dict[str, Any]] = {
     422: {"description": "Invalid request: the message names the field", "model": ErrorOut},
 }
 
-# Any route, when the worker already has its most requests in flight (app/limits.py InFlightLimit).
+# Any route: when the worker already has its most requests in flight (app/limits.py InFlightLimit), or the
+# database went away mid-request.
 BUSY: dict[int | str, dict[str, Any]] = {
-    503: {"description": "The server is busy: retry after Retry-After seconds", "model": ErrorOut},
+    503: {
+        "description": "The server is busy, or its database is unavailable: retry after Retry-After seconds",
+        "model": ErrorOut,
+    },
 }
 
 # For routes that answer HTML: their errors are still JSON, but FastAPI would document an error model under the

@@ -9,7 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from app.config import Environment, Settings, get_settings
 from app.dashboard.pages import router as dashboard_router
@@ -76,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        responses={**VALIDATION_ERROR, **BUSY},
+        responses={**VALIDATION_ERROR, **BUSY},  # BUSY: also a database that went away mid-request
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -116,6 +118,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body = {"error": {"code": "invalid", "message": f"{first['pointer']}: {first['message']}",
                           "details": details}}  # fmt: skip
         return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, _exc: OperationalError) -> JSONResponse:
+        # The database went away mid-request (restart, failover): nothing was committed; the client may retry.
+        logger.warning("database unavailable", extra={"path": request.url.path})
+        body = {"error": {"code": "unavailable", "message": "the database is unavailable; retry in a moment"}}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_left(request: Request, _exc: ClientDisconnect) -> Response:
+        # The client hung up while sending its body (a timeout on a slow phone): nothing to answer, nothing stored.
+        logger.info("client disconnected before its request was read", extra={"path": request.url.path})
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -43,3 +43,16 @@ def test_routing_errors_have_the_same_shape_as_every_other_error(client: TestCli
     assert (missing.status_code, missing.json()) == (404, {"error": {"code": "not_found", "message": "Not Found"}})
     wrong = client.delete("/healthz")
     assert (wrong.status_code, wrong.json()["error"]["code"]) == (405, "method_not_allowed")
+
+
+def test_a_database_lost_mid_request_is_a_503_to_retry(app: FastAPI) -> None:
+    """Requests running when PostgreSQL restarts fail inside the app: kiosks retry a 503 with Retry-After."""
+    lost = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/gone", connect_args={"connect_timeout": 2})
+    app.state.session_factory = make_session_factory(lost)
+    with TestClient(app) as client:
+        response = client.post("/api/v1/auth/token", data={"username": "lan", "password": "correct horse battery"})
+    lost.dispose()
+    assert (response.status_code, response.headers["retry-after"]) == (503, "2")
+    assert response.json() == {
+        "error": {"code": "unavailable", "message": "the database is unavailable; retry in a moment"}
+    }
