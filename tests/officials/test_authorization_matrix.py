@@ -26,7 +26,6 @@ from app.directory.models import Agency, Role
 from app.directory.service import create_counter, create_device, create_official
 from app.reports import reference_endpoints as reference
 from app.reports.models import PopulationCount, Target
-from app.responses import export
 from tests.reports.test_satisfaction_api import World, add_population, add_target, login, province
 
 # Not official endpoints: the citizen and kiosk channels, the public planner, the login itself.
@@ -239,9 +238,6 @@ def official_operations(app: FastAPI) -> set[tuple[str, str]]:
 
 @pytest.fixture
 def routed(app: FastAPI) -> FastAPI:
-    if not any(getattr(route, "path", None) == "/api/v1/responses/export" for route in app.routes):
-        app.include_router(export.router)
-        app.openapi_schema = None
     return app
 
 
