@@ -11,9 +11,9 @@ attributes, which CSP does not govern).
 ``Referrer-Policy: no-referrer`` matters here: a citizen's link carries its signed token in the URL, and no other
 site may learn it from a Referer header. Strict-Transport-Security is sent only over HTTPS or in production.
 
-Swagger UI (``/docs``) and ReDoc (``/redoc``) load their code from a CDN and start with an inline script; they get a
-relaxed policy of their own (that CDN, that script's hash, inline styles), set by their own routes here. They show
-nothing but the OpenAPI schema, never data.
+Swagger UI (``/docs``) is served from this origin (its files come with the ``fastapi-swagger`` package, so the
+documentation works on a closed network) and starts with an inline script; it gets a policy of its own (that
+script's hash, inline styles), set by its own routes here. It shows nothing but the OpenAPI schema, never data.
 """
 
 from __future__ import annotations
@@ -22,14 +22,16 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP_HEADER = "Content-Security-Policy"
-CDN = "https://cdn.jsdelivr.net"
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 HSTS = "max-age=31536000; includeSubDomains"
 _INLINE = re.compile(r"<(style|script)(?P<attrs>[^>]*)>(?P<body>.*?)</\1>", re.DOTALL | re.IGNORECASE)
@@ -92,12 +94,10 @@ class SecurityHeaders:
 
 
 def _docs_policy(script_hashes: Iterable[str]) -> str:
-    scripts = " ".join(["'self'", CDN, *script_hashes])
+    scripts = " ".join(["'self'", *script_hashes])
     return (
-        f"default-src 'self'; script-src {scripts}; style-src 'self' {CDN} https://fonts.googleapis.com "
-        "'unsafe-inline'; font-src 'self' https://fonts.gstatic.com; img-src 'self' data: "
-        "https://fastapi.tiangolo.com https://cdn.redoc.ly; worker-src 'self' blob:; connect-src 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     )
 
 
@@ -107,9 +107,13 @@ def _with_own_policy(page: HTMLResponse) -> HTMLResponse:
     return page
 
 
+SWAGGER_FILES = Path(str(resources.files("fastapi_swagger") / "resources"))
+ASSETS = "/docs/assets"
+
+
 def install_docs(app: FastAPI) -> None:
-    """``/docs`` (Swagger UI), its OAuth2 redirect and ``/redoc``, each with a policy that lets it run; create
-    the app with ``docs_url=None, redoc_url=None``."""
+    """``/docs`` (Swagger UI, its files under ``/docs/assets``) and its OAuth2 redirect, each with a policy that
+    lets it run; create the app with ``docs_url=None, redoc_url=None``."""
     openapi_url = app.openapi_url or "/openapi.json"
     redirect_url = "/docs/oauth2-redirect"
 
@@ -118,6 +122,8 @@ def install_docs(app: FastAPI) -> None:
         root = request.scope.get("root_path", "")
         return _with_own_policy(get_swagger_ui_html(
             openapi_url=root + openapi_url, title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}{ASSETS}/swagger-ui-bundle.js", swagger_css_url=f"{root}{ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{ASSETS}/favicon-32x32.png",
             oauth2_redirect_url=root + redirect_url, init_oauth=app.swagger_ui_init_oauth,
             swagger_ui_parameters=app.swagger_ui_parameters,
         ))  # fmt: skip
@@ -126,7 +132,4 @@ def install_docs(app: FastAPI) -> None:
     def swagger_ui_redirect() -> HTMLResponse:
         return _with_own_policy(get_swagger_ui_oauth2_redirect_html())
 
-    @app.get("/redoc", include_in_schema=False)
-    def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
-        return _with_own_policy(get_redoc_html(openapi_url=root + openapi_url, title=f"{app.title} - ReDoc"))
+    app.mount(ASSETS, StaticFiles(directory=SWAGGER_FILES), name="docs-assets")

@@ -83,3 +83,14 @@ def test_citizen_form_kiosk_and_dashboard_run_without_csp_violations(
 
     assert watch.violations == []
     assert watch.dialogs == []
+
+
+def test_the_api_documentation_renders_without_the_internet_and_without_violations(page: Page, live_url: str) -> None:
+    """/docs is what `make run` points a new user to: Swagger UI from this origin, on a closed network too."""
+    watch = Watch(page)
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(live_url + "/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("SIPAS survey service")
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/satisfaction").first).to_be_visible()
+    assert failed == [] and watch.violations == []
