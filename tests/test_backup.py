@@ -7,7 +7,7 @@ import hashlib
 import sqlite3
 import subprocess
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,6 @@ from app.responses.ingest import Origin, Submission, ingest
 from app.responses.models import Channel
 from tests.conftest import make_settings
 from tests.factories import counter_tree, registry
-from tests.support.postgres import PostgresServer, unique_name
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 Invoke = Callable[..., Result]
@@ -86,21 +85,6 @@ def snapshot(database_url: str) -> dict[str, tuple[int, str]]:
         engine.dispose()
 
 
-@pytest.fixture
-def other_database(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A second database with nothing in it (not even tables): where a backup is restored after a loss."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    server: PostgresServer = request.getfixturevalue("pg_server")
-    name = unique_name()
-    server.create_database(name)
-    try:
-        yield server.url(name)
-    finally:
-        server.drop_database(name)
-
-
 def _runner(settings: Settings) -> Callable[..., Result]:
     def invoke(*args: str, database_url: str | None = None) -> Result:
         env = {
@@ -128,7 +112,7 @@ def _set_revision(database_url: str, revision: str) -> None:
 
 
 def test_round_trip_into_a_fresh_database_gives_back_every_row(
-    run: Invoke, settings: Settings, other_database: str, tmp_path: Path
+    run: Invoke, settings: Settings, empty_database_url: str, tmp_path: Path
 ) -> None:
     _fill(settings)
     before = snapshot(settings.database_url)
@@ -138,15 +122,15 @@ def test_round_trip_into_a_fresh_database_gives_back_every_row(
     assert result.exit_code == 0, result.output
     assert f"{file}: " in result.output and "5 responses" in result.output
     assert file.stat().st_mode & 0o777 == 0o600
-    result = run("restore", str(file), database_url=other_database)
+    result = run("restore", str(file), database_url=empty_database_url)
     assert result.exit_code == 0, result.output
     assert "5 responses" in result.output and "warning" not in result.output
-    assert snapshot(other_database) == before
+    assert snapshot(empty_database_url) == before
     # The restored database keeps working: new rows get new ids (PostgreSQL's sequences came along).
-    engine = make_engine(other_database)
+    engine = make_engine(empty_database_url)
     try:
         with make_session_factory(engine)() as session:
-            restored_settings = make_settings(other_database, tmp_path)
+            restored_settings = make_settings(empty_database_url, tmp_path)
             _add_responses(session, restored_settings, 2, 2, None)
             assert session.scalar(text("SELECT count(*) FROM responses")) == 7
     finally:
@@ -194,13 +178,13 @@ def test_backup_refuses_to_overwrite_unless_forced(run: Invoke, tmp_path: Path) 
 
 
 def test_restore_refuses_files_it_cannot_use(
-    run: Invoke, backend: str, settings: Settings, other_database: str, tmp_path: Path
+    run: Invoke, backend: str, settings: Settings, empty_database_url: str, tmp_path: Path
 ) -> None:
     text_file = tmp_path / "notes.txt"
     text_file.write_text("not a backup\n")
-    result = run("restore", str(text_file), database_url=other_database)
+    result = run("restore", str(text_file), database_url=empty_database_url)
     assert result.exit_code == 2 and "not a SIPAS backup" in result.output
-    assert run("restore", str(tmp_path / "absent"), database_url=other_database).output == (
+    assert run("restore", str(tmp_path / "absent"), database_url=empty_database_url).output == (
         f"error: {tmp_path / 'absent'}: no such file\n"
     )
     # A file of the other database's kind.
@@ -211,13 +195,13 @@ def test_restore_refuses_files_it_cannot_use(
     else:
         sqlite3.connect(wrong).execute("CREATE TABLE t (x)").connection.close()
         expected = "is a SQLite backup but SIPAS_DATABASE_URL is a PostgreSQL database"
-    result = run("restore", str(wrong), database_url=other_database)
+    result = run("restore", str(wrong), database_url=empty_database_url)
     assert result.exit_code == 2 and expected in result.output, result.output
     assert "Traceback" not in result.output
 
 
 def test_restore_checks_the_schema_revision(
-    run: Invoke, settings: Settings, other_database: str, tmp_path: Path
+    run: Invoke, settings: Settings, empty_database_url: str, tmp_path: Path
 ) -> None:
     head = backups.code_head()
     _fill(settings, responses=1)
@@ -225,7 +209,7 @@ def test_restore_checks_the_schema_revision(
     _set_revision(settings.database_url, "0123456789ab")
     newer = tmp_path / "newer.backup"
     assert run("backup", str(newer)).exit_code == 0
-    result = run("restore", str(newer), database_url=other_database)
+    result = run("restore", str(newer), database_url=empty_database_url)
     assert result.exit_code == 2
     assert f"schema revision 0123456789ab is unknown to this version of SIPAS (head {head})" in result.output
     # A backup from an older SIPAS: restored, with the advice to migrate.
@@ -234,7 +218,7 @@ def test_restore_checks_the_schema_revision(
     _set_revision(settings.database_url, older_revision)
     older = tmp_path / "older.backup"
     assert run("backup", str(older)).exit_code == 0
-    result = run("restore", str(older), database_url=other_database)
+    result = run("restore", str(older), database_url=empty_database_url)
     assert result.exit_code == 0, result.output
     assert f"warning: the backup's schema revision {older_revision} is older than this code's {head}" in result.output
 
