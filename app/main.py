@@ -26,7 +26,7 @@ from app.kiosk.page import templates as kiosk_templates
 from app.limits import BodySizeLimit, InFlightLimit
 from app.officials.endpoints import router as auth_router
 from app.public.api import router as links_api_router
-from app.public.endpoints import form_limiters, message_page
+from app.public.endpoints import client_bursts, form_limiters, message_page
 from app.public.endpoints import router as public_router
 from app.public.i18n import pick_lang
 from app.public.links import LinkNotFound
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = session_factory
     app.state.forms = registry
     app.state.form_limiters = form_limiters(settings)
+    app.state.form_client_bursts = client_bursts()
     app.state.kiosk_limiter = RateLimiter(settings.kiosk_rate_per_minute, 60)
     app.state.official_limiter = RateLimiter(settings.official_rate_per_minute, 60)
     app.add_middleware(InFlightLimit, limit=settings.max_requests_in_flight, wait_seconds=settings.busy_wait_seconds,

@@ -24,18 +24,11 @@ oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False,
                               description="An official's token from POST /api/v1/auth/token")  # fmt: skip
 
 
-def official_limiter(request: Request) -> RateLimiter:
-    """Requests per official per minute, API and dashboard together (one limiter per app, per worker)."""
-    limiter: RateLimiter | None = getattr(request.app.state, "official_limiter", None)
-    if limiter is None:
-        limiter = request.app.state.official_limiter = RateLimiter(
-            request.app.state.settings.official_rate_per_minute, 60)  # fmt: skip
-    return limiter
-
-
 def within_official_rate(request: Request, official: Official) -> None:
-    """Raise 429 (with Retry-After) when this official is over SIPAS_OFFICIAL_RATE_PER_MINUTE."""
-    wait = official_limiter(request).retry_after(f"official:{official.id}")
+    """Raise 429 (with Retry-After) when this official is over SIPAS_OFFICIAL_RATE_PER_MINUTE (API and dashboard
+    together; the limiter is made with the app, one per worker)."""
+    limiter: RateLimiter = request.app.state.official_limiter
+    wait = limiter.retry_after(f"official:{official.id}")
     if wait > 0:
         raise TooManyRequests("too many requests from this official; retry later", retry_after_seconds=wait)
 

@@ -80,12 +80,9 @@ def form_limiters(settings: Settings) -> tuple[RateLimiter, RateLimiter]:
     )
 
 
-def client_bursts(request: Request) -> RecentlySeen:
-    """Each browser's recent submissions (one tracker per app, made on first use)."""
-    seen: RecentlySeen | None = getattr(request.app.state, "form_client_bursts", None)
-    if seen is None:
-        seen = request.app.state.form_client_bursts = RecentlySeen(burst.WINDOW_SECONDS)
-    return seen
+def client_bursts() -> RecentlySeen:
+    """Each browser's recent submissions, for the burst rule (one tracker per app, per worker)."""
+    return RecentlySeen(burst.WINDOW_SECONDS)
 
 
 @router.get("/f/{token}", response_class=HTMLResponse)
@@ -136,7 +133,7 @@ def _submit(
     honeypot = bool(str(form.get("website") or "").strip())
     now = utcnow()
     agency_id, counter_id = link.agency.id, link.counter.id if link.counter else None
-    client, seen = _client_key(request), client_bursts(request)
+    client, seen = _client_key(request), request.app.state.form_client_bursts
     earlier = [value for value in seen.recent(client) if value != str(submission_id)]
     on_link = burst.link_count(session, settings, agency_id, counter_id, now) + 1
     verdict = burst.judge(settings, on_link=on_link, from_client=len(earlier) + 1)
