@@ -55,11 +55,24 @@ def test_plan_as_json() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--target", "120", "--margin", "3"], "error: --target: must be a percentage strictly between 0 and 100"),
-        (["--target", "86", "--margin", "0"], "error: --margin: must be strictly between 0 and 50"),
-        (["--target", "86", "--margin", "3", "--deff", "0"], "error: --deff: must be a design effect greater than 0"),
-        (["--target", "86", "--margin", "3", "--population", "0"], "error: --population: must be a whole number ≥ 1"),
+        (["--target", "120", "--margin", "3"], "error: --target: must be a percentage from 0.01 to 99.99, not 120"),
+        (
+            ["--target", "86", "--margin", "0"],
+            "error: --margin: must be at least 0.01 and under 50 percentage points, not 0",
+        ),
+        (
+            ["--target", "86", "--margin", "3", "--deff", "0"],
+            "error: --deff: must be a design effect from 0.01 to 100, not 0",
+        ),
+        (
+            ["--target", "86", "--margin", "3", "--population", "0"],
+            "error: --population: must be a whole number from 1 to 2,147,483,647, not 0",
+        ),
         (["--target", "86", "--margin", "3", "--level", "95"], "error: --level: must be a confidence level"),
+        (
+            ["--target", "86", "--margin", "3", "--deff", "1e308"],
+            "error: --deff: must be a design effect from 0.01 to 100",
+        ),
     ],
 )
 def test_plan_rejects_bad_input_in_one_line(args: list[str], message: str) -> None:

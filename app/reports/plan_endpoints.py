@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.errors import DB_INT_MAX, Invalid
-from app.stats.plan import PlanError, plan
+from app.errors import Invalid
+from app.stats.plan import DEFF, LEVEL, MARGIN, POPULATION_MAX, TARGET, PlanError, plan
 
 router = APIRouter(prefix="/api/v1", tags=["planning"])
 
@@ -54,17 +54,17 @@ class PlanOut(BaseModel):
     responses={422: {"description": "A parameter out of range; the message names it"}},
 )
 def get_plan(
-    target: Annotated[float, Query(ge=0.01, le=99.99, allow_inf_nan=False, description="Target rate in %",
+    target: Annotated[float, Query(ge=TARGET[0], le=TARGET[1], allow_inf_nan=False, description="Target rate in %",
                                    examples=[86])],
-    margin: Annotated[float, Query(ge=0.01, lt=50, allow_inf_nan=False,
+    margin: Annotated[float, Query(ge=MARGIN[0], lt=MARGIN[1], allow_inf_nan=False,
                                    description="Wanted margin of error, ± percentage points", examples=[3])],
-    deff: Annotated[float, Query(ge=0.01, le=100, allow_inf_nan=False,
+    deff: Annotated[float, Query(ge=DEFF[0], le=DEFF[1], allow_inf_nan=False,
                                  description="Design effect (1 = simple random sample)",
                                  examples=[1.5])] = 1.0,
-    population: Annotated[int | None, Query(ge=1, le=DB_INT_MAX,
+    population: Annotated[int | None, Query(ge=1, le=POPULATION_MAX,
                                             description="N: dossiers the agency handles in the period",
                                             examples=[10000])] = None,
-    level: Annotated[float, Query(ge=0.5, le=0.9999, allow_inf_nan=False, description="Confidence level",
+    level: Annotated[float, Query(ge=LEVEL[0], le=LEVEL[1], allow_inf_nan=False, description="Confidence level",
                                   examples=[0.95])] = 0.95,
 ) -> PlanOut:  # fmt: skip
     """The responses an agency needs to tell its satisfaction rate from the target with the wanted margin: the

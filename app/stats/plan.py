@@ -45,6 +45,15 @@ class Plan:
     explanation: str
 
 
+# The inputs a plan accepts (the API's parameters declare the same): beyond them the arithmetic stops meaning
+# anything (a sample of 1 at a 0.001% target) or overflows (a design effect of 1e308).
+TARGET = (0.01, 99.99)  # %
+MARGIN = (0.01, 50.0)  # percentage points, the upper end excluded
+DEFF = (0.01, 100.0)
+LEVEL = (0.5, 0.9999)
+POPULATION_MAX = 2**31 - 1
+
+
 def plan(
     target_pct: float, margin_pct: float, deff: float = 1.0, population: int | None = None, level: float = 0.95
 ) -> Plan:
@@ -54,14 +63,16 @@ def plan(
     margin = _number("margin_pct", margin_pct)
     effect = _number("deff", deff)
     confidence = _number("level", level)
-    if not 0 < target < 100:
-        raise PlanError("target_pct", f"must be a percentage strictly between 0 and 100, not {target_pct:g}")
-    if not 0 < margin < 50:
-        raise PlanError("margin_pct", f"must be strictly between 0 and 50 percentage points, not {margin_pct:g}")
-    if not effect > 0:
-        raise PlanError("deff", f"must be a design effect greater than 0, not {deff:g}")
-    if not 0 < confidence < 1:
-        raise PlanError("level", f"must be a confidence level strictly between 0 and 1 (0.95 for 95%), not {level:g}")
+    if not TARGET[0] <= target <= TARGET[1]:
+        raise PlanError("target_pct", f"must be a percentage from {TARGET[0]:g} to {TARGET[1]:g}, not {target_pct:g}")
+    if not MARGIN[0] <= margin < MARGIN[1]:
+        raise PlanError("margin_pct", f"must be at least {MARGIN[0]:g} and under {MARGIN[1]:g} percentage points, "
+                                      f"not {margin_pct:g}")  # fmt: skip
+    if not DEFF[0] <= effect <= DEFF[1]:
+        raise PlanError("deff", f"must be a design effect from {DEFF[0]:g} to {DEFF[1]:g}, not {deff:g}")
+    if not LEVEL[0] <= confidence <= LEVEL[1]:
+        raise PlanError("level", f"must be a confidence level from {LEVEL[0]:g} to {LEVEL[1]:g} (0.95 for 95%), "
+                                 f"not {level:g}")  # fmt: skip
     size = _population(population)
 
     p, e = target / 100, margin / 100
@@ -100,15 +111,15 @@ def _population(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise PlanError("population", f"must be a whole number ≥ 1, not {value!r}")
+        raise PlanError("population", f"must be a whole number from 1 to {POPULATION_MAX:,}, not {value!r}")
     if isinstance(value, Integral):
         number = int(value)
     elif isinstance(value, Real) and math.isfinite(float(value)) and float(value).is_integer():
         number = int(float(value))
     else:
-        raise PlanError("population", f"must be a whole number ≥ 1, not {value!r}")
-    if number < 1:
-        raise PlanError("population", f"must be a whole number ≥ 1, not {value!r}")
+        raise PlanError("population", f"must be a whole number from 1 to {POPULATION_MAX:,}, not {value!r}")
+    if not 1 <= number <= POPULATION_MAX:
+        raise PlanError("population", f"must be a whole number from 1 to {POPULATION_MAX:,}, not {value!r}")
     return number
 
 
