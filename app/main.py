@@ -38,7 +38,7 @@ from app.reports.plan_endpoints import router as plan_router
 from app.reports.reference_endpoints import router as reference_router
 from app.responses.export import router as export_router
 from app.responses.flagged import router as flagged_router
-from app.security import SecurityHeaders, inline_hashes, install_docs
+from app.security import SecurityHeaders, error_headers, inline_hashes, install_docs
 
 logger = logging.getLogger("sipas")
 
@@ -137,7 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", extra={"path": request.url.path})
         body = {"error": {"code": "internal", "message": "internal error; it has been logged"}}
-        return JSONResponse(body, status_code=500)
+        return JSONResponse(body, status_code=500, headers=error_headers())  # sent past the headers' middleware
 
     app.include_router(health_router)
     app.include_router(public_router)

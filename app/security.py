@@ -58,6 +58,19 @@ def policy(style_hashes: Iterable[str] = ()) -> str:
     )
 
 
+_FIXED: list[tuple[bytes, bytes]] = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", PERMISSIONS_POLICY.encode()),
+]
+
+
+def error_headers() -> dict[str, str]:
+    """The headers for an answer made outside the middleware (Starlette's last-resort 500 handler runs there)."""
+    return {CSP_HEADER: policy(), **{name.decode(): value.decode() for name, value in _FIXED}}
+
+
 class SecurityHeaders:
     """Adds the headers to every HTTP response that does not set them itself (a route may set a stricter or a
     hash-extended Content-Security-Policy of its own)."""
@@ -77,13 +90,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _value in headers}
-                wanted: list[tuple[bytes, bytes]] = [
-                    (b"content-security-policy", self.csp),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"permissions-policy", PERMISSIONS_POLICY.encode()),
-                ]
+                wanted = [(b"content-security-policy", self.csp), *_FIXED]
                 if https:
                     wanted.append((b"strict-transport-security", HSTS.encode()))
                 headers.extend((name, value) for name, value in wanted if name not in present)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.db import make_engine, make_session_factory
+from app.reports import plan_endpoints
 
 
 def test_healthz_answers_200_when_the_database_is_reachable(client: TestClient) -> None:
@@ -56,3 +58,19 @@ def test_a_database_lost_mid_request_is_a_503_to_retry(app: FastAPI) -> None:
     assert response.json() == {
         "error": {"code": "unavailable", "message": "the database is unavailable; retry in a moment"}
     }
+
+
+def test_an_unexpected_error_is_a_logged_json_500_with_the_security_headers(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(plan_endpoints, "plan", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/plan", params={"target": 86, "margin": 3})
+    assert response.status_code == 500
+    assert response.json() == {"error": {"code": "internal", "message": "internal error; it has been logged"}}
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"].startswith("default-src 'self'; script-src 'self';")
+    assert any(record.message == "unhandled error" for record in caplog.records)
