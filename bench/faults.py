@@ -52,12 +52,11 @@ from app.db import make_engine, make_session_factory  # noqa: E402
 from app.directory.service import create_device  # noqa: E402
 from app.migrate import migrate  # noqa: E402
 from tests.factories import counter_tree  # noqa: E402
+from tests.support.postgres import PrivateCluster, private_cluster  # noqa: E402
 from tests.support.services import (  # noqa: E402
     AppServer,
-    PrivateCluster,
     connect,
     machine,
-    private_cluster,
     terminate_as_interrupt,
 )
 

@@ -53,13 +53,13 @@ from app.directory.service import create_device  # noqa: E402
 from app.migrate import migrate  # noqa: E402
 from app.public.form_page import csrf_token  # noqa: E402
 from app.public.links import counter_token  # noqa: E402
+from tests.support.postgres import PrivateCluster, private_cluster  # noqa: E402
 from tests.support.services import (  # noqa: E402
     AppServer,
-    PrivateCluster,
+    cluster_cpu_seconds,
     connect,
     machine,
     machine_busy_seconds,
-    private_cluster,
     terminate_as_interrupt,
 )
 
@@ -300,7 +300,10 @@ async def run_step(load: Load, rate: float, seconds: float, mix: list[tuple[str,
     total = max(1, int(rate * seconds))
     kinds, weights = [k for k, _ in mix], [w for _, w in mix]
     pick = random.Random(int(rate * 1000))
-    cluster_cpu = cluster.cpu_seconds
+
+    def cluster_cpu() -> float:
+        return cluster_cpu_seconds(cluster)
+
     stuck, stop = Stuck(cluster), asyncio.Event()
     watcher = asyncio.create_task(stuck.watch(stop))
     cpu0 = (time.process_time(), server.cpu_seconds(), cluster_cpu(), machine_busy_seconds())

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bench.faults import Options, parse_faults, print_report, run
-from tests.support.services import cluster_unavailable
+from tests.support.postgres import cluster_unavailable
 
 pytestmark = pytest.mark.slow
 

@@ -9,14 +9,11 @@ wait has a timeout, and both context managers clean up (stop, kill, remove their
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import platform
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,158 +24,12 @@ import httpx2 as httpx
 import psycopg
 
 from tests.support.live import free_port
-from tests.support.postgres import PostgresServer
+from tests.support.postgres import PrivateCluster
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------------------
-
-
-def postgres_binary(name: str) -> str | None:
-    """The newest installed PostgreSQL's ``name`` (initdb, pg_ctl), or None."""
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
-    return candidates[0] if candidates else shutil.which(name)
-
-
-def cluster_unavailable() -> str | None:
-    """Why a private cluster cannot be started here (None when it can)."""
-    for name in ("initdb", "pg_ctl", "postgres"):
-        if postgres_binary(name) is None:
-            return f"PostgreSQL's {name} is not installed (`make test` installs it: apt-get install postgresql)"
-    if os.geteuid() == 0:
-        if shutil.which("runuser") is None:
-            return "running as root needs runuser to start PostgreSQL as the postgres user"
-        try:
-            import pwd
-
-            pwd.getpwnam("postgres")
-        except KeyError:
-            return "running as root needs a `postgres` user to start PostgreSQL (PostgreSQL refuses root)"
-    return None
-
-
-@dataclass
-class PrivateCluster:
-    """A PostgreSQL cluster in a temporary directory, listening on 127.0.0.1:<free port> only."""
-
-    base: Path
-    port: int
-    options: str
-    prefix: list[str] = field(default_factory=list)
-
-    @property
-    def data(self) -> Path:
-        return self.base / "data"
-
-    @property
-    def log(self) -> Path:
-        return self.base / "log"
-
-    @property
-    def server(self) -> PostgresServer:
-        return PostgresServer(host="127.0.0.1", port=self.port, user="postgres")
-
-    def pg_ctl(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[bytes]:
-        pg_ctl = postgres_binary("pg_ctl")
-        assert pg_ctl is not None
-        return subprocess.run(
-            [*self.prefix, pg_ctl, "-D", str(self.data), *args], capture_output=True, timeout=timeout, check=False
-        )
-
-    def start(self, timeout: float = 60.0) -> None:
-        done = self.pg_ctl("-o", self.options, "-l", str(self.log), "-w", "-t", str(int(timeout)), "start",
-                           timeout=timeout + 10)  # fmt: skip
-        if done.returncode != 0:
-            raise RuntimeError(f"pg_ctl start failed: {done.stderr.decode(errors='replace')}\n{self.log_tail()}")
-
-    def restart(self, mode: str = "fast", timeout: float = 60.0) -> None:
-        """``pg_ctl restart -m fast|immediate``: every connection is cut; returns once it accepts connections."""
-        done = self.pg_ctl("-o", self.options, "-l", str(self.log), "-m", mode, "-w", "-t", str(int(timeout)),
-                           "restart", timeout=timeout + 10)  # fmt: skip
-        if done.returncode != 0:
-            raise RuntimeError(f"pg_ctl restart failed: {done.stderr.decode(errors='replace')}\n{self.log_tail()}")
-
-    def stop(self, mode: str = "immediate", timeout: float = 30.0) -> None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.pg_ctl("-m", mode, "-w", "-t", str(int(timeout)), "stop", timeout=timeout + 10)
-        pid = self.postmaster_pid()
-        if pid is not None:  # it did not stop: kill it
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-
-    def postmaster_pid(self) -> int | None:
-        """The running postmaster's process id (its backends share its process group), else None."""
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            pid = int((self.data / "postmaster.pid").read_text().splitlines()[0])
-            if Path(f"/proc/{pid}/comm").read_text().strip() in ("postgres", "postmaster"):
-                return pid
-        return None
-
-    def cpu_seconds(self) -> float:
-        """CPU seconds used so far by the postmaster and its children (each backend is a session of its own)."""
-        pid = self.postmaster_pid()
-        return tree_cpu_seconds(pid) if pid is not None else 0.0
-
-    def version(self) -> str:
-        with self.server.admin() as conn:
-            row = conn.execute("SHOW server_version").fetchone()
-        return str(row[0]).split()[0] if row else "?"
-
-    def setting(self, name: str) -> str:
-        with self.server.admin() as conn:
-            row = conn.execute("SELECT current_setting(%s)", (name,)).fetchone()
-        return str(row[0]) if row else "?"
-
-    def log_tail(self, chars: int = 2000) -> str:
-        with contextlib.suppress(OSError):
-            return self.log.read_text(errors="replace")[-chars:]
-        return ""
-
-
-@contextlib.contextmanager
-def private_cluster(*, fsync: bool = False, max_connections: int = 100) -> Iterator[PrivateCluster]:
-    """Start a throw-away cluster (as the ``postgres`` user when running as root); stop and delete it after."""
-    reason = cluster_unavailable()
-    if reason:
-        raise RuntimeError(reason)
-    initdb = postgres_binary("initdb")
-    assert initdb is not None
-    base = Path(tempfile.mkdtemp(prefix="sipas-pg-"))
-    sockets = base / "sock"
-    sockets.mkdir()
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-        shutil.chown(sockets, "postgres")
-        base.chmod(0o700)
-        prefix = ["runuser", "-u", "postgres", "--"]
-    sync = "on" if fsync else "off"
-    options = (
-        f"-p {{port}} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync={sync} -c full_page_writes={sync} "
-        f"-c max_connections={max_connections}"
-    )
-    cluster = PrivateCluster(base=base, port=0, options="", prefix=prefix)
-    try:
-        subprocess.run(
-            [*prefix, initdb, "-D", str(cluster.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"],
-            check=True, capture_output=True, timeout=120,
-        )  # fmt: skip
-        for _attempt in range(3):  # a free port can be taken by someone else before PostgreSQL binds it
-            cluster.port = free_port()
-            cluster.options = options.format(port=cluster.port)
-            try:
-                cluster.start()
-                break
-            except RuntimeError:
-                if "could not bind" not in cluster.log_tail() and "in use" not in cluster.log_tail():
-                    raise
-        else:
-            raise RuntimeError(f"PostgreSQL did not start:\n{cluster.log_tail()}")
-        yield cluster
-    finally:
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 # --- the app server -----------------------------------------------------------------------------------------
@@ -213,6 +64,12 @@ def _cpu_seconds(select: Callable[[int, int, int], bool], root: int) -> float:
 def group_cpu_seconds(pgid: int) -> float:
     """CPU seconds used so far by the processes of a process group (led by ``pgid``)."""
     return _cpu_seconds(lambda _pid, _ppid, group: group == pgid, pgid)
+
+
+def cluster_cpu_seconds(cluster: PrivateCluster) -> float:
+    """CPU seconds used so far by the cluster's postmaster and its children (each backend is a process)."""
+    pid = cluster.postmaster_pid()
+    return tree_cpu_seconds(pid) if pid is not None else 0.0
 
 
 def tree_cpu_seconds(root: int) -> float:
