@@ -11,8 +11,23 @@ from typing import Any
 
 from app.stats.estimates import Estimate
 
-COLUMNS = ("metric", "estimate_pct", "se_pct", "ci_low_pct", "ci_high_pct", "n", "n_eff", "deff", "df", "target_pct",
-           "verdict", "p_reach_target", "flags")  # fmt: skip
+COLUMNS = (
+    "metric",
+    "estimate_pct",
+    "se_pct",
+    "ci_low_pct",
+    "ci_high_pct",
+    "n",
+    "n_eff",
+    "deff",
+    "deff_reference",
+    "df",
+    "target_pct",
+    "verdict",
+    "p_value_below_target",
+    "flags",
+)
+TABLE_HEADER = ("metric", "rate %", "CI", "n", "n_eff", "deff", "df", "verdict", "p(below target)", "flags")
 
 
 def _number(value: float | None) -> float | None:
@@ -23,13 +38,25 @@ def row(keys: dict[str, str], estimate: Estimate) -> dict[str, Any]:
     """Full precision (the numbers R prints with 17 digits)."""
     pct = 100.0
     return {
-        **keys, "metric": estimate.metric, "kind": estimate.kind, "estimate_pct": estimate.estimate * pct,
-        "se_pct": estimate.se * pct, "ci_low_pct": estimate.low * pct, "ci_high_pct": estimate.high * pct,
-        "n": estimate.n, "n_eff": _number(estimate.n_eff), "deff": _number(estimate.deff), "df": estimate.df,
-        "target_pct": None if estimate.target is None else estimate.target * pct, "verdict": estimate.verdict,
-        "p_reach_target": estimate.p_reach_target, "flags": list(estimate.flags), "method": estimate.method,
+        **keys,
+        "metric": estimate.metric,
+        "kind": estimate.kind,
+        "estimate_pct": estimate.estimate * pct,
+        "se_pct": estimate.se * pct,
+        "ci_low_pct": estimate.low * pct,
+        "ci_high_pct": estimate.high * pct,
+        "n": estimate.n,
+        "n_eff": _number(estimate.n_eff),
+        "deff": _number(estimate.deff),
+        "deff_reference": estimate.deff_reference,
+        "df": estimate.df,
+        "target_pct": None if estimate.target is None else estimate.target * pct,
+        "verdict": estimate.verdict,
+        "p_value_below_target": estimate.p_value_below_target,
+        "flags": list(estimate.flags),
+        "method": estimate.method,
         "level": estimate.level,
-    }  # fmt: skip
+    }
 
 
 def to_csv(rows: Sequence[dict[str, Any]], by: Sequence[str]) -> str:
@@ -56,19 +83,32 @@ def to_json(rows: Sequence[dict[str, Any]]) -> str:
     return json.dumps(list(rows), ensure_ascii=False, indent=1)
 
 
+def _optional(value: float | None, spec: str) -> str:
+    return "" if value is None else format(value, spec)
+
+
+def _table_line(item: dict[str, Any], by: Sequence[str]) -> list[str]:
+    return [
+        *(str(item[name]) for name in by),
+        item["metric"],
+        f"{item['estimate_pct']:.2f}",
+        f"[{item['ci_low_pct']:.2f}, {item['ci_high_pct']:.2f}]",
+        str(item["n"]),
+        _optional(item["n_eff"], ".0f"),
+        _optional(item["deff"], ".2f"),
+        str(item["df"]),
+        item["verdict"] or "",
+        _optional(item["p_value_below_target"], ".3f"),
+        ",".join(item["flags"]),
+    ]
+
+
 def to_table(rows: Sequence[dict[str, Any]], by: Sequence[str]) -> str:
-    """Two decimals, the interval in brackets, flags abbreviated; unreliable estimates marked with '!'."""
-    header = [*by, "metric", "rate %", "95% CI" if rows and rows[0]["level"] == 0.95 else "CI", "n", "n_eff", "deff",
-              "df", "verdict", "P(≥target)", "flags"]  # fmt: skip
-    lines = [header]
-    for item in rows:
-        lines.append([
-            *(str(item[name]) for name in by), item["metric"], f"{item['estimate_pct']:.2f}",
-            f"[{item['ci_low_pct']:.2f}, {item['ci_high_pct']:.2f}]", str(item["n"]),
-            "" if item["n_eff"] is None else f"{item['n_eff']:.0f}",
-            "" if item["deff"] is None else f"{item['deff']:.2f}", str(item["df"]), item["verdict"] or "",
-            "" if item["p_reach_target"] is None else f"{item['p_reach_target']:.3f}", ",".join(item["flags"]),
-        ])  # fmt: skip
+    """Two decimals, the interval in brackets; verdicts by the reliability rule ("insufficient_data")."""
+    header = [*by, *TABLE_HEADER]
+    if rows and rows[0]["level"] == 0.95:
+        header[len(by) + 2] = "95% CI"
+    lines = [header, *(_table_line(item, by) for item in rows)]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-                     for line in lines) + "\n"  # fmt: skip
+    text = ("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in lines)
+    return "\n".join(text) + "\n"

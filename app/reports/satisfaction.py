@@ -45,9 +45,8 @@ from app.stats.estimates import (
     Estimate,
     compare,
     estimate_domains,
+    judged,
     merge_domains,
-    probability_of_reaching,
-    verdict_for,
 )
 from app.stats.intervals import DEFAULT_METHOD, METHODS, Method
 
@@ -396,14 +395,8 @@ def _kinds(group_by: Sequence[str]) -> set[str]:
 
 
 def _judge(estimate: Estimate, target: float | None) -> Estimate:
-    """The verdict and P(reach) against this row's own target (``app/stats`` does the judging)."""
-    if target is None:
-        return estimate
-    share = target / 100
-    return replace(
-        estimate, target=share, verdict=verdict_for(estimate.low, estimate.high, share),
-        p_reach_target=probability_of_reaching(estimate.estimate, estimate.se, estimate.df, share),
-    )  # fmt: skip
+    """The verdict against this row's own target, in percent (``app/stats`` does the judging)."""
+    return estimate if target is None else judged(estimate, target / 100)
 
 
 def targets_on(session: Session, agency_ids: Sequence[int], indicators: Sequence[str],

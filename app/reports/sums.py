@@ -21,12 +21,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Float, and_, case, exists, func, literal, select
+from numpy.typing import NDArray
+from sqlalchemy import BigInteger, ColumnElement, Float, case, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.responses.models import Answer, Response
 from app.stats.design import LonelyPsu
-from app.stats.estimates import Estimate, IndexSpec, PsuTable, StrataInfo, estimate_domains
+from app.stats.estimates import Estimate, IndexSpec, Profiles, PsuTable, StrataInfo, estimate_domains
 from app.stats.intervals import DEFAULT_METHOD, Method
 
 
@@ -90,44 +91,98 @@ def _select(query: SumsQuery, *columns: Any) -> Any:
     return statement.where(*query.filters) if query.filters else statement
 
 
+CHUNK = 30  # items per pattern code: 3^30 < 2^63, so a code fits a BIGINT on every database
+
+
+def _pattern_codes(items: Sequence[str]) -> list[ColumnElement[Any]]:
+    """Per response, which items it answered and whether each satisfied, as base-3 digits (0 unanswered, 1 answered
+    and not satisfied, 2 satisfied), CHUNK items per integer."""
+    codes: list[ColumnElement[Any]] = []
+    for first in range(0, len(items), CHUNK):
+        chunk = items[first : first + CHUNK]
+        place = case({code: literal(3**j, BigInteger) for j, code in enumerate(chunk)}, value=Answer.item_code)
+        codes.append(func.coalesce(func.sum(place * (Answer.satisfied + 1)), literal(0, BigInteger)))
+    return codes
+
+
 def fetch_sums(session: Session, query: SumsQuery) -> Sums:
     keys = [expression.label(f"d{i}") for i, (_, expression) in enumerate(query.domains)]
-    strata = _strata(query)
-    w = query.weight
+    strata = [column.label(f"s{i}") for i, column in enumerate(_strata(query))]
     items = list(query.items)
     answered = (Answer.item_code.in_(items), Answer.satisfied.is_not(None))
-    answered_any = exists().where(and_(Answer.response_id == Response.id, *answered))
     item_rows: list[Any] = []
     respondent_rows: list[Any] = []
     connection = session.connection()  # Core rows: the ORM's per-row processing would cost as much as the query
     for index, part in enumerate(_parts(query)):
         tag = literal(index)
+        psu = [column.label(f"p{i}") for i, column in enumerate(part.psu)]
+        sums = (func.count(), func.sum(query.weight), func.sum(query.weight * Answer.satisfied))
         item_rows += connection.execute(
-            _select(query, *keys, *strata, tag, *part.psu, Answer.item_code, func.count(), func.sum(w),
-                    func.sum(w * Answer.satisfied))
-            .join(Answer, Answer.response_id == Response.id).where(*answered, *part.where)
-            .group_by(*keys, *strata, *part.psu, Answer.item_code)
-        ).all()  # fmt: skip
+            _select(query, *keys, *strata, tag, *psu, Answer.item_code, *sums)
+            .join(Answer, Answer.response_id == Response.id)
+            .where(*answered, *part.where)
+            .group_by(*keys, *strata, *psu, Answer.item_code)
+        ).all()
+        # Respondents by answer pattern: one row per response (its pattern codes), then grouped.
+        codes = [code.label(f"c{i}") for i, code in enumerate(_pattern_codes(items))]
+        per_response = (
+            _select(query, *keys, *strata, *psu, func.max(query.weight).label("w"), *codes)
+            .join(Answer, Answer.response_id == Response.id)
+            .where(*answered, *part.where)
+            .group_by(Response.id, *keys, *strata, *psu)
+            .subquery("per_response")
+        )
+        columns = [per_response.c[c.name] for c in (*keys, *strata)]
+        units = [per_response.c[c.name] for c in psu]
+        patterns = [per_response.c[c.name] for c in codes]
         respondent_rows += connection.execute(
-            _select(query, *keys, *strata, tag, *part.psu, func.count(), func.sum(w))
-            .where(answered_any, *part.where).group_by(*keys, *strata, *part.psu)
-        ).all()  # fmt: skip
+            select(*columns, tag, *units, *patterns, func.count(), func.sum(per_response.c.w)).group_by(
+                *columns, *units, *patterns
+            )
+        ).all()
     if query.psu is None:
         psus = func.count(Response.cluster.distinct()) + func.sum(case((Response.cluster.is_(None), 1), else_=0))
         stratum_rows = connection.execute(_select(query, *strata, psus).group_by(*strata)).all()
     else:  # COUNT(DISTINCT a, b) is not portable: count the distinct (stratum, PSU) rows instead
-        units = _select(query, *(c.label(f"s{i}") for i, c in enumerate(strata)),
-                        *(c.label(f"p{i}") for i, c in enumerate(query.psu))).distinct().subquery()  # fmt: skip
-        columns = [units.c[f"s{i}"] for i in range(len(strata))]
+        distinct = _select(query, *strata, *(c.label(f"p{i}") for i, c in enumerate(query.psu))).distinct().subquery()
+        columns = [distinct.c[f"s{i}"] for i in range(len(strata))]
         stratum_rows = connection.execute(select(*columns, func.count()).group_by(*columns)).all()
-    return _assemble(query, len(strata), item_rows, respondent_rows, stratum_rows, len(_parts(query)[0].psu))
+    shape = _Shape(domains=len(keys), strata=len(strata), psu=len(_parts(query)[0].psu), codes=len(codes))
+    return _assemble(query, shape, item_rows, respondent_rows, stratum_rows)
 
 
-def _assemble(query: SumsQuery, width_s: int, item_rows: Sequence[Any], respondent_rows: Sequence[Any],
-              stratum_rows: Sequence[Any], width_p: int) -> Sums:  # fmt: skip
-    """Rows are (domain keys…, stratum columns…, part, PSU columns…, [item], sums…)."""
-    width = len(query.domains)
-    psu_end = width + width_s + 1 + width_p  # after the part tag and the PSU columns
+@dataclass(frozen=True)
+class _Shape:
+    """How many columns of each kind lead a row: domain keys, stratum columns, (the part tag), PSU columns."""
+
+    domains: int
+    strata: int
+    psu: int
+    codes: int
+
+    @property
+    def psu_end(self) -> int:
+        return self.domains + self.strata + 1 + self.psu
+
+
+def _decode(codes: NDArray[np.int64], items: int) -> NDArray[np.int8]:
+    """Base-3 pattern codes (Q, chunks) → states (Q, items): 0 unanswered, 1 not satisfied, 2 satisfied."""
+    states = np.zeros((codes.shape[0], items), dtype=np.int8)
+    for j in range(items):
+        states[:, j] = (codes[:, j // CHUNK] // 3 ** (j % CHUNK)) % 3
+    return states
+
+
+def _assemble(
+    query: SumsQuery,
+    shape: _Shape,
+    item_rows: Sequence[Any],
+    respondent_rows: Sequence[Any],
+    stratum_rows: Sequence[Any],
+) -> Sums:
+    """Item rows are (domain keys…, stratum columns…, part, PSU columns…, item, count, Σw, Σw·satisfied); respondent
+    rows (…, PSU columns…, pattern codes…, count, Σw)."""
+    width, width_s, psu_end = shape.domains, shape.strata, shape.psu_end
     strata_index = {tuple(row[:width_s]): i for i, row in enumerate(stratum_rows)}
     psus_per_stratum = np.array([float(row[width_s]) for row in stratum_rows])
     item_index = {code: k for k, code in enumerate(query.items)}
@@ -137,14 +192,19 @@ def _assemble(query: SumsQuery, width_s: int, item_rows: Sequence[Any], responde
     domain: list[int] = []
     stratum: list[int] = []
     psu: list[int] = []
+    row_pair: list[int] = []
+    row_domain: list[int] = []
     for row in respondent_rows:
-        key = tuple(row[:width])
-        d = domain_index.setdefault(key, len(domain_index))
+        d = domain_index.setdefault(tuple(row[:width]), len(domain_index))
         unit = tuple(row[width:psu_end])
-        pair_index[(d, unit)] = len(domain)
-        domain.append(d)
-        stratum.append(strata_index[unit[:width_s]])
-        psu.append(psu_ids.setdefault(unit, len(psu_ids)))
+        pair = pair_index.get((d, unit))
+        if pair is None:
+            pair = pair_index[(d, unit)] = len(domain)
+            domain.append(d)
+            stratum.append(strata_index[unit[:width_s]])
+            psu.append(psu_ids.setdefault(unit, len(psu_ids)))
+        row_pair.append(pair)
+        row_domain.append(d)
     count, k_items = len(domain), len(query.items)
     answers = np.zeros((count, k_items))
     answered = np.zeros((count, k_items))
@@ -155,24 +215,43 @@ def _assemble(query: SumsQuery, width_s: int, item_rows: Sequence[Any], responde
         answers[p, k] = row[psu_end + 1]
         answered[p, k] = row[psu_end + 2]
         satisfied[p, k] = row[psu_end + 3] or 0.0
-    respondents = np.array([float(row[psu_end]) for row in respondent_rows])
-    weight = np.array([float(row[psu_end + 1]) for row in respondent_rows])
+    code_end = psu_end + shape.codes
+    codes = np.array([row[psu_end:code_end] for row in respondent_rows], dtype=np.int64).reshape(-1, shape.codes)
+    pattern_count = np.array([float(row[code_end]) for row in respondent_rows])
+    pattern_weight = np.array([float(row[code_end + 1]) for row in respondent_rows])
+    pairs = np.array(row_pair, dtype=np.intp)
     if query.stratum_weights is not None and count:
         by_stratum = np.array([query.stratum_weights[tuple(row[:width_s])] for row in stratum_rows])
         factor = by_stratum[np.array(stratum, dtype=np.intp)]
         answered *= factor[:, None]
         satisfied *= factor[:, None]
-        weight *= factor
+        pattern_weight = pattern_weight * factor[pairs]
+    respondents = np.zeros(count)
+    weight = np.zeros(count)
+    np.add.at(respondents, pairs, pattern_count)
+    np.add.at(weight, pairs, pattern_weight)
     order = sorted(domain_index, key=lambda key: tuple((value is None, str(value)) for value in key))
     remap = np.empty(len(domain_index), dtype=np.intp)
     for new, key in enumerate(order):
         remap[domain_index[key]] = new
+    states = _decode(codes, k_items)
     table = PsuTable(
         domain=remap[np.array(domain, dtype=np.intp)] if count else np.zeros(0, dtype=np.intp),
-        stratum=np.array(stratum, dtype=np.intp), psu=np.array(psu, dtype=np.intp),
-        answers=answers, answered=answered, satisfied=satisfied,
-        respondents=respondents, weight=weight,
-    )  # fmt: skip
+        stratum=np.array(stratum, dtype=np.intp),
+        psu=np.array(psu, dtype=np.intp),
+        answers=answers,
+        answered=answered,
+        satisfied=satisfied,
+        respondents=respondents,
+        weight=weight,
+        profiles=Profiles(
+            domain=remap[np.array(row_domain, dtype=np.intp)] if count else np.zeros(0, dtype=np.intp),
+            answered=states > 0,
+            satisfied=states == 2,
+            respondents=pattern_count,
+            weight=pattern_weight,
+        ),
+    )
     return Sums(table, StrataInfo(psus_per_stratum, np.zeros(psus_per_stratum.size), "fail"), order)
 
 

@@ -134,8 +134,8 @@ def total_variance(design: Design, scores: NDArray[np.float64]) -> float:
     if design.lonely_psu == "adjust":
         grand = psu_totals.sum() / max(psu_totals.size, 1)
         centre = np.where(lonely, grand, centre)
-    squares = np.bincount(design.psu_stratum, weights=(psu_totals - centre[design.psu_stratum]) ** 2,
-                          minlength=n_strata)  # fmt: skip
+    deviations = psu_totals - centre[design.psu_stratum]
+    squares = np.bincount(design.psu_stratum, weights=deviations**2, minlength=n_strata)
     factor = np.where(n_h > 1, n_h / np.where(n_h > 1, n_h - 1, 1), 1.0 if design.lonely_psu == "adjust" else 0.0)
     return float(np.sum((1 - design.sampling_fraction) * factor * squares))
 
@@ -159,6 +159,9 @@ class DomainEstimate:
     deff_replace: float  # against sampling with replacement
     total: float
     total_se: float
+    census: bool = (
+        False  # every stratum with rows in the domain had all its PSUs sampled (fpc): a zero variance is exact
+    )
 
     @property
     def n_eff(self) -> float:
@@ -185,13 +188,22 @@ def domain_mean(design: Design, y: ArrayLike, domain: ArrayLike | None = None) -
     total = float(np.dot(w, values))
     total_var = total_variance(design, w * values)
     domain_psus = np.unique(design.psus[inside]).size
-    domain_strata = np.unique(design.strata[inside]).size
+    touched = np.unique(design.strata[inside])
+    domain_strata = touched.size
+    census = bool(touched.size) and bool(np.all(design.sampling_fraction[touched] >= 1 - 1e-12))
     spread = float(np.dot(w, (values - estimate) ** 2) / sum_w) * n / (n - 1) if n > 1 else float("nan")
     srs_replace = spread / n
     srs = srs_replace * (sum_w - n) / sum_w
     return DomainEstimate(
-        estimate=estimate, variance=variance, se=float(np.sqrt(variance)), n=n, df=domain_psus - domain_strata,
-        sum_w=sum_w, deff=variance / srs if srs > 0 else float("nan"),
+        estimate=estimate,
+        variance=variance,
+        se=float(np.sqrt(variance)),
+        n=n,
+        df=domain_psus - domain_strata,
+        sum_w=sum_w,
+        deff=variance / srs if srs > 0 else float("nan"),
         deff_replace=variance / srs_replace if srs_replace > 0 else float("nan"),
-        total=total, total_se=float(np.sqrt(total_var)),
-    )  # fmt: skip
+        total=total,
+        total_se=float(np.sqrt(total_var)),
+        census=census,
+    )

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -27,8 +27,10 @@ from scipy import special
 
 from app.stats.design import Design, DesignError, LonelyPsu, snap
 from app.stats.intervals import DEFAULT_METHOD, Method, interval, is_zero_variance
+from app.stats.multiplicity import benjamini_hochberg
+from app.stats.reliability import Verdict, flags_for, p_value_below_target, reliable, verdict_for
 
-Verdict = Literal["met", "not_met", "inconclusive"]
+__all__ = ["Verdict", "verdict_for"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,20 @@ class StrataInfo:
 
 
 @dataclass(frozen=True)
+class Profiles:
+    """Respondents grouped by their answer pattern within each domain: which items they answered and which of those
+    satisfied them, how many respondents share the pattern and their Σw. The design effect of an index needs the
+    spread of the per-respondent index score, which PSU sums cannot give; patterns can, and there are few of them
+    (answers agree far more often than not)."""
+
+    domain: NDArray[np.intp]  # (Q,)
+    answered: NDArray[np.bool_]  # (Q, K)
+    satisfied: NDArray[np.bool_]  # (Q, K)
+    respondents: NDArray[np.float64]  # (Q,)
+    weight: NDArray[np.float64]  # (Q,) their Σw
+
+
+@dataclass(frozen=True)
 class PsuTable:
     """Sufficient statistics: one row per (domain, PSU) with rows in the domain; K items in columns."""
 
@@ -57,6 +73,7 @@ class PsuTable:
     satisfied: NDArray[np.float64]  # (R, K) Σw·[satisfied]
     respondents: NDArray[np.float64]  # (R,) respondents in the domain and PSU
     weight: NDArray[np.float64]  # (R,) their Σw
+    profiles: Profiles
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,9 @@ class IndexSpec:
     code: str
     kind: str  # "element", "component", "overall", "index"
     members: tuple[str, ...]
+
+
+DeffReference = Literal["srswor", "srswr"]
 
 
 @dataclass(frozen=True)
@@ -78,70 +98,50 @@ class Estimate:
     se: float
     low: float
     high: float
-    n: int  # answers (items) or respondents (indices)
-    n_eff: float  # p(1 − p)/var; n at 0% and 100%
-    deff: float
+    n: int  # answers (items) or respondents who answered a member item (indices)
+    n_eff: float  # σ²/var: p(1 − p)/var for an item, the per-respondent score's variance/var for an index
+    deff: float  # var / the variance of a simple random sample of n (see deff_reference)
     df: int
     method: str
     level: float
     target: float | None = None
     verdict: Verdict | None = None
-    p_reach_target: float | None = None
+    p_value_below_target: float | None = None  # one-sided; see app.stats.reliability.p_value_below_target
     flags: tuple[str, ...] = field(default_factory=tuple)
     members: int = 1  # items (or indices) that entered the mean
+    deff_reference: DeffReference = "srswor"  # without replacement from N = Σw; with replacement when Σw ≤ n
+    census: bool = False  # every PSU of the domain's strata was sampled (a zero variance is then exact)
 
     @property
     def unreliable(self) -> bool:
-        return bool(set(self.flags) & UNRELIABLE)
+        return not reliable(self.flags)
 
 
-# NCHS data presentation standards for proportions (Parker et al. 2017, Vital Health Stat 2(175)): suppress when the
-# Korn–Graubard effective sample size is below 30, the interval is 30 points wide or more, or it is wider than 5 points
-# and 130% of the estimate; review when df < 8. The engine flags, the report decides.
-UNRELIABLE = frozenset({"effective_n_below_30", "ci_width_30_or_more", "relative_ci_width_above_130", "no_df"})
-
-
-def flags_for(
-    p: float, low: float, high: float, n: int, variance: float, df: int, *, fallback: bool
-) -> tuple[str, ...]:
-    result: list[str] = []
-    if df <= 0:
-        result.append("no_df")
+def judged(estimate: Estimate, target: float | None) -> Estimate:
+    """The estimate judged against ``target`` (a proportion; None: no target): the verdict by the reliability rule
+    and the one-sided p-value that agrees with it. The one place verdicts are made."""
+    if target is None:
+        return replace(estimate, target=None, verdict=None, p_value_below_target=None)
+    if estimate.unreliable:
+        return replace(estimate, target=target, verdict="insufficient_data", p_value_below_target=None)
+    verdict = verdict_for(estimate.low, estimate.high, target)
+    p_value = p_value_below_target(
+        estimate.estimate,
+        estimate.se**2,
+        estimate.df,
+        target,
+        n=estimate.n,
+        method=estimate.method,  # type: ignore[arg-type]
+        census=estimate.census,
+    )
+    half = (1 - estimate.level) / 2  # the root finder's last digits must not contradict the verdict
+    if verdict == "met":
+        p_value = min(p_value, half)
+    elif verdict == "not_met":
+        p_value = max(p_value, 1 - half)
     else:
-        factor = (special.stdtrit(n - 1, 0.025) / special.stdtrit(df, 0.025)) ** 2 if n > 1 else 0.0
-        plain = n if (p <= 0 or p >= 1 or is_zero_variance(p, variance)) else p * (1 - p) / variance
-        if min(n, plain * factor) < 30:
-            result.append("effective_n_below_30")
-        if df < 8:
-            result.append("df_below_8")
-    width = high - low
-    if width >= 0.30:
-        result.append("ci_width_30_or_more")
-    elif width > 0.05 and p > 0 and width / p > 1.30:
-        result.append("relative_ci_width_above_130")
-    if fallback:
-        result.append("interval_fallback")
-    return tuple(result)
-
-
-def verdict_for(low: float, high: float, target: float) -> Verdict:
-    """``met`` when the whole interval is at or above the target, ``not_met`` when it is below, else
-    ``inconclusive``."""
-    if low >= target:
-        return "met"
-    if high < target:
-        return "not_met"
-    return "inconclusive"
-
-
-def probability_of_reaching(p: float, se: float, df: int, target: float) -> float | None:
-    """P(true rate ≥ target) under the t approximation with the design's df: 1 − F_t((target − p)/se). A census
-    (zero variance, 0 < p < 1) gives 0 or 1; at 0% or 100%, or without degrees of freedom, it is unknown (None)."""
-    if df <= 0 or not 0 < p < 1:
-        return None
-    if not se > 0:
-        return 1.0 if p >= target else 0.0
-    return float(special.stdtr(df, (p - target) / se))
+        p_value = min(max(p_value, half), 1 - half)
+    return replace(estimate, target=target, verdict=verdict, p_value_below_target=p_value)
 
 
 def stratified_variance(
@@ -168,9 +168,9 @@ def stratified_variance(
     return result
 
 
-def _contrasts(items: Sequence[str], indices: Sequence[IndexSpec], present: NDArray[np.bool_]) -> tuple[
-    NDArray[np.float64], list[int]
-]:  # fmt: skip
+def _contrasts(
+    items: Sequence[str], indices: Sequence[IndexSpec], present: NDArray[np.bool_]
+) -> tuple[NDArray[np.float64], list[int]]:
     """Columns of weights on the K item rates, one per index; members without data are left out. Also how many
     members entered each mean (0: the index has no data in the domain)."""
     position = {code: k for k, code in enumerate(items)}
@@ -189,6 +189,15 @@ def _contrasts(items: Sequence[str], indices: Sequence[IndexSpec], present: NDAr
     return matrix, counts
 
 
+@dataclass(frozen=True)
+class Options:
+    """How estimates are made: the interval method and level, and the target that judges them (a proportion)."""
+
+    level: float = 0.95
+    method: Method = DEFAULT_METHOD
+    target: float | None = None
+
+
 def estimate_domains(
     table: PsuTable,
     strata: StrataInfo,
@@ -201,38 +210,60 @@ def estimate_domains(
     target: float | None = None,
 ) -> list[list[Estimate]]:
     """For each domain, an :class:`Estimate` per item that someone in the domain answered, then per index with
-    data, in the order given. ``target`` (a proportion) adds the verdict and P(reach target)."""
+    data, in the order given. ``target`` (a proportion) adds the verdict and its one-sided p-value."""
     count = int(table.domain.max(initial=-1)) + 1 if domains is None else domains
     order = np.argsort(table.domain, kind="stable")
     bounds = np.searchsorted(table.domain[order], np.arange(count + 1))
+    profile_order = np.argsort(table.profiles.domain, kind="stable")
+    profile_bounds = np.searchsorted(table.profiles.domain[profile_order], np.arange(count + 1))
+    options = Options(level=level, method=method, target=target)
     results: list[list[Estimate]] = []
     for d in range(count):
         rows = order[bounds[d] : bounds[d + 1]]
-        results.append(_one_domain(table, rows, strata, items, indices, level, method, target))
+        profiles = profile_order[profile_bounds[d] : profile_bounds[d + 1]]
+        results.append(_one_domain(table, rows, profiles, strata, items, indices, options))
     return results
+
+
+def _grouped(inverse: NDArray[np.intp], size: int, values: NDArray[Any]) -> NDArray[np.float64]:
+    out = np.zeros((size, *values.shape[1:]))
+    np.add.at(out, inverse, values)
+    return out
 
 
 def merge_domains(table: PsuTable, mapping: ArrayLike) -> PsuTable:
     """The same sums for coarser domains: ``mapping[d]`` is the new domain of old domain d (−1: dropped). Rows of
     one PSU that fall into the same new domain are added up, e.g. agencies into their province's total."""
-    new = np.asarray(mapping, dtype=np.intp)[table.domain]
+    to = np.asarray(mapping, dtype=np.intp)
+    new = to[table.domain]
     keep = new >= 0
     key = np.stack([new[keep], table.psu[keep]], axis=1)
     unique, inverse = np.unique(key, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
-
-    def grouped(values: NDArray[np.float64]) -> NDArray[np.float64]:
-        out = np.zeros((unique.shape[0], *values.shape[1:]))
-        np.add.at(out, inverse, values[keep])
-        return out
-
-    stratum = np.zeros(unique.shape[0], dtype=np.intp)
+    size = unique.shape[0]
+    stratum = np.zeros(size, dtype=np.intp)
     stratum[inverse] = table.stratum[keep]
+    old = table.profiles
+    profile_domain = to[old.domain]
+    inside = profile_domain >= 0
+    profiles = Profiles(
+        domain=profile_domain[inside],
+        answered=old.answered[inside],
+        satisfied=old.satisfied[inside],
+        respondents=old.respondents[inside],
+        weight=old.weight[inside],
+    )
     return PsuTable(
-        domain=unique[:, 0].astype(np.intp), stratum=stratum, psu=unique[:, 1].astype(np.intp),
-        answers=grouped(table.answers), answered=grouped(table.answered), satisfied=grouped(table.satisfied),
-        respondents=grouped(table.respondents), weight=grouped(table.weight),
-    )  # fmt: skip
+        domain=unique[:, 0].astype(np.intp),
+        stratum=stratum,
+        psu=unique[:, 1].astype(np.intp),
+        answers=_grouped(inverse, size, table.answers[keep]),
+        answered=_grouped(inverse, size, table.answered[keep]),
+        satisfied=_grouped(inverse, size, table.satisfied[keep]),
+        respondents=_grouped(inverse, size, table.respondents[keep]),
+        weight=_grouped(inverse, size, table.weight[keep]),
+        profiles=profiles,
+    )
 
 
 @dataclass(frozen=True)
@@ -241,6 +272,8 @@ class _Influence:
     stratum: NDArray[np.intp]  # (P,)
     z: NDArray[np.float64]  # (P, K + M) linearised values of the items, then the indices
     answered: NDArray[np.float64]  # (K,) Σw·answered per item
+    rates: NDArray[np.float64]  # (K,) the item rates
+    contrast: NDArray[np.float64]  # (K, M) each index as weights on the item rates
     values: NDArray[np.float64]  # (K + M,) the estimates
     present: NDArray[np.bool_]  # (K + M,) whether each has data in the domain
     members: list[int]
@@ -254,50 +287,137 @@ def _influence(
     x = answered.sum(axis=0)
     y = satisfied.sum(axis=0)
     present = x > 0
-    rates = np.where(present, y / np.where(present, x, 1), 0.0)
-    z_items = np.where(present, (satisfied - rates * answered) / np.where(present, x, 1), 0.0)
+    safe = np.where(present, x, 1)
+    rates = np.where(present, y / safe, 0.0)
+    z_items = np.where(present, (satisfied - rates * answered) / safe, 0.0)
     contrast, members = _contrasts(items, indices, present)
     return _Influence(
-        psu=table.psu[rows], stratum=table.stratum[rows], z=np.hstack([z_items, z_items @ contrast]), answered=x,
-        values=np.concatenate([rates, rates @ contrast]), present=np.concatenate([present, np.array(members) > 0]),
+        psu=table.psu[rows],
+        stratum=table.stratum[rows],
+        z=np.hstack([z_items, z_items @ contrast]),
+        answered=x,
+        rates=rates,
+        contrast=contrast,
+        values=np.concatenate([rates, rates @ contrast]),
+        present=np.concatenate([present, np.array(members) > 0]),
         members=members,
-    )  # fmt: skip
+    )
+
+
+@dataclass(frozen=True)
+class _Spread:
+    """Per index, over the respondents who answered one of its items: their number, Σw, and the weighted variance
+    σ² = Σw·u²/Σw of the per-respondent linearised score u (I + u is what ``svymean`` of a per-respondent score
+    would average; for a respondent who answered every item, their own share of satisfied items)."""
+
+    n: NDArray[np.float64]
+    sum_w: NDArray[np.float64]
+    variance: NDArray[np.float64]
+
+
+def _index_spread(table: PsuTable, profiles: NDArray[np.intp], found: _Influence) -> _Spread:
+    """u_i = Σw·Σ_k c_k (y_ik − R_k·x_ik)/X_k, c the index's weights on the item rates (R: the influence function of
+    ``svycontrast`` over ``svyratio``, scaled to a per-respondent score)."""
+    answered = table.profiles.answered[profiles].astype(np.float64)
+    satisfied = table.profiles.satisfied[profiles].astype(np.float64)
+    weight = table.profiles.weight[profiles]
+    count = table.profiles.respondents[profiles]
+    safe = np.where(found.answered > 0, found.answered, 1)
+    residual = (satisfied - found.rates * answered) / safe  # (Q, K)
+    scores = residual @ found.contrast  # (Q, M) without the Σw factor
+    inside = (answered @ (found.contrast != 0)) > 0  # (Q, M) answered an item of the index
+    n = count @ inside
+    sum_w = weight @ inside
+    squares = (weight[:, None] * scores * scores * inside).sum(axis=0)
+    variance = np.where(sum_w > 0, squares * sum_w, 0.0)  # Σw·(Σw·d)²/Σw = Σw·Σ w d²
+    return _Spread(n=n, sum_w=sum_w, variance=variance)
+
+
+def _df(psu: NDArray[np.intp], stratum: NDArray[np.intp], inside: NDArray[np.bool_]) -> int:
+    return int(np.unique(psu[inside]).size - np.unique(stratum[inside]).size)
 
 
 def _one_domain(
     table: PsuTable,
     rows: NDArray[np.intp],
+    profiles: NDArray[np.intp],
     strata: StrataInfo,
     items: Sequence[str],
     indices: Sequence[IndexSpec],
-    level: float,
-    method: Method,
-    target: float | None,
+    options: Options,
 ) -> list[Estimate]:
     found = _influence(table, rows, items, indices)
     variances = stratified_variance(found.stratum, found.z, strata)
     answers = table.answers[rows]
+    touched = np.unique(found.stratum)
+    census = bool(touched.size) and bool(np.all(strata.fraction[touched] >= 1 - 1e-12))
     out: list[Estimate] = []
     for k, code in enumerate(items):
         if not found.present[k]:
             continue
         inside = answers[:, k] > 0
-        df = np.unique(found.psu[inside]).size - np.unique(found.stratum[inside]).size
-        n = int(answers[:, k].sum())
-        weight = float(found.answered[k])
-        out.append(_estimate(code, "item", found.values[k], variances[k], n, weight, df, level, method, target, 1))
-    respondents = table.respondents[rows]
-    inside = respondents > 0
-    df_all = np.unique(found.psu[inside]).size - np.unique(found.stratum[inside]).size
-    n_all = int(respondents.sum())
-    weight_all = float(table.weight[rows].sum())
+        p = snap(float(found.values[k]))
+        spread = Moments(n=int(answers[:, k].sum()), sum_w=float(found.answered[k]), variance=p * (1 - p))
+        out.append(
+            _estimate(
+                code,
+                "item",
+                p,
+                float(variances[k]),
+                spread,
+                _df(found.psu, found.stratum, inside),
+                options,
+                members=1,
+                census=census,
+            )
+        )
+    spread_all = _index_spread(table, profiles, found)
     for m, spec in enumerate(indices):
         column = len(items) + m
         if not found.present[column]:
             continue
-        out.append(_estimate(spec.code, spec.kind, found.values[column], variances[column], n_all, weight_all, df_all,
-                             level, method, target, found.members[m]))  # fmt: skip
+        inside = (answers @ (found.contrast[:, m] != 0)) > 0
+        p = snap(float(found.values[column]))
+        spread = Moments(
+            n=int(spread_all.n[m]), sum_w=float(spread_all.sum_w[m]), variance=float(spread_all.variance[m])
+        )
+        out.append(
+            _estimate(
+                spec.code,
+                spec.kind,
+                p,
+                float(variances[column]),
+                spread,
+                _df(found.psu, found.stratum, inside),
+                options,
+                members=found.members[m],
+                census=census,
+            )
+        )
     return out
+
+
+@dataclass(frozen=True)
+class Moments:
+    """What the simple-random-sampling reference of a design effect needs: n, Σw and the weighted variance σ² of the
+    per-respondent value (p(1 − p) for a yes/no answer)."""
+
+    n: int
+    sum_w: float
+    variance: float
+
+
+def design_effect(variance: float, spread: Moments) -> tuple[float, DeffReference]:
+    """``svymean(…, deff = TRUE)``: var over the variance of a simple random sample of n, without replacement from
+    N = Σw, i.e. σ²·n/(n − 1)/n·(1 − n/N). When Σw ≤ n (unweighted rows: N − n = 0) the reference is sampling with
+    replacement, σ²/(n − 1), R's ``deff = "replace"``. NaN when the reference is 0 (n ≤ 1, or σ² = 0)."""
+    n, sum_w = spread.n, spread.sum_w
+    if n <= 1 or not spread.variance > 0:
+        return math.nan, "srswor"
+    with_replacement = spread.variance / (n - 1)
+    if sum_w > n * (1 + 1e-9):
+        return variance / (with_replacement * (sum_w - n) / sum_w), "srswor"
+    return variance / with_replacement, "srswr"
 
 
 @dataclass(frozen=True)
@@ -312,11 +432,27 @@ class Difference:
     df: int
     p_value: float | None  # two-sided, H0: no difference
     level: float
+    p_adjusted: float | None = None  # Benjamini–Hochberg over the comparisons of one answer (None: not adjusted)
 
     @property
     def significant(self) -> bool:
-        """The interval excludes 0: the two rates are statistically distinguishable at this level."""
+        """Distinguishable at this level: the adjusted p-value is at most 1 − level when the comparison is one of a
+        family; a lone comparison, when its interval excludes 0."""
+        if self.p_adjusted is not None:
+            return self.p_adjusted <= 1 - self.level
         return self.low > 0 or self.high < 0
+
+
+def adjust(differences: Sequence[Difference | None]) -> list[Difference | None]:
+    """The comparisons of one answer with their Benjamini–Hochberg p-values (app.stats.multiplicity)."""
+    adjusted = benjamini_hochberg([d.p_value if d is not None else None for d in differences])
+    out: list[Difference | None] = []
+    for difference, p in zip(differences, adjusted, strict=True):
+        if difference is None:
+            out.append(None)
+        else:
+            out.append(replace(difference, p_adjusted=1.0 if p is None else p))
+    return out
 
 
 def compare(
@@ -359,30 +495,74 @@ def compare(
 def _estimate(
     metric: str,
     kind: str,
-    raw: float,
+    p: float,
     variance: float,
-    n: int,
-    sum_w: float,
+    spread: Moments,
     df: int,
-    level: float,
-    method: Method,
-    target: float | None,
+    options: Options,
+    *,
     members: int,
+    census: bool,
 ) -> Estimate:
-    p = snap(float(raw))
-    variance = float(variance)
-    bounds = interval(p, variance, df, n=n, level=level, method=method)
-    srs = p * (1 - p) / (n - 1) * (sum_w - n) / sum_w if n > 1 and sum_w > 0 else float("nan")
-    deff = variance / srs if srs > 0 else float("nan")
-    n_eff = p * (1 - p) / variance if variance > 0 and 0 < p < 1 else float(n)
-    se = math.sqrt(variance)
-    return Estimate(
-        metric=metric, kind=kind, estimate=p, se=se, low=bounds.low, high=bounds.high, n=n, n_eff=n_eff, deff=deff,
-        df=int(df), method=bounds.method, level=level, target=target,
-        verdict=verdict_for(bounds.low, bounds.high, target) if target is not None else None,
-        p_reach_target=probability_of_reaching(p, se, int(df), target) if target is not None else None,
-        flags=flags_for(p, bounds.low, bounds.high, n, variance, int(df), fallback=bounds.fallback), members=members,
-    )  # fmt: skip
+    bounds = interval(p, variance, df, n=spread.n, level=options.level, method=options.method, census=census)
+    zero = is_zero_variance(p, variance) if 0 < p < 1 else not variance > 0
+    if bounds.variance_fallback or not 0 < p < 1 or zero:
+        n_eff = float(spread.n)
+        reference: DeffReference = "srswor"
+        deff = math.nan
+        if not bounds.variance_fallback:
+            deff, reference = design_effect(variance, spread)
+    else:
+        n_eff = spread.variance / variance if spread.variance > 0 else float(spread.n)
+        deff, reference = design_effect(variance, spread)
+    flags = flags_for(
+        p,
+        bounds.low,
+        bounds.high,
+        n=spread.n,
+        n_eff=n_eff,
+        df=df,
+        fallback=bounds.fallback,
+        variance_fallback=bounds.variance_fallback,
+    )
+    estimate = Estimate(
+        metric=metric,
+        kind=kind,
+        estimate=p,
+        se=math.sqrt(variance),
+        low=bounds.low,
+        high=bounds.high,
+        n=spread.n,
+        n_eff=n_eff,
+        deff=deff,
+        df=int(df),
+        method=bounds.method,
+        level=options.level,
+        flags=flags,
+        members=members,
+        deff_reference=reference,
+        census=census,
+    )
+    return judged(estimate, options.target)
+
+
+def _patterns(
+    domain: NDArray[np.intp], answered: NDArray[np.bool_], satisfied: NDArray[np.bool_], weights: NDArray[np.float64]
+) -> Profiles:
+    """Rows grouped by (domain, answer pattern): each item 0 unanswered, 1 answered and not satisfied, 2 satisfied."""
+    states = answered.astype(np.int8) + (answered & satisfied).astype(np.int8)
+    key = np.column_stack([domain.astype(np.int64), states.astype(np.int64)])
+    unique, inverse = np.unique(key, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    size = unique.shape[0]
+    codes = unique[:, 1:]
+    return Profiles(
+        domain=unique[:, 0].astype(np.intp),
+        answered=codes > 0,
+        satisfied=codes == 2,
+        respondents=_grouped(inverse, size, np.ones(weights.size)),
+        weight=_grouped(inverse, size, weights),
+    )
 
 
 def table_from_rows(
@@ -404,17 +584,19 @@ def table_from_rows(
     n_psus = design.psu_stratum.size
     key = labels[keep].astype(np.int64) * n_psus + design.psus[keep]
     unique, inverse = np.unique(key, return_inverse=True)
+    inverse = inverse.reshape(-1)
     w = design.weights[keep]
-
-    def grouped(values: NDArray[np.float64]) -> NDArray[np.float64]:
-        out = np.zeros((unique.size, *values.shape[1:]))
-        np.add.at(out, inverse, values)
-        return out
-
+    size = unique.size
     psu = (unique % n_psus).astype(np.intp)
     table = PsuTable(
-        domain=(unique // n_psus).astype(np.intp), stratum=design.psu_stratum[psu], psu=psu,
-        answers=grouped(a[keep]), answered=grouped(a[keep] * w[:, None]), satisfied=grouped(s[keep] * w[:, None]),
-        respondents=grouped(np.ones(w.size)), weight=grouped(w),
-    )  # fmt: skip
+        domain=(unique // n_psus).astype(np.intp),
+        stratum=design.psu_stratum[psu],
+        psu=psu,
+        answers=_grouped(inverse, size, a[keep]),
+        answered=_grouped(inverse, size, a[keep] * w[:, None]),
+        satisfied=_grouped(inverse, size, s[keep] * w[:, None]),
+        respondents=_grouped(inverse, size, np.ones(w.size)),
+        weight=_grouped(inverse, size, w),
+        profiles=_patterns(labels[keep], a[keep] > 0, s[keep] > 0, w),
+    )
     return table, StrataInfo(design.psus_per_stratum, design.sampling_fraction, design.lonely_psu)

@@ -18,9 +18,17 @@ strata of the domain), and uses the t distribution with those df, as ``svyciprop
 
 ``beta`` is the default: it is the interval NCHS standards build on, keeps its bounds within [0, 1], and behaves
 at 0% and 100%, where a Wald interval collapses to a point. When another method cannot give an interval (R's NaN
-rows: p = 0 or 1, df ≤ 0), :func:`interval` falls back to ``beta`` and says so (``fallback``). A variance that is
-zero with 0 < p < 1 comes from a census (every PSU sampled, with the finite-population correction): the interval
-is the point itself, where R prints rounding noise.
+rows: p = 0 or 1, df ≤ 0), :func:`interval` falls back to ``beta`` and says so (``fallback``).
+
+A linearised variance of zero with 0 < p < 1 means one of two things. With a finite-population correction that
+says every PSU of the domain's strata was sampled (``census``), the rate is known exactly and the interval is the
+point. Otherwise it is an accident of a small sample — one PSU, or PSUs whose rates happen to be equal (1/2 and
+2/4) — not knowledge: the interval is then the NCHS-guarded Korn–Graubard one with effective n = n, and
+``variance_fallback`` says so. No interval is ever narrower than the data allow.
+
+``asin`` is clamped to [0, π/2] on the transformed scale before squaring the sine. R does not clamp, so for small
+p and a large SE its bounds can wrap around and exclude the estimate (p 9%, SE 6.8, df 1 → [86.6%, 94.6%]);
+clamped, they are [0%, 94.6%].
 """
 
 from __future__ import annotations
@@ -41,7 +49,8 @@ class Interval:
     low: float
     high: float
     method: str  # the method that produced the bounds (``beta`` after a fallback)
-    fallback: bool = False
+    fallback: bool = False  # the method asked for could not give an interval here (p = 0 or 1, df ≤ 0)
+    variance_fallback: bool = False  # zero variance outside a census: effective n = n
 
 
 def t_quantile(level: float, df: float) -> float:
@@ -65,23 +74,30 @@ def interval(
     level: float = 0.95,
     method: Method = DEFAULT_METHOD,
     design_rows: int | None = None,
+    census: bool = False,
 ) -> Interval:
     """The ``level`` confidence interval for a proportion ``p`` with design variance ``variance`` and ``df``
     degrees of freedom; ``n`` is the number of rows behind the estimate. ``design_rows`` is how many rows R keeps
     when it subsets the design to the domain: ``n``, except in a post-stratified design, which keeps them all; R's
-    Korn–Graubard and likelihood intervals use it."""
+    Korn–Graubard and likelihood intervals use it. ``census`` says that the finite-population correction covers
+    every PSU of the domain's strata, so that a zero variance is knowledge rather than chance."""
     rows = n if design_rows is None else design_rows
     if method not in METHODS:
         raise ValueError(f"unknown interval method {method!r}; use one of {', '.join(METHODS)}")
     if not 0 < level < 1:
         raise ValueError("level must be between 0 and 1")
+    accidental_zero = 0 < p < 1 and is_zero_variance(p, variance) and not census
     if method == "beta_nchs":
-        return Interval(*_korn_graubard(p, variance, df, n, level, cap=True), method="beta_nchs")
+        low, high = _korn_graubard(p, variance, df, n, level, cap=True)
+        return Interval(low, high, "beta_nchs", variance_fallback=accidental_zero)
+    if accidental_zero:
+        low, high = _korn_graubard(p, 0.0, df, n, level, cap=False)
+        return Interval(low, high, "beta", fallback=method != "beta", variance_fallback=True)
     if 0 < p < 1 and is_zero_variance(p, variance):
-        return Interval(p, p, method)  # a census: the rate is known exactly
+        return Interval(p, p, method)  # a census: every PSU sampled, the rate is known exactly
     if not df > 0 or not 0 < p < 1:
-        return Interval(*_korn_graubard(p, variance, df, rows, level, cap=False), method="beta",
-                        fallback=method != "beta")  # fmt: skip
+        low, high = _korn_graubard(p, variance, df, rows, level, cap=False)
+        return Interval(low, high, method="beta", fallback=method != "beta")
     if method == "beta":
         return Interval(*_korn_graubard(p, variance, df, rows, level, cap=False), method="beta")
     t = t_quantile(level, df)
@@ -90,7 +106,8 @@ def interval(
         return Interval(p - t * se, p + t * se, method)
     if method == "asin":
         centre, half = math.asin(math.sqrt(p)), t * se / (2 * math.sqrt(p * (1 - p)))
-        return Interval(math.sin(centre - half) ** 2, math.sin(centre + half) ** 2, method)
+        low, high = max(centre - half, 0.0), min(centre + half, math.pi / 2)
+        return Interval(math.sin(low) ** 2, math.sin(high) ** 2, method)
     if method in ("xlogit", "logit"):
         centre, half = math.log(p / (1 - p)), t * se / (p * (1 - p))
         return Interval(float(special.expit(centre - half)), float(special.expit(centre + half)), method)

@@ -438,7 +438,11 @@ def test_target_verdicts_and_inherited_target(client: TestClient, session: Sessi
         "group_by": "agency", "to": "2025-03-31"}, headers=headers).json()["rows"]}  # fmt: skip
     assert {row["target_pct"] for row in first.values()} == {86.0}  # the province's target, inherited
     for row in first.values():
-        assert row["verdict"] == verdict_for(row["ci_low_pct"] / 100, row["ci_high_pct"] / 100, 0.86)
+        reliable = not row["unreliable"]
+        assert row["verdict"] == verdict_for(row["ci_low_pct"] / 100, row["ci_high_pct"] / 100, 0.86,
+                                             is_reliable=reliable)  # fmt: skip
+    # TP-C's few answers make its figure unreliable (NCHS rule): no verdict but insufficient_data
+    assert {row["agency"]: row["unreliable"] for row in first.values()} == {"TP-A": False, "TP-B": False, "TP-C": True}
     # Own targets below the interval of A (met) and above that of B (not met); C keeps the inherited 86%
     # and C's own target for the items only (another indicator) does not change its sipas verdict.
     add_target(session, world.agencies["TP-A"], float(int(first["TP-A"]["ci_low_pct"]) - 1))
@@ -452,8 +456,9 @@ def test_target_verdicts_and_inherited_target(client: TestClient, session: Sessi
     assert rows["TP-B"]["verdict"] == "not_met"
     assert rows["TP-C"]["target_pct"] == 86.0
     low, high = rows["TP-C"]["ci_low_pct"], rows["TP-C"]["ci_high_pct"]
-    assert low < 86 <= high and rows["TP-C"]["verdict"] == "inconclusive"
-    assert 0 < rows["TP-C"]["p_reach_target"] < 1
+    assert low < 86 <= high and rows["TP-C"]["verdict"] == "insufficient_data"
+    assert rows["TP-C"]["p_value_below_target"] is None
+    assert rows["TP-A"]["p_value_below_target"] <= 0.025 and rows["TP-B"]["p_value_below_target"] >= 0.975
     [total] = body.json()["total"]
     assert total["target_pct"] == 86.0 and total["verdict"] == verdict_for(
         total["ci_low_pct"] / 100, total["ci_high_pct"] / 100, 0.86

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from functools import cache
 from typing import Any
 
@@ -100,3 +101,48 @@ def test_difference_between_two_domains_equals_r_svycontrast(
     assert got.estimate == pytest.approx(difference, abs=1e-12)
     assert got.se == pytest.approx(se, abs=1e-12)
     assert got.significant and got.p_value is not None and got.p_value < 0.05
+
+
+with (ORACLE / "expected" / "index_deff.csv").open(encoding="utf-8") as _handle:
+    DEFF_ROWS = list(csv.DictReader(_handle))
+
+
+@cache
+def _complete(design_name: str) -> dict[str, Any]:
+    """The index over respondents who rated all six elements: each one's score is their plain share of satisfied
+    elements, so R's ``svymean`` of that score needs no linearisation to define it."""
+    data = _data("satisfaction_wide")
+    design = WIDE_DESIGNS[design_name](data)
+    scores = np.column_stack([data[e] for e in ELEMENTS])
+    answered = ~np.isnan(scores)
+    satisfied = answered & (np.nan_to_num(scores) >= 4)
+    agencies = sorted(set(data["agency"].tolist()))
+    everything = answered.all(axis=1)
+    (overall,) = estimate_domains(
+        *table_from_rows(design, np.where(everything, 0, -1), answered, satisfied), ELEMENTS, INDEX
+    )
+    codes = np.where(everything, np.searchsorted(agencies, data["agency"]), -1)
+    per_agency = estimate_domains(*table_from_rows(design, codes, answered, satisfied), ELEMENTS, INDEX,
+                                  domains=len(agencies))  # fmt: skip
+    return {"ALL": overall, **dict(zip(agencies, per_agency, strict=True))}
+
+
+@pytest.mark.parametrize("row", DEFF_ROWS, ids=[f"{r['case']}-{r['design']}-{r['group']}" for r in DEFF_ROWS])
+def test_index_design_effect_equals_r_svymean_of_the_per_respondent_score(row: dict[str, str]) -> None:
+    # R (scripts/wave2_oracle.R): score_i = I + Σw·mean_k([y_ik ≥ 4] − R_k·[rated_ik])/X_k per respondent of the
+    # domain, then svymean(~score, subset(design, in_domain), deff = TRUE) and deff = "replace".
+    source = _by_agency if row["case"] == "index" else _complete
+    found = [e for e in source(row["design"])[row["group"]] if e.metric == "index"]
+    assert found, "the domain has the index"
+    got = found[0]
+    assert got.estimate == pytest.approx(float(row["estimate"]), abs=1e-12)
+    assert got.se == pytest.approx(float(row["se"]), abs=1e-12)
+    assert got.n == int(row["n"])
+    if row["status"] != "ok":  # one respondent: R's reference variance is 0/0, the engine's deff NaN (null)
+        assert math.isnan(got.deff) and got.unreliable
+        return
+    wanted = float(row["deff"]) if got.deff_reference == "srswor" else float(row["deff_replace"])
+    assert got.deff == pytest.approx(wanted, rel=1e-8)
+    # n_eff = σ²/var, the index's analogue of p(1 − p)/var: n/deff_replace·(n − 1)/n
+    assert got.n_eff == pytest.approx((got.n - 1) / float(row["deff_replace"]), rel=1e-8)
+
