@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,6 +18,7 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.errors import Invalid
 from app.reports.csvread import _read_unquoted, _read_with_csv
+from app.stats.design import LonelyPsu, domain_mean, make_design
 
 ORACLE = Path(__file__).resolve().parents[1] / "stats" / "oracle"
 runner = CliRunner()
@@ -29,13 +32,15 @@ def _run(*args: str) -> tuple[int, str, str]:
 def test_csv_columns_and_r_numbers_for_a_stratified_sample_with_fpc() -> None:
     # R: des <- svydesign(ids=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat)
     #    svyby(~sch_wide, ~stype, des, svyciprop, method="beta")  →  E: 0.91 (SE 0.028435196206367308)
-    code, out, err = _run("stats", str(ORACLE / "data" / "apistrat.csv"), "--item", "sch_wide", "--satisfied-levels",
-                          "1", "--weight", "pw", "--strata", "stype", "--fpc", "fpc", "--by", "stype", "--target",
-                          "86", "--format", "csv")  # fmt: skip
+    design = ["--weight", "pw", "--strata", "stype", "--fpc", "fpc", "--by", "stype"]
+    options = ["--levels", "0,1", "--satisfied-levels", "1", *design, "--target", "86", "--format", "csv"]
+    code, out, err = _run("stats", str(ORACLE / "data" / "apistrat.csv"), "--item", "sch_wide", *options)
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert list(rows[0]) == ["stype", "metric", "estimate_pct", "se_pct", "ci_low_pct", "ci_high_pct", "n", "n_eff",
-                             "deff", "df", "target_pct", "verdict", "p_reach_target", "flags"]  # fmt: skip
+    assert list(rows[0]) == [
+        *("stype", "metric", "estimate_pct", "se_pct", "ci_low_pct", "ci_high_pct", "n", "n_eff", "deff"),
+        *("deff_reference", "df", "target_pct", "verdict", "p_value_below_target", "flags"),
+    ]
     e = rows[0]
     assert (e["stype"], e["metric"], e["n"], e["df"], e["target_pct"]) == ("E", "sch_wide", "100", "99", "86.0")
     assert float(e["estimate_pct"]) == pytest.approx(91.0, abs=1e-10)
@@ -141,6 +146,225 @@ def test_missing_cells_decimals_and_two_domain_columns(tmp_path: Path) -> None:
     assert code == 0, err
     rows = [(row["a"], row["b"], row["estimate_pct"], row["n"]) for row in csv.DictReader(io.StringIO(out))]
     assert rows == [("x", "1", "0.0", "1"), ("x", "2", "100.0", "1"), ("y", "1", "100.0", "1")]
+
+
+@pytest.mark.parametrize(
+    ("text", "args", "message"),
+    [
+        # the issue's example: --item is on 1-5 unless --levels says otherwise
+        ("q3\n5\n7\n", [], "s.csv:3: column 'q3': '7' is not a level of the scale (1, 2, 3, 4, 5)"),
+        ("q3\n5\n\n 4.5\n", [], "s.csv:4: column 'q3': '4.5' is not a level of the scale (1, 2, 3, 4, 5)"),
+        ("q3\n1\n0\n", [], "s.csv:3: column 'q3': '0' is not a level of the scale (1, 2, 3, 4, 5) (the default"),
+        (
+            "q3\n0\n2\n",
+            ["--levels", "0,1", "--satisfied-levels", "1"],
+            "s.csv:3: column 'q3': '2' is not a level of the scale (0, 1)",
+        ),
+        ("q3\n0\n-1\n", ["--levels", "0,1", "--satisfied-levels", "1"], "s.csv:3: column 'q3': '-1' is not a level"),
+        ("q3\n1\n1e9\n", [], "s.csv:3: column 'q3': '1e9' is not a level of the scale (1, 2, 3, 4, 5)"),
+    ],
+)
+def test_an_item_cell_outside_the_levels_is_an_error(tmp_path: Path, text: str, args: list[str], message: str) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = _run("stats", str(path), "--item", "q3", *args)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {path.parent}/") and message in err
+
+
+def test_levels_set_the_scale_of_item_columns(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("q1\n0\n2\n1\n2\n2.0\n\n", encoding="utf-8")  # 2.0 is the level 2
+    code, out, err = _run(
+        "stats", str(path), "--item", "q1", "--levels", "0,1,2", "--satisfied-levels", "2", "--format", "json"
+    )
+    assert code == 0, err
+    (result,) = json.loads(out)
+    assert (result["estimate_pct"], result["n"]) == (pytest.approx(60.0), 5)
+
+
+def test_levels_replace_the_forms_scale(tmp_path: Path) -> None:
+    path = tmp_path / "paper.csv"
+    path.write_text("overall\n3\n1\n2\n3\n", encoding="utf-8")
+    args = ["--form", "counter-quick@1", "--levels", "1,2,3", "--format", "json"]
+    code, out, err = _run("stats", str(path), *args, "--satisfied-levels", "3")
+    assert code == 0, err
+    rows = {row["metric"]: row for row in json.loads(out)}
+    assert rows["overall"]["estimate_pct"] == pytest.approx(50.0)
+    path.write_text("overall\n3\n4\n", encoding="utf-8")
+    code, _, err = _run("stats", str(path), *args, "--satisfied-levels", "3")
+    assert code == 2
+    assert "paper.csv:3: column 'overall': '4' is not a level of the scale (1, 2, 3)" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--levels", "1,x"], "--levels: '1,x' is not a list of integers such as 1,2,3,4,5"),
+        (["--levels", "1.5,2"], "--levels: '1.5,2' is not a list of integers"),
+        (["--levels", "1"], "--levels: a scale has at least two levels (got '1')"),
+        (["--levels", "1,2,2,3"], "--levels: 2 is given twice"),
+        (["--satisfied-levels", "4,4"], "--satisfied-levels: 4 is given twice"),
+        (["--satisfied-levels", "4,x"], "--satisfied-levels: '4,x' is not a list of integers such as 4,5"),
+        (["--levels", "0,1", "--satisfied-levels", "1,2"], "--satisfied-levels: 2 is not one of --levels (0, 1)"),
+        (
+            ["--satisfied-levels", "5,6"],
+            "--satisfied-levels: 6 is not a level of the scale (1, 2, 3, 4, 5); --levels gives the scale",
+        ),
+        (
+            ["--levels", "0,1"],
+            "--levels: the default satisfied levels (4, 5) are not all levels of the scale (0, 1); "
+            "give --satisfied-levels too",
+        ),
+    ],
+)
+def test_level_options_are_checked(tmp_path: Path, args: list[str], message: str) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("q1\n1\n", encoding="utf-8")
+    code, out, err = _run("stats", str(path), "--item", "q1", *args)
+    assert (code, out) == (2, "")
+    assert f"error: {message}" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--satisfied-levels", "6"], "--satisfied-levels: 6 is not a level of the scale of 'overall' (1, 2, 3, 4, 5)"),
+        (
+            ["--levels", "1,2,3"],
+            "--levels: the form's satisfied levels of 'overall' (4, 5) are not all levels of the "
+            "scale (1, 2, 3); give --satisfied-levels too",
+        ),
+        (["--levels", "1,2,3", "--satisfied-levels", "3,4"], "--satisfied-levels: 4 is not one of --levels (1, 2, 3)"),
+    ],
+)
+def test_satisfied_levels_of_a_form_are_levels_of_its_scale(tmp_path: Path, args: list[str], message: str) -> None:
+    path = tmp_path / "paper.csv"
+    path.write_text("overall\n3\n", encoding="utf-8")
+    code, _, err = _run("stats", str(path), "--form", "counter-quick@1", *args)
+    assert code == 2
+    assert f"error: {message}" in err
+
+
+def _lonely_survey(path: Path) -> tuple[list[dict[str, str]], int]:
+    """Strata S1 (3 PSUs), S2 (1), S3 (2), S4 (1), unequal weights, two domains, missing answers. Also the line of
+    S2's first row."""
+    rng = np.random.default_rng(20260314)
+    plan = {"S1": ["a", "b", "c"], "S2": ["a"], "S3": ["a", "b"], "S4": ["z"]}
+    rows = []
+    for stratum, psus in plan.items():
+        for psu in psus:
+            for _ in range(int(rng.integers(2, 6))):
+                q1, q2 = (str(int(v)) for v in rng.integers(1, 6, size=2))
+                rows.append(
+                    {
+                        "stratum": stratum,
+                        "psu": psu,
+                        "w": f"{rng.uniform(0.5, 4):.3f}",
+                        "dom": str(rng.choice(["x", "y"])),
+                        "q1": q1,
+                        "q2": "" if rng.random() < 0.2 else q2,
+                    }
+                )
+    order = rng.permutation(len(rows))
+    rows = [rows[i] for i in order]
+    path.write_text("stratum,psu,w,dom,q1,q2\n" + "".join(",".join(row.values()) + "\n" for row in rows))
+    return rows, 2 + next(i for i, row in enumerate(rows) if row["stratum"] == "S2")
+
+
+@pytest.mark.parametrize("option", ["remove", "certainty", "adjust"])
+def test_lonely_psu_options_give_the_designs_numbers(tmp_path: Path, option: LonelyPsu) -> None:
+    """R's options(survey.lonely.psu=...) as app.stats.design implements them (tested against R there): the CLI's
+    per-PSU sums give domain_mean's estimate, SE and df for every domain and item."""
+    path = tmp_path / "s.csv"
+    rows, _ = _lonely_survey(path)
+    design_args = ["--weight", "w", "--strata", "stratum", "--psu", "psu", "--by", "dom"]
+    code, out, err = _run(
+        "stats", str(path), "--item", "q1", "--item", "q2", *design_args, "--lonely-psu", option, "--format", "json"
+    )
+    assert code == 0, err
+    printed = {(row["dom"], row["metric"]): row for row in json.loads(out)}
+    design = make_design(
+        [float(row["w"]) for row in rows],
+        strata=[row["stratum"] for row in rows],
+        clusters=[row["psu"] for row in rows],
+        lonely_psu=option,
+    )
+    domain = np.array([row["dom"] for row in rows])
+    for item in ("q1", "q2"):
+        y = np.array([float(row[item] in ("4", "5")) if row[item] else math.nan for row in rows])
+        for key in ("x", "y"):
+            expected = domain_mean(design, y, domain == key)
+            got = printed[(key, item)]
+            assert got["estimate_pct"] == pytest.approx(expected.estimate * 100, rel=1e-12)
+            assert got["se_pct"] == pytest.approx(expected.se * 100, rel=1e-9)
+            assert (got["n"], got["df"]) == (expected.n, expected.df)
+    assert {key[1] for key in printed} == {"q1", "q2", "index"}
+
+
+def test_lonely_psu_by_hand(tmp_path: Path) -> None:
+    """Stratum A: PSUs 1 (satisfied) and 2 (not); B: PSU 3 alone (satisfied). p = 2/3; z = (y − p)/3 per PSU:
+    1/9, −2/9 | 1/9. A gives 2·((1/9 + 1/18)² + (−2/9 + 1/18)²) = 1/9. remove/certainty: B adds nothing, SE = 1/3;
+    adjust: B's total is centred at the grand mean of the PSU totals (0), adding (1/9)², SE = √10/9."""
+    path = tmp_path / "s.csv"
+    path.write_text("stratum,psu,q1\nA,1,5\nA,2,2\nB,3,5\n", encoding="utf-8")
+    se = {}
+    for option in ("remove", "certainty", "adjust"):
+        code, out, err = _run(
+            "stats",
+            str(path),
+            "--item",
+            "q1",
+            "--strata",
+            "stratum",
+            "--psu",
+            "psu",
+            "--lonely-psu",
+            option,
+            "--format",
+            "json",
+        )
+        assert code == 0, err
+        (row,) = json.loads(out)
+        assert (row["estimate_pct"], row["n"], row["df"]) == (pytest.approx(200 / 3), 3, 1)
+        se[option] = row["se_pct"]
+    assert se["remove"] == se["certainty"] == pytest.approx(100 / 3, rel=1e-12)
+    assert se["adjust"] == pytest.approx(100 * math.sqrt(10) / 9, rel=1e-12)
+
+
+def test_a_lonely_psu_fails_by_default_and_names_the_option(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    _, line = _lonely_survey(path)
+    for fail in ([], ["--lonely-psu", "fail"]):
+        code, out, err = _run("stats", str(path), "--item", "q1", "--strata", "stratum", "--psu", "psu", *fail)
+        assert (code, out) == (2, "")
+        assert (
+            f"s.csv:{line}: stratum 'S2' (column 'stratum') has a single PSU (and 1 more); choose how to treat it "
+            "with --lonely-psu remove|certainty|adjust"
+        ) in err
+        assert "set lonely_psu" not in err and "Traceback" not in err
+    path.write_text("q1\n5\n", encoding="utf-8")  # no strata: one row is one PSU
+    code, _, err = _run("stats", str(path), "--item", "q1")
+    assert code == 2
+    assert "s.csv: the sample has a single PSU, so its variance cannot be estimated; choose how" in err
+    code, _, err = _run("stats", str(path), "--item", "q1", "--lonely-psu", "often")
+    assert code == 2 and "--lonely-psu" in err
+
+
+def test_help_describes_the_scale_and_lonely_psu_options() -> None:
+    result = runner.invoke(cli, ["stats", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    for words in (
+        "--levels",
+        "1,2,3,4,5 for --item",
+        "--lonely-psu",
+        "fail|remove|certainty|adjust",
+        "survey.lonely.psu",
+        "[default: fail]",
+        "ID@VERSION",
+    ):
+        assert words in text
 
 
 LINES = st.lists(st.text(alphabet=["a", "1", " ", ",", "\t", "é", "\x0c", "\x85"], max_size=6), max_size=8)
