@@ -6,10 +6,16 @@ The golden numbers were printed by R 4.2.2 with survey 4.1.1 (``options(digits =
     d <- read.csv("apistrat.csv")
     dstrat <- svydesign(ids = ~1, strata = ~stype, weights = ~pw, data = d)
 
-and the call beside each number. R is not run by the tests.
+and the call beside each number, and by ``oracle/scripts/wave2_oracle.R`` (``expected/trim_weights.csv``,
+``expected/rake_weights.csv``; the calls are in ``expected/wave2_manifest.json``). R is not run by the tests.
 """
 
 from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,16 +23,21 @@ import pytest
 from app.stats.weights import kish_effective_n, poststratification_weights, rake, trim, weighting_effect
 from tests.stats.test_design_oracle import _data
 
+ORACLE = Path(__file__).parent / "oracle"
+
 STYPE = {"E": 4421.0, "H": 755.0, "M": 1018.0}
 AWARDS = {0: 2500.0, 1: 3694.0}
 SCH_WIDE = {0: 1200.0, 1: 4994.0}
 
 # weights(postStratify(dstrat, ~awards, data.frame(awards = c(0, 1), Freq = c(2500, 3694)))), by stype × awards
 R_POSTSTRAT = {
-    ("E", 0): 49.420280316207709, ("E", 1): 41.265660119625757,
-    ("H", 0): 16.879580798027437, ("H", 1): 14.094356400174529,
-    ("M", 0): 22.759487858825352, ("M", 1): 19.004046202688649,
-}  # fmt: skip
+    ("E", 0): 49.420280316207709,
+    ("E", 1): 41.265660119625757,
+    ("H", 0): 16.879580798027437,
+    ("H", 1): 14.094356400174529,
+    ("M", 0): 22.759487858825352,
+    ("M", 1): 19.004046202688649,
+}
 
 # raked <- rake(dstrat, list(~stype, ~awards, ~sch_wide),
 #   list(data.frame(stype = c("E", "H", "M"), Freq = c(4421, 755, 1018)),
@@ -34,30 +45,52 @@ R_POSTSTRAT = {
 #   control = list(maxit = 200, epsilon = 1e-15))
 # tapply(weights(raked), paste(d$stype, d$awards, d$sch_wide), unique)   (no school has awards 1, sch_wide 0)
 R_RAKED = {
-    ("E", 0, 0): 52.125904419696241, ("E", 0, 1): 50.169692072603304, ("E", 1, 1): 41.764553464601036,
-    ("H", 0, 0): 16.256029138007055, ("H", 0, 1): 15.645963082204371, ("H", 1, 1): 13.024729366611622,
-    ("M", 0, 0): 22.714810727370981, ("M", 0, 1): 21.862355624645300, ("M", 1, 1): 18.199663634097337,
-}  # fmt: skip
+    ("E", 0, 0): 52.125904419696241,
+    ("E", 0, 1): 50.169692072603304,
+    ("E", 1, 1): 41.764553464601036,
+    ("H", 0, 0): 16.256029138007055,
+    ("H", 0, 1): 15.645963082204371,
+    ("H", 1, 1): 13.024729366611622,
+    ("M", 0, 0): 22.714810727370981,
+    ("M", 0, 1): 21.862355624645300,
+    ("M", 1, 1): 18.199663634097337,
+}
 
 # tapply(weights(trimWeights(raked, upper = 40, strict = TRUE)), …, unique)
 R_TRIM_40 = {
-    ("E", 0, 0): 40.0, ("E", 0, 1): 40.0, ("E", 1, 1): 40.0,
-    ("H", 0, 0): 20.466029138007066, ("H", 0, 1): 19.855963082204383, ("H", 1, 1): 17.234729366611635,
-    ("M", 0, 0): 26.924810727370993, ("M", 0, 1): 26.072355624645308, ("M", 1, 1): 22.409663634097349,
-}  # fmt: skip
+    ("E", 0, 0): 40.0,
+    ("E", 0, 1): 40.0,
+    ("E", 1, 1): 40.0,
+    ("H", 0, 0): 20.466029138007066,
+    ("H", 0, 1): 19.855963082204383,
+    ("H", 1, 1): 17.234729366611635,
+    ("M", 0, 0): 26.924810727370993,
+    ("M", 0, 1): 26.072355624645308,
+    ("M", 1, 1): 22.409663634097349,
+}
 
 # tapply(weights(trimWeights(raked, lower = 15, upper = 45, strict = TRUE)), …, unique)
 R_TRIM_15_45 = {
-    ("E", 0, 0): 45.0, ("E", 0, 1): 45.0, ("E", 1, 1): 42.564446884664164,
-    ("H", 0, 0): 17.055922558070186, ("H", 0, 1): 16.445856502267503, ("H", 1, 1): 15.0,
-    ("M", 0, 0): 23.514704147434113, ("M", 0, 1): 22.662249044708432, ("M", 1, 1): 18.999557054160469,
-}  # fmt: skip
+    ("E", 0, 0): 45.0,
+    ("E", 0, 1): 45.0,
+    ("E", 1, 1): 42.564446884664164,
+    ("H", 0, 0): 17.055922558070186,
+    ("H", 0, 1): 16.445856502267503,
+    ("H", 1, 1): 15.0,
+    ("M", 0, 0): 23.514704147434113,
+    ("M", 0, 1): 22.662249044708432,
+    ("M", 1, 1): 18.999557054160469,
+}
 
 
 def _apistrat() -> dict[str, np.ndarray]:
     data = _data("apistrat")
-    return {"pw": data["pw"], "stype": data["stype"], "awards": data["awards"].astype(int),
-            "sch_wide": data["sch_wide"].astype(int)}  # fmt: skip
+    return {
+        "pw": data["pw"],
+        "stype": data["stype"],
+        "awards": data["awards"].astype(int),
+        "sch_wide": data["sch_wide"].astype(int),
+    }
 
 
 def _raked() -> np.ndarray:
@@ -223,8 +256,9 @@ def test_trim_proportionally_keeps_the_ratios_of_the_other_weights() -> None:
 
 
 def test_trim_repeats_until_the_shares_stay_within_bounds() -> None:
-    # 9 → 5.5 frees 3.5: +7/6 each makes 5 into 6.1667 > 5.5, capped in turn; its 2/3 goes to the two 1s.
-    # R: trimWeights(…, data.frame(w = c(1, 1, 5, 9)), upper = 5.5, strict = TRUE) → 2.5 2.5 5.5 5.5
+    # 9 → 5.5 frees 3.5: +7/6 each makes 5 into 6.1667 > 5.5, capped in turn; its 2/3 goes to the two 1s and to
+    # the first 5.5 (on its bound, not outside), which is capped again next round, and so on: 2.5 2.5 5.5 5.5 in
+    # the limit. R: trimWeights(…, data.frame(w = c(1, 1, 5, 9)), upper = 5.5, strict = TRUE) → 2.5 2.5 5.5 5.5
     assert trim([1, 1, 5, 9], upper=5.5) == pytest.approx([2.5, 2.5, 5.5, 5.5], rel=1e-15)
     assert trim([1, 1, 5, 9], upper=5.5, redistribute="proportional").sum() == pytest.approx(16)
 
@@ -241,6 +275,117 @@ def test_trim_rejects_impossible_bounds() -> None:
         trim([1, 2, 3], lower=3, upper=2)
     with pytest.raises(ValueError, match="after 1 rounds"):
         trim([1, 1, 5, 9], upper=5.5, max_iter=1)
+
+
+def test_trim_lets_a_weight_raised_to_lower_drift_up_with_later_shares() -> None:
+    # Round 1: 1 → 2 and 15 → 8 leave 7 − 1 = 6 to share over the 6s → 9, 9. Round 2: the 9s are cut to 8 and
+    # their 2 goes to the weights not outside: the 2 (on lower) and the 8 (on upper) → 3, 9; and so on. The limit
+    # is 4 8 8 8 (the total 28 kept). Fixing the 2 on its bound (the old trim) gave 2 8 8 8 and lost 2.
+    # R: weights(trimWeights(svydesign(ids = ~1, weights = ~w, data = data.frame(w = c(1, 6, 6, 15))),
+    #            lower = 2, upper = 8, strict = TRUE)) → 3.9999999999999867 8 8 8
+    assert trim([1, 6, 6, 15], lower=2, upper=8) == pytest.approx([3.9999999999999867, 8, 8, 8], rel=1e-14)
+
+
+@cache
+def _trim_cases() -> dict[str, list[dict[str, str]]]:
+    cases: dict[str, list[dict[str, str]]] = defaultdict(list)
+    with (ORACLE / "expected" / "trim_weights.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            cases[row["case"]].append(row)
+    return dict(cases)
+
+
+# expected/trim_weights.csv, one case per (set, lower, upper); set = data/trim_inputs.csv (200 rlnorm weights,
+# set.seed(20260301), meanlog 3 / sdlog 0.9 and meanlog 2 / sdlog 1.6; apistrat raked; small hand cases):
+#   des <- svydesign(ids = ~1, weights = ~w, data = data.frame(w = <set>))
+#   weights(trimWeights(des, lower = <lower>, upper = <upper>, strict = TRUE))    (empty bound: not given)
+@pytest.mark.parametrize("case", sorted(_trim_cases()))
+def test_trim_equals_r_trim_weights_on_golden_cases(case: str) -> None:
+    rows = _trim_cases()[case]
+    assert [int(row["row"]) for row in rows] == list(range(1, len(rows) + 1))
+    weights = np.array([float(row["w"]) for row in rows])
+    expected = np.array([float(row["trimmed"]) for row in rows])
+    lower = float(rows[0]["lower"]) if rows[0]["lower"] else None
+    upper = float(rows[0]["upper"]) if rows[0]["upper"] else None
+    trimmed = trim(weights, lower=lower, upper=upper)
+    assert np.max(np.abs(trimmed / expected - 1)) <= 1e-12
+    assert trimmed.sum() == pytest.approx(expected.sum(), rel=1e-14)
+    if case != "all_outside_lower4_upper6":  # R: nobody left to share the cut with, the total drops 11 → 10
+        assert trimmed.sum() == pytest.approx(weights.sum(), rel=1e-14)
+
+
+def test_the_golden_trim_cases_cover_both_bounds_and_many_rounds() -> None:
+    cases = _trim_cases()
+    assert len(cases["lnorm200_lower15_upper40"]) == 200
+    assert len({row["w"] for row in cases["lnorm200_lower15_upper40"]}) == 200  # all distinct
+    bounds = {(bool(rows[0]["lower"]), bool(rows[0]["upper"])) for rows in cases.values()}
+    assert bounds == {(True, False), (False, True), (True, True)}
+
+
+@pytest.mark.parametrize(("upper", "capped"), [(30, 93), (28, 135), (27.6, 179)])
+def test_trim_stops_where_r_would_recurse_for_ever(upper: float, capped: int) -> None:
+    # trimWeights(des, upper = 30, strict = TRUE) on the heavy-tailed set dies in R with "C stack usage is too close
+    # to the limit": R keeps the weights as probabilities, 1/(1/w) puts weights on the bound an ulp outside, and the
+    # cut alternates 2.9e-13, 3.7e-13 for ever. trim, like R's rounds without that round trip, ends in 32 rounds.
+    # Closer to the mean (27.56), the last shares round up on the bound by themselves; trim stops when the cut no
+    # longer shrinks. Either way the result is the limit of R's rounds: weights on the bound, all the others moved
+    # up by one and the same amount, the total kept.
+    rows = _trim_cases()["heavy_upper40"]
+    weights = np.array([float(row["w"]) for row in rows])
+    trimmed = trim(weights, upper=upper)
+    assert trimmed.max() == upper
+    assert np.count_nonzero(trimmed == upper) == capped
+    assert trimmed.sum() == pytest.approx(weights.sum(), rel=1e-14)
+    shift = (trimmed - weights)[trimmed < upper]
+    assert shift.max() - shift.min() <= 1e-12
+
+
+@cache
+def _rake_data() -> tuple[list[dict[str, str]], dict[str, dict[str, float]], dict[str, np.ndarray]]:
+    with (ORACLE / "data" / "rake_responses.csv").open(encoding="utf-8") as handle:
+        responses = list(csv.DictReader(handle))
+    margins: dict[str, dict[str, float]] = defaultdict(dict)
+    with (ORACLE / "data" / "rake_margins.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            margins[row["margin"]][row["category"]] = float(row["total"])
+    expected: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    with (ORACLE / "expected" / "rake_weights.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            expected[row["case"]].append((int(row["id"]), float(row["weight"])))
+    ids = [int(row["id"]) for row in responses]
+    weights = {}
+    for case, pairs in expected.items():
+        assert [key for key, _ in pairs] == ids
+        weights[case] = np.array([value for _, value in pairs])
+    return responses, dict(margins), weights
+
+
+# data/rake_responses.csv: 525 responses, cell = agency × month (3 × 4), field F1–F4 (skewed), base weight 1;
+# data/rake_margins.csv: dossiers per cell, per field and per agency × field, summed from one population table.
+#   des <- svydesign(ids = ~1, weights = ~base, data = rake_responses)
+#   weights(rake(des, list(~cell, ~field), list(<cell>, <field>), control = list(maxit = 1000, epsilon = 1e-13)))
+#   weights(rake(des, list(~cell, ~agency_field), list(<cell>, <agency_field>), control = …the same…))
+# (epsilon < 1 is relative to Σ base: R stops when no cell of svytable(~cell + field) moves by 1e-13 × 525.)
+@pytest.mark.parametrize("second", ["field", "agency_field"])
+def test_rake_equals_r_on_agency_month_cells_and_fields(second: str) -> None:
+    responses, margins, expected = _rake_data()
+    r_weights = expected[f"cell+{second}"]
+    base = np.array([float(row["base"]) for row in responses])
+    labels = [
+        ([row["cell"] for row in responses], margins["cell"]),
+        ([row[second] for row in responses], margins[second]),
+    ]
+    result = rake(base, labels)
+    assert result.converged
+    assert np.max(np.abs(result.weights / r_weights - 1)) <= 1e-8
+    tight = rake(base, labels, max_iter=1000, tol=1e-13)
+    assert tight.converged
+    assert np.max(np.abs(tight.weights / r_weights - 1)) <= 1e-12
+    for names, totals in labels:
+        sums: defaultdict[str, float] = defaultdict(float)
+        for name, weight in zip(names, tight.weights, strict=True):
+            sums[name] += weight
+        assert sums == pytest.approx(totals, rel=1e-13)
 
 
 # --- what weighting costs ------------------------------------------------------------------------------------
