@@ -34,25 +34,49 @@ from app.reports.satisfaction import (
     trends,
 )
 from app.responses.models import Channel
-from app.stats.estimates import Difference
+from app.stats.comparisons import Difference
 from app.stats.intervals import METHODS, Method
 
 router = APIRouter(prefix="/api/v1", tags=["satisfaction"])
 
 OutputFormat = Literal["json", "csv", "xlsx"]
-ESTIMATE_COLUMNS = ["indicator", "metric", "kind", "name", "estimate_pct", "ci_low_pct", "ci_high_pct", "se_pct", "n",
-                    "n_eff", "deff", "df", "target_pct", "verdict", "p_reach_target", "flags", "unreliable", "method",
-                    "level"]  # fmt: skip
-KEY_COLUMNS = {"agency": ["agency", "agency_name"], "counter": ["counter", "counter_name"], "month": ["month"],
-               "quarter": ["quarter"], "channel": ["channel"]}  # fmt: skip
+ESTIMATE_COLUMNS = [
+    *("indicator", "metric", "kind", "name", "estimate_pct", "ci_low_pct", "ci_high_pct", "se_pct", "n", "n_eff"),
+    *("deff", "deff_reference", "df", "target_pct", "verdict", "p_value_below_target", "flags", "unreliable"),
+    *("method", "level"),
+]
+KEY_COLUMNS = {
+    "agency": ["agency", "agency_name"],
+    "counter": ["counter", "counter_name"],
+    "month": ["month"],
+    "quarter": ["quarter"],
+    "channel": ["channel"],
+}
 
 ROW_EXAMPLE: dict[str, Any] = {
-    "agency": "MA-SCT", "agency_name": "Sở Công Thương", "indicator": "sipas", "metric": "sipas",
-    "kind": "overall", "name": "Chỉ số hài lòng về sự phục vụ hành chính", "estimate_pct": 77.49,
-    "ci_low_pct": 75.66, "ci_high_pct": 79.25, "se_pct": 0.91, "n": 615, "n_eff": 2118.6, "deff": 0.29, "df": 103,
-    "target_pct": 86.0, "verdict": "not_met", "p_reach_target": 0.0, "flags": [], "unreliable": False,
-    "method": "beta", "level": 0.95,
-}  # fmt: skip
+    "agency": "MA-SCT",
+    "agency_name": "Sở Công Thương",
+    "indicator": "sipas",
+    "metric": "sipas",
+    "kind": "overall",
+    "name": "Chỉ số hài lòng về sự phục vụ hành chính",
+    "estimate_pct": 77.49,
+    "ci_low_pct": 75.66,
+    "ci_high_pct": 79.25,
+    "se_pct": 0.91,
+    "n": 615,
+    "n_eff": 428.3,
+    "deff": 1.43,
+    "deff_reference": "srswor",
+    "df": 103,
+    "target_pct": 86.0,
+    "verdict": "not_met",
+    "p_value_below_target": 1.0,
+    "flags": [],
+    "unreliable": False,
+    "method": "beta",
+    "level": 0.95,
+}
 
 
 class MetaOut(BaseModel):
@@ -82,16 +106,19 @@ class SatisfactionOut(BaseModel):
 
 class DifferenceOut(BaseModel):
     estimate_pct: float
-    ci_low_pct: float
+    ci_low_pct: float = Field(description="Unadjusted interval of the difference")
     ci_high_pct: float
     se_pct: float
     df: int
-    p_value: float | None
+    p_value: float | None = Field(description="Two-sided p-value of 'no difference', before adjustment")
+    p_value_adjusted: float | None = Field(
+        description="Benjamini–Hochberg p-value over every comparison of this answer; `significant` uses it"
+    )
     significant: bool
 
 
 class RankedOut(BaseModel):
-    rank: int
+    rank: int | None = Field(description="null: the estimate is unreliable (NCHS rule), so it is listed unranked")
     agency: str
     agency_name: str
     estimate: dict[str, Any]
@@ -116,7 +143,10 @@ class TrendPointOut(BaseModel):
     period: str
     estimate: dict[str, Any]
     change: DifferenceOut | None
-    alerts: list[str] = Field(description="significant_drop (below the previous period), below_target (not_met)")
+    alerts: list[str] = Field(
+        description="significant_drop (below the previous period after the Benjamini–Hochberg adjustment over the "
+        "series; only between reliable points), below_target (not_met)"
+    )
 
 
 class TrendOut(BaseModel):
@@ -167,7 +197,7 @@ def _difference(found: Difference | None) -> DifferenceOut | None:
         return None
     return DifferenceOut(estimate_pct=found.estimate * 100, ci_low_pct=found.low * 100, ci_high_pct=found.high * 100,
                          se_pct=found.se * 100, df=found.df, p_value=found.p_value,
-                         significant=found.significant)  # fmt: skip
+                         p_value_adjusted=found.p_adjusted, significant=found.significant)  # fmt: skip
 
 
 def _download(request: Request, caller: CallerDep, session: SessionDep, fmt: Literal["csv", "xlsx"], name: str,

@@ -40,14 +40,8 @@ from app.reports.models import PopulationCount
 from app.reports.reference import targets_for
 from app.reports.sums import Column, SumsQuery, fetch_sums
 from app.responses.models import Channel, Response
-from app.stats.estimates import (
-    Difference,
-    Estimate,
-    compare,
-    estimate_domains,
-    judged,
-    merge_domains,
-)
+from app.stats.comparisons import Difference, adjust, compare, honest, series_changes
+from app.stats.estimates import Estimate, estimate_domains, judged, merge_domains
 from app.stats.intervals import DEFAULT_METHOD, METHODS, Method
 
 GROUPS = ("agency", "counter", "element", "item", "month", "quarter", "channel")
@@ -509,7 +503,7 @@ def satisfaction(session: Session, scope: Scope, forms: dict[tuple[str, int], Re
 
 @dataclass(frozen=True)
 class Ranked:
-    rank: int
+    rank: int | None  # None: the estimate is unreliable, so its place is not evidence
     agency: Agency
     estimate: Estimate
     previous: Estimate | None
@@ -601,25 +595,39 @@ def rankings(session: Session, scope: Scope, forms: dict[tuple[str, int], Regist
         p = index.get((1, agency_id, 0))
         before = _pick(results[p], indicator) if p is not None else None
         entries.append((agency, _judge(found, targets.get((agency_id, indicator))), d, before, p))
-    entries.sort(key=lambda entry: (-entry[1].estimate, entry[0].code))
+    # Only reliable estimates are ranked and compared; the others follow, unranked, in code order.
+    reliable = [e for e in entries if not e[1].unreliable]
+    reliable.sort(key=lambda entry: (-entry[1].estimate, entry[0].code))
+    unranked = sorted((e for e in entries if e[1].unreliable), key=lambda entry: entry[0].code)
+    changes: list[Difference | None] = []
+    following: list[Difference | None] = []
+    for position, (_agency, found, d, before, p) in enumerate(reliable):
+        if p is not None and before is not None and not before.unreliable:
+            changes.append(_difference(sums, strata, items, indices, (d, found), (p, before), metric, filters.level))
+        else:
+            changes.append(None)
+        if position + 1 < len(reliable):
+            after = (reliable[position + 1][2], reliable[position + 1][1])
+            following.append(_difference(sums, strata, items, indices, (d, found), after, metric, filters.level))
+        else:
+            following.append(None)
+    adjusted = adjust([*changes, *following])  # one family: every comparison this answer makes
     rows: list[Ranked] = []
-    for position, (agency, found, d, before, p) in enumerate(entries):
-        change = None
-        if before is not None and p is not None:
-            change = _difference(sums, strata, items, indices, d, p, metric, filters.level)
-        following = None
-        if position + 1 < len(entries):
-            following = _difference(sums, strata, items, indices, d, entries[position + 1][2], metric, filters.level)
+    for position, (agency, found, _d, before, _p) in enumerate(reliable):
+        change, nearest = adjusted[position], adjusted[len(reliable) + position]
         rows.append(Ranked(position + 1, agency, found, before, change,
-                           None if following is None else following.significant, following))  # fmt: skip
+                           None if nearest is None else nearest.significant, nearest))  # fmt: skip
+    for agency, found, _d, before, _p in unranked:
+        rows.append(Ranked(None, agency, found, before, None, None, None))
     return Rankings(plan_.meta, level.value if level else "children", indicator,
                     previous[0] if previous else None, previous[1] if previous else None, rows)  # fmt: skip
 
 
-def _difference(sums: Any, strata: Any, items: Sequence[str], indices: Any, a: int, b: int, metric: str,
-                level: float) -> Difference | None:  # fmt: skip
-    found = compare(sums.table, strata, items, indices, a, b, level=level)
-    return next((difference for difference in found if difference.metric == metric), None)
+def _difference(sums: Any, strata: Any, items: Sequence[str], indices: Any, a: tuple[int, Estimate],
+                b: tuple[int, Estimate], metric: str, level: float) -> Difference | None:  # fmt: skip
+    found = compare(sums.table, strata, items, indices, a[0], b[0], level=level)
+    difference = next((difference for difference in found if difference.metric == metric), None)
+    return None if difference is None else honest(difference, a[1], b[1])
 
 
 @dataclass(frozen=True)
@@ -646,7 +654,7 @@ def trends(session: Session, scope: Scope, forms: dict[tuple[str, int], Register
     if period not in ("month", "quarter"):
         raise Invalid(f"period: {period!r} must be month or quarter")
     plan_ = plan(session, scope, forms, filters)
-    metric = _metric_index(plan_.measures.items, indicator, plan_.measures)
+    _metric_index(plan_.measures.items, indicator, plan_.measures)  # refuses an indicator the form does not measure
     key = Response.local_month if period == "month" else quarter_of(Response.local_month)
     domains: list[tuple[str, Column]] = [
         ("_keep", case((plan_.keep, 1), else_=0) if plan_.keep is not None else literal(1)), (period, key)
@@ -657,25 +665,18 @@ def trends(session: Session, scope: Scope, forms: dict[tuple[str, int], Register
     items, indices = query.items, plan_.measures.indices
     results = estimate_domains(sums.table, strata, items, indices, domains=len(sums.keys), level=filters.level,
                                method=filters.method)  # fmt: skip
-    series = sorted((int(k[1]), d) for d, k in enumerate(sums.keys) if k[0] == 1 and k[1] is not None)
+    ordered = sorted((int(k[1]), d) for d, k in enumerate(sums.keys) if k[0] == 1 and k[1] is not None)
     root_id = plan_.root.id if plan_.root else None
     targets = targets_on(session, [root_id] if root_id else [], [indicator], judged_on(filters, plan_.meta))
     target = targets.get((root_id, indicator)) if root_id else None
-    points: list[TrendPoint] = []
-    previous: int | None = None
-    for value, d in series:
+    series: list[tuple[int, Estimate, str]] = []
+    for value, d in ordered:
         found = _pick(results[d], indicator)
-        if found is None:
-            continue
-        found = _judge(found, target)
-        change = _difference(sums, strata, items, indices, d, previous, metric, filters.level) if previous is not None \
-            else None  # fmt: skip
-        alerts = []
-        if change is not None and change.high < 0:
-            alerts.append("significant_drop")
-        if found.verdict == "not_met":
-            alerts.append("below_target")
-        label = _month_label(value) if period == "month" else _quarter_label(value)
-        points.append(TrendPoint(label, found, change, tuple(alerts)))
-        previous = d
+        if found is not None:
+            label = _month_label(value) if period == "month" else _quarter_label(value)
+            series.append((d, _judge(found, target), label))
+    steps = series_changes(sums.table, strata, items, indices, [(d, found) for d, found, _label in series],
+                           level=filters.level)  # fmt: skip
+    points = [TrendPoint(label, found, step.change, step.alerts)
+              for (_d, found, label), step in zip(series, steps, strict=True)]  # fmt: skip
     return Trend(plan_.meta, period, indicator, points)

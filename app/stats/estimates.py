@@ -23,11 +23,9 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
 
 from app.stats.design import Design, DesignError, LonelyPsu, snap
 from app.stats.intervals import DEFAULT_METHOD, Method, interval, is_zero_variance
-from app.stats.multiplicity import benjamini_hochberg
 from app.stats.reliability import Verdict, flags_for, p_value_below_target, reliable, verdict_for
 
 __all__ = ["Verdict", "verdict_for"]
@@ -279,7 +277,7 @@ class _Influence:
     members: list[int]
 
 
-def _influence(
+def influence(
     table: PsuTable, rows: NDArray[np.intp], items: Sequence[str], indices: Sequence[IndexSpec]
 ) -> _Influence:
     answered = table.answered[rows]
@@ -346,7 +344,7 @@ def _one_domain(
     indices: Sequence[IndexSpec],
     options: Options,
 ) -> list[Estimate]:
-    found = _influence(table, rows, items, indices)
+    found = influence(table, rows, items, indices)
     variances = stratified_variance(found.stratum, found.z, strata)
     answers = table.answers[rows]
     touched = np.unique(found.stratum)
@@ -418,78 +416,6 @@ def design_effect(variance: float, spread: Moments) -> tuple[float, DeffReferenc
     if sum_w > n * (1 + 1e-9):
         return variance / (with_replacement * (sum_w - n) / sum_w), "srswor"
     return variance / with_replacement, "srswr"
-
-
-@dataclass(frozen=True)
-class Difference:
-    """Estimate of domain A minus domain B for one metric, with a t interval on the design's df."""
-
-    metric: str
-    estimate: float
-    se: float
-    low: float
-    high: float
-    df: int
-    p_value: float | None  # two-sided, H0: no difference
-    level: float
-    p_adjusted: float | None = None  # Benjamini–Hochberg over the comparisons of one answer (None: not adjusted)
-
-    @property
-    def significant(self) -> bool:
-        """Distinguishable at this level: the adjusted p-value is at most 1 − level when the comparison is one of a
-        family; a lone comparison, when its interval excludes 0."""
-        if self.p_adjusted is not None:
-            return self.p_adjusted <= 1 - self.level
-        return self.low > 0 or self.high < 0
-
-
-def adjust(differences: Sequence[Difference | None]) -> list[Difference | None]:
-    """The comparisons of one answer with their Benjamini–Hochberg p-values (app.stats.multiplicity)."""
-    adjusted = benjamini_hochberg([d.p_value if d is not None else None for d in differences])
-    out: list[Difference | None] = []
-    for difference, p in zip(differences, adjusted, strict=True):
-        if difference is None:
-            out.append(None)
-        else:
-            out.append(replace(difference, p_adjusted=1.0 if p is None else p))
-    return out
-
-
-def compare(
-    table: PsuTable,
-    strata: StrataInfo,
-    items: Sequence[str],
-    indices: Sequence[IndexSpec],
-    a: int,
-    b: int,
-    *,
-    level: float = 0.95,
-) -> list[Difference]:
-    """Differences A − B (two agencies, or two periods of one agency) for every metric both domains have. The
-    variance is that of z_A − z_B summed per PSU, so PSUs and strata the two domains share count once, with their
-    covariance (R: ``svyby(…, covmat = TRUE)`` then ``svycontrast``)."""
-    first = _influence(table, np.flatnonzero(table.domain == a), items, indices)
-    second = _influence(table, np.flatnonzero(table.domain == b), items, indices)
-    psu = np.concatenate([first.psu, second.psu])
-    labels, position = np.unique(psu, return_inverse=True)
-    stratum = np.zeros(labels.size, dtype=np.intp)
-    stratum[position] = np.concatenate([first.stratum, second.stratum])
-    z = np.zeros((labels.size, first.z.shape[1]))
-    np.add.at(z, position, np.vstack([first.z, -second.z]))
-    variances = stratified_variance(stratum, z, strata)
-    df = labels.size - np.unique(stratum).size
-    codes = [*items, *(spec.code for spec in indices)]
-    out: list[Difference] = []
-    for j, code in enumerate(codes):
-        if not (first.present[j] and second.present[j]):
-            continue
-        difference = float(first.values[j] - second.values[j])
-        se = math.sqrt(float(variances[j]))
-        t = float(special.stdtrit(df, 1 - (1 - level) / 2)) if df > 0 else math.nan
-        p_value = float(2 * special.stdtr(df, -abs(difference) / se)) if df > 0 and se > 0 else None
-        low, high = (difference - t * se, difference + t * se) if df > 0 else (-1.0, 1.0)
-        out.append(Difference(code, difference, se, low, high, int(df), p_value, level))
-    return out
 
 
 def _estimate(

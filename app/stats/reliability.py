@@ -105,7 +105,7 @@ def p_value_below_target(
     for p < target, 1 − β where β is that α for the upper bound. Small values are evidence that the target is met.
 
     At level L, ``met`` ⇔ p-value ≤ (1 − L)/2 and ``not_met`` ⇔ p-value ≥ 1 − (1 − L)/2 (exactly, up to the root
-    finder's 1e-10 on the level), so the number can never contradict the verdict: an ``inconclusive`` estimate has
+    finder's 1e-12 on the level), so the number can never contradict the verdict: an ``inconclusive`` estimate has
     a p-value between 0.025 and 0.975 at the 95% level. (It replaces the former "P(true rate ≥ target)" of a
     flat-prior t approximation, which said 0.9965 for an inconclusive verdict.)"""
 
@@ -116,7 +116,9 @@ def p_value_below_target(
     upper = p < target
     if p == target:
         return 0.5
-    narrow, wide = 1e-9, 1 - 1e-12
+    # Korn–Graubard's factor (t(n−1)/t(df))² is 0/0 at the 0% level: start from a 1% interval, so p-values are
+    # resolved from 0 to 0.495 and from 0.505 to 1 (0.5 between), which covers every verdict's threshold.
+    narrow, wide = 0.01, 1 - 1e-12
 
     def excess(level: float) -> float:
         value = bound(level, upper) - target

@@ -6,6 +6,7 @@ of the month, lonely PSUs "adjust", filters on channel or procedure field as dom
 from __future__ import annotations
 
 import io
+import itertools
 import random
 import uuid
 from collections.abc import Callable, Hashable, Sequence
@@ -30,8 +31,9 @@ from app.reports import satisfaction as satisfaction_service
 from app.reports.models import PopulationCount, Target
 from app.responses.ingest import Origin, Submission, prepare, store
 from app.responses.models import Channel
+from app.stats.comparisons import Difference, adjust, compare
 from app.stats.design import make_design
-from app.stats.estimates import Estimate, IndexSpec, compare, estimate_domains, table_from_rows, verdict_for
+from app.stats.estimates import Estimate, IndexSpec, estimate_domains, judged, table_from_rows, verdict_for
 from tests.factories import registry
 
 PASSWORD = "correct horse battery"
@@ -145,12 +147,16 @@ def add_target(session: Session, agency: Agency, threshold: float, indicator: st
     session.commit()
 
 
-def random_rows(seed: int = 7) -> list[Known]:
-    """About ninety responses over three months: agencies of different quality, missing answers (feedback most
-    often), both channels, two procedure fields, a few comments; then five flagged ones, all 'very satisfied'."""
+SMALL = {"TP-A": 12, "TP-B": 10, "TP-C": 6}
+LARGE = {"TP-A": 70, "TP-B": 90, "TP-C": 6}  # TP-A and TP-B reliable in one month (NCHS rule), TP-C never
+
+
+def random_rows(seed: int = 7, per_month: dict[str, int] = SMALL) -> list[Known]:
+    """About ninety responses over three months (``SMALL``): agencies of different quality, missing answers (feedback
+    most often), both channels, two procedure fields, a few comments; then five flagged ones, all 'very
+    satisfied'."""
     rng = random.Random(seed)
     quality = {"TP-A": 0.88, "TP-B": 0.62, "TP-C": 0.78}
-    per_month = {"TP-A": 12, "TP-B": 10, "TP-C": 6}
     counters = {"TP-A": ["Q01", "Q02"], "TP-B": ["Q01"], "TP-C": ["Q01"]}
     rows: list[Known] = []
     for month in MONTHS:
@@ -177,9 +183,10 @@ def random_rows(seed: int = 7) -> list[Known]:
 POPULATION = {("TP-A", 202501): 120, ("TP-A", 202502): 90, ("TP-B", 202501): 200, ("TP-C", 202503): 30}
 
 
-def province(session: Session, settings: Settings, *, population: bool = True) -> World:
+def province(session: Session, settings: Settings, *, population: bool = True,
+             per_month: dict[str, int] = SMALL) -> World:  # fmt: skip
     world = make_tree(session)
-    add_rows(session, settings, world, random_rows())
+    add_rows(session, settings, world, random_rows(per_month=per_month))
     if population:
         add_population(session, world, POPULATION)
     add_target(session, world.province, 86.0)
@@ -478,7 +485,7 @@ def test_target_verdicts_and_inherited_target(client: TestClient, session: Sessi
 
 
 def test_rankings_order_distinctness_and_change(client: TestClient, session: Session, settings: Settings) -> None:
-    world = province(session, settings)
+    world = province(session, settings, per_month=LARGE)
     headers = login(client, session, "admin", Role.province_admin, world.province)
     params = {"from": "2025-03-01", "to": "2025-03-31"}
     response = client.get("/api/v1/rankings", params=params, headers=headers)
@@ -498,27 +505,49 @@ def test_rankings_order_distinctness_and_change(client: TestClient, session: Ses
     table, strata = table_from_rows(design, domain, answered, satisfied)
     results = estimate_domains(table, strata, ITEMS, INDICES, domains=len(cells))
     sipas = {cell: next(e for e in results[d] if e.metric == "sipas") for cell, d in index.items()}
-    order = sorted(["TP-A", "TP-B", "TP-C"], key=lambda code: (-sipas[(code, True)].estimate, code))
+    for cell, found in sipas.items():  # judged as the API judges (the province's 86% applies to each commune)
+        sipas[cell] = judged(found, 0.86)
+    # Reliable estimates are ranked by value; unreliable ones follow, unranked, by code.
+    reliable = sorted((code for code in ("TP-A", "TP-B", "TP-C") if not sipas[(code, True)].unreliable),
+                      key=lambda code: (-sipas[(code, True)].estimate, code))  # fmt: skip
+    unranked = sorted(code for code in ("TP-A", "TP-B", "TP-C") if sipas[(code, True)].unreliable)
+    assert reliable and unranked  # the test world has both kinds
+    order = reliable + unranked
     assert [row["agency"] for row in body["rows"]] == order
-    assert [row["rank"] for row in body["rows"]] == [1, 2, 3]
-    assert body["rows"][-1]["distinct_from_next"] is None and body["rows"][-1]["difference_to_next"] is None
+    assert [row["rank"] for row in body["rows"]] == [*range(1, len(reliable) + 1), *([None] * len(unranked))]
+    for row in body["rows"][len(reliable) - 1 :]:
+        assert row["distinct_from_next"] is None and row["difference_to_next"] is None
+
+    def sipas_difference(a: tuple[str, bool], b: tuple[str, bool]) -> Difference:
+        return next(d for d in compare(table, strata, ITEMS, INDICES, index[a], index[b]) if d.metric == "sipas")
+
+    # One family: every change and every neighbour comparison of the answer, adjusted together (BH).
+    changes = [sipas_difference((code, True), (code, False)) if not sipas[(code, False)].unreliable else None
+               for code in reliable]  # fmt: skip
+    neighbours = [sipas_difference((code, True), (after, True)) for code, after in itertools.pairwise(reliable)]
+    family = adjust([*changes, *neighbours, None])
     for position, row in enumerate(body["rows"]):
         code = row["agency"]
         assert_same(row["estimate"], sipas[(code, True)], code)
         assert_same(row["previous"], sipas[(code, False)], code)
-        change = next(d for d in compare(table, strata, ITEMS, INDICES, index[(code, True)], index[(code, False)])
-                      if d.metric == "sipas")  # fmt: skip
+        if code in unranked or changes[position] is None:
+            assert row["change"] is None
+            continue
+        change = family[position]
+        assert change is not None
         assert row["change"]["estimate_pct"] == pytest.approx(change.estimate * 100, abs=1e-9)
         assert row["change"]["se_pct"] == pytest.approx(change.se * 100, abs=1e-9)
+        assert row["change"]["p_value_adjusted"] == pytest.approx(change.p_adjusted, abs=1e-12)
         assert row["change"]["significant"] is change.significant
-        if position + 1 < len(order):
-            following = next(d for d in compare(table, strata, ITEMS, INDICES, index[(code, True)],
-                                                index[(order[position + 1], True)]) if d.metric == "sipas")  # fmt: skip
-            assert row["distinct_from_next"] is following.significant
-            assert row["difference_to_next"]["ci_low_pct"] == pytest.approx(following.low * 100, abs=1e-9)
-            assert row["difference_to_next"]["estimate_pct"] == pytest.approx(
-                row["estimate"]["estimate_pct"] - body["rows"][position + 1]["estimate"]["estimate_pct"], abs=1e-9
-            )
+    for position, (row, following) in enumerate(zip(body["rows"], family[len(reliable) :], strict=False)):
+        if following is None:
+            continue
+        assert row["distinct_from_next"] is following.significant
+        assert row["difference_to_next"]["ci_low_pct"] == pytest.approx(following.low * 100, abs=1e-9)
+        assert row["difference_to_next"]["p_value"] == pytest.approx(following.p_value, abs=1e-12)
+        assert row["difference_to_next"]["estimate_pct"] == pytest.approx(
+            row["estimate"]["estimate_pct"] - body["rows"][position + 1]["estimate"]["estimate_pct"], abs=1e-9
+        )
     # Ranking by level, and by an item.
     communes = client.get("/api/v1/rankings", params={**params, "level": "commune"}, headers=headers).json()
     assert [row["agency"] for row in communes["rows"]] == order
@@ -530,10 +559,11 @@ def test_rankings_order_distinctness_and_change(client: TestClient, session: Ses
 def test_trends_alert_on_a_significant_drop_below_target(client: TestClient, session: Session,
                                                          settings: Settings) -> None:  # fmt: skip
     world = make_tree(session)
+    # Enough answers for both months to be reliable (NCHS rule): 60 in 10 counter-weeks, 96 in 8.
     good = [Known("TP-A", counter, date(2025, 1, day), Channel.web_qr, dict.fromkeys(ITEMS, 5))
-            for counter in ("Q01", "Q02") for day in DAYS for _ in range(3)]  # fmt: skip
-    bad = [Known("TP-A", counter, date(2025, 2, day), Channel.web_qr, dict.fromkeys(ITEMS, 5 if i == 0 else 2))
-           for counter in ("Q01", "Q02") for day in DAYS[:4] for i in range(3)]  # fmt: skip
+            for counter in ("Q01", "Q02") for day in DAYS for _ in range(6)]  # fmt: skip
+    bad = [Known("TP-A", counter, date(2025, 2, day), Channel.web_qr, dict.fromkeys(ITEMS, 5 if i % 3 == 0 else 2))
+           for counter in ("Q01", "Q02") for day in DAYS[:4] for i in range(12)]  # fmt: skip
     add_rows(session, settings, world, good + bad)
     add_target(session, world.province, 86.0)
     headers = login(client, session, "admin", Role.province_admin, world.province)
@@ -545,6 +575,9 @@ def test_trends_alert_on_a_significant_drop_below_target(client: TestClient, ses
     assert february["estimate"]["estimate_pct"] == pytest.approx(100 / 3, abs=1e-9)
     assert february["alerts"] == ["significant_drop", "below_target"]
     assert february["change"]["significant"] is True and february["change"]["ci_high_pct"] < 0
+    # every PSU of February has exactly a third satisfied: a zero variance that is chance, not a census
+    assert "variance_fallback" in february["estimate"]["flags"] and not february["estimate"]["unreliable"]
+    assert february["change"]["p_value_adjusted"] == february["change"]["p_value"]  # a family of one
     wanted = expected(world.rows, lambda row: row.month, weighted=False)
     assert_same(january["estimate"], wanted[202501]["sipas"])
     assert_same(february["estimate"], wanted[202502]["sipas"])

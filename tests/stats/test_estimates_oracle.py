@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.stats.estimates import IndexSpec, compare, estimate_domains, table_from_rows
+from app.stats.comparisons import compare
+from app.stats.estimates import IndexSpec, estimate_domains, table_from_rows
 from tests.stats.test_design_oracle import DESIGNS, ORACLE, _data
 
 WIDE_DESIGNS = {
@@ -145,4 +146,3 @@ def test_index_design_effect_equals_r_svymean_of_the_per_respondent_score(row: d
     assert got.deff == pytest.approx(wanted, rel=1e-8)
     # n_eff = σ²/var, the index's analogue of p(1 − p)/var: n/deff_replace·(n − 1)/n
     assert got.n_eff == pytest.approx((got.n - 1) / float(row["deff_replace"]), rel=1e-8)
-
