@@ -516,8 +516,17 @@ def qr_files(
 
 
 PlanFormat = Literal["text", "json"]
-PLAN_OPTIONS = {"target_pct": "--target", "margin_pct": "--margin", "deff": "--deff", "population": "--population",
-                "level": "--level"}  # fmt: skip
+PLAN_OPTIONS = {
+    "target_pct": "--target",
+    "margin_pct": "--margin",
+    "deff": "--deff",
+    "population": "--population",
+    "level": "--level",
+    "counters": "--counters",
+    "months": "--months",
+    "true_rate_pct": "--true-rate",
+    "power": "--power",
+}
 
 
 @cli.command("plan")
@@ -528,11 +537,26 @@ def plan_sample(
     deff: Annotated[float, typer.Option(help="Design effect of the survey (1 = simple random sample)")] = 1.0,
     population: Annotated[int | None, typer.Option(help="N: dossiers the agency handles in the period")] = None,
     level: Annotated[float, typer.Option(help="Confidence level")] = 0.95,
+    counters: Annotated[int | None, typer.Option(help="Counters answering: plan for the live design")] = None,
+    months: Annotated[int | None, typer.Option(help="Months the figure covers (with --counters)")] = None,
+    true_rate: Annotated[float | None, typer.Option(help="A true rate above the target, in %: chance of met")] = None,
+    power: Annotated[float | None, typer.Option(help="Chance of met wanted at --true-rate (e.g. 0.8)")] = None,
     format_: Annotated[PlanFormat, typer.Option("--format", help="text or json")] = "text",
 ) -> None:
-    """Responses an agency needs to tell its rate from the target with the wanted margin."""
+    """Responses an agency needs to tell its rate from the target with the wanted margin; with --counters and
+    --months, for the live design's degrees of freedom; with --true-rate (and --power), the chance to show met."""
     try:
-        result = planning.plan(target, margin, deff=deff, population=population, level=level)
+        result = planning.plan(
+            target,
+            margin,
+            deff=deff,
+            population=population,
+            level=level,
+            counters=counters,
+            months=months,
+            true_rate_pct=true_rate,
+            power=power,
+        )
     except planning.PlanError as exc:
         raise SipasError(f"{PLAN_OPTIONS.get(exc.parameter, exc.parameter)}: {exc.reason}") from None
     if format_ == "json":
@@ -541,15 +565,29 @@ def plan_sample(
     rule = f"(N = {result.population:,})" if result.population is not None else "(N unknown: the limit 1/e²)"
     fpc = f"(corrected for N = {result.population:,})" if result.population is not None else ""
     rows = [
-        ("ministry rule n = N/(1+N·e²):", result.ministry_n, rule),
-        ("simple random sample:", result.srs_n, fpc),
-        (f"with design effect {result.deff:g}:", result.design_n, ""),
+        ("ministry rule n = N/(1+N·e²):", f"{result.ministry_n:,}", rule),
+        ("simple random sample:", f"{result.srs_n:,}", fpc),
+        (f"with design effect {result.deff:g}:", f"{result.design_n:,}", _plan_design_note(result)),
     ]
-    typer.echo(f"target {result.target_pct:g}%, margin ±{result.margin_pct:g} points, "
-               f"{result.level * 100:g}% confidence")  # fmt: skip
+    if isinstance(result, planning.DesignPlan) and result.achieved_power is not None:
+        chance = f"{result.achieved_power * 100:.0f}%"
+        rows.append((f"chance of met at {result.true_rate_pct:g}%:", chance, f"with {result.design_n:,} responses"))
+        if result.power is not None and result.power_n is not None:
+            rows.append((f"for {result.power * 100:g}% chance of met:", f"{result.power_n:,}", ""))
+    heading = f"target {result.target_pct:g}%, margin ±{result.margin_pct:g} points, {result.level * 100:g}% confidence"
+    typer.echo(heading)
     for label, value, note in rows:
-        typer.echo(f"{label:<32}{value:>9,}   {note}".rstrip())
+        typer.echo(f"{label:<32}{value:>9}   {note}".rstrip())
     typer.echo("\n" + textwrap.fill(result.explanation, width=100))
+
+
+def _plan_design_note(result: planning.Plan) -> str:
+    if not isinstance(result, planning.DesignPlan) or result.counters is None or result.months is None:
+        return ""
+    counters = f"{result.counters} counter{'' if result.counters == 1 else 's'}"
+    months = f"{result.months} month{'' if result.months == 1 else 's'}"
+    correction = ", no N correction" if result.population is not None else ""
+    return f"(t = {result.t:.4g} on {result.design_df:,} df: {counters} × {months}{correction})"
 
 
 def main() -> None:

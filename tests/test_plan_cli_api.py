@@ -10,10 +10,33 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.reports.plan_endpoints import EXAMPLE
-from app.stats.plan import plan
+from app.reports.plan_endpoints import EXAMPLE, LIVE_EXAMPLE
+from app.stats.plan import Plan, plan
 
 runner = CliRunner()
+PLAIN_FIELDS = {
+    "target_pct",
+    "margin_pct",
+    "deff",
+    "population",
+    "level",
+    "z",
+    "ministry_n",
+    "srs_n",
+    "design_n",
+    "explanation",
+}
+LIVE_FIELDS = PLAIN_FIELDS | {
+    "counters",
+    "months",
+    "psus",
+    "design_df",
+    "t",
+    "true_rate_pct",
+    "power",
+    "power_n",
+    "achieved_power",
+}
 
 
 def test_plan_prints_a_table() -> None:
@@ -91,12 +114,10 @@ def test_plan_endpoint(client: TestClient) -> None:
     response = client.get("/api/v1/plan", params={"target": 86, "margin": 3, "deff": 1.5, "population": 10000})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"target_pct", "margin_pct", "deff", "population", "level", "z", "ministry_n", "srs_n",
-                         "design_n", "explanation"}  # fmt: skip
+    assert set(body) == PLAIN_FIELDS
     assert (body["ministry_n"], body["srs_n"], body["design_n"]) == (1000, 489, 716)
-    assert (body["target_pct"], body["margin_pct"], body["deff"], body["population"], body["level"]) == (
-        86, 3, 1.5, 10000, 0.95,
-    )  # fmt: skip
+    inputs = (body["target_pct"], body["margin_pct"], body["deff"], body["population"], body["level"])
+    assert inputs == (86, 3, 1.5, 10000, 0.95)
     defaults = client.get("/api/v1/plan?target=86&margin=3").json()
     assert (defaults["ministry_n"], defaults["srs_n"], defaults["design_n"]) == (1112, 514, 514)
     assert defaults["population"] is None and defaults["deff"] == 1
@@ -137,12 +158,127 @@ def test_plan_endpoint_is_public_and_documented(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     operation = spec["paths"]["/api/v1/plan"]["get"]
     assert "security" not in operation
-    assert {parameter["name"] for parameter in operation["parameters"]} == {
-        "target", "margin", "deff", "population", "level",
-    }  # fmt: skip
+    names = {parameter["name"] for parameter in operation["parameters"]}
+    assert names == {"target", "margin", "deff", "population", "level", "counters", "months", "true_rate", "power"}
     schema = spec["components"]["schemas"]["PlanOut"]
     assert schema["examples"][0]["design_n"] == 716
 
 
 def test_the_openapi_example_is_a_real_answer() -> None:
     assert asdict(plan(86, 3, deff=1.5, population=10_000)) == EXAMPLE
+
+
+def test_the_openapi_live_example_is_a_real_answer() -> None:
+    answer = asdict(plan(86, 3, counters=1, months=1, true_rate_pct=89, power=0.8))
+    assert answer.keys() == LIVE_EXAMPLE.keys() == LIVE_FIELDS
+    for name, value in LIVE_EXAMPLE.items():
+        assert answer[name] == (pytest.approx(value, rel=1e-9) if isinstance(value, float) else value), name
+
+
+# --- The live design and the power of `met` ---------------------------------------------------------------------
+
+LIVE = ["--target", "86", "--margin", "3", "--counters", "1", "--months", "1"]
+
+
+def test_plan_for_the_live_design_prints_its_df_and_t() -> None:
+    result = runner.invoke(cli, ["plan", *LIVE])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:4] == [
+        "target 86%, margin ±3 points, 95% confidence",
+        "ministry rule n = N/(1+N·e²):       1,112   (N unknown: the limit 1/e²)",
+        "simple random sample:                 514",
+        "with design effect 1:               1,032   (t = 2.776 on 4 df: 1 counter × 1 month)",
+    ]
+    assert "4 degrees of freedom" in result.output
+
+
+def test_plan_with_a_true_rate_and_a_power() -> None:
+    result = runner.invoke(cli, ["plan", *LIVE, "--true-rate", "89", "--power", "0.8"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[3:6] == [
+        "with design effect 1:               1,032   (t = 2.776 on 4 df: 1 counter × 1 month)",
+        "chance of met at 89%:                 55%   with 1,032 responses",
+        "for 80% chance of met:              1,857",
+    ]
+
+
+def test_plan_for_the_live_design_as_json() -> None:
+    live = ["--counters", "3", "--months", "2", "--true-rate", "89", "--power", "0.8"]
+    args = ["plan", "--target", "86", "--margin", "3", "--deff", "1.5", "--population", "10000", *live]
+    result = runner.invoke(cli, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert set(body) == LIVE_FIELDS
+    assert (body["ministry_n"], body["srs_n"], body["design_n"]) == (1000, 489, 842)  # live: no N correction
+    assert (body["counters"], body["months"], body["psus"], body["design_df"]) == (3, 2, 30, 28)
+    assert body["t"] == pytest.approx(2.0484071417952454)
+    assert body["power_n"] == 1614 and body["achieved_power"] == pytest.approx(0.501, abs=0.001)
+    assert body == asdict(plan(86, 3, 1.5, 10_000, counters=3, months=2, true_rate_pct=89, power=0.8))
+
+
+def test_plan_without_the_new_options_prints_as_before() -> None:
+    result = runner.invoke(cli, ["plan", "--target", "86", "--margin", "3", "--format", "json"])
+    assert set(json.loads(result.output)) == PLAIN_FIELDS
+    assert type(plan(86, 3)) is Plan
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--counters", "1"], "error: --months: must be given with the number of counters"),
+        (["--months", "1"], "error: --counters: must be given with the number of months"),
+        (["--counters", "0", "--months", "1"], "error: --counters: must be a whole number from 1 to 1,000, not 0"),
+        (["--counters", "1", "--months", "121"], "error: --months: must be a whole number from 1 to 120, not 121"),
+        (["--true-rate", "86"], "error: --true-rate: must be above the target of 86%, not 86"),
+        (["--true-rate", "120"], "error: --true-rate: must be a percentage from 0.01 to 99.99, not 120"),
+        (["--power", "0.8"], "error: --true-rate: must be given with a power"),
+        (["--true-rate", "89", "--power", "80"], "error: --power: must be a probability from 0.5 to 0.9999"),
+        (["--true-rate", "nan"], "error: --true-rate: must be a finite number"),
+    ],
+)
+def test_plan_rejects_a_bad_design_or_power_in_one_line(args: list[str], message: str) -> None:
+    result = runner.invoke(cli, ["plan", "--target", "86", "--margin", "3", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_plan_endpoint_for_the_live_design(client: TestClient) -> None:
+    query = {"target": 86, "margin": 3, "counters": 1, "months": 1, "true_rate": 89, "power": 0.8}
+    response = client.get("/api/v1/plan", params=query)
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == LIVE_FIELDS
+    assert (body["srs_n"], body["design_n"], body["design_df"], body["power_n"]) == (514, 1032, 4, 1857)
+    assert body == asdict(plan(86, 3, counters=1, months=1, true_rate_pct=89, power=0.8))
+    only_power = client.get("/api/v1/plan?target=86&margin=3&true_rate=89").json()
+    assert set(only_power) == LIVE_FIELDS and only_power["design_df"] is None and only_power["power_n"] is None
+    assert only_power["achieved_power"] == pytest.approx(0.494, abs=0.001)
+
+
+@pytest.mark.parametrize(
+    ("query", "pointer", "message"),
+    [
+        ("counters=0&months=1", "/query/counters", "greater than or equal to 1"),
+        ("counters=1001&months=1", "/query/counters", "less than or equal to 1000"),
+        ("counters=1.5&months=1", "/query/counters", "integer"),
+        ("counters=1&months=121", "/query/months", "less than or equal to 120"),
+        ("counters=1", "/query/months", "must be given with the number of counters"),
+        ("months=1", "/query/counters", "must be given with the number of months"),
+        ("true_rate=86", "/query/true_rate", "must be above the target of 86%, not 86"),
+        ("true_rate=100", "/query/true_rate", "less than or equal to 99.99"),
+        ("true_rate=inf", "/query/true_rate", "finite number"),
+        ("power=0.8", "/query/true_rate", "must be given with a power"),
+        ("true_rate=89&power=0.3", "/query/power", "greater than or equal to 0.5"),
+        ("true_rate=89&power=1", "/query/power", "less than or equal to 0.9999"),
+    ],
+)
+def test_plan_endpoint_rejects_a_bad_design_or_power(
+    client: TestClient, query: str, pointer: str, message: str
+) -> None:
+    response = client.get(f"/api/v1/plan?target=86&margin=3&{query}")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert error["message"].startswith(f"{pointer}: ")
+    assert message in error["message"]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import Invalid
-from app.stats.plan import DEFF, LEVEL, MARGIN, POPULATION_MAX, TARGET, PlanError, plan
+from app.stats.plan import COUNTERS, DEFF, LEVEL, MARGIN, MONTHS, POPULATION_MAX, POWER, TARGET, PlanError, plan
 
 router = APIRouter(prefix="/api/v1", tags=["planning"])
 
@@ -29,11 +29,44 @@ EXAMPLE: dict[str, Any] = {
         "ministry rule N/(1+N·e²) gives 1,000: it assumes a 50% rate and z = 2, and ignores the design."
     ),
 }
-PARAMETERS = {"target_pct": "target", "margin_pct": "margin"}
+# GET /api/v1/plan?target=86&margin=3&counters=1&months=1&true_rate=89&power=0.8
+LIVE_EXAMPLE: dict[str, Any] = {
+    "target_pct": 86.0,
+    "margin_pct": 3.0,
+    "deff": 1.0,
+    "population": None,
+    "level": 0.95,
+    "z": 1.959963984540054,
+    "ministry_n": 1112,
+    "srs_n": 514,
+    "design_n": 1032,
+    "explanation": (
+        "To tell a rate near 86% within ±3 points with 95% confidence, a simple random sample needs 514 responses "
+        "(z²·p(1−p)/e², z = 1.96). Live figures from 1 counter over 1 month have 5 counter-weeks in 1 stratum "
+        "(agency × month), so 4 degrees of freedom: their intervals use t = 2.776, and with the design effect 1 the "
+        "margin needs 1,032 responses (t²·deff·p(1−p)/e², without a finite-population correction: the live figures "
+        "have none). The ministry rule 1/e² (its limit for a large N) gives 1,112: it assumes a 50% rate and z = 2, "
+        "and ignores the design. If the true rate is 89%, 1,032 responses show `met` (the Korn–Graubard lower bound "
+        "at or above 86%) with probability 55%; a chance of 80% needs 1,857 responses."
+    ),
+    "counters": 1,
+    "months": 1,
+    "psus": 5,
+    "design_df": 4,
+    "t": 2.7764451051977934,
+    "true_rate_pct": 89.0,
+    "power": 0.8,
+    "power_n": 1857,
+    "achieved_power": 0.5548750792184433,
+}
+PARAMETERS = {"target_pct": "target", "margin_pct": "margin", "true_rate_pct": "true_rate"}
 
 
 class PlanOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
+    """The plan; the fields from ``counters`` on are there only when ``counters``/``months`` or ``true_rate`` were
+    given (without them the answer is the same as before they existed)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE, LIVE_EXAMPLE]})
 
     target_pct: float = Field(description="The target rate (%)")
     margin_pct: float = Field(description="The wanted margin of error (± percentage points)")
@@ -43,35 +76,126 @@ class PlanOut(BaseModel):
     z: float = Field(description="Normal critical value of the level")
     ministry_n: int = Field(description="The ministry rule N/(1+N·e²), e = margin; 1/e² without N")
     srs_n: int = Field(description="Simple random sample: z²·p(1−p)/e², p = target, finite-population corrected")
-    design_n: int = Field(description="srs before the correction × deff, then finite-population corrected")
+    design_n: int = Field(
+        description="srs before the correction × deff, then finite-population corrected; for the live design "
+        "(counters, months) t²·deff·p(1−p)/e² with t on design_df, uncorrected (live figures have no correction)"
+    )
     explanation: str
+    counters: int | None = Field(None, description="Counters answering (the live design's PSUs are counter-weeks)")
+    months: int | None = Field(None, description="Months the figure covers (the live design's strata)")
+    psus: int | None = Field(None, description="Counter-weeks: 5 per counter and month")
+    design_df: int | None = Field(None, description="months × (5 × counters − 1); null = infinite (no design)")
+    t: float | None = Field(None, description="The critical value design_n uses: t on design_df, or z")
+    true_rate_pct: float | None = Field(None, description="The true rate the power is for (%)")
+    power: float | None = Field(None, description="The chance of `met` asked for")
+    power_n: int | None = Field(None, description="Responses for that chance of `met` at the true rate")
+    achieved_power: float | None = Field(
+        None, description="P(`met`: Korn–Graubard lower bound ≥ target | true rate) with design_n responses"
+    )
+
+
+Target = Annotated[
+    float,
+    Query(ge=TARGET[0], le=TARGET[1], allow_inf_nan=False, description="Target rate in %", examples=[86]),
+]
+Margin = Annotated[
+    float,
+    Query(
+        ge=MARGIN[0],
+        lt=MARGIN[1],
+        allow_inf_nan=False,
+        description="Wanted margin of error, ± percentage points",
+        examples=[3],
+    ),
+]
+Deff = Annotated[
+    float,
+    Query(
+        ge=DEFF[0],
+        le=DEFF[1],
+        allow_inf_nan=False,
+        description="Design effect (1 = simple random sample)",
+        examples=[1.5],
+    ),
+]
+Population = Annotated[
+    int | None,
+    Query(ge=1, le=POPULATION_MAX, description="N: dossiers the agency handles in the period", examples=[10000]),
+]
+Level = Annotated[
+    float,
+    Query(ge=LEVEL[0], le=LEVEL[1], allow_inf_nan=False, description="Confidence level", examples=[0.95]),
+]
+Counters = Annotated[
+    int | None,
+    Query(
+        ge=COUNTERS[0],
+        le=COUNTERS[1],
+        description="Counters answering: plan for the live design (with months)",
+        examples=[1],
+    ),
+]
+Months = Annotated[
+    int | None,
+    Query(ge=MONTHS[0], le=MONTHS[1], description="Months the figure covers (with counters)", examples=[1]),
+]
+TrueRate = Annotated[
+    float | None,
+    Query(
+        ge=TARGET[0],
+        le=TARGET[1],
+        allow_inf_nan=False,
+        description="A true rate above the target, in %: the chance to show `met` at it",
+        examples=[89],
+    ),
+]
+Power = Annotated[
+    float | None,
+    Query(
+        ge=POWER[0],
+        le=POWER[1],
+        allow_inf_nan=False,
+        description="The chance of `met` wanted at true_rate (e.g. 0.8)",
+        examples=[0.8],
+    ),
+]
 
 
 @router.get(
     "/plan",
     response_model=PlanOut,
+    response_model_exclude_unset=True,
     summary="Responses needed to tell a rate from its target",
     responses={422: {"description": "A parameter out of range; the message names it"}},
 )
 def get_plan(
-    target: Annotated[float, Query(ge=TARGET[0], le=TARGET[1], allow_inf_nan=False, description="Target rate in %",
-                                   examples=[86])],
-    margin: Annotated[float, Query(ge=MARGIN[0], lt=MARGIN[1], allow_inf_nan=False,
-                                   description="Wanted margin of error, ± percentage points", examples=[3])],
-    deff: Annotated[float, Query(ge=DEFF[0], le=DEFF[1], allow_inf_nan=False,
-                                 description="Design effect (1 = simple random sample)",
-                                 examples=[1.5])] = 1.0,
-    population: Annotated[int | None, Query(ge=1, le=POPULATION_MAX,
-                                            description="N: dossiers the agency handles in the period",
-                                            examples=[10000])] = None,
-    level: Annotated[float, Query(ge=LEVEL[0], le=LEVEL[1], allow_inf_nan=False, description="Confidence level",
-                                  examples=[0.95])] = 0.95,
-) -> PlanOut:  # fmt: skip
+    target: Target,
+    margin: Margin,
+    deff: Deff = 1.0,
+    population: Population = None,
+    level: Level = 0.95,
+    counters: Counters = None,
+    months: Months = None,
+    true_rate: TrueRate = None,
+    power: Power = None,
+) -> PlanOut:
     """The responses an agency needs to tell its satisfaction rate from the target with the wanted margin: the
-    ministry's rule, a simple random sample, and the sample with the design effect. No login needed."""
+    ministry's rule, a simple random sample, and the sample with the design effect — with `counters` and `months`,
+    for the live design's degrees of freedom; with `true_rate` (and `power`), the chance to show `met`. No login
+    needed."""
     try:
-        result = plan(target, margin, deff=deff, population=population, level=level)
-    except PlanError as exc:  # the Query constraints catch these first; kept for safety
+        result = plan(
+            target,
+            margin,
+            deff=deff,
+            population=population,
+            level=level,
+            counters=counters,
+            months=months,
+            true_rate_pct=true_rate,
+            power=power,
+        )
+    except PlanError as exc:  # relations between parameters (true_rate above target, …); the Query bounds come first
         name = PARAMETERS.get(exc.parameter, exc.parameter)
         raise Invalid(f"/query/{name}: {exc.reason}") from None
     return PlanOut(**asdict(result))
