@@ -28,6 +28,7 @@ from app.reports.satisfaction import (
     Rankings,
     Result,
     Row,
+    Source,
     Trend,
     rankings,
     satisfaction,
@@ -93,7 +94,14 @@ class MetaOut(BaseModel):
     responses_without_population_count: int = Field(description="Weighted: responses given the overall ΣN/Σn")
     last_response_date: date | None = Field(description="Newest response in the selection; without `to`, the "
                                                         "targets in force that day judge the figures")  # fmt: skip
+    source: str = Field(description="live (QR code, kiosk, interview) or import (survey files, their own design)")
     design: str
+    agencies_without_population_count: list[str] = Field(
+        description="Weighted: agencies with responses in months without a population count (given the overall ΣN/Σn)"
+    )
+    coverage: dict[str, str] = Field(
+        description="What the interval does not cover (vi, en): it is sampling error only, not who chooses to answer"
+    )
 
 
 class SatisfactionOut(BaseModel):
@@ -159,12 +167,14 @@ class TrendOut(BaseModel):
 def _filters(
     agency: str | None, subtree: bool, date_from: date | None, date_to: date | None, form: str | None,
     channel: Channel | None, procedure_field: str | None, method: str, level: float, weighted: bool | None,
+    source: Source | None = None,
 ) -> Filters:  # fmt: skip
     if method not in METHODS:
         raise Invalid(f"/query/method: {method!r} is not one of {', '.join(METHODS)}")
     chosen: Method = method  # type: ignore[assignment]
     return Filters(agency=agency, subtree=subtree, date_from=date_from, date_to=date_to, form=form, channel=channel,
-                   procedure_field=procedure_field, method=chosen, level=level, weighted=weighted)  # fmt: skip
+                   procedure_field=procedure_field, method=chosen, level=level, weighted=weighted,
+                   source=source)  # fmt: skip
 
 
 def _groups(values: list[str]) -> list[str]:
@@ -223,6 +233,9 @@ MethodQ = Annotated[str, Query(description=f"Interval method: {', '.join(METHODS
 LevelQ = Annotated[float, Query(ge=0.5, lt=1, description="Confidence level")]
 WeightedQ = Annotated[bool | None, Query(description="Weight by population counts (default: when they exist)")]
 FormatQ = Annotated[OutputFormat, Query(description="json, or a csv / xlsx download of the rows")]
+SourceQ = Annotated[Source | None, Query(description="live (QR, kiosk, interview: the live design) or import (survey "
+                                                     "files, each with its own design); required when the selection "
+                                                     "holds both")]  # fmt: skip
 
 
 @router.get(
@@ -237,12 +250,14 @@ def get_satisfaction(
     channel: ChannelQ = None, procedure_field: FieldQ = None,
     group_by: Annotated[list[str], Query(description=f"Any of {', '.join(GROUPS)} (repeat or comma-separate)")] = [],  # noqa: B006
     method: MethodQ = "beta", level: LevelQ = 0.95, weighted: WeightedQ = None, format: FormatQ = "json",
+    source: SourceQ = None,
 ) -> Any:  # fmt: skip
     """Weighted satisfaction rates and SIPAS indices with design-based intervals, per group. ``element`` and
     ``item`` choose the metrics (element and component indices, items); without them each row is the overall
     index. Flagged responses (suspected spam, test) never count; they are reported in ``meta``."""
     groups = _groups(group_by)
-    filters = _filters(agency, subtree, date_from, date_to, form, channel, procedure_field, method, level, weighted)
+    filters = _filters(agency, subtree, date_from, date_to, form, channel, procedure_field, method, level, weighted,
+                       source)  # fmt: skip
     result: Result = satisfaction(session, caller.scope, forms, filters, groups)
     rows = [flat(found) for found in result.rows]
     if format != "json":
@@ -268,7 +283,7 @@ def get_rankings(
     date_from: FromQ = None, date_to: ToQ = None, form: FormQ = None, channel: ChannelQ = None,
     procedure_field: FieldQ = None, method: MethodQ = "beta", level_ci: Annotated[float, Query(
         alias="confidence", ge=0.5, lt=1, description="Confidence level")] = 0.95, weighted: WeightedQ = None,
-    format: FormatQ = "json",
+    format: FormatQ = "json", source: SourceQ = None,
 ) -> Any:  # fmt: skip
     """Agencies ranked by an index with intervals; ``distinct_from_next`` says whether the next agency's index is
     statistically different (if not, their order is not evidence); ``change`` compares with the previous period
@@ -277,7 +292,8 @@ def get_rankings(
     if date_from is not None and date_to is not None and (date_from - date.min) <= (date_to - date_from):
         raise Invalid(f"/query/from: the period before {date_from.isoformat()}–{date_to.isoformat()}, of the same "
                       "length, would start before year 1; give a later from or a shorter period")  # fmt: skip
-    filters = _filters(agency, True, date_from, date_to, form, channel, procedure_field, method, level_ci, weighted)
+    filters = _filters(agency, True, date_from, date_to, form, channel, procedure_field, method, level_ci, weighted,
+                       source)  # fmt: skip
     found: Rankings = rankings(session, caller.scope, forms, filters, level=level, indicator=indicator)
     rows = [
         RankedOut(rank=item.rank, agency=item.agency.code, agency_name=item.agency.name_vi,
@@ -306,11 +322,12 @@ def get_trends(
     indicator: Annotated[str, Query(description="sipas, a component code, element:CODE or item:CODE")] = "sipas",
     date_from: FromQ = None, date_to: ToQ = None, form: FormQ = None, channel: ChannelQ = None,
     procedure_field: FieldQ = None, method: MethodQ = "beta", level: LevelQ = 0.95, weighted: WeightedQ = None,
-    format: FormatQ = "json",
+    format: FormatQ = "json", source: SourceQ = None,
 ) -> Any:  # fmt: skip
     """A monthly or quarterly series with intervals; alerts when a period is significantly below the previous one
     (the interval of the difference lies below zero) or below its target."""
-    filters = _filters(agency, subtree, date_from, date_to, form, channel, procedure_field, method, level, weighted)
+    filters = _filters(agency, subtree, date_from, date_to, form, channel, procedure_field, method, level, weighted,
+                       source)  # fmt: skip
     found: Trend = trends(session, caller.scope, forms, filters, period=period, indicator=indicator)
     points = [
         TrendPointOut(period=p.period, estimate=estimate_row({}, p.estimate) | {"unreliable": p.estimate.unreliable},

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, extract, func, literal, select, true
+from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, extract, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from app.db import in_one_snapshot
@@ -38,13 +38,16 @@ from app.forms.schema import FormDefinition
 from app.officials.scope import Scope, visible_agency
 from app.reports.models import PopulationCount
 from app.reports.reference import targets_for
-from app.reports.sums import Column, SumsQuery, fetch_sums
+from app.reports.sums import Column, SumsQuery, fetch_sums, stored_weight
+from app.reports.weighting import cells, whole_month_weights
 from app.responses.models import Channel, Response
 from app.stats.comparisons import Difference, adjust, compare, honest, series_changes
 from app.stats.estimates import Estimate, estimate_domains, judged, merge_domains
 from app.stats.intervals import DEFAULT_METHOD, METHODS, Method
 
 GROUPS = ("agency", "counter", "element", "item", "month", "quarter", "channel")
+Source = Literal["live", "import"]
+SOURCES: tuple[Source, ...] = ("live", "import")
 DOMAIN_GROUPS = ("agency", "counter", "month", "quarter", "channel")
 Period = Literal["month", "quarter"]
 
@@ -63,6 +66,7 @@ class Filters:
     method: Method = DEFAULT_METHOD
     level: float = 0.95
     weighted: bool | None = None  # None: weighted when population counts exist
+    source: Source | None = None  # None: the one the selection holds (refused when it holds both)
 
     def check(self) -> None:
         if self.date_from and self.date_to and self.date_from > self.date_to:
@@ -71,6 +75,8 @@ class Filters:
             raise Invalid(f"method: {self.method!r} is not one of {', '.join(METHODS)}")
         if not 0.5 <= self.level < 1:
             raise Invalid(f"level: {self.level} must be at least 0.5 and below 1 (e.g. 0.95)")
+        if self.source is not None and self.source not in SOURCES:
+            raise Invalid(f"source: {self.source!r} is not one of {', '.join(SOURCES)}")
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,24 @@ class Row:
     indicator: str  # "sipas", a component code, "element:<code>", "item:<code>"
     name: str  # the metric's name in the form (Vietnamese)
     estimate: Estimate
+
+
+LIVE_DESIGN = (
+    "strata: agency × month; PSUs: counter × week of the month; weights N/n per agency period when weighted; "
+    "channel and procedure-field filters are domains"
+)
+IMPORTED_DESIGN = (
+    "the design each survey file was imported with: its weights (1 when none), strata (within each agency; the "
+    "agency when none) and clusters (each response its own PSU when none); a stratum with one PSU is centred on the "
+    "grand mean"
+)
+# What no interval can cover, said beside every figure (the answer's meta, the dashboard, every export).
+COVERAGE = {
+    "vi": "Khoảng tin cậy chỉ tính sai số chọn mẫu theo thiết kế đã nêu, không tính đến việc ai chọn trả lời: người "
+    "quét mã QR hay dùng kiosk có thể hài lòng hơn hoặc kém hơn những người không trả lời.",
+    "en": "The interval covers sampling error under the stated design only, not who chooses to answer: people who "
+    "scan a QR code or use a kiosk may be more or less satisfied than those who do not answer.",
+}
 
 
 @dataclass(frozen=True)
@@ -96,10 +120,10 @@ class Meta:
     excluded_test: int
     responses_without_population_count: int  # weighted only: given the overall ΣN/Σn
     last_response_date: date | None  # the newest local date in the selection: targets in force then judge it
-    design: str = (
-        "strata: agency × month; PSUs: counter × week of the month; weights N/n per agency period when weighted; "
-        "channel and procedure-field filters are domains"
-    )
+    source: Source = "live"
+    design: str = LIVE_DESIGN
+    agencies_without_population_count: tuple[str, ...] = ()  # weighted: agencies given the overall ΣN/Σn
+    coverage: dict[str, str] = field(default_factory=lambda: dict(COVERAGE))
 
 
 @dataclass(frozen=True)
@@ -205,10 +229,13 @@ def plan(session: Session, scope: Scope, forms: dict[tuple[str, int], Registered
     registered, version_ids = choose_form(session, forms, filters, base)
     base.append(Response.form_version_id.in_(version_ids))
     unflagged = (Response.is_suspected_spam.is_(False), Response.is_test.is_(False))
+    source = choose_source(session, filters, [*base, *unflagged])
+    of_source = Response.channel == Channel.import_ if source == "import" else Response.channel != Channel.import_
+    base.append(of_source)
     clean = [*base, *unflagged]
     # n of a population cell counts its whole period, whatever the dates asked: a period cut by `from`/`to` keeps
     # the weight N/n of its month instead of spreading the month's N over the few days selected.
-    whole_periods = [agencies, Response.form_version_id.in_(version_ids), *unflagged]
+    whole_periods = [agencies, Response.form_version_id.in_(version_ids), of_source, *unflagged]
 
     keep_parts: list[ColumnElement[bool]] = []
     if filters.channel is not None:
@@ -219,19 +246,32 @@ def plan(session: Session, scope: Scope, forms: dict[tuple[str, int], Registered
             raise Invalid(f"procedure_field: no procedure field {filters.procedure_field!r}")
         keep_parts.append(Response.procedure_field_id == field_id)
     keep = and_(*keep_parts) if keep_parts else None
+    if source == "import":
+        return _imported(session, filters, registered, root, base, clean, keep)
 
-    monthly = _monthly(session, whole_periods, start, filters.date_to)
-    shares = _month_weights(session, monthly) if filters.weighted is not False else ({}, 0)
-    if shares is not None:  # unweighted, or population periods of whole months: weights by stratum, no join
-        stratum_weights, uncounted = shares
-        responses = sum(row.selected for row in monthly)
-        last = max((row.last for row in monthly if row.last is not None), default=None)
-        weighted = filters.weighted if filters.weighted is not None else responses > uncounted
-        weight: ColumnElement[Any] = literal(1.0, Float)
-        joins: list[tuple[Any, ColumnElement[bool]]] = []
-        return _finish(session, filters, registered, root, base, clean, keep, weight, joins,
-                       stratum_weights if weighted else None, weighted, responses, uncounted, last)  # fmt: skip
+    found = cells(session, whole_periods, start, filters.date_to)
+    responses = sum(cell.selected for cell in found)
+    last = max((cell.last for cell in found if cell.last is not None), default=None)
+    live = SumsQuery(items=[], filters=clean, stratum=(Response.agency_id, Response.local_month),
+                     psu=(Response.counter_id, week_of_month(Response.local_date)))  # fmt: skip
+    if filters.weighted is False:
+        return _finish(session, filters, registered, root, base, keep,
+                       _Design(live, None, False, responses, 0, last, "live", ()))  # fmt: skip
+    shares = whole_month_weights(session, found)
+    if shares is not None:  # population periods of whole months: weights by stratum (or field cell), no join
+        weighted = filters.weighted if filters.weighted is not None else responses > shares.uncounted
+        if weighted and shares.by_field:
+            live = replace(live, weight_cell=Response.procedure_field_id)
+        design = _Design(live, shares.weights if weighted else None, weighted, responses, shares.uncounted, last,
+                         "live", shares.uncounted_agencies)  # fmt: skip
+        return _finish(session, filters, registered, root, base, keep, design)
+    return _joined(session, filters, registered, root, base, keep, live, whole_periods)
 
+
+def _joined(session: Session, filters: Filters, registered: RegisteredForm, root: Agency | None,
+            base: list[ColumnElement[bool]], keep: ColumnElement[Any] | None, live: SumsQuery,
+            whole_periods: list[ColumnElement[bool]]) -> _Plan:  # fmt: skip
+    """Population periods that cut months: N/n joined to every row in SQL (field counts are not used)."""
     counted = (
         select(PopulationCount.agency_id.label("agency_id"), PopulationCount.period_start.label("period_start"),
                PopulationCount.period_end.label("period_end"),
@@ -245,90 +285,85 @@ def plan(session: Session, scope: Scope, forms: dict[tuple[str, int], Registered
     ).subquery("cells")  # fmt: skip
     in_cell = and_(counted.c.agency_id == Response.agency_id, Response.local_date >= counted.c.period_start,
                    Response.local_date <= counted.c.period_end)  # fmt: skip
+    clean = list(live.filters)
+    not_counted = counted.c.n.is_(None)
     totals = session.execute(
-        select(func.count(), func.sum(case((counted.c.n.is_(None), 1), else_=0)), func.max(Response.local_date))
+        select(func.count(), func.sum(case((not_counted, 1), else_=0)), func.max(Response.local_date))
         .select_from(Response).outerjoin(counted, in_cell).where(*clean)
     ).one()  # fmt: skip
     responses, uncounted, last = int(totals[0] or 0), int(totals[1] or 0), totals[2]
     weighted = filters.weighted if filters.weighted is not None else responses > uncounted
+    uncounted_agencies: tuple[int, ...] = ()
     if weighted:
-        overall = (
-            select(func.sum(counted.c.population) / func.sum(counted.c.n)).scalar_subquery()
-        )  # fmt: skip
+        overall = select(func.sum(counted.c.population) / func.sum(counted.c.n)).scalar_subquery()
         weight = func.coalesce(counted.c.population / counted.c.n, overall, literal(1.0))
-        joins = [(counted, in_cell)]
-    else:
-        weight, joins = literal(1.0, Float), []
-    return _finish(session, filters, registered, root, base, clean, keep, weight, joins, None, weighted, responses,
-                   uncounted, last)  # fmt: skip
+        live = replace(live, weight=weight, joins=[(counted, in_cell)])
+        missing = session.scalars(
+            select(Response.agency_id).distinct().outerjoin(counted, in_cell).where(*clean, not_counted)
+        )
+        uncounted_agencies = tuple(sorted(missing))
+    design = _Design(live, None, weighted, responses, uncounted, last, "live", uncounted_agencies)
+    return _finish(session, filters, registered, root, base, keep, design)
+
+
+def choose_source(session: Session, filters: Filters, conditions: Sequence[ColumnElement[bool]]) -> Source:
+    """Live responses (QR, kiosk, interview: the live design) or responses imported from survey files (each with the
+    design it was imported with). One figure never blends the two designs: a selection that holds both must say
+    which it wants (``source``, or a channel)."""
+    if filters.channel is not None:
+        wanted: Source = "import" if filters.channel == Channel.import_ else "live"
+        if filters.source is not None and filters.source != wanted:
+            raise Invalid(f"source: {filters.source} responses never have the channel {filters.channel.value}")
+        return wanted
+    if filters.source is not None:
+        return filters.source
+    imported, live = session.execute(
+        select(
+            func.sum(case((Response.channel == Channel.import_, 1), else_=0)),
+            func.sum(case((Response.channel != Channel.import_, 1), else_=0)),
+        ).where(*conditions)
+    ).one()
+    if imported and live:
+        raise Invalid(
+            f"source: the selection holds {int(live):,} live responses (QR code, kiosk, interview; the live design) "
+            f"and {int(imported):,} imported from survey files (each with the design it was imported with), and one "
+            "figure cannot blend two designs: ask for source=live or source=import"
+        )
+    return "import" if imported else "live"
+
+
+def _imported(session: Session, filters: Filters, registered: RegisteredForm, root: Agency | None,
+              base: list[ColumnElement[bool]], clean: list[ColumnElement[bool]],
+              keep: ColumnElement[Any] | None) -> _Plan:  # fmt: skip
+    """Imported survey files keep the design they were imported with (``sipas import --weight --strata --psu``):
+    the same numbers as ``sipas stats`` on the file. Population counts do not apply to them."""
+    responses, weights, last = session.execute(
+        select(func.count(), func.count(Response.weight), func.max(Response.local_date)).where(*clean)
+    ).one()
+    weighted = filters.weighted if filters.weighted is not None else bool(weights)
+    weight = stored_weight() if weighted else literal(1.0, Float)
+    query = SumsQuery(items=[], filters=clean, weight=weight)
+    return _finish(session, filters, registered, root, base, keep,
+                   _Design(query, None, weighted, int(responses or 0), 0, last, "import", ()))  # fmt: skip
 
 
 @dataclass(frozen=True)
-class _Month:
-    agency_id: int
-    month: int
-    whole: int  # responses of the agency-month, whatever the dates asked
-    selected: int  # those within the dates
-    last: date | None  # the newest selected date
+class _Design:
+    """What a plan decided about the design: the sums query (its weight, strata and PSUs; items filled in later),
+    per-stratum weights, whether it is weighted, and what ``meta`` reports of it."""
 
-
-def _monthly(session: Session, whole_periods: Sequence[ColumnElement[bool]], start: date | None,
-             end: date | None) -> list[_Month]:  # fmt: skip
-    bounds = [Response.local_date >= start] if start else []
-    if end:
-        bounds.append(Response.local_date <= end)
-    inside = and_(true(), *bounds)
-    rows = session.execute(
-        select(Response.agency_id, Response.local_month, func.count(), func.sum(case((inside, 1), else_=0)),
-               func.max(case((inside, Response.local_date))))
-        .where(*whole_periods).group_by(Response.agency_id, Response.local_month)
-    ).all()  # fmt: skip
-    return [_Month(int(a), int(m), int(n), int(k or 0), last) for a, m, n, k, last in rows]
-
-
-def _month_weights(session: Session, monthly: Sequence[_Month]) -> tuple[dict[tuple[Any, ...], float], int] | None:
-    """N/n per (agency, month) when every population period of these agencies is whole months (the usual
-    monthly, quarterly or yearly counts), and the selected responses in months without a count; None otherwise
-    (the weights are then joined row by row in SQL)."""
-    agencies = {row.agency_id for row in monthly}
-    counts = session.execute(
-        select(PopulationCount.agency_id, PopulationCount.period_start, PopulationCount.period_end,
-               PopulationCount.dossiers_handled)
-        .where(PopulationCount.procedure_field_id.is_(None), PopulationCount.agency_id.in_(agencies))
-    ).all()  # fmt: skip
-    if any(start.day != 1 or (end + timedelta(days=1)).day != 1 for _a, start, end, _n in counts):
-        return None
-    whole = {(row.agency_id, row.month): row.whole for row in monthly}
-    cell_of: dict[tuple[int, int], int] = {}
-    cells: list[tuple[float, int]] = []  # (N, n)
-    for agency_id, start, end, dossiers in counts:
-        months = [m for (a, m) in whole if a == agency_id and start.year * 100 + start.month <= m <= end.year * 100
-                  + end.month]  # fmt: skip
-        n = sum(whole[(agency_id, m)] for m in months)
-        if n == 0:
-            continue
-        for m in months:
-            cell_of[(agency_id, m)] = len(cells)
-        cells.append((float(dossiers), n))
-    overall = sum(big for big, _n in cells) / sum(n for _big, n in cells) if cells else 1.0
-    weights: dict[tuple[Any, ...], float] = {}
-    uncounted = 0
-    for row in monthly:
-        cell = cell_of.get((row.agency_id, row.month))
-        if cell is None:
-            uncounted += row.selected
-            weights[(row.agency_id, row.month)] = overall
-        else:
-            big, n = cells[cell]
-            weights[(row.agency_id, row.month)] = big / n
-    return weights, uncounted
+    query: SumsQuery
+    stratum_weights: dict[tuple[Any, ...], float] | None
+    weighted: bool
+    responses: int
+    uncounted: int
+    last: date | None
+    source: Source
+    uncounted_agencies: tuple[int, ...]
 
 
 def _finish(session: Session, filters: Filters, registered: RegisteredForm, root: Agency | None,
-            base: list[ColumnElement[bool]], clean: list[ColumnElement[bool]], keep: ColumnElement[Any] | None,
-            weight: ColumnElement[Any], joins: list[tuple[Any, ColumnElement[bool]]],
-            stratum_weights: dict[tuple[Any, ...], float] | None, weighted: bool, responses: int, uncounted: int,
-            last: date | None) -> _Plan:  # fmt: skip
+            base: list[ColumnElement[bool]], keep: ColumnElement[Any] | None, design: _Design) -> _Plan:  # fmt: skip
     flagged = session.execute(
         select(func.sum(case((Response.is_suspected_spam.is_(True), 1), else_=0)),
                func.sum(case((and_(Response.is_test.is_(True), Response.is_suspected_spam.is_(False)), 1),
@@ -336,15 +371,20 @@ def _finish(session: Session, filters: Filters, registered: RegisteredForm, root
     ).one()  # fmt: skip
     found = measures(registered.definition)
     definition = registered.definition
+    codes = dict(session.execute(select(Agency.id, Agency.code).where(Agency.id.in_(design.uncounted_agencies))).all())
+    text = LIVE_DESIGN if design.source == "live" else IMPORTED_DESIGN
+    if design.query.weight_cell is not None:
+        text += "; weights raked to the procedure-field counts"
     meta = Meta(
         form=f"{definition.id}@{definition.version}", date_from=filters.date_from, date_to=filters.date_to,
-        agency=root.code if root else None, weighted=weighted, method=filters.method, level=filters.level,
-        responses=responses, excluded_suspected_spam=int(flagged[0] or 0), excluded_test=int(flagged[1] or 0),
-        responses_without_population_count=uncounted if weighted else 0, last_response_date=last,
+        agency=root.code if root else None, weighted=design.weighted, method=filters.method, level=filters.level,
+        responses=design.responses, excluded_suspected_spam=int(flagged[0] or 0), excluded_test=int(flagged[1] or 0),
+        responses_without_population_count=design.uncounted if design.weighted else 0,
+        last_response_date=design.last, source=design.source, design=text,
+        agencies_without_population_count=tuple(sorted(codes[i] for i in design.uncounted_agencies))
+        if design.weighted else (),
     )  # fmt: skip
-    query = SumsQuery(items=found.items, filters=clean, weight=weight, joins=joins, stratum_weights=stratum_weights,
-                      stratum=(Response.agency_id, Response.local_month),
-                      psu=(Response.counter_id, week_of_month(Response.local_date)))  # fmt: skip
+    query = replace(design.query, items=found.items, stratum_weights=design.stratum_weights)
     return _Plan(meta, found, definition, root, query, keep, _names(definition))
 
 

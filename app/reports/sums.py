@@ -56,6 +56,9 @@ class SumsQuery:
     # A weight constant within each stratum, by the stratum's column values, applied to the sums after the
     # GROUP BY (Σw·y = w_h·Σy) instead of joining weights to every row; ``weight`` then stays 1.
     stratum_weights: Mapping[tuple[Any, ...], float] | None = None
+    # A column that splits strata into weighting cells (the procedure field when weights are raked to field counts):
+    # it is grouped by too, and ``stratum_weights`` is keyed by the stratum's values and then the cell's.
+    weight_cell: Column | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,8 @@ def fetch_sums(session: Session, query: SumsQuery) -> Sums:
     for index, part in enumerate(_parts(query)):
         tag = literal(index)
         psu = [column.label(f"p{i}") for i, column in enumerate(part.psu)]
+        if query.weight_cell is not None:
+            psu.append(query.weight_cell.label("cell"))
         sums = (func.count(), func.sum(query.weight), func.sum(query.weight * Answer.satisfied))
         item_rows += connection.execute(
             _select(query, *keys, *strata, tag, *psu, Answer.item_code, *sums)
@@ -147,7 +152,8 @@ def fetch_sums(session: Session, query: SumsQuery) -> Sums:
         distinct = _select(query, *strata, *(c.label(f"p{i}") for i, c in enumerate(query.psu))).distinct().subquery()
         columns = [distinct.c[f"s{i}"] for i in range(len(strata))]
         stratum_rows = connection.execute(select(*columns, func.count()).group_by(*columns)).all()
-    shape = _Shape(domains=len(keys), strata=len(strata), psu=len(_parts(query)[0].psu), codes=len(codes))
+    cell = int(query.weight_cell is not None)
+    shape = _Shape(domains=len(keys), strata=len(strata), psu=len(_parts(query)[0].psu), cell=cell, codes=len(codes))
     return _assemble(query, shape, item_rows, respondent_rows, stratum_rows)
 
 
@@ -158,11 +164,16 @@ class _Shape:
     domains: int
     strata: int
     psu: int
+    cell: int  # 1 when a weighting cell column follows the PSU columns
     codes: int
 
     @property
     def psu_end(self) -> int:
         return self.domains + self.strata + 1 + self.psu
+
+    @property
+    def cell_end(self) -> int:
+        return self.psu_end + self.cell
 
 
 def _decode(codes: NDArray[np.int64], items: int) -> NDArray[np.int8]:
@@ -209,23 +220,27 @@ def _assemble(
     answers = np.zeros((count, k_items))
     answered = np.zeros((count, k_items))
     satisfied = np.zeros((count, k_items))
+    cell_end = shape.cell_end
+    weights = query.stratum_weights
+
+    def factor(row: Any) -> float:
+        """The weight of the row's stratum (or weighting cell) when weights are applied after the GROUP BY."""
+        if weights is None:
+            return 1.0
+        return weights[tuple(row[width : width + width_s]) + tuple(row[psu_end:cell_end])]
+
     for row in item_rows:
         p = pair_index[(domain_index[tuple(row[:width])], tuple(row[width:psu_end]))]
-        k = item_index[row[psu_end]]
-        answers[p, k] = row[psu_end + 1]
-        answered[p, k] = row[psu_end + 2]
-        satisfied[p, k] = row[psu_end + 3] or 0.0
-    code_end = psu_end + shape.codes
-    codes = np.array([row[psu_end:code_end] for row in respondent_rows], dtype=np.int64).reshape(-1, shape.codes)
+        k = item_index[row[cell_end]]
+        w = factor(row)
+        answers[p, k] += row[cell_end + 1]
+        answered[p, k] += row[cell_end + 2] * w
+        satisfied[p, k] += (row[cell_end + 3] or 0.0) * w
+    code_end = cell_end + shape.codes
+    codes = np.array([row[cell_end:code_end] for row in respondent_rows], dtype=np.int64).reshape(-1, shape.codes)
     pattern_count = np.array([float(row[code_end]) for row in respondent_rows])
-    pattern_weight = np.array([float(row[code_end + 1]) for row in respondent_rows])
+    pattern_weight = np.array([float(row[code_end + 1]) * factor(row) for row in respondent_rows])
     pairs = np.array(row_pair, dtype=np.intp)
-    if query.stratum_weights is not None and count:
-        by_stratum = np.array([query.stratum_weights[tuple(row[:width_s])] for row in stratum_rows])
-        factor = by_stratum[np.array(stratum, dtype=np.intp)]
-        answered *= factor[:, None]
-        satisfied *= factor[:, None]
-        pattern_weight = pattern_weight * factor[pairs]
     respondents = np.zeros(count)
     weight = np.zeros(count)
     np.add.at(respondents, pairs, pattern_count)

@@ -133,6 +133,8 @@ def series_changes(
 ) -> list[Step]:
     """For a series of (domain, estimate of one metric) in time order: each point compared with the previous one
     when both are reliable, the family adjusted together, and the alerts."""
+    if not points:
+        return []
     changes: list[Difference | None] = [None]
     for (before, previous), (domain, current) in itertools.pairwise(points):
         if previous.unreliable or current.unreliable:

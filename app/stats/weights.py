@@ -316,3 +316,55 @@ def _cells(names: list[str]) -> str:
 
 def _categories(names: list[str]) -> str:
     return "category has" if len(names) == 1 else f"{len(names)} categories have"
+
+
+def rake_to_counts(
+    base: ArrayLike,
+    totals_of: ArrayLike,
+    totals: ArrayLike,
+    shares_of: ArrayLike,
+    shares: ArrayLike,
+    share_group: ArrayLike,
+    *,
+    max_iter: int = 1000,
+    tol: float = 1e-12,
+) -> NDArray[np.float64]:
+    """Raking of cells to two kinds of known counts: every cell belongs to one category of ``totals`` (e.g. the
+    dossiers an agency handled in a month or quarter), and may belong to one category of ``shares`` (e.g. the
+    dossiers of a procedure field in a year; −1: the cell's field is not stated or not counted).
+
+    Categories of ``shares`` fall in groups (``share_group``: an agency's field counts for one period). Within a
+    group, the counts fix the *mix*: each category gets the group's current weighted total times its share of the
+    group's counts, so cells outside the shares (no field stated) keep their weight and the group's total is
+    whatever the totals make it. When the field counts add up to the period totals and every cell has a counted
+    field, this is plain raking to both margins (R's ``rake``, :func:`rake`), which it then equals.
+
+    ``base`` is each cell's base weight (its number of responses for N/n weights); the result is the cell's raked
+    total weight. Iterates until the totals are met within a relative ``tol`` after a sweep."""
+    w = _base(base, None)
+    first = np.asarray(totals_of, dtype=np.intp)
+    target = np.asarray(totals, dtype=np.float64)
+    second = np.asarray(shares_of, dtype=np.intp)
+    counts = np.asarray(shares, dtype=np.float64)
+    group = np.asarray(share_group, dtype=np.intp)
+    if first.shape != w.shape or second.shape != w.shape:
+        raise ValueError("every cell needs a totals category and a shares category (−1: none)")
+    if np.any(first < 0) or (first.size and first.max() >= target.size):
+        raise ValueError("every cell needs one of the totals' categories")
+    inside = second >= 0
+    group_counts = np.bincount(group, weights=counts, minlength=int(group.max(initial=-1)) + 1)
+    for _ in range(max_iter):
+        sums = np.bincount(first, weights=w, minlength=target.size)
+        w = w * np.divide(target, sums, out=np.ones_like(target), where=sums > 0)[first]
+        if inside.any():
+            category = np.bincount(second[inside], weights=w[inside], minlength=counts.size)
+            current = np.bincount(group, weights=category, minlength=group_counts.size)
+            wanted = (
+                counts * np.divide(current, group_counts, out=np.zeros_like(current), where=group_counts > 0)[group]
+            )
+            factor = np.divide(wanted, category, out=np.ones_like(wanted), where=category > 0)
+            w = np.where(inside, w * factor[np.where(inside, second, 0)], w)
+        sums = np.bincount(first, weights=w, minlength=target.size)
+        if np.all(np.abs(sums - target) <= tol * np.maximum(np.abs(target), 1e-300)):
+            break
+    return w

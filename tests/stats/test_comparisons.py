@@ -77,3 +77,10 @@ def test_a_year_of_monthly_trends_without_change_raises_at_most_5_percent_false_
     # 126 (26.3%) would without it (eleven comparisons at 5% each, a drop being one of the two directions).
     assert alerted / agency_years <= 0.05
     assert alerted_unadjusted / agency_years > 0.10
+
+
+def test_an_empty_series_has_no_steps() -> None:
+    series, table, strata = _year(np.random.default_rng(1))
+    assert series_changes(table, strata, ITEMS, INDICES, []) == []  # type: ignore[arg-type]
+    [first] = series_changes(table, strata, ITEMS, INDICES, series[0][:1])  # type: ignore[arg-type]
+    assert first.change is None and first.alerts == ()
