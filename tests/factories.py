@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.directory.models import Agency, AgencyLevel, Counter
-from app.directory.service import create_agency, create_counter
+from app.directory.models import Agency, AgencyLevel, Counter, Role
+from app.directory.service import create_agency, create_counter, create_official
 from app.forms.loader import RegisteredForm, check_registered, load_forms
+from app.responses.ingest import Origin, Submission, prepare, store
+from app.responses.models import Channel
 
 
 def registry(session: Session, settings: Settings) -> dict[tuple[str, int], RegisteredForm]:
@@ -31,3 +36,34 @@ def counter_tree(session: Session) -> tuple[Agency, Agency, Counter]:
 
 
 FORMS_DIR = Path(__file__).resolve().parents[1] / "survey_forms"
+
+
+PASSWORD = "correct horse battery"
+
+
+def login(client: Any, session: Session, username: str, role: Role, agency: Agency | None) -> dict[str, str]:
+    """An official of ``role`` over ``agency`` and the bearer header of a fresh login."""
+    create_official(session, username=username, password=PASSWORD, role=role, agency=agency)
+    session.commit()
+    response = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def live_response(
+    session: Session, settings: Settings, *, agency: Agency, counter: Counter | None, day: date, overall: int,
+    channel: Channel = Channel.web_qr, procedure_field: str | None = None,
+) -> None:  # fmt: skip
+    """One counter-quick response of a live channel through the one ingestion path, stored and committed."""
+    form = registry(session, settings)[("counter-quick", 1)]
+    answers: dict[str, Any] = {"overall": overall}
+    if overall <= 2:
+        answers["reason"] = ["waiting_time"]
+    if procedure_field:
+        answers["procedure_field"] = procedure_field
+    submitted = datetime.combine(day, time(10, 0), tzinfo=settings.zone).astimezone(UTC)
+    submission = Submission(submission_id=uuid.uuid4(), form_id="counter-quick", form_version=1,
+                            submitted_at=submitted, answers=answers)  # fmt: skip
+    origin = Origin(channel=channel, agency_id=agency.id, counter_id=counter.id if counter else None)
+    store(session, [prepare(settings, form, submission, origin, now=submitted + timedelta(minutes=1))])
+    session.commit()

@@ -22,6 +22,7 @@ from app.officials.deps import CallerDep, client_ip
 from app.reports import exports
 from app.reports.output import row as estimate_row
 from app.reports.satisfaction import (
+    COVERAGE,
     GROUPS,
     Filters,
     Meta,
@@ -110,6 +111,11 @@ class SatisfactionOut(BaseModel):
     meta: MetaOut
     rows: list[dict[str, Any]] = Field(description="One row per group and metric: " + ", ".join(ESTIMATE_COLUMNS))
     total: list[dict[str, Any]] = Field(description="The same metrics for the whole selection")
+    total_mean_of_units: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Grouped by agency alone (no channel or field filter): the published convention, the plain mean "
+        "of the agencies' values per indicator (each agency counts once), with the interval of that mean",
+    )
 
 
 class DifferenceOut(BaseModel):
@@ -216,7 +222,8 @@ def _download(request: Request, caller: CallerDep, session: SessionDep, fmt: Lit
            object_type=name, details={"format": fmt, "rows": len(rows), "query": str(request.url.query)},
            client_ip=client_ip(request))  # fmt: skip
     session.commit()
-    return exports.download(fmt, columns, rows, filename=f"sipas-{name}-{date.today().isoformat()}")
+    notes = [COVERAGE["vi"], COVERAGE["en"]]
+    return exports.download(fmt, columns, rows, filename=f"sipas-{name}-{date.today().isoformat()}", notes=notes)
 
 
 # The filters every figure endpoint takes.
@@ -263,7 +270,8 @@ def get_satisfaction(
     if format != "json":
         keys = [column for group in groups for column in KEY_COLUMNS.get(group, [])]
         return _download(request, caller, session, format, "satisfaction", keys + ESTIMATE_COLUMNS, rows)
-    return SatisfactionOut(meta=_meta(result.meta), rows=rows, total=[flat(found) for found in result.total])
+    return SatisfactionOut(meta=_meta(result.meta), rows=rows, total=[flat(found) for found in result.total],
+                           total_mean_of_units=[flat(found) for found in result.unit_mean])  # fmt: skip
 
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {

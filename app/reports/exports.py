@@ -3,6 +3,10 @@
 Both are safe against spreadsheet formula injection (OWASP "CSV injection"): a text cell that starts with ``=``,
 ``+``, ``-``, ``@``, a tab or a carriage return — a comment or a name typed by anyone — is prefixed with ``'`` so
 that a spreadsheet shows it as text instead of running it. Numbers stay numbers.
+
+Figures carry notes after the table — a blank row, then one sentence a row in the first column: what the intervals do
+not cover (``app.reports.satisfaction.COVERAGE``, in Vietnamese and English). A program that reads the table stops at
+the blank row.
 """
 
 from __future__ import annotations
@@ -39,28 +43,39 @@ def neutral(value: Any) -> Any:
     return "'" + text if text.startswith(DANGEROUS_START) else text
 
 
-def to_csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> bytes:
+def to_csv(columns: Sequence[str], rows: Sequence[dict[str, Any]], notes: Sequence[str] = ()) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
         cells = (neutral(row.get(name)) for name in columns)
         writer.writerow(["" if cell is None else repr(cell) if isinstance(cell, float) else cell for cell in cells])
+    if notes:
+        writer.writerow([])
+        writer.writerows([neutral(note)] for note in notes)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(columns: Sequence[str], rows: Sequence[dict[str, Any]], *, sheet: str = "SIPAS") -> bytes:
+def to_xlsx(
+    columns: Sequence[str], rows: Sequence[dict[str, Any]], *, sheet: str = "SIPAS", notes: Sequence[str] = ()
+) -> bytes:
     book = Workbook(write_only=True)
     table = book.create_sheet(title=sheet[:31])
     table.append(list(columns))
     for row in rows:
         table.append([neutral(row.get(name)) for name in columns])
+    if notes:
+        table.append([])
+        for note in notes:
+            table.append([neutral(note)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def download(fmt: Format, columns: Sequence[str], rows: Sequence[dict[str, Any]], *, filename: str) -> Response:
-    body = to_csv(columns, rows) if fmt == "csv" else to_xlsx(columns, rows)
-    return Response(body, media_type=MEDIA[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'})  # fmt: skip
+def download(
+    fmt: Format, columns: Sequence[str], rows: Sequence[dict[str, Any]], *, filename: str, notes: Sequence[str] = ()
+) -> Response:
+    body = to_csv(columns, rows, notes) if fmt == "csv" else to_xlsx(columns, rows, notes=notes)
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
+    return Response(body, media_type=MEDIA[fmt], headers=disposition)

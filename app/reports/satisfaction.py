@@ -42,7 +42,7 @@ from app.reports.sums import Column, SumsQuery, fetch_sums, stored_weight
 from app.reports.weighting import cells, whole_month_weights
 from app.responses.models import Channel, Response
 from app.stats.comparisons import Difference, adjust, compare, honest, series_changes
-from app.stats.estimates import Estimate, estimate_domains, judged, merge_domains
+from app.stats.estimates import Estimate, Options, estimate_domains, judged, mean_of_units, merge_domains
 from app.stats.intervals import DEFAULT_METHOD, METHODS, Method
 
 GROUPS = ("agency", "counter", "element", "item", "month", "quarter", "channel")
@@ -131,6 +131,8 @@ class Result:
     meta: Meta
     rows: list[Row]
     total: list[Row]  # the same metrics for the whole selection (with targets of the chosen agency)
+    # Grouped by agency alone: the published convention beside ``total``, the plain mean of the agencies' values.
+    unit_mean: list[Row] = field(default_factory=list)
 
 
 # --- the selection ------------------------------------------------------------------------------------------
@@ -535,7 +537,16 @@ def satisfaction(session: Session, scope: Scope, forms: dict[tuple[str, int], Re
     for (_rest, owner, estimates), value, name in zip(kept, values, names, strict=True):
         name.pop("counter_agency", None)
         rows += rows_of(estimates, owner if owner is not None else root_id, value, name)
-    return Result(plan_.meta, rows, rows_of(total, root_id, {}, {}) if domain_groups else rows)
+    totals = rows_of(total, root_id, {}, {}) if domain_groups else rows
+    unit_mean: list[Row] = []
+    if domain_groups == ["agency"] and plan_.keep is None:
+        target = {row.indicator: row.estimate.target for row in totals}
+        for row in totals:
+            units = [found.estimate for found in rows if found.indicator == row.indicator]
+            options = Options(level=filters.level, method=filters.method, target=target[row.indicator])
+            mean = mean_of_units(row.estimate.metric, row.estimate.kind, units, options)
+            unit_mean.append(Row({}, {}, row.indicator, row.name, mean))
+    return Result(plan_.meta, rows, totals, unit_mean)
 
 
 # --- rankings and trends --------------------------------------------------------------------------------------

@@ -472,6 +472,30 @@ def _estimate(
     return judged(estimate, options.target)
 
 
+def mean_of_units(metric: str, kind: str, units: Sequence[Estimate], options: Options) -> Estimate:
+    """The published convention for a national or provincial figure: the plain mean of its units' values
+    (``docs/sipas-method.md``; each province counts once, whatever its size), beside the pooled weighted estimate.
+
+    Units are separate strata (agencies never share a PSU), so their estimates are independent: var = Σ var_u / U²,
+    df = Σ df_u, n = Σ n_u; the interval is the same method on that variance, and the reliability rule applies.
+    Not a design-based estimate of the population's rate: it answers "how do the units do on average"."""
+    count = len(units)
+    if count == 0:
+        raise ValueError("the mean of units needs at least one unit")
+    p = snap(sum(unit.estimate for unit in units) / count)
+    variance = sum(unit.se**2 for unit in units) / count**2
+    df = sum(unit.df for unit in units)
+    n = sum(unit.n for unit in units)
+    bounds = interval(p, variance, df, n=n, level=options.level, method=options.method)
+    n_eff = p * (1 - p) / variance if variance > 0 and 0 < p < 1 else float(n)
+    flags = flags_for(p, bounds.low, bounds.high, n=n, n_eff=n_eff, df=df, fallback=bounds.fallback,
+                      variance_fallback=bounds.variance_fallback)  # fmt: skip
+    estimate = Estimate(metric=metric, kind=kind, estimate=p, se=math.sqrt(variance), low=bounds.low,
+                        high=bounds.high, n=n, n_eff=n_eff, deff=math.nan, df=df, method=bounds.method,
+                        level=options.level, flags=flags, members=count)  # fmt: skip
+    return judged(estimate, options.target)
+
+
 def _patterns(
     domain: NDArray[np.intp], answered: NDArray[np.bool_], satisfied: NDArray[np.bool_], weights: NDArray[np.float64]
 ) -> Profiles:
