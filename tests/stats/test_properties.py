@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import special
 
 from app.stats.design import Design, DomainEstimate, domain_mean, make_design
 from app.stats.intervals import METHODS, Interval, interval
@@ -121,3 +122,41 @@ def test_the_mirrored_outcome_mirrors_estimate_and_bounds(sample: Sample) -> Non
         a, b = _bounds(first, method), _bounds(mirror, method)
         assert b.low == pytest.approx(1 - a.high, abs=1e-9), (method, a, b)
         assert b.high == pytest.approx(1 - a.low, abs=1e-9), (method, a, b)
+
+
+@settings(max_examples=150, deadline=None)
+@given(samples())
+def test_no_interval_is_narrower_than_the_data_allow(sample: Sample) -> None:
+    # Whenever 0 < p < 1 and the design is not a census, every method's interval has the estimate strictly inside:
+    # zero variance from one PSU or from PSUs with equal rates falls back to Korn–Graubard with n_eff = n.
+    estimate = domain_mean(sample.design(), sample.y, sample.domain)
+    if not 0 < estimate.estimate < 1 or estimate.census:
+        return
+    for method in METHODS:
+        bounds = interval(estimate.estimate, estimate.variance, estimate.df, n=estimate.n, method=method)  # type: ignore[arg-type]
+        assert bounds.low < estimate.estimate < bounds.high, (method, bounds, estimate)
+
+
+def test_equal_rates_in_two_psus_are_not_a_census() -> None:
+    # 1 of 2 and 2 of 4 satisfied: the linearised variance is 0, but nothing says every PSU was sampled.
+    design = make_design(np.ones(6), clusters=[0, 0, 1, 1, 1, 1])
+    estimate = domain_mean(design, [1, 0, 1, 1, 0, 0])
+    assert (estimate.estimate, estimate.variance, estimate.census) == (0.5, 0.0, False)
+    bounds = interval(estimate.estimate, estimate.variance, estimate.df, n=estimate.n)
+    assert bounds.variance_fallback and bounds.low < 0.5 < bounds.high
+    # R: qbeta(0.025, 6·0.5·f, 6·0.5·f + 1) with f = (qt(0.975, 5)/qt(0.975, 1))²
+    factor = (2.5705818366147395 / 12.706204736174707) ** 2
+    assert bounds.low == pytest.approx(float(special.betaincinv(3 * factor, 3 * factor + 1, 0.025)), rel=1e-12)
+    census = make_design(np.ones(6), clusters=[0, 0, 1, 1, 1, 1], fpc=np.full(6, 2.0))
+    exact = domain_mean(census, [1, 0, 1, 1, 0, 0])
+    assert exact.census
+    assert interval(0.5, 0.0, 1, n=6, census=True).low == 0.5  # every PSU sampled: the rate is known
+
+
+def test_asin_is_clamped_to_the_arc_and_keeps_its_estimate_inside() -> None:
+    # p 9%, SE 6.8, df 1: R's asin interval is [86.57, 94.61]% (past the arc's ends the sine comes back); clamped,
+    # both ends reach the arc's: [0, 100]%
+    bounds = interval(0.09, 0.068**2, 1, n=10, method="asin")
+    assert (bounds.low, bounds.high) == (0.0, 1.0)
+    narrower = interval(0.09, 0.068**2, 4, n=40, method="asin")  # df 4: only the lower end is clamped
+    assert narrower.low == 0.0 and 0.09 < narrower.high < 1
