@@ -474,7 +474,7 @@ def _estimate(
 
 def mean_of_units(metric: str, kind: str, units: Sequence[Estimate], options: Options) -> Estimate:
     """The published convention for a national or provincial figure: the plain mean of its units' values
-    (``docs/sipas-method.md``; each province counts once, whatever its size), beside the pooled weighted estimate.
+    (each province counts once, whatever its size), beside the pooled weighted estimate.
 
     Units are separate strata (agencies never share a PSU), so their estimates are independent: var = Σ var_u / U²,
     df = Σ df_u, n = Σ n_u; the interval is the same method on that variance, and the reliability rule applies.
