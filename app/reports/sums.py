@@ -59,6 +59,8 @@ class SumsQuery:
     # A column that splits strata into weighting cells (the procedure field when weights are raked to field counts):
     # it is grouped by too, and ``stratum_weights`` is keyed by the stratum's values and then the cell's.
     weight_cell: Column | None = None
+    # Respondents by answer pattern: what the design effects of indices need; queries without indices skip them.
+    patterns: bool = True
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,10 @@ class _Part:
 def _parts(query: SumsQuery) -> list[_Part]:
     if query.psu is not None:
         return [_Part(tuple(query.psu))]
-    return [_Part((Response.cluster,), (Response.cluster.is_not(None),)),
-            _Part((Response.id,), (Response.cluster.is_(None),))]  # fmt: skip
+    return [
+        _Part((Response.cluster,), (Response.cluster.is_not(None),)),
+        _Part((Response.id,), (Response.cluster.is_(None),)),
+    ]
 
 
 def _strata(query: SumsQuery) -> list[Column]:
@@ -111,40 +115,36 @@ def _pattern_codes(items: Sequence[str]) -> list[ColumnElement[Any]]:
 def fetch_sums(session: Session, query: SumsQuery) -> Sums:
     keys = [expression.label(f"d{i}") for i, (_, expression) in enumerate(query.domains)]
     strata = [column.label(f"s{i}") for i, column in enumerate(_strata(query))]
+    cell = [query.weight_cell.label("cell")] if query.weight_cell is not None else []
     items = list(query.items)
     answered = (Answer.item_code.in_(items), Answer.satisfied.is_not(None))
     item_rows: list[Any] = []
-    respondent_rows: list[Any] = []
     connection = session.connection()  # Core rows: the ORM's per-row processing would cost as much as the query
     for index, part in enumerate(_parts(query)):
-        tag = literal(index)
         psu = [column.label(f"p{i}") for i, column in enumerate(part.psu)]
-        if query.weight_cell is not None:
-            psu.append(query.weight_cell.label("cell"))
         sums = (func.count(), func.sum(query.weight), func.sum(query.weight * Answer.satisfied))
         item_rows += connection.execute(
-            _select(query, *keys, *strata, tag, *psu, Answer.item_code, *sums)
+            _select(query, *keys, *strata, literal(index), *psu, *cell, Answer.item_code, *sums)
             .join(Answer, Answer.response_id == Response.id)
             .where(*answered, *part.where)
-            .group_by(*keys, *strata, *psu, Answer.item_code)
+            .group_by(*keys, *strata, *psu, *cell, Answer.item_code)
         ).all()
-        # Respondents by answer pattern: one row per response (its pattern codes), then grouped.
-        codes = [code.label(f"c{i}") for i, code in enumerate(_pattern_codes(items))]
+    codes = [code.label(f"c{i}") for i, code in enumerate(_pattern_codes(items))]
+    pattern_rows: list[Any] = []
+    if query.patterns:
+        # Respondents by answer pattern, per domain and stratum (weights apply by stratum or cell): one row per
+        # response with its pattern codes, then grouped. PSUs are not needed: the patterns serve the simple random
+        # sampling reference of design effects.
         per_response = (
-            _select(query, *keys, *strata, *psu, func.max(query.weight).label("w"), *codes)
+            _select(query, *keys, *strata, *cell, func.max(query.weight).label("w"), *codes)
             .join(Answer, Answer.response_id == Response.id)
-            .where(*answered, *part.where)
-            .group_by(Response.id, *keys, *strata, *psu)
+            .where(*answered)
+            .group_by(Response.id, *keys, *strata, *cell)
             .subquery("per_response")
         )
-        columns = [per_response.c[c.name] for c in (*keys, *strata)]
-        units = [per_response.c[c.name] for c in psu]
-        patterns = [per_response.c[c.name] for c in codes]
-        respondent_rows += connection.execute(
-            select(*columns, tag, *units, *patterns, func.count(), func.sum(per_response.c.w)).group_by(
-                *columns, *units, *patterns
-            )
-        ).all()
+        columns = [per_response.c[c.name] for c in (*keys, *strata, *cell, *codes)]
+        grouped = select(*columns, func.count(), func.sum(per_response.c.w)).group_by(*columns)
+        pattern_rows = list(connection.execute(grouped).all())
     if query.psu is None:
         psus = func.count(Response.cluster.distinct()) + func.sum(case((Response.cluster.is_(None), 1), else_=0))
         stratum_rows = connection.execute(_select(query, *strata, psus).group_by(*strata)).all()
@@ -152,14 +152,16 @@ def fetch_sums(session: Session, query: SumsQuery) -> Sums:
         distinct = _select(query, *strata, *(c.label(f"p{i}") for i, c in enumerate(query.psu))).distinct().subquery()
         columns = [distinct.c[f"s{i}"] for i in range(len(strata))]
         stratum_rows = connection.execute(select(*columns, func.count()).group_by(*columns)).all()
-    cell = int(query.weight_cell is not None)
-    shape = _Shape(domains=len(keys), strata=len(strata), psu=len(_parts(query)[0].psu), cell=cell, codes=len(codes))
-    return _assemble(query, shape, item_rows, respondent_rows, stratum_rows)
+    shape = _Shape(
+        domains=len(keys), strata=len(strata), psu=len(_parts(query)[0].psu), cell=len(cell), codes=len(codes)
+    )
+    return _assemble(query, shape, item_rows, pattern_rows, stratum_rows)
 
 
 @dataclass(frozen=True)
 class _Shape:
-    """How many columns of each kind lead a row: domain keys, stratum columns, (the part tag), PSU columns."""
+    """How many columns of each kind lead a row: domain keys, stratum columns, (the part tag), PSU columns, the
+    weighting cell; pattern rows have the keys, stratum columns, cell and pattern codes."""
 
     domains: int
     strata: int
@@ -185,27 +187,28 @@ def _decode(codes: NDArray[np.int64], items: int) -> NDArray[np.int8]:
 
 
 def _assemble(
-    query: SumsQuery,
-    shape: _Shape,
-    item_rows: Sequence[Any],
-    respondent_rows: Sequence[Any],
-    stratum_rows: Sequence[Any],
+    query: SumsQuery, shape: _Shape, item_rows: Sequence[Any], pattern_rows: Sequence[Any], stratum_rows: Sequence[Any]
 ) -> Sums:
-    """Item rows are (domain keys…, stratum columns…, part, PSU columns…, item, count, Σw, Σw·satisfied); respondent
-    rows (…, PSU columns…, pattern codes…, count, Σw)."""
-    width, width_s, psu_end = shape.domains, shape.strata, shape.psu_end
+    """Item rows are (domain keys…, stratum columns…, part, PSU columns…, [cell], item, count, Σw, Σw·satisfied);
+    pattern rows (domain keys…, stratum columns…, [cell], codes…, count, Σw)."""
+    width, width_s, psu_end, cell_end = shape.domains, shape.strata, shape.psu_end, shape.cell_end
     strata_index = {tuple(row[:width_s]): i for i, row in enumerate(stratum_rows)}
     psus_per_stratum = np.array([float(row[width_s]) for row in stratum_rows])
     item_index = {code: k for k, code in enumerate(query.items)}
+    weights = query.stratum_weights
+
+    def factor(stratum_and_cell: tuple[Any, ...]) -> float:
+        """The weight of a stratum (or weighting cell) when weights are applied after the GROUP BY."""
+        return 1.0 if weights is None else weights[stratum_and_cell]
+
     domain_index: dict[tuple[Any, ...], int] = {}
     pair_index: dict[tuple[Any, ...], int] = {}
     psu_ids: dict[tuple[Any, ...], int] = {}
     domain: list[int] = []
     stratum: list[int] = []
     psu: list[int] = []
-    row_pair: list[int] = []
-    row_domain: list[int] = []
-    for row in respondent_rows:
+    cells: list[tuple[int, int, float, float, float]] = []  # (pair, item, answers, Σw, Σw·satisfied)
+    for row in item_rows:
         d = domain_index.setdefault(tuple(row[:width]), len(domain_index))
         unit = tuple(row[width:psu_end])
         pair = pair_index.get((d, unit))
@@ -214,58 +217,43 @@ def _assemble(
             domain.append(d)
             stratum.append(strata_index[unit[:width_s]])
             psu.append(psu_ids.setdefault(unit, len(psu_ids)))
-        row_pair.append(pair)
-        row_domain.append(d)
-    count, k_items = len(domain), len(query.items)
-    answers = np.zeros((count, k_items))
-    answered = np.zeros((count, k_items))
-    satisfied = np.zeros((count, k_items))
-    cell_end = shape.cell_end
-    weights = query.stratum_weights
-
-    def factor(row: Any) -> float:
-        """The weight of the row's stratum (or weighting cell) when weights are applied after the GROUP BY."""
-        if weights is None:
-            return 1.0
-        return weights[tuple(row[width : width + width_s]) + tuple(row[psu_end:cell_end])]
-
-    for row in item_rows:
-        p = pair_index[(domain_index[tuple(row[:width])], tuple(row[width:psu_end]))]
-        k = item_index[row[cell_end]]
-        w = factor(row)
-        answers[p, k] += row[cell_end + 1]
-        answered[p, k] += row[cell_end + 2] * w
-        satisfied[p, k] += (row[cell_end + 3] or 0.0) * w
-    code_end = cell_end + shape.codes
-    codes = np.array([row[cell_end:code_end] for row in respondent_rows], dtype=np.int64).reshape(-1, shape.codes)
-    pattern_count = np.array([float(row[code_end]) for row in respondent_rows])
-    pattern_weight = np.array([float(row[code_end + 1]) * factor(row) for row in respondent_rows])
-    pairs = np.array(row_pair, dtype=np.intp)
-    respondents = np.zeros(count)
-    weight = np.zeros(count)
-    np.add.at(respondents, pairs, pattern_count)
-    np.add.at(weight, pairs, pattern_weight)
+        w = factor(tuple(row[width : width + width_s]) + tuple(row[psu_end:cell_end]))
+        count, total, satisfied_total = row[cell_end + 1 : cell_end + 4]
+        cells.append((pair, item_index[row[cell_end]], float(count), float(total) * w, float(satisfied_total or 0) * w))
+    size, k_items = len(domain), len(query.items)
+    answers = np.zeros((size, k_items))
+    answered = np.zeros((size, k_items))
+    satisfied = np.zeros((size, k_items))
+    if cells:
+        pairs, ks, counts, totals, satisfied_totals = (np.array(column) for column in zip(*cells, strict=True))
+        at = (pairs.astype(np.intp), ks.astype(np.intp))
+        np.add.at(answers, at, counts)
+        np.add.at(answered, at, totals)
+        np.add.at(satisfied, at, satisfied_totals)
     order = sorted(domain_index, key=lambda key: tuple((value is None, str(value)) for value in key))
     remap = np.empty(len(domain_index), dtype=np.intp)
     for new, key in enumerate(order):
         remap[domain_index[key]] = new
+    code_start = width + width_s + shape.cell
+    code_end = code_start + shape.codes
+    codes = np.array([row[code_start:code_end] for row in pattern_rows], dtype=np.int64).reshape(-1, shape.codes)
     states = _decode(codes, k_items)
+    pattern_domain = np.array([domain_index[tuple(row[:width])] for row in pattern_rows], dtype=np.intp)
+    profiles = Profiles(
+        domain=remap[pattern_domain] if pattern_rows else np.zeros(0, dtype=np.intp),
+        answered=states > 0,
+        satisfied=states == 2,
+        respondents=np.array([float(row[code_end]) for row in pattern_rows]),
+        weight=np.array([float(row[code_end + 1]) * factor(tuple(row[width:code_start])) for row in pattern_rows]),
+    )
     table = PsuTable(
-        domain=remap[np.array(domain, dtype=np.intp)] if count else np.zeros(0, dtype=np.intp),
+        domain=remap[np.array(domain, dtype=np.intp)] if size else np.zeros(0, dtype=np.intp),
         stratum=np.array(stratum, dtype=np.intp),
         psu=np.array(psu, dtype=np.intp),
         answers=answers,
         answered=answered,
         satisfied=satisfied,
-        respondents=respondents,
-        weight=weight,
-        profiles=Profiles(
-            domain=remap[np.array(row_domain, dtype=np.intp)] if count else np.zeros(0, dtype=np.intp),
-            answered=states > 0,
-            satisfied=states == 2,
-            respondents=pattern_count,
-            weight=pattern_weight,
-        ),
+        profiles=profiles if query.patterns else None,
     )
     return Sums(table, StrataInfo(psus_per_stratum, np.zeros(psus_per_stratum.size), "fail"), order)
 
@@ -281,8 +269,9 @@ def estimate(
     lonely_psu: LonelyPsu = "fail",
 ) -> list[tuple[tuple[Any, ...], list[Estimate]]]:
     """Per domain (in sorted key order), the estimates of :func:`app.stats.estimates.estimate_domains`."""
-    sums = fetch_sums(session, query)
+    sums = fetch_sums(session, replace(query, patterns=bool(indices)))
     strata = replace(sums.strata, lonely_psu=lonely_psu)
-    results = estimate_domains(sums.table, strata, query.items, indices, domains=len(sums.keys), level=level,
-                               method=method, target=target)  # fmt: skip
+    results = estimate_domains(
+        sums.table, strata, query.items, indices, domains=len(sums.keys), level=level, method=method, target=target
+    )
     return [(key, found) for key, found in zip(sums.keys, results, strict=True) if found]

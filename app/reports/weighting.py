@@ -113,8 +113,11 @@ def whole_month_weights(session: Session, found: Sequence[Cell]) -> Weights | No
     field_group: list[int] = []
     groups: dict[tuple[int, tuple[int, int]], int] = {}
     for agency_id, field_id, (first, last), dossiers in fields:
-        members = [i for i, c in enumerate(found) if i in period_of and c.agency_id == agency_id
-                   and c.field_id == field_id and first <= c.month <= last]  # fmt: skip
+        members = [
+            i
+            for i, c in enumerate(found)
+            if i in period_of and (c.agency_id, c.field_id) == (agency_id, field_id) and first <= c.month <= last
+        ]
         if not members:
             continue
         for i in members:

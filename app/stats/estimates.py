@@ -69,9 +69,7 @@ class PsuTable:
     answers: NDArray[np.float64]  # (R, K) rows that answered item k
     answered: NDArray[np.float64]  # (R, K) Σw over those rows
     satisfied: NDArray[np.float64]  # (R, K) Σw·[satisfied]
-    respondents: NDArray[np.float64]  # (R,) respondents in the domain and PSU
-    weight: NDArray[np.float64]  # (R,) their Σw
-    profiles: Profiles
+    profiles: Profiles | None  # respondents by answer pattern; needed for indices (None: items only)
 
 
 @dataclass(frozen=True)
@@ -212,8 +210,11 @@ def estimate_domains(
     count = int(table.domain.max(initial=-1)) + 1 if domains is None else domains
     order = np.argsort(table.domain, kind="stable")
     bounds = np.searchsorted(table.domain[order], np.arange(count + 1))
-    profile_order = np.argsort(table.profiles.domain, kind="stable")
-    profile_bounds = np.searchsorted(table.profiles.domain[profile_order], np.arange(count + 1))
+    if table.profiles is None and indices:
+        raise ValueError("indices need the respondents' answer patterns (PsuTable.profiles)")
+    pattern_domain = table.profiles.domain if table.profiles is not None else np.zeros(0, dtype=np.intp)
+    profile_order = np.argsort(pattern_domain, kind="stable")
+    profile_bounds = np.searchsorted(pattern_domain[profile_order], np.arange(count + 1))
     options = Options(level=level, method=method, target=target)
     results: list[list[Estimate]] = []
     for d in range(count):
@@ -241,16 +242,18 @@ def merge_domains(table: PsuTable, mapping: ArrayLike) -> PsuTable:
     size = unique.shape[0]
     stratum = np.zeros(size, dtype=np.intp)
     stratum[inverse] = table.stratum[keep]
-    old = table.profiles
-    profile_domain = to[old.domain]
-    inside = profile_domain >= 0
-    profiles = Profiles(
-        domain=profile_domain[inside],
-        answered=old.answered[inside],
-        satisfied=old.satisfied[inside],
-        respondents=old.respondents[inside],
-        weight=old.weight[inside],
-    )
+    profiles = None
+    if table.profiles is not None:
+        old = table.profiles
+        profile_domain = to[old.domain]
+        inside = profile_domain >= 0
+        profiles = Profiles(
+            domain=profile_domain[inside],
+            answered=old.answered[inside],
+            satisfied=old.satisfied[inside],
+            respondents=old.respondents[inside],
+            weight=old.weight[inside],
+        )
     return PsuTable(
         domain=unique[:, 0].astype(np.intp),
         stratum=stratum,
@@ -258,8 +261,6 @@ def merge_domains(table: PsuTable, mapping: ArrayLike) -> PsuTable:
         answers=_grouped(inverse, size, table.answers[keep]),
         answered=_grouped(inverse, size, table.answered[keep]),
         satisfied=_grouped(inverse, size, table.satisfied[keep]),
-        respondents=_grouped(inverse, size, table.respondents[keep]),
-        weight=_grouped(inverse, size, table.weight[keep]),
         profiles=profiles,
     )
 
@@ -313,13 +314,16 @@ class _Spread:
     variance: NDArray[np.float64]
 
 
-def _index_spread(table: PsuTable, profiles: NDArray[np.intp], found: _Influence) -> _Spread:
+def _index_spread(patterns: Profiles | None, profiles: NDArray[np.intp], found: _Influence) -> _Spread:
     """u_i = Σw·Σ_k c_k (y_ik − R_k·x_ik)/X_k, c the index's weights on the item rates (R: the influence function of
     ``svycontrast`` over ``svyratio``, scaled to a per-respondent score)."""
-    answered = table.profiles.answered[profiles].astype(np.float64)
-    satisfied = table.profiles.satisfied[profiles].astype(np.float64)
-    weight = table.profiles.weight[profiles]
-    count = table.profiles.respondents[profiles]
+    if patterns is None:
+        empty = np.zeros(found.contrast.shape[1])
+        return _Spread(n=empty, sum_w=empty, variance=empty)
+    answered = patterns.answered[profiles].astype(np.float64)
+    satisfied = patterns.satisfied[profiles].astype(np.float64)
+    weight = patterns.weight[profiles]
+    count = patterns.respondents[profiles]
     safe = np.where(found.answered > 0, found.answered, 1)
     residual = (satisfied - found.rates * answered) / safe  # (Q, K)
     scores = residual @ found.contrast  # (Q, M) without the Σw factor
@@ -369,7 +373,7 @@ def _one_domain(
                 census=census,
             )
         )
-    spread_all = _index_spread(table, profiles, found)
+    spread_all = _index_spread(table.profiles, profiles, found)
     for m, spec in enumerate(indices):
         column = len(items) + m
         if not found.present[column]:
@@ -488,11 +492,32 @@ def mean_of_units(metric: str, kind: str, units: Sequence[Estimate], options: Op
     n = sum(unit.n for unit in units)
     bounds = interval(p, variance, df, n=n, level=options.level, method=options.method)
     n_eff = p * (1 - p) / variance if variance > 0 and 0 < p < 1 else float(n)
-    flags = flags_for(p, bounds.low, bounds.high, n=n, n_eff=n_eff, df=df, fallback=bounds.fallback,
-                      variance_fallback=bounds.variance_fallback)  # fmt: skip
-    estimate = Estimate(metric=metric, kind=kind, estimate=p, se=math.sqrt(variance), low=bounds.low,
-                        high=bounds.high, n=n, n_eff=n_eff, deff=math.nan, df=df, method=bounds.method,
-                        level=options.level, flags=flags, members=count)  # fmt: skip
+    flags = flags_for(
+        p,
+        bounds.low,
+        bounds.high,
+        n=n,
+        n_eff=n_eff,
+        df=df,
+        fallback=bounds.fallback,
+        variance_fallback=bounds.variance_fallback,
+    )
+    estimate = Estimate(
+        metric=metric,
+        kind=kind,
+        estimate=p,
+        se=math.sqrt(variance),
+        low=bounds.low,
+        high=bounds.high,
+        n=n,
+        n_eff=n_eff,
+        deff=math.nan,
+        df=df,
+        method=bounds.method,
+        level=options.level,
+        flags=flags,
+        members=count,
+    )
     return judged(estimate, options.target)
 
 
@@ -545,8 +570,6 @@ def table_from_rows(
         answers=_grouped(inverse, size, a[keep]),
         answered=_grouped(inverse, size, a[keep] * w[:, None]),
         satisfied=_grouped(inverse, size, s[keep] * w[:, None]),
-        respondents=_grouped(inverse, size, np.ones(w.size)),
-        weight=_grouped(inverse, size, w),
         profiles=_patterns(labels[keep], a[keep] > 0, s[keep] > 0, w),
     )
     return table, StrataInfo(design.psus_per_stratum, design.sampling_fraction, design.lonely_psu)

@@ -58,8 +58,10 @@ def test_the_small_commune_by_month_is_honest(client: TestClient, demo: dict[str
     assert total["metric"] == "sipas" and total["n"] > 20_000
     assert total["n_eff"] <= total["n"]  # was 61,098 for 23,684 respondents
     assert total["deff"] > 1 and total["deff_reference"] == "srswor"
-    print(f"province SIPAS n {total['n']}, n_eff {total['n_eff']:.0f}, deff {total['deff']:.2f}; MA-X17: "
-          f"{unreliable} of 12 months unreliable")
+    print(
+        f"province SIPAS n {total['n']}, n_eff {total['n_eff']:.0f}, deff {total['deff']:.2f}; MA-X17: "
+        f"{unreliable} of 12 months unreliable"
+    )
     for row in body["rows"]:
         _honest(row)
     ranked = client.get("/api/v1/rankings", headers=demo).json()["rows"]

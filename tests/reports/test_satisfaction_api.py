@@ -604,7 +604,10 @@ def test_csv_and_xlsx_downloads_are_formula_safe_and_audited(client: TestClient,
     text = as_csv.content.decode("utf-8")
     assert text.startswith("\ufeffagency,agency_name,indicator,metric,kind,name,estimate_pct")
     lines = text[1:].splitlines()
-    assert len(lines) == 1 + len(json_rows)
+    # the table, a blank row, then what the intervals do not cover (vi, en)
+    assert len(lines) == 1 + len(json_rows) + 3 and lines[-3] == ""
+    assert lines[-2].startswith('"Khoảng tin cậy chỉ tính')  # quoted: the sentence has commas
+    assert lines[-1].startswith('"The interval covers')
     c_line = next(line for line in lines if line.startswith("TP-C,"))
     assert c_line.startswith("TP-C,'=1+2 Xã Cát,sipas,sipas,overall,")
     a_csv = next(line for line in lines if line.startswith("TP-A,")).split(",")
