@@ -91,6 +91,9 @@ def whole_month_weights(session: Session, found: Sequence[Cell]) -> Weights | No
     ).all()
     if not all(_whole_months(start, end) for _a, _f, start, end, _n in counts):
         return None
+    by_agency: dict[int, list[int]] = {}
+    for i, cell in enumerate(found):
+        by_agency.setdefault(cell.agency_id, []).append(i)
     totals = [(a, _month_range(start, end), float(n)) for a, f, start, end, n in counts if f is None]
     fields = [(a, f, _month_range(start, end), float(n)) for a, f, start, end, n in counts if f is not None]
     # Margin 1: each total count's period; only periods with responses count (their N has someone to stand for it).
@@ -98,7 +101,7 @@ def whole_month_weights(session: Session, found: Sequence[Cell]) -> Weights | No
     period_totals: list[float] = []
     period_n: list[int] = []
     for agency_id, (first, last), dossiers in totals:
-        members = [i for i, c in enumerate(found) if c.agency_id == agency_id and first <= c.month <= last]
+        members = [i for i in by_agency.get(agency_id, ()) if first <= found[i].month <= last]
         n = sum(found[i].whole for i in members)
         if n == 0:
             continue
@@ -115,8 +118,8 @@ def whole_month_weights(session: Session, found: Sequence[Cell]) -> Weights | No
     for agency_id, field_id, (first, last), dossiers in fields:
         members = [
             i
-            for i, c in enumerate(found)
-            if i in period_of and (c.agency_id, c.field_id) == (agency_id, field_id) and first <= c.month <= last
+            for i in by_agency.get(agency_id, ())
+            if i in period_of and found[i].field_id == field_id and first <= found[i].month <= last
         ]
         if not members:
             continue
