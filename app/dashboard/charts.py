@@ -3,12 +3,14 @@ interval band. No script, no style attributes (a strict Content-Security-Policy 
 each chart is an ``img`` for assistive technology, with its title and a summary, and the page puts the same numbers
 in a table beside it — the table is the accessible form of the chart, the SVG only draws it.
 
-Verdicts are told by colour *and* a glyph (✓ met, ✗ not met, ? inconclusive); unreliable estimates are hatched
-grey with "⚠". Rates are proportions (0–1)."""
+Verdicts are told by colour *and* a glyph (✓ met, ✗ not met, ? inconclusive, ○ not enough data); unreliable
+estimates are hatched grey with "⚠" — with a target their verdict is "not enough data" (○, violet outline, never the
+red of "not met"), and no summary counts them as met or not met. Rates are proportions (0–1)."""
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -19,8 +21,15 @@ from app.dashboard.format import month_short, pct
 from app.public.i18n import Lang
 from app.stats.estimates import Estimate
 
-COLOURS = {"met": "#1b7a3d", "not_met": "#b3261e", "inconclusive": "#8a5a00", "none": "#0b4f9c"}
-GLYPHS = {"met": "✓", "not_met": "✗", "inconclusive": "?", "none": ""}
+COLOURS = {
+    "met": "#1b7a3d",
+    "not_met": "#b3261e",
+    "inconclusive": "#8a5a00",
+    "insufficient_data": "#6a3d9a",
+    "none": "#0b4f9c",
+}
+GLYPHS = {"met": "✓", "not_met": "✗", "inconclusive": "?", "insufficient_data": "○", "none": ""}
+JUDGED = ("met", "not_met", "inconclusive")  # the verdicts that compare an estimate with its target
 UNRELIABLE_COLOUR = "#767b85"
 TARGET_COLOUR = "#1a1a1a"
 BAND_COLOUR = "#c9dcf2"
@@ -53,8 +62,25 @@ class Point:
 
 
 def verdict_key(estimate: Estimate) -> str:
-    """met, not_met, inconclusive, or none (no target)."""
+    """met, not_met, inconclusive, insufficient_data (unreliable, so not compared), or none (no target)."""
     return estimate.verdict or "none"
+
+
+def verdict_counts(estimates: Sequence[Estimate]) -> dict[str, int]:
+    """How many estimates have each verdict key, every key present (0 when none)."""
+    found = Counter(verdict_key(estimate) for estimate in estimates)
+    return {key: found[key] for key in COLOURS}
+
+
+def summary_of(estimates: Sequence[Estimate]) -> str:
+    """For screen readers: met / judged ✓, judged counting only met, not met and inconclusive, then ", n ○" for
+    the estimates with not enough data, which are never counted as met or not met."""
+    counts = verdict_counts(estimates)
+    judged = sum(counts[key] for key in JUDGED)
+    text = f"{counts['met']} / {judged} ✓"
+    if counts["insufficient_data"]:
+        text += f", {counts['insufficient_data']} ○"
+    return text
 
 
 def _num(value: float) -> str:
@@ -103,10 +129,11 @@ def _open(chart_id: str, title: str, summary: str, height: float, css_class: str
 
 def bar_chart(
     chart_id: str, title: str, bars: Sequence[Bar], *, lang: Lang, target: float | None = None,
-    target_label: str = "", unreliable_label: str = "",
+    target_label: str = "", unreliable_label: str = "", summary: str = "",
 ) -> Markup:  # fmt: skip
     """One row per bar: the bar from the axis start to the estimate, the interval as a whisker, the value with the
-    verdict glyph; a dashed vertical line at the target."""
+    verdict glyph; a dashed vertical line at the target. ``summary`` (for screen readers) defaults to
+    :func:`summary_of` the bars."""
     height = TOP + ROW_HEIGHT * max(len(bars), 1) + BOTTOM
     floor = axis_floor([bar.estimate for bar in bars], target)
     left, right = LABEL_WIDTH, WIDTH - VALUE_WIDTH
@@ -115,8 +142,9 @@ def bar_chart(
         return left + (min(max(share, floor), 1.0) - floor) / (1 - floor) * (right - left)
 
     hatch = f"{chart_id}-hatch"
-    met = sum(verdict_key(bar.estimate) == "met" for bar in bars)
-    summary = f"{len(bars)} / {met} ✓" + (f"; {target_label}" if target is not None else "")
+    summary = (summary or summary_of([bar.estimate for bar in bars])) + (
+        f"; {target_label}" if target is not None else ""
+    )
     out = _open(chart_id, title, summary, height, "bar-chart")
     out.append(_hatch(hatch))
     out.append('<g class="axis" aria-hidden="true">')
@@ -136,7 +164,7 @@ def bar_chart(
         )
         fill = f"url(#{hatch})" if unreliable else COLOURS[verdict]
         value = pct(estimate.estimate, lang)
-        glyph = "⚠" if unreliable else GLYPHS[verdict]
+        glyph = "⚠" if unreliable and verdict != "insufficient_data" else GLYPHS[verdict]
         tooltip = f"{bar.label}: {value} [{pct(estimate.low, lang)} – {pct(estimate.high, lang)}]"
         if unreliable:
             tooltip += f" – {unreliable_label}"
@@ -147,7 +175,11 @@ def bar_chart(
                    f"{weight}>{escape(_clip(bar.label))}</text>")  # fmt: skip
         top = middle - BAR_HEIGHT / 2
         width = max(x(estimate.estimate) - left, 0.0)
-        stroke = f' stroke="{UNRELIABLE_COLOUR}" stroke-width="1"' if unreliable else ""
+        stroke = ""
+        if verdict == "insufficient_data":
+            stroke = f' stroke="{COLOURS[verdict]}" stroke-width="2"'
+        elif unreliable:
+            stroke = f' stroke="{UNRELIABLE_COLOUR}" stroke-width="1"'
         out.append(f'<rect class="bar-fill" x="{left}" y="{_num(top)}" width="{_num(width)}" height="{BAR_HEIGHT}" '
                    f'fill="{fill}"{stroke}/>')  # fmt: skip
         low, high = x(estimate.low), x(estimate.high)

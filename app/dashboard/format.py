@@ -33,6 +33,17 @@ def pct(share: float | None, lang: Lang, digits: int = 2) -> str:
     return number(share * 100, lang, digits) + "%"
 
 
+def p_value(value: float | None, lang: Lang) -> str:
+    """A p-value to three decimals, "0,012" (vi) or "0.012" (en); "< 0,001" and "> 0,999" at the ends."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    if value < 0.001:
+        return f"< {number(0.001, lang, 3)}"
+    if value > 0.999:
+        return f"> {number(0.999, lang, 3)}"
+    return number(value, lang, 3)
+
+
 def points(difference: float | None, lang: Lang, digits: int = 2) -> str:
     """A difference of proportions in percentage points with its sign: −0.0123 → "−1,23 điểm" / "−1.23 pts"."""
     if difference is None or not math.isfinite(difference):

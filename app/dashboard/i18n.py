@@ -69,7 +69,20 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "target": {"vi": "Mục tiêu", "en": "Target"},
     "target_value": {"vi": "Mục tiêu {value}", "en": "Target {value}"},
     "no_target": {"vi": "Chưa đặt mục tiêu", "en": "No target set"},
-    "p_reach": {"vi": "Xác suất đạt mục tiêu: {value}", "en": "Probability of reaching the target: {value}"},
+    "p_below": {
+        "vi": "Giá trị p một phía (tỷ lệ thật dưới mục tiêu): {value}.",
+        "en": "One-sided p-value (true rate below target): {value}.",
+    },
+    "unit_mean": {
+        "vi": "Trung bình cộng các đơn vị (cách công bố): {value} (khoảng tin cậy {level}: {low} – {high})",
+        "en": "Plain mean of units (published convention): {value} ({level} interval: {low} – {high})",
+    },
+    "uncounted": {
+        "vi": "Chưa có số hồ sơ đã giải quyết cho một số tháng của: {names}. {n} phiếu của các tháng đó được tính "
+        "với trọng số chung ΣN/Σn của cả lựa chọn.",
+        "en": "No count of dossiers handled for some months of: {names}. {n} responses of those months were given "
+        "the overall weight ΣN/Σn of the selection.",
+    },
     "responses": {"vi": "{n} phiếu", "en": "{n} responses"},
     "responses_note": {
         "vi": "{n} phiếu hợp lệ; {spam} phiếu nghi spam và {test} phiếu thử không được tính.",
@@ -85,6 +98,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "verdict_met": {"vi": "Đạt", "en": "Met"},
     "verdict_not_met": {"vi": "Chưa đạt", "en": "Not met"},
     "verdict_inconclusive": {"vi": "Chưa kết luận được", "en": "Inconclusive"},
+    "verdict_insufficient_data": {"vi": "Chưa đủ dữ liệu", "en": "Not enough data"},
     "verdict_none": {"vi": "Không có mục tiêu", "en": "No target"},
     "verdict_explain_met": {
         "vi": "Cận dưới của khoảng tin cậy đạt mục tiêu.",
@@ -98,12 +112,25 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "vi": "Khoảng tin cậy chứa mục tiêu: chưa đủ bằng chứng để kết luận.",
         "en": "The interval contains the target: not enough evidence either way.",
     },
+    "verdict_explain_insufficient_data": {
+        "vi": "Con số dựa trên quá ít câu trả lời (cỡ mẫu hiệu dụng dưới 30, không có bậc tự do, hoặc khoảng tin cậy "
+        "quá rộng) nên chưa thể so với mục tiêu.",
+        "en": "The figure rests on too few answers (effective sample under 30, no degrees of freedom, or an interval "
+        "too wide) to be compared with the target.",
+    },
     "unreliable": {"vi": "ít mẫu – chưa tin cậy", "en": "small sample – not reliable"},
     "unreliable_note": {
-        "vi": "Ước lượng “ít mẫu – chưa tin cậy” (gạch chéo, màu xám) không đạt chuẩn NCHS (cỡ mẫu hiệu dụng < 30 "
-        "hoặc khoảng tin cậy quá rộng): chỉ để tham khảo, không dùng để xếp hạng.",
+        "vi": "Ước lượng “ít mẫu – chưa tin cậy” (gạch chéo, màu xám) không đạt chuẩn NCHS (cỡ mẫu hiệu dụng < 30, "
+        "không có bậc tự do, hoặc khoảng tin cậy quá rộng): chỉ để tham khảo, không so với mục tiêu (○ Chưa đủ dữ "
+        "liệu) và không xếp hạng.",
         "en": "Estimates marked “small sample – not reliable” (hatched, grey) fail the NCHS standard (effective sample "
-        "size below 30 or an interval too wide): for reference only, not for ranking.",
+        "size below 30, no degrees of freedom, or an interval too wide): for reference only, not compared with the "
+        "target (○ Not enough data) and not ranked.",
+    },
+    "count_met": {"vi": "Đạt mục tiêu: {met}/{judged}", "en": "Target met: {met} of {judged}"},
+    "count_insufficient": {
+        "vi": "{n} chưa đủ dữ liệu (không tính)",
+        "en": "{n} with not enough data (not counted)",
     },
     "legend": {"vi": "Chú giải", "en": "Legend"},
     "legend_whisker": {"vi": "Vạch ngang: khoảng tin cậy", "en": "Whisker: confidence interval"},
@@ -181,6 +208,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "alert_below_target": {"vi": "dưới mục tiêu", "en": "below target"},
     "legend_drop": {"vi": "▼ giảm có ý nghĩa thống kê", "en": "▼ significant drop"},
+    "trend_note": {
+        "vi": "Mỗi tháng chỉ được so với tháng trước khi cả hai tháng đủ dữ liệu; “▼” khi mức giảm vẫn có ý nghĩa "
+        "sau khi hiệu chỉnh Benjamini–Hochberg cho mọi so sánh của chuỗi.",
+        "en": "A month is compared with the previous one only when both have enough data; “▼” when the drop is still "
+        "significant after the Benjamini–Hochberg adjustment over every comparison of the series.",
+    },
     "legend_band": {"vi": "Dải màu: khoảng tin cậy", "en": "Shaded band: confidence interval"},
     "back": {"vi": "← Tổng quan", "en": "← Overview"},
     "poster": {"vi": "Áp phích QR", "en": "QR poster"},

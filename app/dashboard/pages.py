@@ -49,6 +49,7 @@ from app.officials.scope import Scope, scope_of, visible_agency
 from app.officials.service import csrf_ok, csrf_token, login, logout, resolve
 from app.public.i18n import Lang, pick_lang
 from app.public.links import counter_url
+from app.reports.satisfaction import COVERAGE, Meta
 from app.responses.models import Channel
 
 HERE = Path(__file__).parent
@@ -183,7 +184,8 @@ def base_context(request: Request, lang: Lang, viewer: Viewer | None, nav: str =
 def _page(request: Request, viewer: Viewer, name: str, context: dict[str, Any], nav: str = "",
           status_code: int = 200) -> HTMLResponse:  # fmt: skip
     lang = lang_of(request)
-    full = base_context(request, lang, viewer, nav) | context
+    figures = {"p_value": lambda value: format.p_value(value, lang)}
+    full = base_context(request, lang, viewer, nav) | figures | context
     return templates.TemplateResponse(request, name, full, status_code=status_code, headers=NO_STORE)
 
 
@@ -210,12 +212,41 @@ def _sort_links(request: Request, current: str, lang: Lang) -> list[dict[str, An
              "href": f"{request.url.path}?{urlencode([*params, ('sort', key)])}"} for key in SORTS]  # fmt: skip
 
 
+def verdict_summary(lines: list[Line], lang: Lang) -> str:
+    """How many lines met their target out of those compared with it (met, not met, inconclusive), e.g. "Đạt mục
+    tiêu: 1/2; 1 chưa đủ dữ liệu (không tính)": lines with not enough data are named apart and never counted.
+    Empty when no line has a target."""
+    counts = charts.verdict_counts([line.estimate for line in lines if line.estimate is not None])
+    judged = sum(counts[key] for key in charts.JUDGED)
+    if not judged and not counts["insufficient_data"]:
+        return ""
+    text = t("count_met", lang, met=counts["met"], judged=judged)
+    if counts["insufficient_data"]:
+        text += "; " + t("count_insufficient", lang, n=counts["insufficient_data"])
+    return text
+
+
 def _bar_chart(chart_id: str, title_key: str, lines: list[Line], target: float | None, lang: Lang) -> Markup:
     """A bar chart of the lines that have data (the table beside it lists them all)."""
     bars = [charts.Bar(line.key, line.label, line.estimate, line.weakest) for line in lines if line.estimate]
     target_label = t("target_value", lang, value=format.pct(target, lang)) if target is not None else ""
-    return charts.bar_chart(chart_id, t(title_key, lang), bars, lang=lang, target=target, target_label=target_label,
-                            unreliable_label=t("unreliable", lang))  # fmt: skip
+    return charts.bar_chart(
+        chart_id,
+        t(title_key, lang),
+        bars,
+        lang=lang,
+        target=target,
+        target_label=target_label,
+        unreliable_label=t("unreliable", lang),
+        summary=verdict_summary(lines, lang),
+    )
+
+
+def coverage(meta: Meta | None, lang: Lang) -> str:
+    """What the intervals do not cover, in the page's language: the report's sentence (the same one when a page
+    has no report, e.g. invalid filters)."""
+    sentences = meta.coverage if meta is not None else COVERAGE
+    return sentences.get(lang) or COVERAGE[lang]
 
 
 # --- login and logout ----------------------------------------------------------------------------------------
@@ -309,7 +340,9 @@ def overview_page(
         "page_title": t("overview_title", lang), "found": found, "error": error,
         "sort_links": _sort_links(request, order, lang), "filter_query": urlencode(chosen.query()),
     }  # fmt: skip
+    context["coverage"] = coverage(found.meta if found is not None else None, lang)
     if found is not None:
+        context["verdict_summary"] = verdict_summary(found.agencies, lang)
         context |= {
             "chart": _bar_chart("agencies-chart", "agencies_chart", found.agencies, found.target, lang),
             "without_data": sum(line.estimate is None for line in found.agencies),
@@ -341,6 +374,7 @@ def agency_detail(
         "page_title": agency_name(agency, lang), "agency": agency, "found": found, "error": error,
         "sort_links": _sort_links(request, order, lang),
     }  # fmt: skip
+    context["coverage"] = coverage(found.meta if found is not None else None, lang)
     if found is not None:
         points = [charts.Point(p.period, p.estimate, p.alerts) for p in found.trend.points] if found.trend else []
         trend_target = next((p.estimate.target for p in points if p.estimate.target is not None), None)

@@ -250,6 +250,26 @@ def headline_of(rows: Sequence[Row]) -> Estimate | None:
     return next((row.estimate for row in rows if row.indicator == "sipas"), None)
 
 
+def unit_mean_of(result: Result) -> Estimate | None:
+    """The published convention beside the headline: the plain mean of the agencies' overall indices, when the
+    report gives one (grouped by agency, no channel filter) over at least two agencies (one agency's mean is its
+    own figure)."""
+    found = headline_of(result.unit_mean)
+    return found if found is not None and found.members > 1 else None
+
+
+def uncounted_names(session: Session, meta: Meta | None, lang: Lang) -> list[str]:
+    """The agencies whose responses in some months had no population count and took the overall ΣN/Σn weight, by
+    name in the reader's language (their code when the directory no longer has them); none when unweighted. They
+    are agencies of the selection, so inside the official's scope."""
+    if meta is None or not meta.weighted or not meta.agencies_without_population_count:
+        return []
+    codes = meta.agencies_without_population_count
+    found = session.scalars(select(Agency).where(Agency.code.in_(codes)))
+    names = {agency.code: agency_name(agency, lang) for agency in found}
+    return [names.get(code, code) for code in codes]
+
+
 # --- pages -----------------------------------------------------------------------------------------------------
 
 
@@ -260,6 +280,8 @@ class Overview:
     agencies: list[Line]
     target: float | None
     error: str | None = None
+    unit_mean: Estimate | None = None  # the plain mean of the agencies' indices (published convention)
+    uncounted: list[str] = field(default_factory=list)  # agencies weighted by the overall ΣN/Σn in some months
 
 
 def overview(figures: Figures, root: Agency | None, chosen: Chosen, lang: Lang, order: str,
@@ -274,7 +296,8 @@ def overview(figures: Figures, root: Agency | None, chosen: Chosen, lang: Lang, 
     headline = headline_of(result.total)
     targets = [line.estimate.target for line in lines if line.estimate and line.estimate.target is not None]
     target = headline.target if headline and headline.target is not None else (targets[0] if targets else None)
-    return Overview(result.meta, headline, sort_lines(lines, order), target)
+    agencies, uncounted = sort_lines(lines, order), uncounted_names(session, result.meta, lang)
+    return Overview(result.meta, headline, agencies, target, unit_mean=unit_mean_of(result), uncounted=uncounted)
 
 
 @dataclass(frozen=True)
@@ -288,6 +311,7 @@ class AgencyPage:
     counters: list[Line]
     trend: Trend | None
     target: float | None
+    uncounted: list[str] = field(default_factory=list)  # agencies weighted by the overall ΣN/Σn in some months
 
 
 def agency_page(figures: Figures, agency: Agency, chosen: Chosen, lang: Lang, order: str, today: date) -> AgencyPage:
@@ -309,10 +333,10 @@ def agency_page(figures: Figures, agency: Agency, chosen: Chosen, lang: Lang, or
     elements = mark_weakest([line for line in elements if not line.note]) + [line for line in elements if line.note]
     items = mark_weakest([Line(row.indicator, names.get(row.indicator, row.name), row.estimate)
                           for row in metrics.rows if row.estimate.kind == "item"])  # fmt: skip
-    counters = _counter_lines(session, agency, by_counter.rows, lang, several=below > 0)
+    counters = sort_lines(_counter_lines(session, agency, by_counter.rows, lang, several=below > 0), order)
     target = headline.target if headline else None
-    return AgencyPage(agency, below, metrics.meta, headline, elements, items, sort_lines(counters, order), trend,
-                      target)  # fmt: skip
+    uncounted = uncounted_names(session, metrics.meta, lang)
+    return AgencyPage(agency, below, metrics.meta, headline, elements, items, counters, trend, target, uncounted)
 
 
 def _counter_lines(session: Session, agency: Agency, rows: Sequence[Row], lang: Lang, *, several: bool) -> list[Line]:

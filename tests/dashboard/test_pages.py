@@ -20,6 +20,7 @@ from app.dashboard.views import last_full_months, read_filters, sort_key
 from app.db import utcnow
 from app.directory.models import Agency, AgencyLevel, Counter, Official, Role
 from app.directory.service import create_agency, create_counter, create_device, create_official
+from app.reports.models import PopulationCount, Target
 from app.responses.ingest import Origin, Submission, prepare, store
 from app.responses.models import Channel
 from app.stats.estimates import Estimate
@@ -41,12 +42,20 @@ class World:
     counters: dict[str, Counter]
 
 
-def _responses(settings: Settings, session: Session, agency: Agency, counters: list[Counter], satisfied: int,
-               total: int) -> None:  # fmt: skip
-    """``total`` counter-quick answers spread over the weeks of last month: ``satisfied`` of them 5 on every
-    item, the others 2, so every item, element and index is exactly satisfied/total (unweighted)."""
+def _responses(
+    settings: Settings,
+    session: Session,
+    agency: Agency,
+    counters: list[Counter],
+    satisfied: int,
+    total: int,
+    months_back: int = 1,
+) -> None:
+    """``total`` counter-quick answers spread over the weeks of last month (``months_back`` 2: the month before):
+    ``satisfied`` of them 5 on every item, the others 2, so every item, element and index is exactly
+    satisfied/total (unweighted)."""
     form = registry(session, settings)[("counter-quick", 1)]
-    start, _end = last_full_months(datetime.now(ZONE).date(), 1)
+    start, _end = last_full_months(datetime.now(ZONE).date(), months_back)
     prepared = []
     for i in range(total):
         level = 5 if i < satisfied else 2
@@ -404,3 +413,253 @@ def test_figures_follow_new_responses(client: TestClient, session: Session, sett
     _responses(settings, session, world.commune_a, [world.counters["HN-X01/Q01"]], 0, 1)
     after = client.get("/dashboard").text
     assert "86,50%" not in after and format.pct(173 / 201, "vi") in after
+
+
+# --- verdicts by the reliability rule, the p-value, the published mean, coverage and weights ----------------------
+
+COVERAGE_VI = (
+    "Khoảng tin cậy chỉ tính sai số chọn mẫu theo thiết kế đã nêu, không tính đến việc ai chọn trả lời: người quét "
+    "mã QR hay dùng kiosk có thể hài lòng hơn hoặc kém hơn những người không trả lời."
+)
+COVERAGE_EN = (
+    "The interval covers sampling error under the stated design only, not who chooses to answer: people who scan a "
+    "QR code or use a kiosk may be more or less satisfied than those who do not answer."
+)
+INSUFFICIENT_VI = (
+    "Con số dựa trên quá ít câu trả lời (cỡ mẫu hiệu dụng dưới 30, không có bậc tự do, hoặc khoảng tin cậy quá rộng) "
+    "nên chưa thể so với mục tiêu."
+)
+INSUFFICIENT_EN = (
+    "The figure rests on too few answers (effective sample under 30, no degrees of freedom, or an interval too wide) "
+    "to be compared with the target."
+)
+RED = "#b3261e"  # the colour of "not met"
+
+
+def _target(session: Session, agency: Agency, threshold_pct: float) -> None:
+    """A SIPAS target for the agency and everything below it, in force whatever today is."""
+    session.add(
+        Target(
+            agency_id=agency.id,
+            indicator="sipas",
+            period_start=date(2000, 1, 1),
+            period_end=date(2099, 12, 31),
+            threshold_pct=threshold_pct,
+            applies_to_subtree=True,
+        )
+    )
+    session.commit()
+
+
+def _commune(session: Session, world: World, code: str, name: str) -> tuple[Agency, Counter]:
+    """Another commune of the province (no English name), with one counter."""
+    commune = create_agency(session, code=code, name_vi=name, level=AgencyLevel.commune, parent=world.province)
+    session.flush()
+    counter = create_counter(session, agency=commune, code="Q01", name_vi="Quầy số 1", name_en="Counter 1")
+    session.commit()
+    return commune, counter
+
+
+def _part(html: str, start: str, end: str) -> str:
+    """The text from the first ``start`` to the next ``end`` (both must be there)."""
+    assert start in html, start
+    tail = html.split(start, 1)[1]
+    assert end in tail, end
+    return tail.split(end, 1)[0]
+
+
+def _footer(html: str) -> str:
+    return _part(html, '<footer class="site">', "</footer>")
+
+
+def test_a_commune_with_five_answers_has_not_enough_data_never_red(
+    client: TestClient, session: Session, settings: Settings, world: World
+) -> None:
+    _target(session, world.province, 86)
+    small, counter = _commune(session, world, "HN-X04", "Xã Đa Tốn")
+    _responses(settings, session, small, [counter], 4, 5)  # 80,00%, below the target of 86,00%
+    _official(session, "an", Role.province_admin, world.province)
+    _login(client, "an")
+    html = client.get("/dashboard").text
+    row = _part(html, '<tr data-key="HN-X04"', "</tr>")
+    assert "80,00%" in row
+    assert (
+        '<span class="verdict verdict-insufficient_data" data-verdict="insufficient_data">○ Chưa đủ dữ liệu</span>'
+        in row
+    )
+    assert "ít mẫu – chưa tin cậy" in row and "Chưa đạt" not in row and "not_met" not in row
+    bar = _part(html, '<g class="bar verdict-insufficient_data unreliable" data-key="HN-X04"', "</g>")
+    assert 'fill="url(#agencies-chart-hatch)" stroke="#6a3d9a"' in bar and ">80,00% ○</text>" in bar
+    assert RED not in bar
+    # The legend lists the verdict; the count of agencies meeting the target leaves out those without enough data.
+    assert '<span class="swatch verdict-insufficient_data" aria-hidden="true"></span>○ Chưa đủ dữ liệu' in html
+    assert (
+        '<span data-testid="verdict-summary">Đạt mục tiêu: 0/2; 2 chưa đủ dữ liệu (không tính)</span>' in html
+    )  # Bát Tràng inconclusive, Kim Lan not met; Vân Hà (3 answers) and Đa Tốn (5) not counted
+    assert "Đạt mục tiêu: 0/2; 2 chưa đủ dữ liệu (không tính); Mục tiêu 86,00%</desc>" in html
+
+    page = client.get("/dashboard/agencies/HN-X04").text
+    headline = _part(page, 'data-testid="headline"', "</section>")
+    assert 'class="headline verdict-insufficient_data unreliable"' in page
+    assert "○ Chưa đủ dữ liệu</span></p>" in headline and "80,00%" in headline
+    assert f'<p class="explain" data-testid="verdict-explain">{INSUFFICIENT_VI}</p>' in headline
+    assert "Giá trị p" not in page and "Xác suất" not in page  # no p-value without a comparison
+    # Nothing on the page is drawn or written as "not met": only the legend names it.
+    assert page.count("✗ Chưa đạt") == 1 and 'data-verdict="not_met"' not in page and f'fill="{RED}"' not in page
+    trend = _part(page, 'id="trend-table"', "</table>")
+    start, _end = last_full_months(datetime.now(ZONE).date(), 1)
+    month_row = _part(trend, f'<tr data-period="{start:%Y-%m}"', "</tr>")
+    assert '<td class="num">–</td>' in month_row and "○ Chưa đủ dữ liệu" in month_row
+    assert "alert-tag" not in month_row
+
+    english = client.get("/dashboard/agencies/HN-X04?lang=en").text
+    assert "○ Not enough data</span></p>" in english
+    assert f'<p class="explain" data-testid="verdict-explain">{INSUFFICIENT_EN}</p>' in english
+
+
+def test_the_verdict_explains_itself_with_the_one_sided_p_value(
+    client: TestClient, session: Session, world: World
+) -> None:
+    _target(session, world.province, 86)
+    _official(session, "an", Role.province_admin, world.province)
+    _login(client, "an")
+    kim_lan = client.get("/dashboard/agencies/HN-X02").text  # 30 of 40: 75,00%
+    explain = _part(kim_lan, '<p class="explain" data-testid="verdict-explain">', "</p>")
+    assert explain == (
+        "Cận trên của khoảng tin cậy vẫn dưới mục tiêu. Giá trị p một phía (tỷ lệ thật dưới mục tiêu): 0,989."
+    )
+    assert "✗ Chưa đạt</span></p>" in kim_lan
+    english = client.get("/dashboard/agencies/HN-X02?lang=en").text
+    assert (
+        "Even the upper bound of the interval is below the target. One-sided p-value (true rate below target): 0.989."
+    ) in english
+    bat_trang = client.get("/dashboard/agencies/HN-X01?lang=vi").text  # 173 of 200: 86,50%
+    assert "? Chưa kết luận được</span></p>" in bat_trang
+    assert (
+        "Khoảng tin cậy chứa mục tiêu: chưa đủ bằng chứng để kết luận. Giá trị p một phía (tỷ lệ thật dưới mục "
+        "tiêu): 0,205."
+    ) in bat_trang
+
+
+def test_p_values_are_written_to_three_decimals() -> None:
+    assert format.p_value(0.0123, "vi") == "0,012" and format.p_value(0.0123, "en") == "0.012"
+    assert format.p_value(0.5, "vi") == "0,500" and format.p_value(0.975, "en") == "0.975"
+    assert format.p_value(0.0004, "vi") == "< 0,001" and format.p_value(0.9996, "en") == "> 0.999"
+    assert format.p_value(None, "vi") == "–"
+
+
+def test_every_figure_page_says_what_its_intervals_do_not_cover(
+    client: TestClient, session: Session, world: World
+) -> None:
+    _official(session, "an", Role.province_admin, world.province)
+    _login(client, "an")
+    for path in ("/dashboard", "/dashboard/agencies/HN-X01", "/dashboard?from=2026-05-01&to=2026-04-01"):
+        footer = _footer(client.get(path).text)
+        assert f'<p data-testid="coverage">{COVERAGE_VI}</p>' in footer, path
+        assert COVERAGE_EN not in footer
+    for path in ("/dashboard?lang=en", "/dashboard/agencies/HN?lang=en"):
+        footer = _footer(client.get(path).text)
+        assert f'<p data-testid="coverage">{COVERAGE_EN}</p>' in footer, path
+        assert COVERAGE_VI not in footer
+    assert 'data-testid="coverage"' not in client.get("/dashboard/counters").text  # no figures there
+
+
+def test_agencies_weighted_without_a_count_of_dossiers_are_named(
+    client: TestClient, session: Session, world: World
+) -> None:
+    start, end = last_full_months(datetime.now(ZONE).date(), 1)
+    for agency, dossiers in ((world.commune_a, 1000), (world.commune_b, 400)):  # none for Xã Vân Hà
+        session.add(PopulationCount(agency_id=agency.id, period_start=start, period_end=end, dossiers_handled=dossiers))
+    session.commit()
+    _official(session, "an", Role.province_admin, world.province)
+    _login(client, "an")
+    overview = client.get("/dashboard").text
+    assert "Có trọng số theo số hồ sơ đã giải quyết (N/n)." in overview
+    assert (
+        '<p class="note uncounted" data-testid="uncounted">Chưa có số hồ sơ đã giải quyết cho một số tháng của: '
+        "Xã Vân Hà. 3 phiếu của các tháng đó được tính với trọng số chung ΣN/Σn của cả lựa chọn.</p>"
+    ) in overview
+    # In English too; the commune has no English name, so its Vietnamese one.
+    assert (
+        "No count of dossiers handled for some months of: Xã Vân Hà. 3 responses of those months were given the "
+        "overall weight ΣN/Σn of the selection."
+    ) in client.get("/dashboard?lang=en").text
+    province = client.get("/dashboard/agencies/HN?lang=vi").text
+    assert "Chưa có số hồ sơ đã giải quyết cho một số tháng của: Xã Vân Hà." in province
+    counted = client.get("/dashboard/agencies/HN-X01").text
+    assert "Có trọng số theo số hồ sơ đã giải quyết (N/n)." in counted and 'data-testid="uncounted"' not in counted
+    alone = client.get("/dashboard/agencies/HN-X03").text  # only uncounted answers: not weighted at all
+    assert "Không trọng số (chưa có số hồ sơ)." in alone and 'data-testid="uncounted"' not in alone
+
+
+def test_the_overview_gives_the_plain_mean_of_units_beside_the_pooled_figure(
+    client: TestClient, session: Session, world: World
+) -> None:
+    _official(session, "an", Role.province_admin, world.province)
+    _login(client, "an")
+    html = client.get("/dashboard").text
+    headline = _part(html, 'data-testid="headline"', "</section>")
+    assert 'data-testid="headline-value">84,36%</span>' in headline  # 205 of 243 answers, pooled
+    # (86,50% + 75,00% + 66,67%) / 3: each commune counts once, whatever its size.
+    # Vân Hà's three answers make the mean's interval wide: it is marked like any other unreliable figure.
+    line = _part(headline, '<p class="unit-mean" data-testid="unit-mean">', "</p>")
+    assert line == (
+        "Trung bình cộng các đơn vị (cách công bố): 76,06% (khoảng tin cậy 95%: 41,71% – 95,67%) "
+        '<span class="unreliable-tag" data-testid="unreliable">⚠ ít mẫu – chưa tin cậy</span>'
+    )
+    english = _part(client.get("/dashboard?lang=en").text, 'data-testid="unit-mean">', " <span")
+    assert english == "Plain mean of units (published convention): 76.06% (95% interval: 41.71% – 95.67%)"
+    # Not for a channel (the report gives no plain mean of a domain) nor for a single commune (its own figure).
+    assert 'data-testid="unit-mean"' not in client.get("/dashboard?channel=web_qr").text
+    client.cookies.clear()
+    _official(session, "binh", Role.agency_official, world.commune_a)
+    _login(client, "binh")
+    assert 'data-testid="unit-mean"' not in client.get("/dashboard").text
+
+
+def test_a_trend_compares_only_months_with_enough_data(
+    client: TestClient, session: Session, settings: Settings, world: World
+) -> None:
+    """A reliable month followed by five answers all dissatisfied: no change, no drop, no "below target"."""
+    _target(session, world.province, 86)
+    commune, counter = _commune(session, world, "HN-X05", "Xã Đông Dư")
+    _responses(settings, session, commune, [counter], 95, 100, months_back=2)
+    _responses(settings, session, commune, [counter], 0, 5)
+    _official(session, "an", Role.province_admin, world.province)
+    _login(client, "an")
+    html = client.get("/dashboard/agencies/HN-X05").text
+    before, last = re.findall(r'<tr data-period="([^"]+)"', html)
+    rows = {period: _part(html, f'<tr data-period="{period}"', "</tr>") for period in (before, last)}
+    assert "95,00%" in rows[before] and "✓ Đạt" in rows[before]
+    assert "0,00%" in rows[last] and "○ Chưa đủ dữ liệu" in rows[last] and "ít mẫu – chưa tin cậy" in rows[last]
+    for row in rows.values():
+        assert '<td class="num">–</td>' in row and "alert-tag" not in row and "điểm" not in row
+    assert 'class="alert significant-drop"' not in html and "alert-below_target" not in html
+    assert f'class="point verdict-insufficient_data unreliable" data-period="{last}"' in html
+    assert (
+        "Mỗi tháng chỉ được so với tháng trước khi cả hai tháng đủ dữ liệu; “▼” khi mức giảm vẫn có ý nghĩa sau khi "
+        "hiệu chỉnh Benjamini–Hochberg cho mọi so sánh của chuỗi."
+    ) in html
+
+
+def test_charts_draw_not_enough_data_hatched_and_leave_it_out_of_the_count() -> None:
+    bars = [
+        charts.Bar("A", "Xã A", _estimate(0.9, 0.88, 0.92, verdict="met")),
+        charts.Bar("B", "Xã B", _estimate(0.8, 0.78, 0.82, verdict="not_met")),
+        charts.Bar("C", "Xã C", _estimate(0.7, 0.3, 0.95, verdict="insufficient_data", flags=("no_df",))),
+    ]
+    svg = str(charts.bar_chart("t", "Tiêu đề", bars, lang="vi", target=0.86, target_label="Mục tiêu 86,00%"))
+    assert '<desc id="t-desc">1 / 2 ✓, 1 ○; Mục tiêu 86,00%</desc>' in svg
+    bar = _part(svg, '<g class="bar verdict-insufficient_data unreliable" data-key="C"', "</g>")
+    assert 'fill="url(#t-hatch)" stroke="#6a3d9a" stroke-width="2"' in bar and ">70,00% ○</text>" in bar
+    assert RED not in bar
+    assert charts.verdict_counts([bar.estimate for bar in bars]) == {
+        "met": 1,
+        "not_met": 1,
+        "inconclusive": 0,
+        "insufficient_data": 1,
+        "none": 0,
+    }
+    points = [charts.Point("2026-09", _estimate(0.7, 0.3, 0.95, verdict="insufficient_data", flags=("no_df",)))]
+    trend = str(charts.trend_chart("tr", "Xu hướng", points, lang="vi", target=0.86))
+    assert '<circle cx="500" cy="' in trend and 'r="5" fill="#fff" stroke="#6a3d9a"' in trend
