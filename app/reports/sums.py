@@ -59,8 +59,6 @@ class SumsQuery:
     # A column that splits strata into weighting cells (the procedure field when weights are raked to field counts):
     # it is grouped by too, and ``stratum_weights`` is keyed by the stratum's values and then the cell's.
     weight_cell: Column | None = None
-    # Respondents by answer pattern: what the design effects of indices need; queries without indices skip them.
-    patterns: bool = True
 
 
 @dataclass(frozen=True)
@@ -118,33 +116,25 @@ def fetch_sums(session: Session, query: SumsQuery) -> Sums:
     cell = [query.weight_cell.label("cell")] if query.weight_cell is not None else []
     items = list(query.items)
     answered = (Answer.item_code.in_(items), Answer.satisfied.is_not(None))
-    item_rows: list[Any] = []
+    codes = [code.label(f"c{i}") for i, code in enumerate(_pattern_codes(items))]
+    rows: list[Any] = []
     connection = session.connection()  # Core rows: the ORM's per-row processing would cost as much as the query
     for index, part in enumerate(_parts(query)):
         psu = [column.label(f"p{i}") for i, column in enumerate(part.psu)]
-        sums = (func.count(), func.sum(query.weight), func.sum(query.weight * Answer.satisfied))
-        item_rows += connection.execute(
-            _select(query, *keys, *strata, literal(index), *psu, *cell, Answer.item_code, *sums)
+        # One row per response: its domain, stratum, PSU and weighting cell (the same on each of its answers, hence
+        # MAX, so that the database groups by the response id alone) and its answer pattern.
+        values = [func.max(column).label(column.name) for column in (*keys, *strata, *psu, *cell)]
+        per_response = (
+            _select(query, *values, func.max(query.weight).label("w"), *codes)
             .join(Answer, Answer.response_id == Response.id)
             .where(*answered, *part.where)
-            .group_by(*keys, *strata, *psu, *cell, Answer.item_code)
-        ).all()
-    codes = [code.label(f"c{i}") for i, code in enumerate(_pattern_codes(items))]
-    pattern_rows: list[Any] = []
-    if query.patterns:
-        # Respondents by answer pattern, per domain and stratum (weights apply by stratum or cell): one row per
-        # response with its pattern codes, then grouped. PSUs are not needed: the patterns serve the simple random
-        # sampling reference of design effects.
-        per_response = (
-            _select(query, *keys, *strata, *cell, func.max(query.weight).label("w"), *codes)
-            .join(Answer, Answer.response_id == Response.id)
-            .where(*answered)
-            .group_by(Response.id, *keys, *strata, *cell)
+            .group_by(Response.id)
             .subquery("per_response")
         )
-        columns = [per_response.c[c.name] for c in (*keys, *strata, *cell, *codes)]
-        grouped = select(*columns, func.count(), func.sum(per_response.c.w)).group_by(*columns)
-        pattern_rows = list(connection.execute(grouped).all())
+        leading = [per_response.c[c.name] for c in (*keys, *strata)]
+        trailing = [per_response.c[c.name] for c in (*psu, *cell, *codes)]
+        grouped = select(*leading, literal(index), *trailing, func.count(), func.sum(per_response.c.w))
+        rows += connection.execute(grouped.group_by(*leading, *trailing)).all()
     if query.psu is None:
         psus = func.count(Response.cluster.distinct()) + func.sum(case((Response.cluster.is_(None), 1), else_=0))
         stratum_rows = connection.execute(_select(query, *strata, psus).group_by(*strata)).all()
@@ -155,18 +145,18 @@ def fetch_sums(session: Session, query: SumsQuery) -> Sums:
     shape = _Shape(
         domains=len(keys), strata=len(strata), psu=len(_parts(query)[0].psu), cell=len(cell), codes=len(codes)
     )
-    return _assemble(query, shape, item_rows, pattern_rows, stratum_rows)
+    return _assemble(query, shape, rows, stratum_rows)
 
 
 @dataclass(frozen=True)
 class _Shape:
-    """How many columns of each kind lead a row: domain keys, stratum columns, (the part tag), PSU columns, the
-    weighting cell; pattern rows have the keys, stratum columns, cell and pattern codes."""
+    """Columns of a row: domain keys, stratum columns, the part tag, PSU columns, the weighting cell (0 or 1),
+    pattern codes, then the number of respondents with that pattern and their Σw."""
 
     domains: int
     strata: int
     psu: int
-    cell: int  # 1 when a weighting cell column follows the PSU columns
+    cell: int
     codes: int
 
     @property
@@ -177,6 +167,10 @@ class _Shape:
     def cell_end(self) -> int:
         return self.psu_end + self.cell
 
+    @property
+    def code_end(self) -> int:
+        return self.cell_end + self.codes
+
 
 def _decode(codes: NDArray[np.int64], items: int) -> NDArray[np.int8]:
     """Base-3 pattern codes (Q, chunks) → states (Q, items): 0 unanswered, 1 not satisfied, 2 satisfied."""
@@ -186,29 +180,29 @@ def _decode(codes: NDArray[np.int64], items: int) -> NDArray[np.int8]:
     return states
 
 
-def _assemble(
-    query: SumsQuery, shape: _Shape, item_rows: Sequence[Any], pattern_rows: Sequence[Any], stratum_rows: Sequence[Any]
-) -> Sums:
-    """Item rows are (domain keys…, stratum columns…, part, PSU columns…, [cell], item, count, Σw, Σw·satisfied);
-    pattern rows (domain keys…, stratum columns…, [cell], codes…, count, Σw)."""
-    width, width_s, psu_end, cell_end = shape.domains, shape.strata, shape.psu_end, shape.cell_end
+def _assemble(query: SumsQuery, shape: _Shape, rows: Sequence[Any], stratum_rows: Sequence[Any]) -> Sums:
+    """Per (domain, PSU): answers, Σw·answered and Σw·satisfied per item, added up from the respondents' patterns
+    (a respondent's weight is the same on each of their answers); the patterns themselves become the profiles."""
+    width, width_s, psu_end, cell_end, code_end = (
+        shape.domains,
+        shape.strata,
+        shape.psu_end,
+        shape.cell_end,
+        shape.code_end,
+    )
     strata_index = {tuple(row[:width_s]): i for i, row in enumerate(stratum_rows)}
     psus_per_stratum = np.array([float(row[width_s]) for row in stratum_rows])
-    item_index = {code: k for k, code in enumerate(query.items)}
     weights = query.stratum_weights
-
-    def factor(stratum_and_cell: tuple[Any, ...]) -> float:
-        """The weight of a stratum (or weighting cell) when weights are applied after the GROUP BY."""
-        return 1.0 if weights is None else weights[stratum_and_cell]
-
     domain_index: dict[tuple[Any, ...], int] = {}
     pair_index: dict[tuple[Any, ...], int] = {}
     psu_ids: dict[tuple[Any, ...], int] = {}
     domain: list[int] = []
     stratum: list[int] = []
     psu: list[int] = []
-    cells: list[tuple[int, int, float, float, float]] = []  # (pair, item, answers, Σw, Σw·satisfied)
-    for row in item_rows:
+    row_pair: list[int] = []
+    row_domain: list[int] = []
+    factor: list[float] = []
+    for row in rows:
         d = domain_index.setdefault(tuple(row[:width]), len(domain_index))
         unit = tuple(row[width:psu_end])
         pair = pair_index.get((d, unit))
@@ -217,43 +211,44 @@ def _assemble(
             domain.append(d)
             stratum.append(strata_index[unit[:width_s]])
             psu.append(psu_ids.setdefault(unit, len(psu_ids)))
-        w = factor(tuple(row[width : width + width_s]) + tuple(row[psu_end:cell_end]))
-        count, total, satisfied_total = row[cell_end + 1 : cell_end + 4]
-        cells.append((pair, item_index[row[cell_end]], float(count), float(total) * w, float(satisfied_total or 0) * w))
-    size, k_items = len(domain), len(query.items)
+        row_pair.append(pair)
+        row_domain.append(d)
+        # the weight of the stratum (or weighting cell) when weights are applied after the GROUP BY
+        factor.append(
+            1.0 if weights is None else weights[tuple(row[width : width + width_s]) + tuple(row[psu_end:cell_end])]
+        )
+    k_items = len(query.items)
+    codes = np.array([row[cell_end:code_end] for row in rows], dtype=np.int64).reshape(-1, shape.codes)
+    states = _decode(codes, k_items)
+    count = np.array([float(row[code_end]) for row in rows])
+    weight = np.array([float(row[code_end + 1]) for row in rows]) * np.array(factor)
+    pairs = np.array(row_pair, dtype=np.intp)
+    size = len(domain)
     answers = np.zeros((size, k_items))
     answered = np.zeros((size, k_items))
     satisfied = np.zeros((size, k_items))
-    if cells:
-        pairs, ks, counts, totals, satisfied_totals = (np.array(column) for column in zip(*cells, strict=True))
-        at = (pairs.astype(np.intp), ks.astype(np.intp))
-        np.add.at(answers, at, counts)
-        np.add.at(answered, at, totals)
-        np.add.at(satisfied, at, satisfied_totals)
+    np.add.at(answers, pairs, count[:, None] * (states > 0))
+    np.add.at(answered, pairs, weight[:, None] * (states > 0))
+    np.add.at(satisfied, pairs, weight[:, None] * (states == 2))
     order = sorted(domain_index, key=lambda key: tuple((value is None, str(value)) for value in key))
     remap = np.empty(len(domain_index), dtype=np.intp)
     for new, key in enumerate(order):
         remap[domain_index[key]] = new
-    code_start = width + width_s + shape.cell
-    code_end = code_start + shape.codes
-    codes = np.array([row[code_start:code_end] for row in pattern_rows], dtype=np.int64).reshape(-1, shape.codes)
-    states = _decode(codes, k_items)
-    pattern_domain = np.array([domain_index[tuple(row[:width])] for row in pattern_rows], dtype=np.intp)
-    profiles = Profiles(
-        domain=remap[pattern_domain] if pattern_rows else np.zeros(0, dtype=np.intp),
-        answered=states > 0,
-        satisfied=states == 2,
-        respondents=np.array([float(row[code_end]) for row in pattern_rows]),
-        weight=np.array([float(row[code_end + 1]) * factor(tuple(row[width:code_start])) for row in pattern_rows]),
-    )
+    empty = np.zeros(0, dtype=np.intp)
     table = PsuTable(
-        domain=remap[np.array(domain, dtype=np.intp)] if size else np.zeros(0, dtype=np.intp),
+        domain=remap[np.array(domain, dtype=np.intp)] if size else empty,
         stratum=np.array(stratum, dtype=np.intp),
         psu=np.array(psu, dtype=np.intp),
         answers=answers,
         answered=answered,
         satisfied=satisfied,
-        profiles=profiles if query.patterns else None,
+        profiles=Profiles(
+            domain=remap[np.array(row_domain, dtype=np.intp)] if size else empty,
+            answered=states > 0,
+            satisfied=states == 2,
+            respondents=count,
+            weight=weight,
+        ),
     )
     return Sums(table, StrataInfo(psus_per_stratum, np.zeros(psus_per_stratum.size), "fail"), order)
 
@@ -269,7 +264,7 @@ def estimate(
     lonely_psu: LonelyPsu = "fail",
 ) -> list[tuple[tuple[Any, ...], list[Estimate]]]:
     """Per domain (in sorted key order), the estimates of :func:`app.stats.estimates.estimate_domains`."""
-    sums = fetch_sums(session, replace(query, patterns=bool(indices)))
+    sums = fetch_sums(session, query)
     strata = replace(sums.strata, lonely_psu=lonely_psu)
     results = estimate_domains(
         sums.table, strata, query.items, indices, domains=len(sums.keys), level=level, method=method, target=target
