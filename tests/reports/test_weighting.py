@@ -120,6 +120,9 @@ def test_plain_mean_of_units_and_the_note_in_exports(client: TestClient, session
     body["rows"] = [row for row in body["rows"] if row["indicator"] == "item:overall"]
     rates = {row["agency"]: row["estimate_pct"] for row in body["rows"]}
     assert rates == pytest.approx({"TP-A": 75.0, "TP-B": 50.0})
+    # unweighted (no population counts): N − n = 0, so the design effect is against sampling with replacement
+    for row in body["rows"]:
+        assert row["deff_reference"] == "srswr" and row["deff"] is not None and row["deff"] > 0
     [pooled] = [row for row in body["total"] if row["indicator"] == "item:overall"]
     [mean] = [row for row in body["total_mean_of_units"] if row["indicator"] == "item:overall"]
     assert pooled["estimate_pct"] == pytest.approx(100 * 35 / 50)  # every answer counts once (unweighted)
