@@ -481,7 +481,8 @@ def mean_of_units(metric: str, kind: str, units: Sequence[Estimate], options: Op
     (each province counts once, whatever its size), beside the pooled weighted estimate.
 
     Units are separate strata (agencies never share a PSU), so their estimates are independent: var = Σ var_u / U²,
-    df = Σ df_u, n = Σ n_u; the interval is the same method on that variance, and the reliability rule applies.
+    df = Σ df_u, n = Σ n_u; the interval is the same method on that variance, and the reliability rule applies;
+    ``members`` is the number of units.
     Not a design-based estimate of the population's rate: it answers "how do the units do on average"."""
     count = len(units)
     if count == 0:
@@ -490,35 +491,10 @@ def mean_of_units(metric: str, kind: str, units: Sequence[Estimate], options: Op
     variance = sum(unit.se**2 for unit in units) / count**2
     df = sum(unit.df for unit in units)
     n = sum(unit.n for unit in units)
-    bounds = interval(p, variance, df, n=n, level=options.level, method=options.method)
-    n_eff = p * (1 - p) / variance if variance > 0 and 0 < p < 1 else float(n)
-    flags = flags_for(
-        p,
-        bounds.low,
-        bounds.high,
-        n=n,
-        n_eff=n_eff,
-        df=df,
-        fallback=bounds.fallback,
-        variance_fallback=bounds.variance_fallback,
-    )
-    estimate = Estimate(
-        metric=metric,
-        kind=kind,
-        estimate=p,
-        se=math.sqrt(variance),
-        low=bounds.low,
-        high=bounds.high,
-        n=n,
-        n_eff=n_eff,
-        deff=math.nan,
-        df=df,
-        method=bounds.method,
-        level=options.level,
-        flags=flags,
-        members=count,
-    )
-    return judged(estimate, options.target)
+    # The spread of one answer, p(1 − p), as for an item: n_eff = p(1 − p)/var, deff against n answers drawn with
+    # replacement (a mean of units has no population total to draw from).
+    spread = Moments(n=n, sum_w=float(n), variance=p * (1 - p))
+    return _estimate(metric, kind, p, variance, spread, df, options, members=count, census=False)
 
 
 def _patterns(

@@ -23,8 +23,7 @@ from app.reports.exports import neutral
 from app.responses.models import Answer
 from app.security import inline_hashes
 from tests.abuse.conftest import hidden
-from tests.factories import counter_tree
-from tests.reports.test_satisfaction_api import PASSWORD, login
+from tests.factories import PASSWORD, counter_tree, login
 
 STRICT = "default-src 'self'; script-src 'self'; style-src 'self'"
 SCRIPT = "<script>alert(1)</script>"

@@ -19,8 +19,7 @@ from app.directory.service import create_agency, create_counter, create_device, 
 from app.main import create_app
 from app.public import links
 from tests.abuse.conftest import stranger, submit
-from tests.factories import counter_tree
-from tests.reports.test_satisfaction_api import PASSWORD, login
+from tests.factories import PASSWORD, counter_tree, login
 
 
 def _client(settings: Settings, **changes: Any) -> Iterator[TestClient]:

@@ -20,8 +20,7 @@ from app.public import links
 from app.public.links import mint_dossier_link
 from app.responses.models import Response
 from tests.abuse.conftest import Clock, hidden, stranger, submit
-from tests.factories import counter_tree
-from tests.reports.test_satisfaction_api import login
+from tests.factories import counter_tree, login
 
 ATTEMPTS = 300
 GENUINE = 12

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.directory.models import Agency, AgencyLevel, Role
-from app.directory.service import create_agency, create_official
+from app.directory.service import create_agency
 from app.reports.models import PopulationCount, Target
 from app.reports.reference import target_for, targets_for
+from tests.factories import login
 
-PASSWORD = "correct horse battery"
 TARGET_HEADER = "agency,indicator,period_start,period_end,threshold_pct,applies_to_subtree\n"
 COUNT_HEADER = "agency,period_start,period_end,dossiers_handled,procedure_field\n"
 
@@ -40,14 +40,6 @@ def _world(session: Session) -> World:
     dn = create_agency(session, code="DN", name_vi="Thành phố Đà Nẵng", level=AgencyLevel.province)
     session.commit()
     return World(hn, x01, x02, t1, dn)
-
-
-def _login(client: TestClient, session: Session, username: str, role: Role, agency: Agency | None) -> dict[str, str]:
-    create_official(session, username=username, password=PASSWORD, role=role, agency=agency)
-    session.commit()
-    response = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def _target(
@@ -85,7 +77,7 @@ def _count(session: Session, model: type[Target] | type[PopulationCount]) -> int
 
 def test_target_crud_with_exact_bodies_and_audit(client: TestClient, session: Session) -> None:
     world = _world(session)
-    admin = _login(client, session, "hn-admin", Role.province_admin, world.province)
+    admin = login(client, session, "hn-admin", Role.province_admin, world.province)
     body = {"agency": "HN", "indicator": "sipas", "period_start": "2026-01-01", "period_end": "2026-12-31",
             "threshold_pct": 86, "applies_to_subtree": True}  # fmt: skip
     created = client.post("/api/v1/targets", json=body, headers=admin)
@@ -128,7 +120,7 @@ def test_target_crud_with_exact_bodies_and_audit(client: TestClient, session: Se
 
 def test_target_errors_name_the_field(client: TestClient, session: Session) -> None:
     world = _world(session)
-    admin = _login(client, session, "hn-admin", Role.province_admin, world.province)
+    admin = login(client, session, "hn-admin", Role.province_admin, world.province)
     good = {"agency": "HN", "indicator": "sipas", "period_start": "2026-01-01", "period_end": "2026-12-31",
             "threshold_pct": 86}  # fmt: skip
 
@@ -188,7 +180,7 @@ def test_agency_official_reads_own_targets_only_and_cannot_change_them(client: T
     below = _target(session, world.ward, "sipas", date(2026, 1, 1), date(2026, 12, 31), 84)
     sibling = _target(session, world.sibling, "sipas", date(2026, 1, 1), date(2026, 12, 31), 80)
     parent = _target(session, world.province, "sipas", date(2026, 1, 1), date(2026, 12, 31), 86)
-    official = _login(client, session, "x01", Role.agency_official, world.commune)
+    official = login(client, session, "x01", Role.agency_official, world.commune)
 
     listed = client.get("/api/v1/targets", headers=official).json()
     assert [(item["id"], item["agency"]) for item in listed["items"]] == [(own.id, "HN-X01"), (below.id, "HN-X01-T1")]
@@ -221,8 +213,8 @@ def test_agency_official_reads_own_targets_only_and_cannot_change_them(client: T
 def test_province_admin_writes_in_its_subtree_only(client: TestClient, session: Session) -> None:
     world = _world(session)
     elsewhere = _target(session, world.other, "sipas", date(2026, 1, 1), date(2026, 12, 31), 86)
-    admin = _login(client, session, "hn-admin", Role.province_admin, world.province)
-    national = _login(client, session, "nat", Role.national, None)
+    admin = login(client, session, "hn-admin", Role.province_admin, world.province)
+    national = login(client, session, "nat", Role.national, None)
 
     body = {"agency": "HN-X02", "indicator": "service", "period_start": "2026-01-01", "period_end": "2026-12-31",
             "threshold_pct": 85}  # fmt: skip
@@ -250,7 +242,7 @@ def test_list_filters(client: TestClient, session: Session) -> None:
     t2026 = _target(session, world.province, "sipas", date(2026, 1, 1), date(2026, 12, 31), 86)
     _target(session, world.province, "service", date(2026, 1, 1), date(2026, 12, 31), 84)
     _target(session, world.commune, "sipas", date(2026, 1, 1), date(2026, 6, 30), 90)
-    admin = _login(client, session, "hn-admin", Role.province_admin, world.province)
+    admin = login(client, session, "hn-admin", Role.province_admin, world.province)
 
     def ids(**params: str) -> list[tuple[str, str, str]]:
         items = client.get("/api/v1/targets", params=params, headers=admin).json()["items"]
@@ -268,7 +260,7 @@ def test_list_filters(client: TestClient, session: Session) -> None:
 
 def test_target_upload_lists_every_error_and_stores_nothing(client: TestClient, session: Session) -> None:
     world = _world(session)
-    admin = _login(client, session, "hn-admin", Role.province_admin, world.province)
+    admin = login(client, session, "hn-admin", Role.province_admin, world.province)
     text = TARGET_HEADER + (
         "HN,sipas,2026-01-01,2026-12-31,86,true\n"
         "HN-X01,sipas,2026-01-01,2026-12-31,120,\n"
@@ -332,7 +324,7 @@ def test_target_upload_lists_every_error_and_stores_nothing(client: TestClient, 
 def test_target_upload_refuses_overlaps_with_the_file_and_the_database(client: TestClient, session: Session) -> None:
     world = _world(session)
     stored = _target(session, world.province, "sipas", date(2026, 1, 1), date(2026, 12, 31), 86)
-    admin = _login(client, session, "hn-admin", Role.province_admin, world.province)
+    admin = login(client, session, "hn-admin", Role.province_admin, world.province)
     text = TARGET_HEADER + (
         "HN,sipas,2026-07-01,2027-06-30,87,\n"
         "HN-X01,service,2026-01-01,2026-12-31,80,\n"
@@ -354,7 +346,7 @@ def test_target_upload_refuses_overlaps_with_the_file_and_the_database(client: T
 def test_target_upload_upserts_and_export_round_trips(client: TestClient, session: Session) -> None:
     world = _world(session)
     _target(session, world.other, "sipas", date(2026, 1, 1), date(2026, 12, 31), 70)  # not the admin's
-    admin = _login(client, session, "hn-admin", Role.province_admin, world.province)
+    admin = login(client, session, "hn-admin", Role.province_admin, world.province)
     text = (
         "\ufeff"
         + TARGET_HEADER
@@ -401,8 +393,8 @@ def test_target_upload_upserts_and_export_round_trips(client: TestClient, sessio
 
 def test_population_count_crud_and_scope(client: TestClient, session: Session) -> None:
     world = _world(session)
-    admin = _login(client, session, "hn-admin", Role.province_admin, world.province)
-    official = _login(client, session, "x02", Role.agency_official, world.sibling)
+    admin = login(client, session, "hn-admin", Role.province_admin, world.province)
+    official = login(client, session, "x02", Role.agency_official, world.sibling)
     body = {"agency": "HN-X01", "period_start": "2026-01-01", "period_end": "2026-01-31", "dossiers_handled": 1250,
             "procedure_field": None}  # fmt: skip
     created = client.post("/api/v1/population-counts", json=body, headers=admin)
@@ -454,7 +446,7 @@ def test_population_count_crud_and_scope(client: TestClient, session: Session) -
 
 def test_population_upload_errors_upsert_and_round_trip(client: TestClient, session: Session) -> None:
     world = _world(session)
-    admin = _login(client, session, "hn-admin", Role.province_admin, world.province)
+    admin = login(client, session, "hn-admin", Role.province_admin, world.province)
     bad = COUNT_HEADER + (
         "HN-X01,2026-01-01,2026-01-31,-3,\n"
         "HN-X01,2026-01-01,2026-01-31,12.5,land\n"
@@ -545,7 +537,7 @@ def test_target_for_inherits_from_the_nearest_ancestor_in_force(session: Session
 
 
 @pytest.mark.parametrize("path", ["/api/v1/targets", "/api/v1/population-counts", "/api/v1/targets/export.csv"])
-def test_reading_needs_a_login(client: TestClient, path: str) -> None:
+def test_reading_needs_alogin(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 401
 
@@ -570,7 +562,7 @@ def test_numbers_no_column_holds_are_refused(
     """Found by tests/fuzz: these ids, offsets and counts reached the database and answered 500 (OverflowError on
     SQLite)."""
     world = _world(session)
-    headers = _login(client, session, "admin", Role.province_admin, world.province)
+    headers = login(client, session, "admin", Role.province_admin, world.province)
     target = {"agency": "HN-X01", "indicator": "sipas", "period_start": "2026-01-01", "period_end": "2026-12-31",
               "threshold_pct": 86}  # fmt: skip
     json = target if body == "target" else body

@@ -26,7 +26,7 @@ from app.audit.models import AuditEvent
 from app.config import Settings
 from app.db import make_session_factory
 from app.directory.models import Agency, AgencyLevel, Counter, Role
-from app.directory.service import create_agency, create_counter, create_official
+from app.directory.service import create_agency, create_counter
 from app.reports import satisfaction as satisfaction_service
 from app.reports.models import PopulationCount, Target
 from app.responses.ingest import Origin, Submission, prepare, store
@@ -34,9 +34,8 @@ from app.responses.models import Channel
 from app.stats.comparisons import Difference, adjust, compare
 from app.stats.design import make_design
 from app.stats.estimates import Estimate, IndexSpec, estimate_domains, judged, table_from_rows, verdict_for
-from tests.factories import registry
+from tests.factories import login, registry
 
-PASSWORD = "correct horse battery"
 ITEMS = ["overall", "access_general", "procedure_general", "civil_servant_general", "result_general",
          "feedback_general"]  # fmt: skip
 ELEMENTS = ["access", "procedure", "civil_servant", "result", "feedback"]
@@ -191,14 +190,6 @@ def province(session: Session, settings: Settings, *, population: bool = True,
         add_population(session, world, POPULATION)
     add_target(session, world.province, 86.0)
     return world
-
-
-def login(client: TestClient, session: Session, username: str, role: Role, agency: Agency | None) -> dict[str, str]:
-    create_official(session, username=username, password=PASSWORD, role=role, agency=agency)
-    session.commit()
-    response = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 # --- the expected numbers, from app/stats only ---------------------------------------------------------------

@@ -33,15 +33,20 @@ with (ORACLE / "expected" / "index_stats.csv").open(encoding="utf-8") as _handle
 
 
 @cache
-def _by_agency(design_name: str) -> dict[str, Any]:
+def _by_agency(design_name: str, complete: bool = False) -> dict[str, Any]:
+    """Items and the index overall and per agency; ``complete``: over respondents who rated all six elements only
+    (each one's score is then their plain share of satisfied elements, so R's ``svymean`` of that score needs no
+    linearisation to define it)."""
     data = _data("satisfaction_wide")
     design = WIDE_DESIGNS[design_name](data)
     scores = np.column_stack([data[e] for e in ELEMENTS])
     answered = ~np.isnan(scores)
     satisfied = answered & (np.nan_to_num(scores) >= 4)
     agencies = sorted(set(data["agency"].tolist()))
-    (overall,) = estimate_domains(*table_from_rows(design, np.zeros(design.rows), answered, satisfied), ELEMENTS, INDEX)
-    codes = np.searchsorted(agencies, data["agency"])
+    inside = answered.all(axis=1) if complete else np.ones(design.rows, dtype=bool)
+    whole = np.where(inside, 0, -1)
+    (overall,) = estimate_domains(*table_from_rows(design, whole, answered, satisfied), ELEMENTS, INDEX)
+    codes = np.where(inside, np.searchsorted(agencies, data["agency"]), -1)
     table, strata = table_from_rows(design, codes, answered, satisfied)
     per_agency = estimate_domains(table, strata, ELEMENTS, INDEX, domains=len(agencies))
     return {"ALL": overall, **dict(zip(agencies, per_agency, strict=True))}
@@ -108,32 +113,11 @@ with (ORACLE / "expected" / "index_deff.csv").open(encoding="utf-8") as _handle:
     DEFF_ROWS = list(csv.DictReader(_handle))
 
 
-@cache
-def _complete(design_name: str) -> dict[str, Any]:
-    """The index over respondents who rated all six elements: each one's score is their plain share of satisfied
-    elements, so R's ``svymean`` of that score needs no linearisation to define it."""
-    data = _data("satisfaction_wide")
-    design = WIDE_DESIGNS[design_name](data)
-    scores = np.column_stack([data[e] for e in ELEMENTS])
-    answered = ~np.isnan(scores)
-    satisfied = answered & (np.nan_to_num(scores) >= 4)
-    agencies = sorted(set(data["agency"].tolist()))
-    everything = answered.all(axis=1)
-    (overall,) = estimate_domains(
-        *table_from_rows(design, np.where(everything, 0, -1), answered, satisfied), ELEMENTS, INDEX
-    )
-    codes = np.where(everything, np.searchsorted(agencies, data["agency"]), -1)
-    per_agency = estimate_domains(*table_from_rows(design, codes, answered, satisfied), ELEMENTS, INDEX,
-                                  domains=len(agencies))  # fmt: skip
-    return {"ALL": overall, **dict(zip(agencies, per_agency, strict=True))}
-
-
 @pytest.mark.parametrize("row", DEFF_ROWS, ids=[f"{r['case']}-{r['design']}-{r['group']}" for r in DEFF_ROWS])
 def test_index_design_effect_equals_r_svymean_of_the_per_respondent_score(row: dict[str, str]) -> None:
     # R (scripts/wave2_oracle.R): score_i = I + Σw·mean_k([y_ik ≥ 4] − R_k·[rated_ik])/X_k per respondent of the
     # domain, then svymean(~score, subset(design, in_domain), deff = TRUE) and deff = "replace".
-    source = _by_agency if row["case"] == "index" else _complete
-    found = [e for e in source(row["design"])[row["group"]] if e.metric == "index"]
+    found = [e for e in _by_agency(row["design"], row["case"] != "index")[row["group"]] if e.metric == "index"]
     assert found, "the domain has the index"
     got = found[0]
     assert got.estimate == pytest.approx(float(row["estimate"]), abs=1e-12)
