@@ -26,3 +26,5 @@ class DossierLink(Base):
     # Set in the same transaction that stores the answer: a second use finds it set and stores nothing.
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     response_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("responses.id", ondelete="SET NULL"))
+    # Revoked by an official or by the counter's deactivation: the link opens an explanation, never the form.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -77,6 +77,11 @@ class Response(Base):
     is_suspected_spam: Mapped[bool] = mapped_column(Boolean, default=False)
     is_test: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_reason: Mapped[str | None] = mapped_column(String(255))
+    # An administrator's review of a flag: None while pending, "confirmed" (stays out of the figures) or "released"
+    # (counted again; ``is_suspected_spam`` is then false). Who and when, for the audit trail.
+    flag_review: Mapped[str | None] = mapped_column(String(16))
+    flag_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    flag_reviewed_by: Mapped[str | None] = mapped_column(String(64))
 
     # Optional respondent profile (SIPAS questionnaire bands); never identity data.
     sex: Mapped[str | None] = mapped_column(String(16))
