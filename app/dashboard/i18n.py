@@ -88,6 +88,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "vi": "{n} phiếu hợp lệ; {spam} phiếu nghi spam và {test} phiếu thử không được tính.",
         "en": "{n} valid responses; {spam} suspected spam and {test} test responses are not counted.",
     },
+    "sensitivity": {
+        "vi": "Nếu tính cả {n} phiếu nghi spam, chỉ số sẽ là {value}. Quản trị viên xem xét và trả lại hoặc xác nhận "
+        "các phiếu này trong hàng đợi phiếu bị gắn cờ.",
+        "en": "Counting the {n} suspected spam responses too, the index would be {value}. Administrators review them "
+        "(release or confirm) in the flagged-responses queue.",
+    },
     "weighted": {
         "vi": "Có trọng số theo số hồ sơ đã giải quyết (N/n).",
         "en": "Weighted by dossiers handled (N/n).",

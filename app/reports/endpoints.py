@@ -100,6 +100,9 @@ class MetaOut(BaseModel):
     agencies_without_population_count: list[str] = Field(
         description="Weighted: agencies with responses in months without a population count (given the overall ΣN/Σn)"
     )
+    with_suspected_spam_pct: dict[str, float] = Field(
+        description="When suspected spam was left out: each total indicator's estimate (%) had it been counted"
+    )
     coverage: dict[str, str] = Field(
         description="What the interval does not cover (vi, en): it is sampling error only, not who chooses to answer"
     )

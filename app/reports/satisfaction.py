@@ -123,6 +123,9 @@ class Meta:
     source: Source = "live"
     design: str = LIVE_DESIGN
     agencies_without_population_count: tuple[str, ...] = ()  # weighted: agencies given the overall ΣN/Σn
+    # With suspected spam left out: each total indicator's estimate (percent) had they been counted, design and
+    # weights recomputed with them — what the flags change, so that flagging cannot silently move a figure.
+    with_suspected_spam_pct: dict[str, float] = field(default_factory=dict)
     coverage: dict[str, str] = field(default_factory=lambda: dict(COVERAGE))
 
 
@@ -218,8 +221,9 @@ def _names(definition: FormDefinition) -> dict[str, str]:
 
 
 def plan(session: Session, scope: Scope, forms: dict[tuple[str, int], RegisteredForm], filters: Filters,
-         *, date_from: date | None = None) -> _Plan:  # fmt: skip
-    """The selection and its design; ``date_from`` widens the period backwards (rankings' previous period)."""
+         *, date_from: date | None = None, with_suspected: bool = False) -> _Plan:  # fmt: skip
+    """The selection and its design; ``date_from`` widens the period backwards (rankings' previous period);
+    ``with_suspected`` counts the answers flagged as suspected spam too (the sensitivity of a figure to them)."""
     filters.check()
     root, agencies = agency_selection(session, scope, filters)
     base: list[ColumnElement[bool]] = [agencies]
@@ -230,7 +234,9 @@ def plan(session: Session, scope: Scope, forms: dict[tuple[str, int], Registered
         base.append(Response.local_date <= filters.date_to)
     registered, version_ids = choose_form(session, forms, filters, base)
     base.append(Response.form_version_id.in_(version_ids))
-    unflagged = (Response.is_suspected_spam.is_(False), Response.is_test.is_(False))
+    unflagged: tuple[ColumnElement[bool], ...] = (Response.is_test.is_(False),)
+    if not with_suspected:
+        unflagged = (Response.is_suspected_spam.is_(False), *unflagged)
     source = choose_source(session, filters, [*base, *unflagged])
     of_source = Response.channel == Channel.import_ if source == "import" else Response.channel != Channel.import_
     base.append(of_source)
@@ -546,7 +552,25 @@ def satisfaction(session: Session, scope: Scope, forms: dict[tuple[str, int], Re
             options = Options(level=filters.level, method=filters.method, target=target[row.indicator])
             mean = mean_of_units(row.estimate.metric, row.estimate.kind, units, options)
             unit_mean.append(Row({}, {}, row.indicator, row.name, mean))
-    return Result(plan_.meta, rows, totals, unit_mean)
+    meta = plan_.meta
+    if meta.excluded_suspected_spam and totals:
+        meta = replace(meta, with_suspected_spam_pct=_with_suspected(session, scope, forms, filters, totals))
+    return Result(meta, rows, totals, unit_mean)
+
+
+def _with_suspected(session: Session, scope: Scope, forms: dict[tuple[str, int], RegisteredForm], filters: Filters,
+                    totals: Sequence[Row]) -> dict[str, float]:  # fmt: skip
+    """The total indicators' estimates with the suspected spam counted (a second selection, design and weights)."""
+    widened = plan(session, scope, forms, filters, with_suspected=True)
+    whole = case((widened.keep, 1), else_=0) if widened.keep is not None else literal(1)
+    query = replace(widened.query, domains=[("_keep", whole)])
+    sums = fetch_sums(session, query)
+    strata = replace(sums.strata, lonely_psu="adjust")
+    results = estimate_domains(sums.table, strata, query.items, widened.measures.indices, domains=len(sums.keys),
+                               level=filters.level, method=filters.method)  # fmt: skip
+    found = next((estimates for key, estimates in zip(sums.keys, results, strict=True) if key[0] == 1), [])
+    by_indicator = {indicator_of(estimate): estimate.estimate * 100 for estimate in found}
+    return {row.indicator: by_indicator[row.indicator] for row in totals if row.indicator in by_indicator}
 
 
 # --- rankings and trends --------------------------------------------------------------------------------------

@@ -335,6 +335,14 @@ def test_flagged_responses_never_count_and_are_reported(client: TestClient, sess
     [sipas] = body["rows"]
     assert sipas["n"] == len(world.clean)
     check_against_stats(body, world.clean, [], population=POPULATION)
+    # The sensitivity: the figure had the 3 suspected answers been counted (their design and N/n weights too).
+    with_spam = [row for row in world.rows if not row.test]
+    wanted = expected(with_spam, lambda row: (), population=POPULATION)[()]["sipas"]
+    assert meta["with_suspected_spam_pct"] == {"sipas": pytest.approx(wanted.estimate * 100, abs=1e-9)}
+    assert meta["with_suspected_spam_pct"]["sipas"] > sipas["estimate_pct"]  # they were all "very satisfied"
+    unflagged_only = client.get("/api/v1/satisfaction", params={"to": "2025-01-05"}, headers=headers).json()
+    assert unflagged_only["meta"]["excluded_suspected_spam"] == 0
+    assert unflagged_only["meta"]["with_suspected_spam_pct"] == {}
 
 
 def test_seven_of_eight_satisfied_is_87_5_percent(client: TestClient, session: Session, settings: Settings) -> None:
