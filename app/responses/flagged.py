@@ -1,60 +1,72 @@
-"""``GET /api/v1/responses/flagged``: the responses left out of every figure as suspected spam, for administrators.
+"""``/api/v1/responses/flagged…``: the review queue of responses flagged as suspected spam, for administrators.
 
-One row per flagged response, newest first: when it arrived, through which channel, agency and counter, and why it
-was flagged (a burst on one link or from one browser, the honeypot field, button-mashing on a kiosk). Never the
-answers, the dossier hash or the respondent profile. Inside the caller's scope like every official endpoint;
-paginated with ``limit`` and ``offset``; ``total`` counts the whole selection.
+``GET /api/v1/responses/flagged`` lists them, newest first: when each arrived, through which channel, agency and
+counter, why it was flagged (a burst on one link or from one browser, the honeypot field, button-mashing on a
+kiosk) and its review state (``pending``, ``confirmed``, ``released``; who decided and when). Never the answers,
+the dossier hash or the respondent profile. ``review`` picks the state (default ``pending``; ``all``); paginated
+with ``limit`` and ``offset``; ``total`` counts the whole selection.
+
+``POST /api/v1/responses/flagged/{id}/release`` lets a flagged answer count again; ``…/confirm`` keeps it out;
+``POST /api/v1/responses/flagged/review`` makes one decision for many, all or nothing. Each needs a ``reason``; the
+same decision twice changes nothing; replacing a decision made the other way needs ``"overrule": true`` (else 409).
+Everything stays inside the caller's scope: another agency's response answers 404 exactly like an unknown id. The
+rules live in :mod:`app.responses.review`, which also commits.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
-from sqlalchemy import func, select
+from fastapi import APIRouter, Path, Query, Request
 
 from app.deps import SessionDep
-from app.directory.models import Agency, Counter
-from app.errors import DB_INT_MAX
-from app.officials.deps import AdminDep
-from app.reports.satisfaction import Filters, agency_selection
-from app.responses.models import Channel, Response
+from app.errors import BAD_BODY, DB_INT_MAX
+from app.officials.deps import AdminDep, client_ip
+from app.reports.satisfaction import Filters
+from app.responses import review
+from app.responses.schemas import (
+    RESPONSE_ID_MAX,
+    BulkReviewIn,
+    BulkReviewOut,
+    Decision,
+    FlaggedPage,
+    ReviewFilter,
+    ReviewIn,
+    ReviewOut,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["responses"])
 
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in"},
+    403: {"description": "Not an administrator"},
+    429: {"description": "Too many requests from this official (see Retry-After)"},
+}
+_DECISION_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    **BAD_BODY,
+    404: {"description": "No flagged response with this id in the caller's scope (nothing was changed)"},
+    409: {"description": "Already decided the other way (send overrule: true), or changed meanwhile; unchanged"},
+    422: {"description": "Invalid body: the message names the field (the reason is required)"},
+}
 
-class FlaggedResponse(BaseModel):
-    id: int
-    received_at: datetime
-    submitted_at: datetime
-    local_date: date
-    channel: Channel
-    agency: str
-    agency_name: str
-    counter: str | None
-    flag_reason: str | None
-
-
-class FlaggedPage(BaseModel):
-    total: int
-    limit: int
-    offset: int
-    items: list[FlaggedResponse]
+ResponseIdPath = Annotated[int, Path(ge=1, le=RESPONSE_ID_MAX, description="The flagged response's id")]
 
 
 @router.get(
     "/responses/flagged",
     response_model=FlaggedPage,
-    summary="Responses flagged as suspected spam (administrators): reason, agency, counter, time; newest first",
-    responses={401: {"description": "Not logged in"}, 403: {"description": "Not an administrator"},
-               404: {"description": "No such agency in the caller's scope"},
-               429: {"description": "Too many requests from this official (see Retry-After)"}},
-)  # fmt: skip
+    summary="The review queue of responses flagged as suspected spam (administrators); newest first",
+    responses={**_ERRORS, 404: {"description": "No such agency in the caller's scope"}},
+)
 def flagged(
     caller: AdminDep,
     session: SessionDep,
+    review_state: Annotated[
+        ReviewFilter,
+        Query(alias="review", description="pending (default: no decision yet), confirmed, released or all"),
+    ] = ReviewFilter.pending,
     agency: Annotated[str | None, Query(description="An agency code; its subtree unless subtree=false")] = None,
     subtree: bool = True,
     date_from: Annotated[date | None, Query(alias="from", description="First local date (inclusive)")] = None,
@@ -63,27 +75,67 @@ def flagged(
     offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> FlaggedPage:
     filters = Filters(agency=agency, subtree=subtree, date_from=date_from, date_to=date_to)
-    filters.check()
-    _root, agencies = agency_selection(session, caller.scope, filters)
-    conditions = [agencies, Response.is_suspected_spam.is_(True)]
-    if date_from:
-        conditions.append(Response.local_date >= date_from)
-    if date_to:
-        conditions.append(Response.local_date <= date_to)
-    total = int(session.scalar(select(func.count()).select_from(Response).where(*conditions)) or 0)
-    rows = session.execute(
-        select(Response.id, Response.received_at, Response.submitted_at, Response.local_date, Response.channel,
-               Agency.code, Agency.name_vi, Counter.code, Response.flag_reason)
-        .join(Agency, Agency.id == Response.agency_id)
-        .outerjoin(Counter, Counter.id == Response.counter_id)
-        .where(*conditions)
-        .order_by(Response.received_at.desc(), Response.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()  # fmt: skip
-    items = [
-        FlaggedResponse(id=row[0], received_at=row[1], submitted_at=row[2], local_date=row[3], channel=row[4],
-                        agency=row[5], agency_name=row[6], counter=row[7], flag_reason=row[8])
-        for row in rows
-    ]  # fmt: skip
-    return FlaggedPage(total=total, limit=limit, offset=offset, items=items)
+    return review.flagged_page(session, caller.scope, filters, review_state, limit=limit, offset=offset)
+
+
+def _one(
+    session: SessionDep, caller: AdminDep, request: Request, response_id: int, decision: Decision, body: ReviewIn
+) -> ReviewOut:
+    done = review.decide(
+        session,
+        caller.scope,
+        [response_id],
+        decision,
+        reason=body.reason,
+        overrule=body.overrule,
+        client_ip=client_ip(request),
+    )
+    return ReviewOut(decision=decision, changed=bool(done.changed), item=done.items[0])
+
+
+@router.post(
+    "/responses/flagged/{response_id}/release",
+    response_model=ReviewOut,
+    summary="Release a flagged response: it counts in every figure again (administrators; reason required)",
+    responses=_DECISION_ERRORS,
+)
+def release(
+    response_id: ResponseIdPath, body: ReviewIn, caller: AdminDep, session: SessionDep, request: Request
+) -> ReviewOut:
+    return _one(session, caller, request, response_id, Decision.release, body)
+
+
+@router.post(
+    "/responses/flagged/{response_id}/confirm",
+    response_model=ReviewOut,
+    summary="Confirm a flagged response: it stays out of every figure (administrators; reason required)",
+    responses=_DECISION_ERRORS,
+)
+def confirm(
+    response_id: ResponseIdPath, body: ReviewIn, caller: AdminDep, session: SessionDep, request: Request
+) -> ReviewOut:
+    return _one(session, caller, request, response_id, Decision.confirm, body)
+
+
+@router.post(
+    "/responses/flagged/review",
+    response_model=BulkReviewOut,
+    summary="One decision (release or confirm) for many flagged responses, all or nothing (administrators)",
+    responses=_DECISION_ERRORS,
+)
+def review_many(body: BulkReviewIn, caller: AdminDep, session: SessionDep, request: Request) -> BulkReviewOut:
+    done = review.decide(
+        session,
+        caller.scope,
+        body.ids,
+        body.decision,
+        reason=body.reason,
+        overrule=body.overrule,
+        client_ip=client_ip(request),
+    )
+    return BulkReviewOut(
+        decision=body.decision,
+        changed=len(done.changed),
+        unchanged=len(done.items) - len(done.changed),
+        items=done.items,
+    )
