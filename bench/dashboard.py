@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -148,8 +149,10 @@ def timed_get(client: httpx.Client, path: str) -> float:
 
 def measure(base_url: str, repeats: int) -> dict[str, Timing]:
     with httpx.Client(base_url=base_url, timeout=600.0) as client:
-        answer = client.post("/dashboard/login", data={"username": DEMO_USERNAME, "password": DEMO_PASSWORD},
-                             follow_redirects=False)  # fmt: skip
+        form = client.get("/dashboard/login")  # sets the login form's anti-forgery cookie
+        token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', form.text)
+        data = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD, "csrf_token": token.group(1) if token else ""}
+        answer = client.post("/dashboard/login", data=data, follow_redirects=False)
         if answer.status_code != 303 or "sipas_session" not in client.cookies:
             raise SystemExit(f"login failed: {answer.status_code} {answer.text[:300]}")
         paths = ["/dashboard", *(f"/dashboard/agencies/{code}" for code in AGENCIES), API]

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -17,6 +18,7 @@ from app.config import Environment, Settings, resolve_secrets
 from app.db import make_engine, make_session_factory
 from app.main import create_app
 from app.migrate import migrate
+from app.officials import passwords
 from tests.support.postgres import PostgresServer, postgres_server, unique_name
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -26,6 +28,15 @@ def make_settings(database_url: str, directory: Path) -> Settings:
     return resolve_secrets(
         Settings(env=Environment.test, database_url=database_url, secrets_file=directory / "secrets.json")
     )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 at its cheapest in tests: the app's parameters are slow on purpose. Each hash carries its own
+    parameters, so hashes made either way verify."""
+    slow = passwords.use_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
+    yield
+    passwords.use_hasher(slow)
 
 
 @pytest.fixture(scope="session")

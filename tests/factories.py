@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -48,6 +49,21 @@ def login(client: Any, session: Session, username: str, role: Role, agency: Agen
     response = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def login_form_token(client: Any, path: str = "/dashboard/login") -> str:
+    """Open the dashboard's login form, as a browser does first (it sets the pre-session anti-forgery cookie), and
+    return the form's token."""
+    page = client.get(path)
+    found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
+    assert found is not None, page.text
+    return found.group(1)
+
+
+def dashboard_login(client: Any, username: str, password: str = PASSWORD, **fields: str) -> Any:
+    """Log in through the dashboard's form (with its anti-forgery token); the answer, not followed."""
+    data = {"username": username, "password": password, "csrf_token": login_form_token(client), **fields}
+    return client.post("/dashboard/login", data=data, follow_redirects=False)
 
 
 def live_response(

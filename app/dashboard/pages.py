@@ -43,10 +43,20 @@ from app.deps import FormsDep, SessionDep, SettingsDep
 from app.directory.models import Agency, Official
 from app.errors import Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.officials.deps import COOKIE, client_ip, within_official_rate
-from app.officials.endpoints import set_session_cookie
+from app.officials.endpoints import cookie_secure, set_session_cookie
 from app.officials.models import OfficialSession, SessionKind
 from app.officials.scope import Scope, scope_of, visible_agency
-from app.officials.service import csrf_ok, csrf_token, login, logout, resolve
+from app.officials.service import (
+    csrf_ok,
+    csrf_token,
+    login,
+    login_csrf_ok,
+    login_csrf_token,
+    login_nonce,
+    logout,
+    resolve,
+)
+from app.officials.throttle import throttle_of
 from app.public.i18n import Lang, pick_lang
 from app.public.links import counter_url
 from app.reports.satisfaction import COVERAGE, Meta
@@ -259,16 +269,48 @@ def _safe_next(value: str | None) -> str:
     return "/dashboard"
 
 
-def _login_page(request: Request, next_path: str, status_code: int = 200, error: str | None = None,
-                username: str = "", notice: str | None = None) -> HTMLResponse:  # fmt: skip
+LOGIN_CSRF_COOKIE = "sipas_login_csrf"
+
+
+def _login_page(
+    request: Request,
+    settings: Settings,
+    next_path: str,
+    status_code: int = 200,
+    error: str | None = None,
+    username: str = "",
+    notice: str | None = None,
+    *,
+    fresh_nonce: bool = False,
+) -> HTMLResponse:
+    """The login form with its anti-forgery token: an HMAC of the nonce in the browser's pre-session cookie, which
+    is set here when the browser has none (or ``fresh_nonce``)."""
     lang = lang_of(request)
+    nonce = None if fresh_nonce else request.cookies.get(LOGIN_CSRF_COOKIE)
+    new_nonce = nonce is None
+    nonce = nonce or login_nonce()
     context = base_context(request, lang, None) | {
-        "next_path": next_path, "error": error, "username": username, "notice": notice}  # fmt: skip
-    return templates.TemplateResponse(request, "login.html", context, status_code=status_code, headers=NO_STORE)
+        "next_path": next_path,
+        "error": error,
+        "username": username,
+        "notice": notice,
+        "login_csrf": login_csrf_token(settings, nonce),
+    }
+    page = templates.TemplateResponse(request, "login.html", context, status_code=status_code, headers=NO_STORE)
+    if new_nonce:
+        page.set_cookie(
+            LOGIN_CSRF_COOKIE,
+            nonce,
+            httponly=True,
+            secure=cookie_secure(settings, request),
+            samesite="strict",
+            path="/dashboard/login",
+        )
+    return page
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, session: SessionDep) -> Response:
+def login_form(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     next_path = _safe_next(request.query_params.get("next"))
     token = request.cookies.get(COOKIE)
     if token and resolve(session, token) is not None:
@@ -279,30 +321,46 @@ def login_form(request: Request, session: SessionDep) -> Response:
         notice = t("logged_out", lang)
     elif request.query_params.get("next"):
         notice = t("login_needed", lang)
-    return _login_page(request, next_path, notice=notice)
+    return _login_page(request, settings, next_path, notice=notice)
 
 
 @router.post("/login", response_class=HTMLResponse)
 def login_submit(
-    request: Request, session: SessionDep, settings: SettingsDep, username: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/dashboard",
-) -> Response:  # fmt: skip
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/dashboard",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
     lang = lang_of(request)
     next_path = _safe_next(next)
+    if not login_csrf_ok(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
+        # Not from this site's own form (or its cookie was lost): no password is checked; a fresh form is shown.
+        return _login_page(request, settings, next_path, 403, t("csrf_body", lang), username, fresh_nonce=True)
     if not username.strip() or not password:
-        return _login_page(request, next_path, 422, t("login_missing", lang), username)
+        return _login_page(request, settings, next_path, 422, t("login_missing", lang), username)
     try:
-        opened = login(session, settings, username=username.strip(), password=password, kind=SessionKind.browser,
-                       client_ip=client_ip(request))  # fmt: skip
+        opened = login(
+            session,
+            settings,
+            username=username.strip(),
+            password=password,
+            kind=SessionKind.browser,
+            throttle=throttle_of(request.app),
+            client_ip=client_ip(request),
+        )
     except Unauthorized:
-        return _login_page(request, next_path, 401, t("login_wrong", lang), username)
+        return _login_page(request, settings, next_path, 401, t("login_wrong", lang), username)
     except TooManyRequests as locked:
         seconds = int(float((locked.details or {}).get("retry_after_seconds", 60))) + 1
-        page = _login_page(request, next_path, 429, t("login_locked", lang, seconds=seconds), username)
+        page = _login_page(request, settings, next_path, 429, t("login_locked", lang, seconds=seconds), username)
         page.headers.update(locked.headers)
         return page
     response = RedirectResponse(next_path, 303)
     set_session_cookie(response, request, settings, opened)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/dashboard/login")  # the next login gets a new nonce
     return response
 
 

@@ -10,19 +10,16 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from argon2 import PasswordHasher
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
 from app.db import utcnow
 from app.directory.models import Agency, AgencyLevel, Counter, Device, Official, Role
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Invalid, NotFound
+from app.officials import passwords, usernames
 
 AGENCY_CSV_COLUMNS = ("code", "name_vi", "name_en", "level", "parent_code")
-MIN_PASSWORD_LENGTH = 10
-
-password_hasher = PasswordHasher()
 
 
 # --- agencies ---------------------------------------------------------------------------------------------
@@ -224,18 +221,17 @@ def create_official(
     official_id: int | None = None,
     client_ip: str | None = None,
 ) -> Official:
-    """Add an official with an argon2 password hash; the national role alone may have no agency."""
-    if not username or len(username) > 64 or any(ch.isspace() for ch in username):
-        raise Invalid("username: 1 to 64 characters, no spaces")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    """Add an official with an argon2 password hash; the national role alone may have no agency. The username
+    is normalised and checked by :mod:`app.officials.usernames`, the password by :mod:`app.officials.passwords`
+    (Invalid or Conflict saying what is wrong)."""
+    username = usernames.normalise(username)
+    passwords.check(password, username=username, display_name=display_name)
     if agency is None and role is not Role.national:
         raise Invalid(f"role {role.value!r} needs an agency (--agency CODE)")
-    if session.scalar(select(Official.id).where(Official.username == username)) is not None:
-        raise Conflict(f"an official named {username!r} already exists")
+    usernames.ensure_available(session, username)
     official = Official(
         username=username,
-        password_hash=password_hasher.hash(password),
+        password_hash=passwords.hash_password(password),
         role=role,
         agency_id=agency.id if agency else None,
         display_name=display_name,

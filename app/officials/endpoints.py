@@ -14,6 +14,7 @@ from app.errors import Invalid
 from app.officials.deps import COOKIE, CallerDep, client_ip
 from app.officials.models import SessionKind
 from app.officials.service import Opened, login, logout
+from app.officials.throttle import throttle_of
 
 router = APIRouter(prefix="/api/v1/auth", tags=["officials"])
 NOT_LOGGED_IN: dict[int | str, dict[str, Any]] = {401: {"description": "No token, or an expired or closed session"}}
@@ -46,20 +47,36 @@ def set_session_cookie(response: Response, request: Request, settings: Settings,
 
 
 @router.post(
-    "/token", response_model=TokenOut,
-    responses={401: {"description": "wrong username or password"}, 429: {"description": "account locked"}},
-)  # fmt: skip
+    "/token",
+    response_model=TokenOut,
+    responses={
+        401: {"description": "wrong username or password (an unknown name answers the same)"},
+        429: {
+            "description": "too many failed logins for this username from this network, or too many password "
+            "checks from this network: retry after Retry-After seconds"
+        },
+    },
+)
 def token(
     request: Request, session: SessionDep, settings: SettingsDep,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> Any:  # fmt: skip
     """Log in with username and password (form-encoded, OAuth2 password flow); the bearer token goes in
-    ``Authorization: Bearer <token>``. Five wrong passwords in a row lock the account for a minute, then twice
-    as long after each further failure (at most an hour)."""
+    ``Authorization: Bearer <token>``. The username is NFKC-normalised and lower-cased. After five failures in a
+    row for one username from one network (IPv4 /24, IPv6 /48), that network waits a minute before trying that
+    name again, then twice as long after each further failure (at most an hour); other networks are not affected.
+    A network gets at most 30 password checks a minute. Unknown names are answered exactly like known ones."""
     if not form.username or not form.password:
         raise Invalid("username and password are required")
-    opened = login(session, settings, username=form.username, password=form.password, kind=SessionKind.api,
-                   client_ip=client_ip(request))  # fmt: skip
+    opened = login(
+        session,
+        settings,
+        username=form.username,
+        password=form.password,
+        kind=SessionKind.api,
+        throttle=throttle_of(request.app),
+        client_ip=client_ip(request),
+    )
     return TokenOut(access_token=opened.token, expires_in=settings.official_session_hours * 3600)
 
 

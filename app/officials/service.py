@@ -1,4 +1,4 @@
-"""Login with lockout, session tokens, logout and CSRF tokens."""
+"""Login with throttling (:mod:`app.officials.throttle`), session tokens, logout and CSRF tokens."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -16,17 +15,11 @@ from app.audit.service import record
 from app.config import Settings
 from app.db import utcnow
 from app.directory.models import Official
-from app.directory.service import password_hasher
-from app.errors import TooManyRequests, Unauthorized
+from app.errors import Unauthorized
+from app.officials import passwords
 from app.officials.models import OfficialSession, SessionKind
-
-# After this many consecutive failures an account is locked, for LOCK_BASE, then twice as long after every
-# further failure, at most LOCK_MAX. While locked, no password is checked (no oracle for guessing).
-FREE_FAILURES = 5
-LOCK_BASE = timedelta(minutes=1)
-LOCK_MAX = timedelta(hours=1)
-# Verified for unknown usernames so that "no such user" takes as long as "wrong password".
-_DUMMY_HASH = password_hasher.hash("not a password of anyone")
+from app.officials.throttle import LoginThrottle
+from app.officials.usernames import login_name
 
 
 @dataclass(frozen=True)
@@ -36,68 +29,85 @@ class Opened:
     official: Official
 
 
-def lock_duration(failures: int) -> timedelta | None:
-    if failures < FREE_FAILURES:
-        return None
-    wait: timedelta = LOCK_BASE * 2 ** min(failures - FREE_FAILURES, 20)
-    return min(wait, LOCK_MAX)
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _verify(hash_: str, password: str) -> bool:
-    try:
-        return password_hasher.verify(hash_, password)
-    except (VerificationError, InvalidHashError):
-        return False
+def _find(session: Session, typed: str, name: str) -> Official | None:
+    """The official a typed name means: the name as typed (names stored before the rules of
+    :mod:`app.officials.usernames` may differ from their normal form), else its normal form."""
+    if "\x00" in typed:  # no stored name holds NUL (PostgreSQL cannot even compare one)
+        return None
+    found = session.scalars(select(Official).where(Official.username.in_({typed, name}))).all()
+    return next((official for official in found if official.username == typed), found[0] if found else None)
 
 
 def login(
-    session: Session, settings: Settings, *, username: str, password: str, kind: SessionKind,
-    client_ip: str | None = None, now: datetime | None = None,
-) -> Opened:  # fmt: skip
-    """Check the password and open a session; every attempt is audited. Commits."""
+    session: Session,
+    settings: Settings,
+    *,
+    username: str,
+    password: str,
+    kind: SessionKind,
+    throttle: LoginThrottle,
+    client_ip: str | None = None,
+    now: datetime | None = None,
+) -> Opened:
+    """Check the password and open a session. Unknown and inactive names take the same path as a wrong password
+    (a dummy argon2 check, the same answers); 429 before any check while the (name, network) pair waits or the
+    network has spent its budget. Failures and logins are audited; commits."""
     now = now or utcnow()
-    official = session.scalar(select(Official).where(Official.username == username))
-    if official is None or not official.active:
-        _verify(_DUMMY_HASH, password)
-        # A name that is no official's is not kept: it is often a password typed into the wrong field.
-        actor = "?" if official is None else official.username
-        record(session, action="login.failed", actor=actor, client_ip=client_ip,
-               details={"reason": "unknown user" if official is None else "inactive"})  # fmt: skip
-        session.commit()
-        raise Unauthorized("wrong username or password")
-    if official.locked_until is not None and official.locked_until > now:
-        wait = (official.locked_until - now).total_seconds()
-        record(session, action="login.locked", actor=official.username, official_id=official.id,
-               client_ip=client_ip)  # fmt: skip
-        session.commit()
-        raise TooManyRequests(
-            f"too many failed logins: this account is locked for {int(wait) + 1} more seconds",
-            retry_after_seconds=wait,
-        )
-    if not _verify(official.password_hash, password):
-        official.failed_logins += 1
-        duration = lock_duration(official.failed_logins)
-        official.locked_until = now + duration if duration else None
-        details = {"reason": "wrong password", "failures": official.failed_logins,
-                   "locked_seconds": duration.total_seconds() if duration else 0}  # fmt: skip
-        record(session, action="login.failed", actor=official.username, official_id=official.id,
-               client_ip=client_ip, details=details)  # fmt: skip
-        session.commit()
-        raise Unauthorized("wrong username or password")
-    if password_hasher.check_needs_rehash(official.password_hash):
-        official.password_hash = password_hasher.hash(password)
-    official.failed_logins = 0
-    official.locked_until = None
+    name = login_name(username)
+    with throttle.attempt(name, client_ip) as attempt:
+        official = _find(session, username, name)
+        if official is None or not official.active:
+            passwords.verify_dummy(password)
+            ok = False
+        else:
+            ok = passwords.verify(official.password_hash, password)
+        if not ok:
+            locked_seconds = attempt.failed()
+            # A name that is no official's is not kept: it is often a password typed into the wrong field.
+            if official is None:
+                actor, official_id, reason = "?", None, "unknown user"
+            elif not official.active:
+                actor, official_id, reason = official.username, None, "inactive"
+            else:
+                actor, official_id, reason = official.username, official.id, "wrong password"
+            record(
+                session,
+                action="login.failed",
+                actor=actor,
+                official_id=official_id,
+                client_ip=client_ip,
+                details={"reason": reason, "locked_seconds": locked_seconds},
+            )
+            session.commit()
+            raise Unauthorized("wrong username or password")
+        attempt.succeeded()
+    assert official is not None
+    if passwords.needs_rehash(official.password_hash):
+        official.password_hash = passwords.hash_password(password)
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=settings.official_session_hours)
-    session.add(OfficialSession(token_hash=token_hash(token), official_id=official.id, kind=kind, created_at=now,
-                                expires_at=expires, client_ip=client_ip))  # fmt: skip
-    record(session, action="login", actor=official.username, official_id=official.id, client_ip=client_ip,
-           details={"kind": kind.value})  # fmt: skip
+    session.add(
+        OfficialSession(
+            token_hash=token_hash(token),
+            official_id=official.id,
+            kind=kind,
+            created_at=now,
+            expires_at=expires,
+            client_ip=client_ip,
+        )
+    )
+    record(
+        session,
+        action="login",
+        actor=official.username,
+        official_id=official.id,
+        client_ip=client_ip,
+        details={"kind": kind.value},
+    )
     session.commit()
     return Opened(token, expires, official)
 
@@ -131,7 +141,27 @@ def csrf_token(settings: Settings, token: str) -> str:
 
 
 def csrf_ok(settings: Settings, token: str, presented: str | None) -> bool:
-    return presented is not None and hmac.compare_digest(csrf_token(settings, token), presented)
+    # Bytes: compare_digest refuses str holding anything but ASCII, and ``presented`` is whatever was sent.
+    return presented is not None and hmac.compare_digest(csrf_token(settings, token).encode(), presented.encode())
+
+
+def login_nonce() -> str:
+    """A new pre-session nonce for the login form's anti-forgery cookie."""
+    return secrets.token_urlsafe(32)
+
+
+def login_csrf_token(settings: Settings, nonce: str) -> str:
+    """The login form's anti-forgery token: an HMAC of the nonce in the browser's pre-session cookie (signed
+    double submit). A page elsewhere can neither read the cookie nor compute the token, so it cannot log a victim's
+    browser into the attacker's account (login CSRF)."""
+    key = (settings.session_secret or "").encode()
+    return hmac.new(key, b"login-csrf:" + nonce.encode(), hashlib.sha256).hexdigest()
+
+
+def login_csrf_ok(settings: Settings, nonce: str | None, presented: str | None) -> bool:
+    if not nonce or not presented:
+        return False
+    return hmac.compare_digest(login_csrf_token(settings, nonce).encode(), presented.encode())
 
 
 def delete_ended_sessions(session: Session, *, before: datetime) -> int:

@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.audit.models import AuditEvent
 from app.config import Settings
 from app.dashboard import charts, format
 from app.dashboard.views import last_full_months, read_filters, sort_key
@@ -24,7 +26,7 @@ from app.reports.models import PopulationCount, Target
 from app.responses.ingest import Origin, Submission, prepare, store
 from app.responses.models import Channel
 from app.stats.estimates import Estimate
-from tests.factories import registry
+from tests.factories import dashboard_login, login_form_token, registry
 
 PASSWORD = "correct horse battery"
 ITEMS = ["overall", "access_general", "procedure_general", "civil_servant_general", "result_general",
@@ -102,8 +104,7 @@ def _official(session: Session, username: str, role: Role, agency: Agency | None
 
 
 def _login(client: TestClient, username: str) -> None:
-    response = client.post("/dashboard/login", data={"username": username, "password": PASSWORD},
-                           follow_redirects=False)  # fmt: skip
+    response = dashboard_login(client, username, PASSWORD)
     assert response.status_code == 303, response.text
     assert response.headers["location"] == "/dashboard"
 
@@ -137,20 +138,20 @@ def test_pages_send_visitors_without_a_session_to_the_login_page(client: TestCli
 
 
 def test_login_wrong_password_lockout_and_success(client: TestClient, session: Session, world: World) -> None:
-    _official(session, "an", Role.province_admin, world.province)
+    _official(session, "an.nguyen", Role.province_admin, world.province)
     form = client.get("/dashboard/login")
     assert form.status_code == 200
     assert 'autocomplete="current-password"' in form.text and '<label for="username">Tên đăng nhập</label>' in form.text
-    wrong = client.post("/dashboard/login", data={"username": "an", "password": "wrong password!"})
+    wrong = dashboard_login(client, "an.nguyen", "wrong password!")
     assert wrong.status_code == 401
-    assert "Sai tên đăng nhập hoặc mật khẩu." in wrong.text and 'value="an"' in wrong.text
-    unknown = client.post("/dashboard/login?lang=en", data={"username": "nobody", "password": PASSWORD})
+    assert "Sai tên đăng nhập hoặc mật khẩu." in wrong.text and 'value="an.nguyen"' in wrong.text
+    client.get("/dashboard/login?lang=en")
+    unknown = dashboard_login(client, "nobody", PASSWORD)
     assert unknown.status_code == 401 and "Wrong username or password." in unknown.text
-    empty = client.post("/dashboard/login", data={"username": "", "password": ""})
+    empty = dashboard_login(client, "", "")
     assert empty.status_code == 422
     # An outside address in "next" is ignored: only pages of the dashboard.
-    evil = {"username": "an", "password": PASSWORD, "next": "https://evil.example/"}
-    response = client.post("/dashboard/login", data=evil, follow_redirects=False)
+    response = dashboard_login(client, "an.nguyen", PASSWORD, next="https://evil.example/")
     assert response.status_code == 303 and response.headers["location"] == "/dashboard"
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("sipas_session=") and "HttpOnly" in cookie and "SameSite=strict" in cookie
@@ -158,18 +159,59 @@ def test_login_wrong_password_lockout_and_success(client: TestClient, session: S
     assert client.get("/dashboard/login", follow_redirects=False).headers["location"] == "/dashboard"
     client.cookies.clear()
     for _ in range(5):
-        assert (
-            client.post("/dashboard/login", data={"username": "an", "password": "wrong password!"}).status_code == 401
-        )
-    locked = client.post("/dashboard/login", data={"username": "an", "password": PASSWORD})
+        assert dashboard_login(client, "an.nguyen", "wrong password!").status_code == 401
+    locked = dashboard_login(client, "an.nguyen", PASSWORD)
     assert locked.status_code == 429
     assert "Tài khoản tạm khoá do đăng nhập sai nhiều lần" in locked.text
     assert locked.headers["Retry-After"] in {"60", "61"}
 
 
+def test_login_needs_the_forms_anti_forgery_token(client: TestClient, session: Session, world: World) -> None:
+    """Login CSRF: a page elsewhere must not log the browser into an account of its choosing. The form carries an
+    HMAC of the nonce in a pre-session cookie; without both, nothing is checked and no session opens."""
+    _official(session, "an.nguyen", Role.province_admin, world.province)
+    form = client.get("/dashboard/login")
+    cookie = form.headers["set-cookie"]
+    assert cookie.startswith("sipas_login_csrf=") and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Path=/dashboard/login" in cookie
+    token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', form.text)
+    assert token is not None
+    nonce = client.cookies.get("sipas_login_csrf")
+    assert nonce and nonce not in form.text  # the page holds the HMAC, never the cookie's nonce
+    # The same browser gets the same token on the next visit (two tabs both work).
+    assert token.group(0) in client.get("/dashboard/login").text
+
+    before = session.scalar(select(func.count()).select_from(AuditEvent))
+    right = {"username": "an.nguyen", "password": PASSWORD}
+    foreign = login_form_token(TestClient(client.app))  # valid, but for another browser's cookie
+    refused = [
+        client.post("/dashboard/login", data=right),  # no token
+        client.post("/dashboard/login", data={**right, "csrf_token": "0" * 64}),  # a wrong one
+        client.post("/dashboard/login", data={**right, "csrf_token": "ü"}),  # not even hex
+        client.post("/dashboard/login", data={**right, "csrf_token": foreign}),  # another browser's
+    ]
+    client.cookies.delete("sipas_login_csrf")
+    refused.append(client.post("/dashboard/login", data={**right, "csrf_token": token.group(1)}))  # no cookie
+    for response in refused:
+        assert response.status_code == 403
+        assert "Phiên làm việc không hợp lệ" in response.text and 'role="alert"' in response.text
+        assert "sipas_session" not in response.headers.get("set-cookie", "")
+    assert client.cookies.get("sipas_session") is None
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(AuditEvent)) == before  # not even a failed login
+
+    # The re-shown form carries a fresh token for a fresh cookie: it logs in.
+    fresh = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', refused[-1].text)
+    assert fresh is not None and fresh.group(1) != token.group(1)
+    response = client.post("/dashboard/login", data={**right, "csrf_token": fresh.group(1)}, follow_redirects=False)
+    assert response.status_code == 303
+    assert client.cookies.get("sipas_session")
+    assert client.cookies.get("sipas_login_csrf") is None  # spent: the next login gets a new nonce
+
+
 def test_logout_needs_the_csrf_token(client: TestClient, session: Session, world: World) -> None:
-    _official(session, "an", Role.province_admin, world.province)
-    _login(client, "an")
+    _official(session, "an.nguyen", Role.province_admin, world.province)
+    _login(client, "an.nguyen")
     page = client.get("/dashboard/counters")
     token = _csrf(page.text)
     session_token = client.cookies.get("sipas_session")
@@ -196,8 +238,8 @@ def test_logout_needs_the_csrf_token(client: TestClient, session: Session, world
 def test_overview_lists_exactly_the_visible_agencies_with_formatted_numbers(
     client: TestClient, session: Session, world: World
 ) -> None:  # fmt: skip
-    _official(session, "an", Role.province_admin, world.province)
-    _login(client, "an")
+    _official(session, "an.nguyen", Role.province_admin, world.province)
+    _login(client, "an.nguyen")
     page = client.get("/dashboard")
     assert page.status_code == 200
     html = page.text
@@ -233,8 +275,8 @@ def test_overview_lists_exactly_the_visible_agencies_with_formatted_numbers(
 def test_filters_change_the_selection_and_bad_values_are_reported(
     client: TestClient, session: Session, world: World
 ) -> None:  # fmt: skip
-    _official(session, "an", Role.province_admin, world.province)
-    _login(client, "an")
+    _official(session, "an.nguyen", Role.province_admin, world.province)
+    _login(client, "an.nguyen")
     empty = client.get("/dashboard?from=2001-01-01&to=2001-12-31")
     assert empty.status_code == 200 and "Chưa có phiếu trong kỳ này." in empty.text
     assert _row_keys(empty.text, "agencies-table") == ["HN", "HN-X01", "HN-X02", "HN-X03"]
@@ -274,8 +316,8 @@ def test_an_agency_official_sees_only_their_commune(client: TestClient, session:
 def test_agency_page_shows_elements_items_counters_and_trend(
     client: TestClient, session: Session, world: World
 ) -> None:  # fmt: skip
-    _official(session, "an", Role.province_admin, world.province)
-    _login(client, "an")
+    _official(session, "an.nguyen", Role.province_admin, world.province)
+    _login(client, "an.nguyen")
     page = client.get("/dashboard/agencies/HN-X01")
     assert page.status_code == 200
     html = page.text
@@ -305,8 +347,8 @@ def test_agency_page_shows_elements_items_counters_and_trend(
 
 
 def test_counters_and_devices_pages(client: TestClient, session: Session, world: World) -> None:
-    _official(session, "an", Role.province_admin, world.province)
-    _login(client, "an")
+    _official(session, "an.nguyen", Role.province_admin, world.province)
+    _login(client, "an.nguyen")
     counters = client.get("/dashboard/counters")
     assert _row_keys(counters.text, "counters-list") == ["HN-X01/Q01", "HN-X01/Q02", "HN-X02/Q01", "HN-X02/Q02",
                                                          "HN-X03/Q01", "HN-X03/Q02"]  # fmt: skip
@@ -407,8 +449,8 @@ def test_trend_chart_draws_band_line_target_and_alerts() -> None:
 
 def test_figures_follow_new_responses(client: TestClient, session: Session, settings: Settings, world: World) -> None:
     """The figure cache is keyed by the newest response: a new answer shows on the next load."""
-    _official(session, "an", Role.province_admin, world.province)
-    _login(client, "an")
+    _official(session, "an.nguyen", Role.province_admin, world.province)
+    _login(client, "an.nguyen")
     assert "86,50%" in client.get("/dashboard").text
     _responses(settings, session, world.commune_a, [world.counters["HN-X01/Q01"]], 0, 1)
     after = client.get("/dashboard").text
@@ -478,8 +520,8 @@ def test_a_commune_with_five_answers_has_not_enough_data_never_red(
     _target(session, world.province, 86)
     small, counter = _commune(session, world, "HN-X04", "Xã Đa Tốn")
     _responses(settings, session, small, [counter], 4, 5)  # 80,00%, below the target of 86,00%
-    _official(session, "an", Role.province_admin, world.province)
-    _login(client, "an")
+    _official(session, "an.nguyen", Role.province_admin, world.province)
+    _login(client, "an.nguyen")
     html = client.get("/dashboard").text
     row = _part(html, '<tr data-key="HN-X04"', "</tr>")
     assert "80,00%" in row
@@ -521,8 +563,8 @@ def test_the_verdict_explains_itself_with_the_one_sided_p_value(
     client: TestClient, session: Session, world: World
 ) -> None:
     _target(session, world.province, 86)
-    _official(session, "an", Role.province_admin, world.province)
-    _login(client, "an")
+    _official(session, "an.nguyen", Role.province_admin, world.province)
+    _login(client, "an.nguyen")
     kim_lan = client.get("/dashboard/agencies/HN-X02").text  # 30 of 40: 75,00%
     explain = _part(kim_lan, '<p class="explain" data-testid="verdict-explain">', "</p>")
     assert explain == (
@@ -551,8 +593,8 @@ def test_p_values_are_written_to_three_decimals() -> None:
 def test_every_figure_page_says_what_its_intervals_do_not_cover(
     client: TestClient, session: Session, world: World
 ) -> None:
-    _official(session, "an", Role.province_admin, world.province)
-    _login(client, "an")
+    _official(session, "an.nguyen", Role.province_admin, world.province)
+    _login(client, "an.nguyen")
     for path in ("/dashboard", "/dashboard/agencies/HN-X01", "/dashboard?from=2026-05-01&to=2026-04-01"):
         footer = _footer(client.get(path).text)
         assert f'<p data-testid="coverage">{COVERAGE_VI}</p>' in footer, path
@@ -571,8 +613,8 @@ def test_agencies_weighted_without_a_count_of_dossiers_are_named(
     for agency, dossiers in ((world.commune_a, 1000), (world.commune_b, 400)):  # none for Xã Vân Hà
         session.add(PopulationCount(agency_id=agency.id, period_start=start, period_end=end, dossiers_handled=dossiers))
     session.commit()
-    _official(session, "an", Role.province_admin, world.province)
-    _login(client, "an")
+    _official(session, "an.nguyen", Role.province_admin, world.province)
+    _login(client, "an.nguyen")
     overview = client.get("/dashboard").text
     assert "Có trọng số theo số hồ sơ đã giải quyết (N/n)." in overview
     assert (
@@ -595,8 +637,8 @@ def test_agencies_weighted_without_a_count_of_dossiers_are_named(
 def test_the_overview_gives_the_plain_mean_of_units_beside_the_pooled_figure(
     client: TestClient, session: Session, world: World
 ) -> None:
-    _official(session, "an", Role.province_admin, world.province)
-    _login(client, "an")
+    _official(session, "an.nguyen", Role.province_admin, world.province)
+    _login(client, "an.nguyen")
     html = client.get("/dashboard").text
     headline = _part(html, 'data-testid="headline"', "</section>")
     assert 'data-testid="headline-value">84,36%</span>' in headline  # 205 of 243 answers, pooled
@@ -625,8 +667,8 @@ def test_a_trend_compares_only_months_with_enough_data(
     commune, counter = _commune(session, world, "HN-X05", "Xã Đông Dư")
     _responses(settings, session, commune, [counter], 95, 100, months_back=2)
     _responses(settings, session, commune, [counter], 0, 5)
-    _official(session, "an", Role.province_admin, world.province)
-    _login(client, "an")
+    _official(session, "an.nguyen", Role.province_admin, world.province)
+    _login(client, "an.nguyen")
     html = client.get("/dashboard/agencies/HN-X05").text
     before, last = re.findall(r'<tr data-period="([^"]+)"', html)
     rows = {period: _part(html, f'<tr data-period="{period}"', "</tr>") for period in (before, last)}
