@@ -39,8 +39,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "Please enter your username and password.",
     },
     "login_locked": {
-        "vi": "Tài khoản tạm khoá do đăng nhập sai nhiều lần. Vui lòng thử lại sau {seconds} giây.",
-        "en": "This account is locked after too many failed logins. Please try again in {seconds} seconds.",
+        "vi": "Quá nhiều lần đăng nhập sai từ mạng của Ông/Bà. Vui lòng thử lại sau {seconds} giây.",
+        "en": "Too many failed logins from your network. Please try again in {seconds} seconds.",
     },
     "logged_out": {"vi": "Đã đăng xuất.", "en": "You have logged out."},
     "login_needed": {"vi": "Vui lòng đăng nhập để xem trang này.", "en": "Please log in to see this page."},

@@ -162,7 +162,7 @@ def test_login_wrong_password_lockout_and_success(client: TestClient, session: S
         assert dashboard_login(client, "an.nguyen", "wrong password!").status_code == 401
     locked = dashboard_login(client, "an.nguyen", PASSWORD)
     assert locked.status_code == 429
-    assert "Tài khoản tạm khoá do đăng nhập sai nhiều lần" in locked.text
+    assert "Quá nhiều lần đăng nhập sai từ mạng của Ông/Bà" in locked.text
     assert locked.headers["Retry-After"] in {"60", "61"}
 
 
