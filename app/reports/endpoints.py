@@ -100,6 +100,10 @@ class MetaOut(BaseModel):
     agencies_without_population_count: list[str] = Field(
         description="Weighted: agencies with responses in months without a population count (given the overall ΣN/Σn)"
     )
+    recent_count_changes: list[dict[str, Any]] = Field(
+        description="Weighted: population counts of these agencies and period changed in the last 30 days (agency, "
+        "procedure_field, period_start, period_end, old, new, by, at, reason, action, confirmed_outlier)"
+    )
     with_suspected_spam_pct: dict[str, float] = Field(
         description="When suspected spam was left out: each total indicator's estimate (%) had it been counted"
     )

@@ -7,6 +7,12 @@ audit log and commit.
 
 Periods of one series — one agency and indicator for targets, one agency and procedure field for population
 counts — must not overlap, so that "the target on a date" and "the dossiers of a period" have one answer.
+
+A population count is the N of the weights N/n, so one count can move a province's figure: every count written
+(create, PUT, PATCH, CSV row) passes :func:`check_count` — a ceiling, no fewer dossiers than responses, and no
+outlier against the agency's own history unless confirmed — and every change carries a reason. The audit event
+keeps the reason and each count's old and new value (``details["counts"]``), which :func:`recent_count_changes`
+reads back for the figures' meta.
 """
 
 from __future__ import annotations
@@ -18,27 +24,39 @@ import hashlib
 import io
 import math
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from statistics import median
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.audit.models import AuditEvent
 from app.audit.service import record
 from app.directory.models import Agency, ProcedureField
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import DB_INT_MAX, Conflict, Invalid, NotFound
 from app.forms.indices import measures
 from app.forms.schema import FormDefinition
 from app.officials.scope import Scope, visible_agency
+from app.reports.exports import DANGEROUS_START, neutral
 from app.reports.models import PopulationCount, Target
+from app.responses.models import Channel, Response
 
 TARGET_COLUMNS = ("agency", "indicator", "period_start", "period_end", "threshold_pct", "applies_to_subtree")
 POPULATION_COLUMNS = ("agency", "period_start", "period_end", "dossiers_handled", "procedure_field")
 OVERALL_INDICATOR = "sipas"
 MAX_LISTED_ERRORS = 100
+# Plausibility of population counts (check_count): an absolute ceiling per agency and calendar month, far above any
+# one-stop shop (a province's busiest centre handles tens of thousands a month); the factor by which a count may
+# differ from the agency's usual dossiers per day (its other counts' median) without confirm_outlier; the length of
+# the reason each change needs. A CSV cell of more than MAX_COUNT_DIGITS digits is refused before it is read.
+MAX_DOSSIERS_PER_MONTH = 10_000_000
+OUTLIER_FACTOR = 10
+MAX_REASON_CHARS = 500
+MAX_COUNT_DIGITS = 18
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
@@ -176,15 +194,6 @@ def _target_problems(fields: TargetFields, indicators: Collection[str]) -> list[
     return problems
 
 
-def _population_problems(fields: PopulationFields) -> list[Problem]:
-    problems: list[Problem] = []
-    if (problem := _order_problem(fields.period_start, fields.period_end)) is not None:
-        problems.append(("period_end", problem))
-    if fields.dossiers_handled < 0:
-        problems.append(("dossiers_handled", f"'{fields.dossiers_handled}' must be a whole number ≥ 0"))
-    return problems
-
-
 def _invalid(problems: list[Problem]) -> Invalid:
     """One 422 for the JSON API, fields as JSON pointers like the request validation errors."""
     details = [{"pointer": f"/{field}", "message": message} for field, message in problems]
@@ -192,6 +201,9 @@ def _invalid(problems: list[Problem]) -> Invalid:
 
 
 def _agency_id(session: Session, scope: Scope, code: str, problems: list[Problem]) -> int | None:
+    if "\x00" in code:  # no code has one, and PostgreSQL refuses it in a query
+        problems.append(("agency", f"no agency with code {code!r}"))
+        return None
     try:
         return visible_agency(session, scope, code).id
     except NotFound as exc:
@@ -201,6 +213,9 @@ def _agency_id(session: Session, scope: Scope, code: str, problems: list[Problem
 
 def _procedure_field_id(session: Session, code: str | None, problems: list[Problem]) -> int | None:
     if code is None:
+        return None
+    if "\x00" in code:  # no code has one, and PostgreSQL refuses it in a query
+        problems.append(("procedure_field", f"no procedure field with code {code!r}"))
         return None
     field_id = session.scalar(select(ProcedureField.id).where(ProcedureField.code == code))
     if field_id is None:
@@ -455,13 +470,169 @@ def targets_for(
     return found
 
 
+# --- population counts: plausibility ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One count of a series as the plausibility checks see it: its period and its dossiers."""
+
+    period_start: date
+    period_end: date
+    dossiers_handled: int
+
+
+@dataclass(frozen=True)
+class SeriesContext:
+    """Where a count goes (agency and procedure field ids) and the series' other counts, its history."""
+
+    agency_id: int
+    field_id: int | None
+    history: Sequence[Counted]
+
+
+@dataclass(frozen=True)
+class CountCheck:
+    """What :func:`check_count` found: the problems that refuse the count (field, message), and the outlier
+    message that ``confirm_outlier`` let through (kept in the audit log)."""
+
+    problems: list[Problem]
+    confirmed_outlier: str | None = None
+
+
+def _days(start: date, end: date) -> int:
+    return (end - start).days + 1
+
+
+def _months(start: date, end: date) -> int:
+    """The calendar months a period touches (a part of a month counts as a whole one)."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def count_ceiling(start: date, end: date) -> int:
+    """The most dossiers a count of this period may have: :data:`MAX_DOSSIERS_PER_MONTH` for each calendar month
+    the period touches, and never more than the integer column holds."""
+    return min(DB_INT_MAX, MAX_DOSSIERS_PER_MONTH * _months(start, end))
+
+
+def _ceiling_problem(shown: str, start: date, end: date) -> str:
+    months = _months(start, end)
+    return (
+        f"'{shown}' is above the ceiling of {count_ceiling(start, end)} dossiers for a period of {months} month(s) "
+        f"({MAX_DOSSIERS_PER_MONTH} a month and agency)"
+    )
+
+
+def reason_problem(reason: str) -> str | None:
+    """The reason every change of a population count needs: not blank, at most :data:`MAX_REASON_CHARS`."""
+    text = reason.strip()
+    if not text:
+        return "a reason is required: where the count comes from, or why it changes"
+    if "\x00" in text:
+        return "must not contain NUL characters"
+    if len(text) > MAX_REASON_CHARS:
+        return f"at most {MAX_REASON_CHARS} characters ({len(text)} given)"
+    return None
+
+
+def _responses_received(session: Session, agency_id: int, field_id: int | None, start: date, end: date) -> int:
+    """The responses the weights count in a period: live channels, not test, not flagged as suspected spam."""
+    query = (
+        select(func.count())
+        .select_from(Response)
+        .where(
+            Response.agency_id == agency_id,
+            Response.local_date >= start,
+            Response.local_date <= end,
+            Response.channel != Channel.import_,
+            Response.is_test.is_(False),
+            Response.is_suspected_spam.is_(False),
+        )
+    )
+    if field_id is not None:
+        query = query.where(Response.procedure_field_id == field_id)
+    return session.scalar(query) or 0
+
+
+def _about(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 else f"{value:.2g}"
+
+
+def _outlier(fields: PopulationFields, history: Sequence[Counted]) -> str | None:
+    """Why a count is far from its series' history (more than :data:`OUTLIER_FACTOR` times the usual count for a
+    period this long, or less than its tenth), or None; no history, no check."""
+    if not history:
+        return None
+    per_day = median(count.dossiers_handled / _days(count.period_start, count.period_end) for count in history)
+    days = _days(fields.period_start, fields.period_end)
+    usual = per_day * days
+    shown = fields.dossiers_handled
+    of = (
+        f"the usual count of {_series_name(fields.agency, fields.procedure_field)} for {days} day(s) (about "
+        f"{_about(usual)}: the median per day of its {len(history)} other count(s))"
+    )
+    if shown > OUTLIER_FACTOR * max(usual, 1.0):
+        return f"'{shown}' is more than {OUTLIER_FACTOR} times {of}"
+    if shown * OUTLIER_FACTOR < usual:
+        return f"'{shown}' is less than 1/{OUTLIER_FACTOR} of {of}"
+    return None
+
+
+def check_count(
+    session: Session, fields: PopulationFields, series: SeriesContext | None, *, confirm_outlier: bool = False
+) -> CountCheck:
+    """The one plausibility check of a population count, for the JSON API (create, PUT, PATCH) and the CSV upload.
+
+    Always (``series`` None: only these, no query): the period ends on or after its start; ``dossiers_handled``
+    is ≥ 0 and at most :func:`count_ceiling`. With the ``series`` (where the count goes and its other counts):
+
+    - refused when below the responses the agency received in the period (of that procedure field, if any;
+      counted as the weights count them): each response stands for at least one dossier, a weight N/n below 1
+      would be no count at all;
+    - refused unless ``confirm_outlier`` when more than :data:`OUTLIER_FACTOR` times, or less than a tenth of,
+      the usual count for a period this long: the median dossiers per day of the series' other counts × its days.
+      A series without other counts has no history to compare with (the ceiling still holds).
+
+    Problems are ``(field, message)``, the message showing the value as ``'n'``."""
+    problems: list[Problem] = []
+    start, end, dossiers = fields.period_start, fields.period_end, fields.dossiers_handled
+    if (problem := _order_problem(start, end)) is not None:
+        problems.append(("period_end", problem))
+    if dossiers < 0:
+        problems.append(("dossiers_handled", f"'{dossiers}' must be a whole number ≥ 0"))
+    elif problem is None and dossiers > count_ceiling(start, end):
+        problems.append(("dossiers_handled", _ceiling_problem(str(dossiers), start, end)))
+    if problems or series is None:
+        return CountCheck(problems)
+    received = _responses_received(session, series.agency_id, series.field_id, start, end)
+    if dossiers < received:
+        series_name = _series_name(fields.agency, fields.procedure_field)
+        message = (
+            f"'{dossiers}' is fewer than the {received} responses {series_name} received from {start} to {end}: "
+            "each response stands for at least one dossier handled"
+        )
+        return CountCheck([("dossiers_handled", message)])
+    outlier = _outlier(fields, series.history)
+    if outlier is None:
+        return CountCheck([])
+    if confirm_outlier:
+        return CountCheck([], confirmed_outlier=outlier)
+    return CountCheck([("dossiers_handled", f"{outlier}; if it is right, confirm it with confirm_outlier true")])
+
+
 # --- population counts -------------------------------------------------------------------------------------------
 
 
 def _population_entry(count: PopulationCount, agency_code: str, field_code: str | None) -> PopulationEntry:
-    return PopulationEntry(id=count.id, agency=agency_code, procedure_field=field_code,
-                           period_start=count.period_start, period_end=count.period_end,
-                           dossiers_handled=count.dossiers_handled, created_at=count.created_at)  # fmt: skip
+    return PopulationEntry(
+        id=count.id,
+        agency=agency_code,
+        procedure_field=field_code,
+        period_start=count.period_start,
+        period_end=count.period_end,
+        dossiers_handled=count.dossiers_handled,
+        created_at=count.created_at,
+    )
 
 
 def _population_select() -> Select[PopulationCount, str, str | None]:
@@ -515,14 +686,17 @@ def _series_name(agency: str, procedure_field: str | None) -> str:
 
 def _check_population_series(
     session: Session, fields: PopulationFields, agency_id: int, field_id: int | None, *, own_id: int | None
-) -> None:
-    """Conflict when another count of the same agency and procedure field has the same start or overlaps."""
+) -> list[Counted]:
+    """Conflict when another count of the same agency and procedure field has the same start or overlaps;
+    otherwise the series' other counts (its history for :func:`check_count`)."""
     same_field = (
-        PopulationCount.procedure_field_id.is_(None) if field_id is None
+        PopulationCount.procedure_field_id.is_(None)
+        if field_id is None
         else PopulationCount.procedure_field_id == field_id
-    )  # fmt: skip
+    )
     others = session.scalars(select(PopulationCount).where(PopulationCount.agency_id == agency_id, same_field)).all()
     series = _series_name(fields.agency, fields.procedure_field)
+    history: list[Counted] = []
     for other in others:
         if other.id == own_id:
             continue
@@ -539,69 +713,273 @@ def _check_population_series(
                 "field must not overlap",
                 details={"id": other.id},
             )
+        history.append(Counted(other.period_start, other.period_end, other.dossiers_handled))
+    return history
+
+
+def _count_record(
+    fields: PopulationFields, agency_id: int, old: int | None, new: int | None, outlier: str | None = None
+) -> dict[str, Any]:
+    """One count change as the audit log keeps it (``details["counts"]``): one period of one series, ``from`` →
+    ``to`` dossiers (None: no count)."""
+    entry: dict[str, Any] = {
+        "agency": fields.agency,
+        "agency_id": agency_id,
+        "procedure_field": fields.procedure_field,
+        "period_start": str(fields.period_start),
+        "period_end": str(fields.period_end),
+        "from": old,
+        "to": new,
+    }
+    if outlier is not None:
+        entry["confirmed_outlier"] = outlier
+    return entry
+
+
+def _count_records(
+    before: tuple[PopulationFields, int] | None, after: tuple[PopulationFields, int] | None, outlier: str | None
+) -> list[dict[str, Any]]:
+    """The count changes from ``before`` to ``after`` (fields, agency id; None: no count): one record when the
+    same period of the same series changes its dossiers, else one for the period left and one for the period set."""
+    if before is not None and after is not None:
+        (old, old_agency), (new, new_agency) = before, after
+        same_place = (old_agency, old.procedure_field, old.period_start, old.period_end) == (
+            new_agency,
+            new.procedure_field,
+            new.period_start,
+            new.period_end,
+        )
+        if same_place:
+            if old.dossiers_handled == new.dossiers_handled:
+                return []
+            return [_count_record(new, new_agency, old.dossiers_handled, new.dossiers_handled, outlier)]
+    records: list[dict[str, Any]] = []
+    if before is not None:
+        records.append(_count_record(before[0], before[1], before[0].dossiers_handled, None))
+    if after is not None:
+        records.append(_count_record(after[0], after[1], None, after[0].dossiers_handled, outlier))
+    return records
+
+
+def _reason_or_invalid(reason: str) -> str:
+    if (problem := reason_problem(reason)) is not None:
+        raise _invalid([("reason", problem)])
+    return reason.strip()
 
 
 def create_population_count(
-    session: Session, scope: Scope, fields: PopulationFields, *, client_ip: str | None = None
+    session: Session,
+    scope: Scope,
+    fields: PopulationFields,
+    *,
+    reason: str,
+    confirm_outlier: bool = False,
+    client_ip: str | None = None,
 ) -> PopulationEntry:
-    """Add the dossiers handled by a visible agency in a period (for one procedure field, or all of them)."""
+    """Add the dossiers handled by a visible agency in a period (for one procedure field, or all of them), if
+    :func:`check_count` finds it plausible; ``reason`` (required) goes to the audit log."""
     problems: list[Problem] = []
     agency_id = _agency_id(session, scope, fields.agency, problems)
     field_id = _procedure_field_id(session, fields.procedure_field, problems)
-    problems += _population_problems(fields)
+    problems += check_count(session, fields, None).problems
+    if (problem := reason_problem(reason)) is not None:
+        problems.append(("reason", problem))
     if problems or agency_id is None:
         raise _invalid(problems)
-    _check_population_series(session, fields, agency_id, field_id, own_id=None)
-    count = PopulationCount(agency_id=agency_id, procedure_field_id=field_id, period_start=fields.period_start,
-                            period_end=fields.period_end, dossiers_handled=fields.dossiers_handled)  # fmt: skip
+    history = _check_population_series(session, fields, agency_id, field_id, own_id=None)
+    check = check_count(session, fields, SeriesContext(agency_id, field_id, history), confirm_outlier=confirm_outlier)
+    if check.problems:
+        raise _invalid(check.problems)
+    count = PopulationCount(
+        agency_id=agency_id,
+        procedure_field_id=field_id,
+        period_start=fields.period_start,
+        period_end=fields.period_end,
+        dossiers_handled=fields.dossiers_handled,
+    )
     session.add(count)
     session.flush()
-    record(session, action="population.create", actor=scope.username, official_id=scope.official_id,
-           object_type="population_count", object_id=count.id, details=_audit(fields),
-           client_ip=client_ip)  # fmt: skip
+    details = {
+        **_audit(fields),
+        "reason": reason.strip(),
+        "counts": _count_records(None, (fields, agency_id), check.confirmed_outlier),
+    }
+    record(
+        session,
+        action="population.create",
+        actor=scope.username,
+        official_id=scope.official_id,
+        object_type="population_count",
+        object_id=count.id,
+        details=details,
+        client_ip=client_ip,
+    )
     _commit(session)
     return _population_entry(count, fields.agency, fields.procedure_field)
 
 
 def update_population_count(
-    session: Session, scope: Scope, count_id: int, changes: Mapping[str, Any], *, client_ip: str | None = None
+    session: Session,
+    scope: Scope,
+    count_id: int,
+    changes: Mapping[str, Any],
+    *,
+    reason: str,
+    confirm_outlier: bool = False,
+    client_ip: str | None = None,
 ) -> PopulationEntry:
-    """Change some or all fields of a visible population count (``changes``: names of :class:`PopulationFields`)."""
+    """Change some or all fields of a visible population count (``changes``: names of :class:`PopulationFields`),
+    if :func:`check_count` finds the result plausible (a change to nothing is not checked); ``reason``
+    (required) goes to the audit log with the old and new values."""
     count, agency_code, field_code = _visible_count(session, scope, count_id)
-    before = PopulationFields(agency=agency_code, period_start=count.period_start, period_end=count.period_end,
-                              dossiers_handled=count.dossiers_handled, procedure_field=field_code)  # fmt: skip
+    before = PopulationFields(
+        agency=agency_code,
+        period_start=count.period_start,
+        period_end=count.period_end,
+        dossiers_handled=count.dossiers_handled,
+        procedure_field=field_code,
+    )
     after = dataclasses.replace(before, **changes)
     problems: list[Problem] = []
     agency_id = count.agency_id if after.agency == agency_code else _agency_id(session, scope, after.agency, problems)
     field_id = (
-        count.procedure_field_id if after.procedure_field == field_code
+        count.procedure_field_id
+        if after.procedure_field == field_code
         else _procedure_field_id(session, after.procedure_field, problems)
-    )  # fmt: skip
-    problems += _population_problems(after)
+    )
+    problems += check_count(session, after, None).problems
+    if (problem := reason_problem(reason)) is not None:
+        problems.append(("reason", problem))
     if problems or agency_id is None:
         raise _invalid(problems)
-    _check_population_series(session, after, agency_id, field_id, own_id=count.id)
+    history = _check_population_series(session, after, agency_id, field_id, own_id=count.id)
+    confirmed: str | None = None
+    if after != before:
+        context = SeriesContext(agency_id, field_id, history)
+        check = check_count(session, after, context, confirm_outlier=confirm_outlier)
+        if check.problems:
+            raise _invalid(check.problems)
+        confirmed = check.confirmed_outlier
+    old_agency_id = count.agency_id
     count.agency_id, count.procedure_field_id, count.dossiers_handled = agency_id, field_id, after.dossiers_handled
     count.period_start, count.period_end = after.period_start, after.period_end
     old, new = _audit(before), _audit(after)
     changed = {name: {"from": old[name], "to": new[name]} for name in old if old[name] != new[name]}
-    record(session, action="population.update", actor=scope.username, official_id=scope.official_id,
-           object_type="population_count", object_id=count.id, details={"changed": changed},
-           client_ip=client_ip)  # fmt: skip
+    details = {
+        "changed": changed,
+        "reason": reason.strip(),
+        "counts": _count_records((before, old_agency_id), (after, agency_id), confirmed),
+    }
+    record(
+        session,
+        action="population.update",
+        actor=scope.username,
+        official_id=scope.official_id,
+        object_type="population_count",
+        object_id=count.id,
+        details=details,
+        client_ip=client_ip,
+    )
     _commit(session)
     return _population_entry(count, after.agency, after.procedure_field)
 
 
-def delete_population_count(session: Session, scope: Scope, count_id: int, *, client_ip: str | None = None) -> None:
-    """Remove a visible population count (its values are kept in the audit log)."""
+def delete_population_count(
+    session: Session, scope: Scope, count_id: int, *, reason: str, client_ip: str | None = None
+) -> None:
+    """Remove a visible population count; its values and the ``reason`` (required) are kept in the audit log."""
     count, agency_code, field_code = _visible_count(session, scope, count_id)
-    fields = PopulationFields(agency=agency_code, period_start=count.period_start, period_end=count.period_end,
-                              dossiers_handled=count.dossiers_handled, procedure_field=field_code)  # fmt: skip
+    reason = _reason_or_invalid(reason)
+    fields = PopulationFields(
+        agency=agency_code,
+        period_start=count.period_start,
+        period_end=count.period_end,
+        dossiers_handled=count.dossiers_handled,
+        procedure_field=field_code,
+    )
+    details = {**_audit(fields), "reason": reason, "counts": _count_records((fields, count.agency_id), None, None)}
     session.delete(count)
-    record(session, action="population.delete", actor=scope.username, official_id=scope.official_id,
-           object_type="population_count", object_id=count_id, details=_audit(fields),
-           client_ip=client_ip)  # fmt: skip
+    record(
+        session,
+        action="population.delete",
+        actor=scope.username,
+        official_id=scope.official_id,
+        object_type="population_count",
+        object_id=count_id,
+        details=details,
+        client_ip=client_ip,
+    )
     _commit(session)
+
+
+# --- population counts: recent changes, from the audit log -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountChange:
+    """One change of one population count (see :func:`recent_count_changes`)."""
+
+    agency: str  # agency code, as it was at the change
+    procedure_field: str | None  # None: the count of all fields
+    period_start: date
+    period_end: date
+    old: int | None  # dossiers before; None: there was no count for this period (created)
+    new: int | None  # dossiers after; None: the count was deleted (or moved to another period or agency)
+    by: str  # the official's username
+    at: datetime  # when (UTC)
+    reason: str
+    action: str  # "create", "update", "delete" or "upload"
+    confirmed_outlier: str | None = None  # the plausibility warning the official overrode, if any
+
+
+COUNT_ACTIONS = ("population.create", "population.update", "population.delete", "population.upload")
+
+
+def recent_count_changes(session: Session, *, agency_ids: Collection[int], since: datetime) -> list[CountChange]:
+    """The population count changes of these agencies since ``since`` (timezone-aware), read from the audit log;
+    nothing is written and no scope applies (the caller passes the agencies of its figure).
+
+    One :class:`CountChange` per period whose count changed, newest first (within one upload, in file order)::
+
+        CountChange(agency="MA-STP", procedure_field=None, period_start=date(2026, 1, 1),
+                    period_end=date(2026, 1, 31), old=512, new=5120, by="hn-admin",
+                    at=datetime(2026, 2, 3, 8, 30, tzinfo=UTC), reason="Báo cáo tháng 1 (số 12/BC)",
+                    action="update", confirmed_outlier="'5120' is more than 10 times …")
+
+    ``old``/``new`` None: no count before (created) or after (deleted). An update that moves a count to another
+    agency, procedure field or period is two changes: the period left (``new`` None) and the one set (``old``
+    None). Creates, updates, deletes and uploads are all listed; an upload names each row that changed a count
+    (unchanged rows are not listed). Events written before counts were itemised in the log are not listed."""
+    wanted = set(agency_ids)
+    if not wanted:
+        return []
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action.in_(COUNT_ACTIONS), AuditEvent.at >= since)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    changes: list[CountChange] = []
+    for event in events:
+        details = event.details or {}
+        for item in details.get("counts", ()):
+            if item.get("agency_id") not in wanted:
+                continue
+            changes.append(
+                CountChange(
+                    agency=item["agency"],
+                    procedure_field=item["procedure_field"],
+                    period_start=date.fromisoformat(item["period_start"]),
+                    period_end=date.fromisoformat(item["period_end"]),
+                    old=item["from"],
+                    new=item["to"],
+                    by=event.actor,
+                    at=event.at,
+                    reason=details.get("reason", ""),
+                    action=event.action.removeprefix("population."),
+                    confirmed_outlier=item.get("confirmed_outlier"),
+                )
+            )
+    return changes
 
 
 # --- CSV: upload (all rows or none, upsert) and export (same columns) ---------------------------------------------
@@ -658,7 +1036,7 @@ def _read_rows(data: bytes, columns: tuple[str, ...], optional: frozenset[str]) 
                                           f"{len(cells)} fields where the header has {len(header)}"))  # fmt: skip
                 continue
             values = dict.fromkeys(optional, "") | {
-                name: cell.strip() for name, cell in zip(header, cells, strict=True)
+                name: _unneutral(cell.strip()) for name, cell in zip(header, cells, strict=True)
             }
             rows.append((reader.line_num, values))
     except csv.Error as exc:
@@ -721,12 +1099,27 @@ def _visible_agency_ids(session: Session, scope: Scope, codes: set[str]) -> dict
 
 
 def _upload_audit(
-    session: Session, scope: Scope, action: str, object_type: str, data: bytes, filename: str | None,
-    summary: UploadSummary, client_ip: str | None,
-) -> None:  # fmt: skip
+    session: Session,
+    scope: Scope,
+    action: str,
+    object_type: str,
+    data: bytes,
+    filename: str | None,
+    summary: UploadSummary,
+    client_ip: str | None,
+    extra: Mapping[str, Any] | None = None,
+) -> None:
     details = {"file": filename, "sha256": hashlib.sha256(data).hexdigest(), **dataclasses.asdict(summary)}
-    record(session, action=action, actor=scope.username, official_id=scope.official_id, object_type=object_type,
-           details=details, client_ip=client_ip)  # fmt: skip
+    details.update(extra or {})
+    record(
+        session,
+        action=action,
+        actor=scope.username,
+        official_id=scope.official_id,
+        object_type=object_type,
+        details=details,
+        client_ip=client_ip,
+    )
 
 
 def _series_errors(
@@ -817,12 +1210,68 @@ def upload_targets(
     return summary
 
 
+_Key = tuple[int, int | None, date]  # a stored count's key: agency id, procedure field id, period start
+
+
+def _checked_rows(
+    session: Session,
+    keyed: list[tuple[int, PopulationFields, _Key]],
+    stored: Mapping[_Key, PopulationCount],
+    *,
+    confirm_outlier: bool,
+) -> list[dict[str, Any]]:
+    """:func:`check_count` for each upload row that changes a count, against its series as stored before the
+    file (or, where nothing of the series is stored, the file's other rows of it); the audit records of the
+    changes, or the upload's 422 listing every refused row. A row equal to the stored one is no change."""
+    stored_series: dict[tuple[int, int | None], list[tuple[_Key, Counted]]] = {}
+    for key, count in stored.items():
+        counted = Counted(count.period_start, count.period_end, count.dossiers_handled)
+        stored_series.setdefault(key[:2], []).append((key, counted))
+    file_series: dict[tuple[int, int | None], list[tuple[int, Counted]]] = {}
+    for line, fields, key in keyed:
+        counted = Counted(fields.period_start, fields.period_end, fields.dossiers_handled)
+        file_series.setdefault(key[:2], []).append((line, counted))
+    errors: list[UploadError] = []
+    records: list[dict[str, Any]] = []
+    for line, fields, key in keyed:
+        existing = stored.get(key)
+        before = None
+        if existing is not None:
+            old = dataclasses.replace(
+                fields, period_end=existing.period_end, dossiers_handled=existing.dossiers_handled
+            )
+            if old == fields:
+                continue
+            before = (old, key[0])
+        history = [counted for other, counted in stored_series.get(key[:2], []) if other != key] or [
+            counted for other_line, counted in file_series[key[:2]] if other_line != line
+        ]
+        check = check_count(session, fields, SeriesContext(key[0], key[1], history), confirm_outlier=confirm_outlier)
+        errors += [UploadError(line, column, message) for column, message in check.problems]
+        records += _count_records(before, (fields, key[0]), check.confirmed_outlier)
+    if errors:
+        raise _refuse(errors)
+    return records
+
+
 def upload_population_counts(
-    session: Session, scope: Scope, data: bytes, *, filename: str | None = None, client_ip: str | None = None
+    session: Session,
+    scope: Scope,
+    data: bytes,
+    *,
+    reason: str,
+    confirm_outlier: bool = False,
+    filename: str | None = None,
+    client_ip: str | None = None,
 ) -> UploadSummary:
     """Create or update population counts from a CSV file (header :data:`POPULATION_COLUMNS`; an empty or absent
     ``procedure_field`` means all fields). A row whose agency, period_start and procedure field match a stored
-    count updates it. All rows or none: every problem is reported with its line and column."""
+    count updates it. All rows or none: every problem is reported with its line and column.
+
+    Each row that changes a count passes :func:`check_count`; its history is the series' other counts as stored
+    before the upload (for a series with none stored, the file's other rows of that series). ``confirm_outlier``
+    confirms every outlier of the file; ``reason`` (required) goes to the audit log with each change."""
+    reason = _reason_or_invalid(reason)
     errors: list[UploadError] = []
     parsed: list[tuple[int, PopulationFields]] = []
     for line, values in _read_rows(data, POPULATION_COLUMNS, frozenset({"procedure_field"})):
@@ -832,28 +1281,35 @@ def upload_population_counts(
         dossiers = row.text("dossiers_handled")
         if dossiers and not (dossiers.isascii() and dossiers.isdigit()):
             row.fail("dossiers_handled", f"{dossiers!r} must be a whole number ≥ 0")
-        if start != date.min and end != date.min and (problem := _order_problem(start, end)):
-            row.fail("period_end", problem)
-        if row.ok:
-            parsed.append(
-                (line, PopulationFields(agency, start, end, int(dossiers), values["procedure_field"] or None))
+        elif len(dossiers.lstrip("0")) > MAX_COUNT_DIGITS:
+            message = (
+                f"'{dossiers[:MAX_COUNT_DIGITS]}…' has more than {MAX_COUNT_DIGITS} digits: above the ceiling of "
+                f"{MAX_DOSSIERS_PER_MONTH} dossiers a month and agency"
             )
+            row.fail("dossiers_handled", message)
+        if row.ok:
+            fields = PopulationFields(agency, start, end, int(dossiers), values["procedure_field"] or None)
+            for column, problem in check_count(session, fields, None).problems:
+                row.fail(column, problem)
+            if row.ok:
+                parsed.append((line, fields))
     agency_ids = _visible_agency_ids(session, scope, {fields.agency for _, fields in parsed})
     wanted_fields = {fields.procedure_field for _, fields in parsed if fields.procedure_field}
     field_ids = dict(
-        session.execute(select(ProcedureField.code, ProcedureField.id).where(ProcedureField.code.in_(wanted_fields)))
-        .all()
-    )  # fmt: skip
-    seen: dict[tuple[int, int | None, date], int] = {}
-    keyed: list[tuple[int, PopulationFields, tuple[int, int | None, date]]] = []
+        session.execute(
+            select(ProcedureField.code, ProcedureField.id).where(ProcedureField.code.in_(wanted_fields))
+        ).all()
+    )
+    seen: dict[_Key, int] = {}
+    keyed: list[tuple[int, PopulationFields, _Key]] = []
     for line, fields in parsed:
         ok = True
         if fields.agency not in agency_ids:
             errors.append(UploadError(line, "agency", f"no agency with code {fields.agency!r}"))
             ok = False
         if fields.procedure_field is not None and fields.procedure_field not in field_ids:
-            errors.append(UploadError(line, "procedure_field",
-                                      f"no procedure field with code {fields.procedure_field!r}"))  # fmt: skip
+            message = f"no procedure field with code {fields.procedure_field!r}"
+            errors.append(UploadError(line, "procedure_field", message))
             ok = False
         if not ok:
             continue
@@ -876,49 +1332,68 @@ def upload_population_counts(
     describe: dict[tuple[int, int | None], str] = {}
     for key, count in stored.items():
         if key not in seen:
-            series.setdefault(key[:2], []).append(_Period(count.period_start, count.period_end,
-                                                          f"population count {count.id}"))  # fmt: skip
+            name = f"population count {count.id}"
+            series.setdefault(key[:2], []).append(_Period(count.period_start, count.period_end, name))
     for line, fields, key in keyed:
         series.setdefault(key[:2], []).append(_Period(fields.period_start, fields.period_end, f"line {line}", line))
         describe[key[:2]] = _series_name(fields.agency, fields.procedure_field)
     errors = _series_errors(series, "periods of one agency and procedure field", describe)
     if errors:
         raise _refuse(errors)
+    records = _checked_rows(session, keyed, stored, confirm_outlier=confirm_outlier)
     created = 0
     for _line, fields, key in keyed:
         existing_count = stored.get(key)
         if existing_count is None:
-            session.add(PopulationCount(agency_id=key[0], procedure_field_id=key[1], period_start=fields.period_start,
-                                        period_end=fields.period_end,
-                                        dossiers_handled=fields.dossiers_handled))  # fmt: skip
+            session.add(
+                PopulationCount(
+                    agency_id=key[0],
+                    procedure_field_id=key[1],
+                    period_start=fields.period_start,
+                    period_end=fields.period_end,
+                    dossiers_handled=fields.dossiers_handled,
+                )
+            )
             created += 1
         else:
             existing_count.period_end, existing_count.dossiers_handled = fields.period_end, fields.dossiers_handled
     summary = UploadSummary(rows=len(keyed), created=created, updated=len(keyed) - created)
-    _upload_audit(session, scope, "population.upload", "population_count", data, filename, summary, client_ip)
+    extra = {"reason": reason, "counts": records}
+    _upload_audit(session, scope, "population.upload", "population_count", data, filename, summary, client_ip, extra)
     _commit(session)
     return summary
 
 
+def _unneutral(cell: str) -> str:
+    """A cell as it was before an export neutralised it (``'=x`` → ``=x``), so an exported file uploads again
+    unchanged; a value that really starts with ``'`` and then ``=``, ``+``, ``-``, ``@`` is no code or count."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(DANGEROUS_START) else cell
+
+
 def _csv_text(columns: tuple[str, ...], rows: Iterable[Iterable[object]]) -> str:
+    """A CSV file of these rows, every cell through :func:`app.reports.exports.neutral`: a cell that a spreadsheet
+    would run as a formula (``=``, ``+``, ``-``, ``@``, …) is prefixed with ``'``, as in every download."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows([neutral(cell) for cell in row] for row in rows)
     return out.getvalue()
 
 
 def targets_csv(targets: Iterable[TargetEntry]) -> str:
     """Targets in the upload's columns, so an exported file uploads again unchanged."""
-    return _csv_text(TARGET_COLUMNS, (
-        (t.agency, t.indicator, t.period_start, t.period_end, _number(t.threshold_pct),
-         "true" if t.applies_to_subtree else "false")
-        for t in targets
-    ))  # fmt: skip
+    return _csv_text(
+        TARGET_COLUMNS,
+        (
+            (t.agency, t.indicator, t.period_start, t.period_end, _number(t.threshold_pct), t.applies_to_subtree)
+            for t in targets
+        ),
+    )
 
 
 def population_counts_csv(counts: Iterable[PopulationEntry]) -> str:
     """Population counts in the upload's columns, so an exported file uploads again unchanged."""
-    return _csv_text(POPULATION_COLUMNS, (
-        (c.agency, c.period_start, c.period_end, c.dossiers_handled, c.procedure_field or "") for c in counts
-    ))  # fmt: skip
+    return _csv_text(
+        POPULATION_COLUMNS,
+        ((c.agency, c.period_start, c.period_end, c.dossiers_handled, c.procedure_field) for c in counts),
+    )

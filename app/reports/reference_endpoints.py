@@ -11,14 +11,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from app.deps import FormsDep, SessionDep
 from app.errors import BAD_BODY, DB_INT_MAX, Invalid
 from app.officials.deps import AdminDep, CallerDep, client_ip
 from app.reports import reference
-from app.reports.reference import PopulationFields, TargetFields
+from app.reports.reference import (
+    MAX_DOSSIERS_PER_MONTH,
+    MAX_REASON_CHARS,
+    OUTLIER_FACTOR,
+    PopulationFields,
+    TargetFields,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["targets and population counts"])
 
@@ -74,6 +80,19 @@ _DOSSIERS = Field(
     ge=0, le=DB_INT_MAX, description="dossiers handled in the period: N_h of the weights", examples=[1250]
 )
 _FIELD = Field(min_length=1, max_length=64, description="procedure field code; null: all fields", examples=[None])
+_REASON_TEXT = (
+    "why: where the count comes from, or why it changes (kept in the audit log with the old and new value, and "
+    "named in the figures' meta)"
+)
+_REASON_EXAMPLE = "Báo cáo kết quả giải quyết TTHC tháng 1/2026 của Sở (số 12/BC-STP)"
+_REASON = Field(min_length=1, max_length=MAX_REASON_CHARS, description=_REASON_TEXT, examples=[_REASON_EXAMPLE])
+_CONFIRM_TEXT = (
+    f"store a count more than {OUTLIER_FACTOR} times, or less than 1/{OUTLIER_FACTOR} of, the agency's usual "
+    "count for a period this long (the median dossiers per day of its other counts); without it such a count is "
+    "a 422 that says so. The ceiling "
+    f"({MAX_DOSSIERS_PER_MONTH} dossiers a month) and the floor (the responses received) are never waived"
+)
+_CONFIRM = Field(False, description=_CONFIRM_TEXT)
 
 _TARGET_EXAMPLE: dict[str, JsonValue] = {
     "agency": "HN", "indicator": "sipas", "period_start": "2026-01-01", "period_end": "2026-12-31",
@@ -83,6 +102,11 @@ _COUNT_EXAMPLE: dict[str, JsonValue] = {
     "agency": "HN-X01", "period_start": "2026-01-01", "period_end": "2026-01-31", "dossiers_handled": 1250,
     "procedure_field": None,
 }  # fmt: skip
+_PATCH_EXAMPLE: dict[str, JsonValue] = {
+    "dossiers_handled": 1320,
+    "reason": "Sở gửi lại số liệu tháng 1 sau rà soát (công văn 45/STP)",
+}
+_COUNT_CHANGE: set[str] = {"reason", "confirm_outlier"}  # not count fields: what the change says of itself
 
 
 class TargetIn(BaseModel):
@@ -133,27 +157,34 @@ class TargetPage(BaseModel):
 
 
 class PopulationCountIn(BaseModel):
-    """A whole population count (POST, PUT)."""
+    """A whole population count (POST, PUT), with the reason for the change."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_COUNT_EXAMPLE]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{**_COUNT_EXAMPLE, "reason": _REASON_EXAMPLE}]}
+    )
 
     agency: str = _AGENCY
     period_start: date
     period_end: date = Field(description="last day of the period (included)")
     dossiers_handled: int = _DOSSIERS
     procedure_field: str | None = _FIELD
+    reason: str = _REASON
+    confirm_outlier: bool = _CONFIRM
 
 
 class PopulationCountPatch(BaseModel):
-    """Only the fields to change (PATCH); ``procedure_field: null`` makes it the count of all fields."""
+    """Only the fields to change (PATCH), and always the reason; ``procedure_field: null`` makes it the count of
+    all fields."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"dossiers_handled": 1320}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_PATCH_EXAMPLE]})
 
     agency: str | None = Field(None, min_length=1, max_length=64)
     period_start: date | None = None
     period_end: date | None = None
     dossiers_handled: int | None = Field(None, ge=0, le=DB_INT_MAX)
     procedure_field: str | None = Field(None, min_length=1, max_length=64)
+    reason: str = _REASON
+    confirm_outlier: bool = _CONFIRM
 
 
 class PopulationCountOut(BaseModel):
@@ -185,6 +216,11 @@ class UploadOut(BaseModel):
 
 
 CsvFile = Annotated[UploadFile, File(description="a UTF-8 CSV file (a BOM is fine), comma-separated")]
+ReasonForm = Annotated[str, Form(min_length=1, max_length=MAX_REASON_CHARS, description=_REASON_TEXT)]
+ConfirmForm = Annotated[bool, Form(description=f"{_CONFIRM_TEXT}; for every row of the file")]
+ReasonQuery = Annotated[
+    str, Query(min_length=1, max_length=MAX_REASON_CHARS, description=_REASON_TEXT, examples=[_REASON_EXAMPLE])
+]
 
 
 def _changes(patch: BaseModel, nullable: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -319,20 +355,45 @@ def export_population_counts(
 @router.post("/population-counts", status_code=201, response_model=PopulationCountOut, responses=_WRITE_ERRORS)
 def create_population_count(body: PopulationCountIn, caller: AdminDep, session: SessionDep, request: Request) -> Any:
     """Add the dossiers an agency in the caller's scope handled in a period (one procedure field, or all of them
-    when ``procedure_field`` is null). Periods of one agency and procedure field must not overlap."""
-    fields = PopulationFields(**body.model_dump())
-    return reference.create_population_count(session, caller.scope, fields, client_ip=client_ip(request))
+    when ``procedure_field`` is null). Periods of one agency and procedure field must not overlap. The count must
+    be plausible (at most 10,000,000 a month, no fewer than the responses received, within 10× of the agency's
+    usual count unless ``confirm_outlier``) and the ``reason`` is required."""
+    fields = PopulationFields(**body.model_dump(exclude=_COUNT_CHANGE))
+    return reference.create_population_count(
+        session,
+        caller.scope,
+        fields,
+        reason=body.reason,
+        confirm_outlier=body.confirm_outlier,
+        client_ip=client_ip(request),
+    )
 
 
 @router.post("/population-counts/upload", response_model=UploadOut, responses=_UPLOAD_ERRORS)
-def upload_population_counts(file: CsvFile, caller: AdminDep, session: SessionDep, request: Request) -> Any:
+def upload_population_counts(
+    file: CsvFile,
+    reason: ReasonForm,
+    caller: AdminDep,
+    session: SessionDep,
+    request: Request,
+    confirm_outlier: ConfirmForm = False,
+) -> Any:
     """Create or update population counts from a CSV file, all rows or none. Header
     ``agency,period_start,period_end,dossiers_handled,procedure_field`` (``procedure_field`` may be empty or left
-    out: all fields); a row with the agency, period_start and procedure field of a stored count updates it.
+    out: all fields); a row with the agency, period_start and procedure field of a stored count updates it. Each
+    row that changes a count is checked as ``POST /population-counts`` checks one; the form field ``reason`` is
+    required.
 
-    ``curl -F file=@counts.csv -H "Authorization: Bearer $TOKEN" …/api/v1/population-counts/upload``"""
-    summary = reference.upload_population_counts(session, caller.scope, file.file.read(), filename=file.filename,
-                                                 client_ip=client_ip(request))  # fmt: skip
+    ``curl -F file=@counts.csv -F reason="…" -H "Authorization: Bearer $TOKEN" …/api/v1/population-counts/upload``"""
+    summary = reference.upload_population_counts(
+        session,
+        caller.scope,
+        file.file.read(),
+        reason=reason,
+        confirm_outlier=confirm_outlier,
+        filename=file.filename,
+        client_ip=client_ip(request),
+    )
     return UploadOut.model_validate(summary)
 
 
@@ -345,21 +406,40 @@ def get_population_count(count_id: RowId, caller: CallerDep, session: SessionDep
 def replace_population_count(
     count_id: RowId, body: PopulationCountIn, caller: AdminDep, session: SessionDep, request: Request
 ) -> Any:
-    """Replace every field of a population count."""
-    return reference.update_population_count(session, caller.scope, count_id, body.model_dump(),
-                                             client_ip=client_ip(request))  # fmt: skip
+    """Replace every field of a population count (checked as ``POST`` checks a new one; the reason is required)."""
+    return reference.update_population_count(
+        session,
+        caller.scope,
+        count_id,
+        body.model_dump(exclude=_COUNT_CHANGE),
+        reason=body.reason,
+        confirm_outlier=body.confirm_outlier,
+        client_ip=client_ip(request),
+    )
 
 
 @router.patch("/population-counts/{count_id}", response_model=PopulationCountOut, responses=_WRITE_ERRORS)
 def change_population_count(
     count_id: RowId, body: PopulationCountPatch, caller: AdminDep, session: SessionDep, request: Request
 ) -> Any:
-    """Change only the fields given."""
-    changes = _changes(body, nullable=frozenset({"procedure_field"}))
-    return reference.update_population_count(session, caller.scope, count_id, changes, client_ip=client_ip(request))
+    """Change only the fields given (the result checked as ``POST`` checks a new count); ``reason`` is required."""
+    given = _changes(body, nullable=frozenset({"procedure_field"}))
+    changes = {name: value for name, value in given.items() if name not in _COUNT_CHANGE}
+    return reference.update_population_count(
+        session,
+        caller.scope,
+        count_id,
+        changes,
+        reason=body.reason,
+        confirm_outlier=body.confirm_outlier,
+        client_ip=client_ip(request),
+    )
 
 
 @router.delete("/population-counts/{count_id}", status_code=204, response_class=Response, responses=_WRITE_ERRORS)
-def delete_population_count(count_id: RowId, caller: AdminDep, session: SessionDep, request: Request) -> Response:
-    reference.delete_population_count(session, caller.scope, count_id, client_ip=client_ip(request))
+def delete_population_count(
+    count_id: RowId, reason: ReasonQuery, caller: AdminDep, session: SessionDep, request: Request
+) -> Response:
+    """Remove a population count; ``?reason=`` is required (kept in the audit log with the count's values)."""
+    reference.delete_population_count(session, caller.scope, count_id, reason=reason, client_ip=client_ip(request))
     return Response(status_code=204)

@@ -22,8 +22,8 @@ The design of live data (documented in the README):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, extract, func, literal, select
@@ -37,7 +37,7 @@ from app.forms.loader import RegisteredForm
 from app.forms.schema import FormDefinition
 from app.officials.scope import Scope, visible_agency
 from app.reports.models import PopulationCount
-from app.reports.reference import targets_for
+from app.reports.reference import recent_count_changes, targets_for
 from app.reports.sums import Column, SumsQuery, fetch_sums, stored_weight
 from app.reports.weighting import cells, whole_month_weights
 from app.responses.models import Channel, Response
@@ -126,6 +126,9 @@ class Meta:
     # With suspected spam left out: each total indicator's estimate (percent) had they been counted, design and
     # weights recomputed with them — what the flags change, so that flagging cannot silently move a figure.
     with_suspected_spam_pct: dict[str, float] = field(default_factory=dict)
+    # Weighted: population counts of the selection's agencies and period changed in the last 30 days (who, when,
+    # old → new, why) — a figure that moved because a count was edited says so.
+    recent_count_changes: list[dict[str, Any]] = field(default_factory=list)
     coverage: dict[str, str] = field(default_factory=lambda: dict(COVERAGE))
 
 
@@ -392,8 +395,27 @@ def _finish(session: Session, filters: Filters, registered: RegisteredForm, root
         agencies_without_population_count=tuple(sorted(codes[i] for i in design.uncounted_agencies))
         if design.weighted else (),
     )  # fmt: skip
+    if design.weighted:
+        meta = replace(meta, recent_count_changes=_count_changes(session, filters, base))
     query = replace(design.query, items=found.items, stratum_weights=design.stratum_weights)
     return _Plan(meta, found, definition, root, query, keep, _names(definition))
+
+
+RECENT_CHANGE_DAYS = 30
+
+
+def _count_changes(session: Session, filters: Filters, base: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
+    """Population count changes of the last RECENT_CHANGE_DAYS days whose period meets the selection's."""
+    agency_ids = set(session.scalars(select(Response.agency_id).distinct().where(*base)))
+    since = datetime.now(UTC) - timedelta(days=RECENT_CHANGE_DAYS)
+    out: list[dict[str, Any]] = []
+    for change in recent_count_changes(session, agency_ids=agency_ids, since=since):
+        if filters.date_to is not None and change.period_start > filters.date_to:
+            continue
+        if filters.date_from is not None and change.period_end < filters.date_from:
+            continue
+        out.append(asdict(change))
+    return out
 
 
 # --- satisfaction ---------------------------------------------------------------------------------------------

@@ -18,14 +18,17 @@ from typing import Any, Literal
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.db import utcnow
 from app.directory import endpoints as directory
 from app.directory.models import Agency, Role
 from app.directory.service import create_counter, create_device, create_official
 from app.reports import reference_endpoints as reference
 from app.reports.models import PopulationCount, Target
+from app.responses.models import Channel, Response
 from tests.reports.test_satisfaction_api import World, add_population, add_target, login, province
 
 # Not official endpoints: the citizen and kiosk channels, the public planner, the login itself.
@@ -136,7 +139,8 @@ def _target_in(ctx: Context, code: str) -> Any:
 def _count_in(ctx: Context, code: str) -> Any:
     year = 2040 + ctx.next()
     return reference.PopulationCountIn(agency=code, period_start=date(year, 1, 1), period_end=date(year, 1, 31),
-                                       dossiers_handled=400, procedure_field=None)  # fmt: skip
+                                       dossiers_handled=400, procedure_field=None, reason="matrix",
+                                       confirm_outlier=True)  # fmt: skip
 
 
 def _upload(kind: str) -> Build:
@@ -148,7 +152,8 @@ def _upload(kind: str) -> Build:
         else:
             text = ("agency,period_start,period_end,dossiers_handled,procedure_field\n"
                     f"{code},{year}-01-01,{year}-01-31,400,\n")  # fmt: skip
-        return f"/api/v1/{kind}/upload", {"files": {"file": ("data.csv", text.encode(), "text/csv")}}
+        data = {"reason": "matrix", "confirm_outlier": "true"} if kind == "population-counts" else {}
+        return f"/api/v1/{kind}/upload", {"files": {"file": ("data.csv", text.encode(), "text/csv")}, "data": data}
 
     return build
 
@@ -156,6 +161,25 @@ def _upload(kind: str) -> Build:
 def _name(ctx: Context, code: str) -> str:
     agency = ctx.agency(code)
     return agency.name_vi if agency else "Không có"
+
+
+def _flagged(ctx: Context, code: str) -> int:
+    """A new pending flagged response of agency ``code`` (an unknown id for TP-Z)."""
+    agency = ctx.agency(code)
+    if agency is None:
+        return 999_999_999
+    now = utcnow()
+    version = ctx.session.scalar(select(Response.form_version_id).limit(1))
+    row = Response(submission_id=uuid.uuid4(), form_version_id=version, agency_id=agency.id, channel=Channel.web_qr)
+    row.submitted_at, row.local_date, row.local_month = now, now.date(), now.year * 100 + now.month
+    row.is_suspected_spam, row.flag_reason, row.content_hash = True, "honeypot field filled", "0" * 64
+    ctx.session.add(row)
+    ctx.session.commit()
+    return row.id
+
+
+def _decision(action: str) -> Build:
+    return lambda ctx, code: (f"/api/v1/responses/flagged/{_flagged(ctx, code)}/{action}", {"json": {"reason": "ok"}})
 
 
 MATRIX: dict[tuple[str, str], Case] = {
@@ -217,15 +241,21 @@ MATRIX: dict[tuple[str, str], Case] = {
         f"/api/v1/population-counts/{ctx.count(code, fresh=True)}", _json(_count_in(ctx, code)))),
     ("PATCH", "/api/v1/population-counts/{count_id}"): Case("write", 200, lambda ctx, code: (
         f"/api/v1/population-counts/{ctx.count(code, fresh=True)}",
-        _json(reference.PopulationCountPatch(dossiers_handled=401)))),
+        _json(reference.PopulationCountPatch(dossiers_handled=401, reason="matrix", confirm_outlier=True)))),
     ("DELETE", "/api/v1/population-counts/{count_id}"): Case(
-        "write", 204, lambda ctx, code: (f"/api/v1/population-counts/{ctx.count(code, fresh=True)}", {})),
+        "write", 204, lambda ctx, code: (f"/api/v1/population-counts/{ctx.count(code, fresh=True)}",
+                                         {"params": {"reason": "matrix"}})),
     # figures and the raw export
     ("GET", "/api/v1/satisfaction"): Case("read", 200, _q("/api/v1/satisfaction", group_by="agency,counter")),
     ("GET", "/api/v1/rankings"): Case("read", 200, _q("/api/v1/rankings")),
     ("GET", "/api/v1/trends"): Case("read", 200, _q("/api/v1/trends")),
     ("GET", "/api/v1/responses/export"): Case("admin_read", 200, _q("/api/v1/responses/export")),
     ("GET", "/api/v1/responses/flagged"): Case("admin_read", 200, _q("/api/v1/responses/flagged")),
+    ("POST", "/api/v1/responses/flagged/{response_id}/release"): Case("write", 200, _decision("release")),
+    ("POST", "/api/v1/responses/flagged/{response_id}/confirm"): Case("write", 200, _decision("confirm")),
+    ("POST", "/api/v1/responses/flagged/review"): Case("write", 200, lambda ctx, code: (
+        "/api/v1/responses/flagged/review",
+        {"json": {"ids": [_flagged(ctx, code)], "decision": "confirm", "reason": "a script"}})),
 }  # fmt: skip
 
 

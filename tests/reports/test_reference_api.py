@@ -21,6 +21,8 @@ from tests.factories import login
 
 TARGET_HEADER = "agency,indicator,period_start,period_end,threshold_pct,applies_to_subtree\n"
 COUNT_HEADER = "agency,period_start,period_end,dossiers_handled,procedure_field\n"
+REASON = "Báo cáo tháng của Sở (số 12/BC)"
+WHY = {"reason": REASON}
 
 
 @dataclass
@@ -62,9 +64,13 @@ def _without_created_at(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _upload(client: TestClient, path: str, text: str | bytes, headers: dict[str, str]) -> Any:
+def _upload(
+    client: TestClient, path: str, text: str | bytes, headers: dict[str, str], form: dict[str, str] | None = None
+) -> Any:
+    """POST a CSV file; the form fields ``form`` (default: the reason population counts need)."""
     content = text.encode() if isinstance(text, str) else text
-    return client.post(path, files={"file": ("data.csv", content, "text/csv")}, headers=headers)
+    data = WHY if form is None else form
+    return client.post(path, files={"file": ("data.csv", content, "text/csv")}, data=data, headers=headers)
 
 
 def _count(session: Session, model: type[Target] | type[PopulationCount]) -> int:
@@ -204,7 +210,7 @@ def test_agency_official_reads_own_targets_only_and_cannot_change_them(client: T
         client.delete(f"/api/v1/targets/{own.id}", headers=official),
         _upload(client, "/api/v1/targets/upload", TARGET_HEADER + "HN-X01,sipas,2027-01-01,2027-12-31,90,\n",
                 official),
-        client.delete(f"/api/v1/population-counts/{own.id}", headers=official),
+        client.delete(f"/api/v1/population-counts/{own.id}", params=WHY, headers=official),
     ]  # fmt: skip
     assert [(r.status_code, r.json()) for r in attempts] == [(403, forbidden)] * len(attempts)
     assert _count(session, Target) == 4 and _actions(session) == []
@@ -397,51 +403,91 @@ def test_population_count_crud_and_scope(client: TestClient, session: Session) -
     official = login(client, session, "x02", Role.agency_official, world.sibling)
     body = {"agency": "HN-X01", "period_start": "2026-01-01", "period_end": "2026-01-31", "dossiers_handled": 1250,
             "procedure_field": None}  # fmt: skip
-    created = client.post("/api/v1/population-counts", json=body, headers=admin)
+
+    def post(**changes: Any) -> Any:
+        return client.post("/api/v1/population-counts", json={**body, **WHY, **changes}, headers=admin)
+
+    created = post()
     assert created.status_code == 201, created.text
     count_id = created.json()["id"]
     assert _without_created_at(created.json()) == {"id": count_id, **body}
-    land = client.post("/api/v1/population-counts", json={**body, "procedure_field": "land", "dossiers_handled": 300},
-                       headers=admin)  # fmt: skip
+    land = post(procedure_field="land", dossiers_handled=300)
     assert land.status_code == 201 and land.json()["procedure_field"] == "land"
-    duplicate = client.post("/api/v1/population-counts", json=body, headers=admin)
+    duplicate = post()
     assert duplicate.status_code == 409
     assert duplicate.json()["error"]["message"] == (
         f"agency 'HN-X01' (all procedure fields) already has a population count starting 2026-01-01 (id {count_id}); "
         "change that one instead"
     )
-    field = client.post("/api/v1/population-counts", json={**body, "procedure_field": "moon"}, headers=admin)
+    field = post(procedure_field="moon")
     assert (field.status_code, field.json()["error"]["message"]) == (
-        422, "/procedure_field: no procedure field with code 'moon'")  # fmt: skip
-    negative = client.post("/api/v1/population-counts", json={**body, "dossiers_handled": -1}, headers=admin)
+        422,
+        "/procedure_field: no procedure field with code 'moon'",
+    )
+    negative = post(dossiers_handled=-1)
     assert negative.status_code == 422
     assert negative.json()["error"]["details"][0]["pointer"] == "/dossiers_handled"
 
-    patched = client.patch(f"/api/v1/population-counts/{count_id}", json={"dossiers_handled": 1320}, headers=admin)
+    patch = {"dossiers_handled": 1320, "reason": "  Sở gửi lại số liệu sau rà soát  "}
+    patched = client.patch(f"/api/v1/population-counts/{count_id}", json=patch, headers=admin)
     assert patched.json()["dossiers_handled"] == 1320
-    to_all = client.patch(f"/api/v1/population-counts/{land.json()['id']}", json={"procedure_field": None},
-                          headers=admin)  # fmt: skip
+    to_all = client.patch(
+        f"/api/v1/population-counts/{land.json()['id']}", json={"procedure_field": None, **WHY}, headers=admin
+    )
     assert to_all.status_code == 409  # would duplicate the count of all fields
-    replaced = client.put(f"/api/v1/population-counts/{count_id}", headers=admin,
-                          json={**body, "period_end": "2026-01-15", "dossiers_handled": 700})  # fmt: skip
-    assert _without_created_at(replaced.json()) == {"id": count_id, **body, "period_end": "2026-01-15",
-                                                    "dossiers_handled": 700}  # fmt: skip
+    replaced = client.put(
+        f"/api/v1/population-counts/{count_id}",
+        headers=admin,
+        json={**body, **WHY, "period_end": "2026-01-15", "dossiers_handled": 700},
+    )
+    assert _without_created_at(replaced.json()) == {
+        "id": count_id,
+        **body,
+        "period_end": "2026-01-15",
+        "dossiers_handled": 700,
+    }
 
     # A sibling commune's official sees none of it, and the list and the row answer as if it did not exist.
     assert client.get("/api/v1/population-counts", headers=official).json()["items"] == []
     hidden = client.get(f"/api/v1/population-counts/{count_id}", headers=official)
     assert hidden.json() == {"error": {"code": "not_found", "message": f"no population count with id {count_id}"}}
-    assert client.patch(f"/api/v1/population-counts/{count_id}", json={"dossiers_handled": 1},
-                        headers=official).status_code == 403  # fmt: skip
+    as_official = client.patch(
+        f"/api/v1/population-counts/{count_id}", json={"dossiers_handled": 1, **WHY}, headers=official
+    )
+    assert as_official.status_code == 403
     listed = client.get("/api/v1/population-counts", params={"agency": "HN-X01"}, headers=admin).json()["items"]
     assert [(item["procedure_field"], item["dossiers_handled"]) for item in listed] == [(None, 700), ("land", 300)]
     only_land = client.get("/api/v1/population-counts", params={"procedure_field": "land"}, headers=admin).json()
     assert [item["dossiers_handled"] for item in only_land["items"]] == [300]
 
-    assert client.delete(f"/api/v1/population-counts/{count_id}", headers=admin).status_code == 204
+    no_reason = client.delete(f"/api/v1/population-counts/{count_id}", headers=admin)
+    assert (no_reason.status_code, no_reason.json()["error"]["message"]) == (422, "/query/reason: Field required")
+    gone = client.delete(f"/api/v1/population-counts/{count_id}", params={"reason": "trùng số liệu"}, headers=admin)
+    assert gone.status_code == 204
     assert _count(session, PopulationCount) == 1
-    assert _actions(session) == ["population.create", "population.create", "population.update",
-                                 "population.update", "population.delete"]  # fmt: skip
+    assert _actions(session) == [
+        "population.create",
+        "population.create",
+        "population.update",
+        "population.update",
+        "population.delete",
+    ]
+    # Each event keeps the reason and every count's old and new value: agency, procedure field and period.
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action.like("population.%")).order_by(AuditEvent.id))
+    create, _land, patch_event, put_event, delete = [event.details or {} for event in events]
+    x01 = world.commune.id
+    january = {"agency": "HN-X01", "agency_id": x01, "procedure_field": None, "period_start": "2026-01-01"}
+    whole, half = {**january, "period_end": "2026-01-31"}, {**january, "period_end": "2026-01-15"}
+    assert create == {**body, "reason": REASON, "counts": [{**whole, "from": None, "to": 1250}]}
+    assert patch_event == {
+        "changed": {"dossiers_handled": {"from": 1250, "to": 1320}},
+        "reason": "Sở gửi lại số liệu sau rà soát",
+        "counts": [{**whole, "from": 1250, "to": 1320}],
+    }
+    # A new period is a count left (the whole of January) and a count set (its first half).
+    assert put_event["counts"] == [{**whole, "from": 1320, "to": None}, {**half, "from": None, "to": 700}]
+    assert delete["reason"] == "trùng số liệu"
+    assert delete["counts"] == [{**half, "from": 700, "to": None}]
 
 
 def test_population_upload_errors_upsert_and_round_trip(client: TestClient, session: Session) -> None:
@@ -452,6 +498,7 @@ def test_population_upload_errors_upsert_and_round_trip(client: TestClient, sess
         "HN-X01,2026-01-01,2026-01-31,12.5,land\n"
         "HN-X01,2026-02-01,2026-02-28,40,moon\n"
         "DN,2026-01-01,2026-01-31,40,\n"
+        "HN-X02,2026-03-01,2026-03-31,99999999999,\n"  # was a 500: more than the integer column holds
         "HN-X02,2026-01-01,2026-01-31,10,\n"
         "HN-X02,2026-01-15,2026-02-14,10,\n"
     )
@@ -463,6 +510,8 @@ def test_population_upload_errors_upsert_and_round_trip(client: TestClient, sess
         "line 3, column dossiers_handled: '12.5' must be a whole number ≥ 0",
         "line 4, column procedure_field: no procedure field with code 'moon'",
         "line 5, column agency: no agency with code 'DN'",
+        "line 6, column dossiers_handled: '99999999999' is above the ceiling of 10000000 dossiers for a period of "
+        "1 month(s) (10000000 a month and agency)",
     ]  # fmt: skip
     overlap = _upload(client, "/api/v1/population-counts/upload", COUNT_HEADER + bad.splitlines(True)[-2]
                       + bad.splitlines(True)[-1], admin)  # fmt: skip
@@ -490,6 +539,16 @@ def test_population_upload_errors_upsert_and_round_trip(client: TestClient, sess
         "rows": 3, "created": 0, "updated": 3}  # fmt: skip
     assert client.get("/api/v1/population-counts/export.csv", headers=admin).text == exported.text
     assert _actions(session) == ["population.upload"] * 3
+    # Each upload keeps its reason and the counts it changed (an unchanged row is no change).
+    uploads = session.scalars(select(AuditEvent).where(AuditEvent.action == "population.upload"))
+    where = {"agency": "HN-X01", "agency_id": world.commune.id, "procedure_field": None}
+    january = {**where, "period_start": "2026-01-01", "period_end": "2026-01-31"}
+    february = {**where, "period_start": "2026-02-01", "period_end": "2026-02-28"}
+    assert [(event.details or {})["counts"] for event in uploads] == [
+        [{**january, "from": None, "to": 120}, {**february, "from": None, "to": 130}],
+        [{**january, "from": 120, "to": 125}, {**january, "procedure_field": "land", "from": None, "to": 40}],
+        [],
+    ]
 
 
 # --- which target applies ----------------------------------------------------------------------------------------
