@@ -25,6 +25,7 @@ from app.db import utcnow
 from app.directory import service
 from app.directory.models import Agency, AgencyLevel, Counter, Device, Official, Role
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.officials import passwords
 from app.officials.models import OfficialSession
 from app.officials.scope import Scope, visible_agency
 from app.public import links
@@ -189,11 +190,24 @@ def add_counter(
 def update_counter(
     session: Session, scope: Scope, actor: Actor, agency_code: str, counter_code: str, changes: dict[str, Any]
 ) -> Counter:
+    """Rename, deactivate or reactivate a counter. Deactivation stops every channel: its QR codes and dossier links
+    open an explanation instead of the form (:func:`app.public.links.resolve`), its unused dossier links are revoked
+    for good (they stay revoked if the counter is reactivated), new ones cannot be minted, and kiosks' answers given
+    after this moment are refused (``app/kiosk/service.py``, which reads the moment from this audit event)."""
     counter = counter_of(session, scope, agency_code, counter_code)
     changed = _apply(counter, changes, required=("name_vi", "active"))
     if changed:
         _audit(session, actor, action="counter.update", object_type="counter", object_id=counter.id,
                details={"agency": counter.agency.code, "counter": counter.code, "changes": changed})  # fmt: skip
+        if changed.get("active") == [True, False]:
+            links.revoke_counter_dossier_links(
+                session,
+                counter,
+                why="counter.deactivate",
+                actor=actor.username,
+                official_id=actor.official_id,
+                client_ip=actor.client_ip,
+            )
         session.flush()
     return counter
 
@@ -305,11 +319,12 @@ def update_official(
     password = changes.pop("password", None)
     if changes.get("active") is False and official.id == actor.official_id:
         raise Invalid("/active: you cannot deactivate yourself; ask another administrator")
-    if password is not None and len(password) < service.MIN_PASSWORD_LENGTH:
-        raise Invalid(f"/password: at least {service.MIN_PASSWORD_LENGTH} characters")
+    if password is not None:
+        display_name = changes.get("display_name", official.display_name)
+        passwords.check(password, field="/password", username=official.username, display_name=display_name)
     changed: dict[str, Any] = _apply(official, changes, required=("active",)) if changes or password is None else {}
     if password is not None:
-        official.password_hash = service.password_hasher.hash(password)
+        official.password_hash = passwords.hash_password(password)
         official.failed_logins, official.locked_until = 0, None
         changed["password"] = "reset"  # noqa: S105 (a marker in the audit details, not a password)
     if not changed:

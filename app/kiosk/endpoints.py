@@ -101,8 +101,14 @@ def submit_batch(
 def heartbeat(body: HeartbeatIn, device: KioskDevice, session: SessionDep) -> HeartbeatOut:
     now = utcnow()
     service.heartbeat(session, device, body, now=now)
-    return HeartbeatOut(device=device.key_prefix, agency=device.agency.code,
-                        counter=device.counter.code if device.counter else None, server_time=now)  # fmt: skip
+    counter = device.counter
+    return HeartbeatOut(
+        device=device.key_prefix,
+        agency=device.agency.code,
+        counter=counter.code if counter else None,
+        server_time=now,
+        collecting=device.agency.active and (counter is None or counter.active),
+    )
 
 
 @router.get("/forms/{form_id}", summary="The newest version of a form, as JSON", responses={404: {}})

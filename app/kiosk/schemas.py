@@ -82,7 +82,12 @@ class HeartbeatIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     app_version: str | None = Field(default=None, max_length=64)
-    queue_length: int | None = Field(default=None, ge=0, le=DB_INT_MAX)
+    queue_length: int | None = Field(
+        default=None,
+        ge=0,
+        le=DB_INT_MAX,
+        description="Answers waiting to be sent; 0 tells the server that nothing older is held (back-dating check)",
+    )
     held_back: int | None = Field(default=None, ge=0, le=DB_INT_MAX)
 
 
@@ -91,3 +96,6 @@ class HeartbeatOut(BaseModel):
     agency: str
     counter: str | None
     server_time: datetime
+    collecting: bool = Field(
+        description="False once the device's counter or agency is deactivated: answers given from then on are refused"
+    )

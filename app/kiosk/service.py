@@ -1,31 +1,40 @@
-"""Kiosk submissions: parse each item on its own, resolve form and counter from the device, flag
-button-mashing, then hand everything to the one ingestion service in a single transaction."""
+"""Kiosk submissions: check each item on its own (NUL characters, the form, the counter and whether it still
+collects answers, the plausible time), flag implausible sequences (:mod:`app.kiosk.plausibility`), then hand
+everything to the one ingestion service in a single transaction."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-from itertools import pairwise
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.audit.models import AuditEvent
 from app.config import Settings
 from app.db import utcnow
 from app.directory.models import Counter, Device
 from app.forms.loader import RegisteredForm
+from app.kiosk import plausibility
 from app.kiosk.schemas import FieldProblem, HeartbeatIn, ItemResult, SubmissionIn
 from app.responses.ingest import Origin, Prepared, Submission, SubmissionInvalid, prepare, store
-from app.responses.models import Channel, Response
+from app.responses.models import Channel
 
 submission_adapter = TypeAdapter(SubmissionIn)
-MASHING = "less than {seconds:g} s after the previous answer on this kiosk"
+NUL = "\x00"
+NUL_MESSAGE = "contains a NUL character"  # the words app/limits.py answers with for the rest of a request
 
 
 def _pointer(prefix: str, loc: tuple[int | str, ...]) -> str:
     return prefix + "".join(f"/{part}" for part in loc)
+
+
+def _token(name: str) -> str:
+    """A name as one JSON pointer token (RFC 6901), a NUL in it shown as ``\\u0000`` (as app/limits.py does)."""
+    return name.replace("~", "~0").replace("/", "~1").replace(NUL, "\\u0000")
 
 
 def _invalid(index: int, submission_id: uuid.UUID | None, problems: list[FieldProblem]) -> ItemResult:
@@ -34,32 +43,112 @@ def _invalid(index: int, submission_id: uuid.UUID | None, problems: list[FieldPr
                       message=f"{first.pointer}: {first.message}", errors=problems)  # fmt: skip
 
 
+def nul_problems(raw: Any, prefix: str) -> list[FieldProblem]:
+    """Every string or member name holding a NUL character, by JSON pointer. PostgreSQL cannot store NUL in text:
+    such an item used to fail its whole batch (a 500 the kiosk retried for ever); now it alone is ``invalid``. (The
+    app refuses NULs everywhere else before routing, app/limits.py, and leaves a batch's ``/items`` to this.)"""
+    if isinstance(raw, BaseModel):
+        raw = raw.model_dump()
+    problems: list[FieldProblem] = []
+    stack: list[tuple[str, Any]] = [(prefix, raw)]  # no recursion: the nesting depth is the sender's choice
+    while stack:
+        pointer, value = stack.pop()
+        if isinstance(value, str):
+            if NUL in value:
+                problems.append(FieldProblem(pointer=pointer, message=NUL_MESSAGE))
+        elif isinstance(value, dict):
+            for name, inner in reversed(list(value.items())):
+                child = f"{pointer}/{_token(str(name))}"
+                if NUL in str(name):
+                    stack.append((child, NUL))  # reported as the member itself, not what it holds
+                else:
+                    stack.append((child, inner))
+        elif isinstance(value, list):
+            stack.extend((f"{pointer}/{index}", inner) for index, inner in reversed(list(enumerate(value))))
+    return problems
+
+
 def _parse(raw: Any, prefix: str) -> SubmissionIn | list[FieldProblem]:
+    nul = nul_problems(raw, prefix)
+    if nul:
+        return nul
     try:
         return submission_adapter.validate_python(raw)
     except ValidationError as exc:
         return [FieldProblem(pointer=_pointer(prefix, tuple(err["loc"])), message=err["msg"]) for err in exc.errors()]
 
 
-def _mashed(session: Session, settings: Settings, device: Device, items: list[SubmissionIn]) -> set[uuid.UUID]:
-    """Submissions that follow another answer on the same kiosk too closely (stored batch or this one)."""
-    gap = timedelta(seconds=settings.kiosk_min_interval_seconds)
-    if not items or gap <= timedelta(0):
-        return set()
-    earliest = min(item.submitted_at for item in items) - gap
-    latest = max(item.submitted_at for item in items)
-    moments = {
-        submission_id: moment
-        for submission_id, moment in session.execute(
-            select(Response.submission_id, Response.submitted_at).where(
-                Response.device_id == device.id, Response.submitted_at.between(earliest, latest)
-            )
-        ).all()
-    }
-    for item in items:
-        moments.setdefault(item.submission_id, item.submitted_at)
-    timeline = sorted(moments.items(), key=lambda pair: (pair[1], str(pair[0])))
-    return {current_id for (_, previous), (current_id, current) in pairwise(timeline) if current - previous < gap}
+@dataclass(frozen=True)
+class Closed:
+    """A counter or agency that no longer collects answers, since ``since`` (None: unknown, so since always)."""
+
+    what: str
+    since: datetime | None
+
+    def refuses(self, submitted_at: datetime) -> bool:
+        return self.since is None or submitted_at > self.since
+
+    def message(self) -> str:
+        if self.since is None:
+            return f"{self.what} is deactivated: it no longer collects answers"
+        return (
+            f"{self.what} stopped collecting answers at {self.since:%Y-%m-%dT%H:%M:%SZ}; only answers given "
+            "before then are accepted"
+        )
+
+
+def deactivated_at(session: Session, kind: str, object_id: int) -> datetime | None:
+    """When an agency or counter was last deactivated, from the audit log that every deactivation writes
+    (``{kind}.update`` with ``changes.active`` ``[true, false]``); None when no such event is found."""
+    events = session.execute(
+        select(AuditEvent.at, AuditEvent.details)
+        .where(
+            AuditEvent.action == f"{kind}.update",
+            AuditEvent.object_type == kind,
+            AuditEvent.object_id == str(object_id),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(100)
+    ).all()
+    for event in events:
+        details: Any = event.details
+        changes = details.get("changes") if isinstance(details, dict) else None
+        if isinstance(changes, dict) and changes.get("active") == [True, False]:
+            moment: datetime = event.at
+            return moment
+    return None
+
+
+class _Places:
+    """The counters a batch names and whether each still collects answers (looked up once per batch)."""
+
+    def __init__(self, session: Session, device: Device, named: set[str]) -> None:
+        self.session, self.device = session, device
+        query = select(Counter).where(Counter.agency_id == device.agency_id, Counter.code.in_(named))
+        self.counters = {counter.code: counter for counter in session.scalars(query)} if named else {}
+        self._closed: dict[tuple[str, int], Closed | None] = {}
+
+    def _judge(self, kind: str, object_id: int, active: bool, what: str) -> Closed | None:
+        if (kind, object_id) not in self._closed:
+            closed = None if active else Closed(what, deactivated_at(self.session, kind, object_id))
+            self._closed[(kind, object_id)] = closed
+        return self._closed[(kind, object_id)]
+
+    def closed(self, counter: Counter | None) -> Closed | None:
+        """The agency's or the counter's closure (the earlier one when both are closed)."""
+        agency = self.device.agency
+        found = [
+            self._judge("agency", agency.id, agency.active, f"agency {agency.code!r}"),
+            None
+            if counter is None
+            else self._judge("counter", counter.id, counter.active, f"counter {counter.code!r}"),
+        ]
+        closures = [closure for closure in found if closure is not None]
+        for closure in closures:
+            if closure.since is None:
+                return closure
+        dated = [(closure.since, closure) for closure in closures if closure.since is not None]
+        return min(dated, key=lambda pair: pair[0])[1] if dated else None
 
 
 def receive(
@@ -85,44 +174,40 @@ def receive(
             results[index] = _invalid(index, _as_uuid(submission_id), item)
         else:
             parsed.append((index, item))
-    flagged = _mashed(session, settings, device, [item for _, item in parsed])
-    named = {item.counter for _, item in parsed if item.counter}
-    counters = dict(session.execute(select(Counter.code, Counter.id).where(
-        Counter.agency_id == device.agency_id, Counter.code.in_(named)
-    )).all()) if named else {}  # fmt: skip
+    places = _Places(session, device, {item.counter for _, item in parsed if item.counter})
+    earliest = plausibility.earliest_allowed(session, device, now) if parsed else now
     prepared: list[tuple[int, Prepared]] = []
     for index, item in parsed:
         prefix = f"{pointer_prefix}/{index}" if pointer_prefix else ""
-        form = forms.get((item.form_id, item.form_version))
-        if form is None:
-            problem = FieldProblem(pointer=f"{prefix}/form_version",
-                                   message=f"unknown form {item.form_id!r} version {item.form_version}")  # fmt: skip
+        problem = _place_and_time(settings, forms, device, places, item, prefix, earliest)
+        if isinstance(problem, FieldProblem):
             results[index] = _invalid(index, item.submission_id, [problem])
             continue
-        counter_id = device.counter_id
-        if item.counter is not None:
-            if item.counter not in counters:
-                problem = FieldProblem(pointer=f"{prefix}/counter",
-                                       message=f"not a counter of agency {device.agency.code!r}")  # fmt: skip
-                results[index] = _invalid(index, item.submission_id, [problem])
-                continue
-            counter_id = counters[item.counter]
-        mashed = item.submission_id in flagged
-        origin = Origin(
-            channel=Channel.kiosk, agency_id=device.agency_id, counter_id=counter_id, device_id=device.id,
-            is_suspected_spam=mashed,
-            flag_reason=MASHING.format(seconds=settings.kiosk_min_interval_seconds) if mashed else None,
-        )  # fmt: skip
+        form, counter_id = problem
+        origin = Origin(channel=Channel.kiosk, agency_id=device.agency_id, counter_id=counter_id, device_id=device.id)
         submission = Submission(
-            submission_id=item.submission_id, form_id=item.form_id, form_version=item.form_version,
-            submitted_at=item.submitted_at, answers=item.answers, dossier_code=item.dossier_code,
-            profile=dict(item.profile), counter=item.counter,
-        )  # fmt: skip
+            submission_id=item.submission_id,
+            form_id=item.form_id,
+            form_version=item.form_version,
+            submitted_at=item.submitted_at,
+            answers=item.answers,
+            dossier_code=item.dossier_code,
+            profile=dict(item.profile),
+            counter=item.counter,
+        )
         try:
             prepared.append((index, prepare(settings, form, submission, origin, now=now, pointer=prefix)))
         except SubmissionInvalid as invalid:
             problems = [FieldProblem(pointer=error.pointer, message=error.message) for error in invalid.errors]
             results[index] = _invalid(index, item.submission_id, problems)
+    moments = [(ready.submission.submission_id, ready.submission.submitted_at) for _, ready in prepared]
+    verdicts = plausibility.judge(session, settings, device, moments)
+    for _, ready in prepared:
+        reason = verdicts.reason(ready.submission.submission_id)
+        if reason is not None:
+            ready.row.update(is_suspected_spam=True, flag_reason=reason)
+    if prepared:
+        plausibility.flag_stored(session, verdicts)  # committed with the batch
     outcomes = store(session, [ready for _, ready in prepared])
     for (index, ready), outcome in zip(prepared, outcomes, strict=True):
         status = outcome.status
@@ -136,6 +221,39 @@ def receive(
             message=outcome.message,
         )
     return [results[index] for index in range(len(raw_items))]
+
+
+def _place_and_time(
+    settings: Settings,
+    forms: dict[tuple[str, int], RegisteredForm],
+    device: Device,
+    places: _Places,
+    item: SubmissionIn,
+    prefix: str,
+    earliest: datetime,
+) -> tuple[RegisteredForm, int | None] | FieldProblem:
+    """The item's form and counter id, or the first problem with its form, counter, closure or time."""
+    form = forms.get((item.form_id, item.form_version))
+    if form is None:
+        return FieldProblem(
+            pointer=f"{prefix}/form_version", message=f"unknown form {item.form_id!r} version {item.form_version}"
+        )
+    counter = device.counter
+    if item.counter is not None:
+        if item.counter not in places.counters:
+            return FieldProblem(pointer=f"{prefix}/counter", message=f"not a counter of agency {device.agency.code!r}")
+        counter = places.counters[item.counter]
+    closed = places.closed(counter)
+    if closed is not None and closed.refuses(item.submitted_at):
+        return FieldProblem(pointer=f"{prefix}/counter", message=closed.message())
+    if item.submitted_at < earliest:
+        place = "counter" if device.counter_id is not None else "agency"
+        return FieldProblem(
+            pointer=f"{prefix}/submitted_at",
+            message=f"is before {earliest:%Y-%m-%dT%H:%M:%SZ}: earlier than any kiosk was registered at this {place} "
+            "(device clock wrong?)",
+        )
+    return form, counter.id if counter is not None else None
 
 
 def _as_uuid(value: object) -> uuid.UUID | None:

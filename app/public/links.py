@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -24,6 +25,25 @@ DEFAULT_DOSSIER_FORM = "tt01-dossier"
 
 class LinkNotFound(NotFound):
     """Tampered, unknown-key, expired or revoked link: shown to citizens as one friendly 404 page."""
+
+
+ClosedReason = Literal["counter_closed", "link_revoked"]
+
+
+class LinkClosed(LinkNotFound):
+    """A genuine link (its signature checked) that no longer opens the form, for a reason we may tell the citizen:
+
+    - ``counter_closed``: its counter, or the counter's agency, was deactivated: it no longer collects answers;
+    - ``link_revoked``: a dossier link revoked (by its minting device, an administrator, or when its counter's links
+      were revoked or the counter deactivated), or a QR code whose counter's links were revoked since it was printed.
+
+    A subclass of :class:`LinkNotFound`, so every caller of :func:`resolve` (the form, its POST, the thank-you page,
+    posters and QR images) refuses it, stores nothing, and the app's LinkNotFound handler shows a page for it.
+    """
+
+    def __init__(self, message: str, *, reason: ClosedReason) -> None:
+        super().__init__(message)
+        self.reason: ClosedReason = reason
 
 
 @dataclass(frozen=True)
@@ -61,21 +81,22 @@ def counter_url(settings: Settings, counter: Counter, form_id: str = DEFAULT_COU
 
 
 def resolve(session: Session, settings: Settings, forms: dict[tuple[str, int], RegisteredForm], token: str) -> OpenLink:
-    """What ``token`` opens, or LinkNotFound (one error for every kind of bad link: nothing to probe)."""
+    """What ``token`` opens. Raises LinkNotFound for a link that is not ours (tampered, unknown key, unknown id:
+    one error for every kind, nothing to probe), and its subclass LinkClosed for a genuine link of a deactivated
+    counter or agency, or a revoked link. Every page and POST behind a link starts here, so none of them opens the
+    form or stores an answer for a closed link."""
     try:
         ref = tokens.verify(settings, token)
     except tokens.InvalidToken:
         raise LinkNotFound("link not valid") from None
     if isinstance(ref, tokens.CounterLink):
         counter = session.get(Counter, ref.counter_id)
-        if (
-            counter is None
-            or not counter.active
-            or counter.agency_id != ref.agency_id
-            or counter.link_generation != ref.generation
-            or not counter.agency.active
-        ):
-            raise LinkNotFound("link revoked")
+        if counter is None or counter.agency_id != ref.agency_id:
+            raise LinkNotFound("link not valid")
+        if not counter.active or not counter.agency.active:
+            raise LinkClosed("this counter no longer collects answers", reason="counter_closed")
+        if counter.link_generation != ref.generation:
+            raise LinkClosed("this counter's links were revoked since this code was printed", reason="link_revoked")
         form = latest_form(forms, ref.form_id)
         if form is None:
             raise LinkNotFound("form no longer served")
@@ -87,17 +108,98 @@ def resolve(session: Session, settings: Settings, forms: dict[tuple[str, int], R
     agency = session.get(Agency, link.agency_id)
     assert agency is not None
     counter = session.get(Counter, link.counter_id) if link.counter_id else None
+    if not agency.active or (counter is not None and not counter.active):
+        raise LinkClosed("this counter no longer collects answers", reason="counter_closed")
+    if link.revoked_at is not None:
+        raise LinkClosed("this dossier link was revoked", reason="link_revoked")
     return OpenLink(token=token, form=form, agency=agency, counter=counter, dossier_link=link)
 
 
 def revoke_counter_links(session: Session, counter: Counter, *, actor: str = "cli", official_id: int | None = None,
                          client_ip: str | None = None) -> None:  # fmt: skip
-    """Invalidate every QR code printed for this counter so far (new codes get the next generation)."""
+    """Invalidate every QR code printed for this counter so far (new codes get the next generation), and revoke
+    the counter's unused dossier links."""
     session.execute(update(Counter).where(Counter.id == counter.id).values(link_generation=Counter.link_generation + 1))
     session.refresh(counter)
     details = {"agency": counter.agency.code, "counter": counter.code, "generation": counter.link_generation}
     record(session, action="counter.links_revoke", actor=actor, official_id=official_id, client_ip=client_ip,
            object_type="counter", object_id=counter.id, details=details)  # fmt: skip
+    revoke_counter_dossier_links(
+        session, counter, why="counter.links_revoke", actor=actor, official_id=official_id, client_ip=client_ip
+    )
+
+
+def revoke_counter_dossier_links(
+    session: Session,
+    counter: Counter,
+    *,
+    why: str,
+    actor: str = "cli",
+    official_id: int | None = None,
+    client_ip: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Set ``revoked_at`` on every unused, unexpired, unrevoked dossier link of this counter (they then open an
+    explanation, never the form, even if the counter is reactivated); returns how many. The caller commits."""
+    now = now or utcnow()
+    result = session.execute(
+        update(DossierLink)
+        .where(
+            DossierLink.counter_id == counter.id,
+            DossierLink.used_at.is_(None),
+            DossierLink.revoked_at.is_(None),
+            DossierLink.expires_at > now,
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        record(
+            session,
+            action="dossier_links.revoke",
+            actor=actor,
+            official_id=official_id,
+            client_ip=client_ip,
+            object_type="counter",
+            object_id=counter.id,
+            details={"agency": counter.agency.code, "counter": counter.code, "count": count, "why": why},
+        )
+    return count
+
+
+def revoke_dossier_link(
+    session: Session,
+    link: DossierLink,
+    *,
+    actor: str,
+    official_id: int | None = None,
+    client_ip: str | None = None,
+    now: datetime | None = None,
+) -> DossierLink:
+    """Revoke one dossier link: it opens an explanation, never the form. Revoking twice changes nothing (the first
+    time is kept); a link already used keeps its answer. The caller commits."""
+    if link.revoked_at is None:
+        link.revoked_at = now or utcnow()
+        agency = session.get(Agency, link.agency_id)
+        counter = session.get(Counter, link.counter_id) if link.counter_id else None
+        details = {
+            "agency": agency.code if agency else None,
+            "counter": counter.code if counter else None,
+            "used": link.used_at is not None,
+        }
+        record(
+            session,
+            action="dossier_link.revoke",
+            actor=actor,
+            official_id=official_id,
+            client_ip=client_ip,
+            object_type="dossier_link",
+            object_id=link.id,
+            details=details,
+        )
+        session.flush()
+    return link
 
 
 def mint_dossier_link(
@@ -121,6 +223,10 @@ def mint_dossier_link(
         raise Invalid(f"form_id: unknown form {form_id!r}")
     if counter is not None and counter.agency_id != agency.id:
         raise Invalid(f"counter {counter.code!r} does not belong to agency {agency.code!r}")
+    if not agency.active:
+        raise Invalid(f"agency {agency.code!r} is deactivated: it no longer collects answers")
+    if counter is not None and not counter.active:
+        raise Invalid(f"counter {counter.code!r} is deactivated: it no longer collects answers")
     lifetime = days if days is not None else settings.dossier_link_days
     if not 1 <= lifetime <= 366:
         raise Invalid("days: between 1 and 366")

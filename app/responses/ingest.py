@@ -282,6 +282,9 @@ def prepare(
         "is_suspected_spam": origin.is_suspected_spam,
         "is_test": origin.is_test,
         "flag_reason": origin.flag_reason,
+        "flag_review": None,
+        "flag_reviewed_at": None,
+        "flag_reviewed_by": None,
         "dossier_hash": dossier_hash(key, dossier_code) if dossier_code else None,
         "content_hash": content_hash(key, submission.content()),
         **{name: profile.get(name) for name in PROFILE_FIELDS},
@@ -356,7 +359,9 @@ def store(session: Session, prepared: list[Prepared], *, commit: bool = True) ->
     """Store prepared submissions in one transaction, each exactly once; results in the same order.
 
     The database decides what is new (the unique submission id); whatever it skipped is compared with the stored
-    row by content hash: identical → ``duplicate`` with the original time, different → ``conflict``."""
+    row by content hash: identical → ``duplicate`` with the original time, different → ``conflict``. A row stored
+    for another agency is always a bare ``conflict`` (no response id, no time): nothing about another agency's
+    submission is told, not even whether the content matches."""
     if not prepared:
         return []
     codes = {item.procedure_field for item in prepared if item.procedure_field}
@@ -375,9 +380,9 @@ def store(session: Session, prepared: list[Prepared], *, commit: bool = True) ->
     existing = {
         row.submission_id: row
         for row in session.execute(
-            select(Response.id, Response.submission_id, Response.received_at, Response.content_hash).where(
-                Response.submission_id.in_(skipped)
-            )
+            select(
+                Response.id, Response.submission_id, Response.received_at, Response.content_hash, Response.agency_id
+            ).where(Response.submission_id.in_(skipped))
         ).all()
     } if skipped else {}  # fmt: skip
     if commit:
@@ -395,6 +400,10 @@ def store(session: Session, prepared: list[Prepared], *, commit: bool = True) ->
             first = first_copies[submission_id]
             same = first.content_hash == item.content_hash
             response_id, received_at = inserted[submission_id], first.row["received_at"]
+        elif stored.agency_id != item.row["agency_id"]:
+            # Another agency's submission: say "conflict" and nothing more (not its id, its time, or its content).
+            results.append(IngestResult("conflict", None, None, CONFLICT_ELSEWHERE_MESSAGE))
+            continue
         else:
             same = stored.content_hash == item.content_hash
             response_id, received_at = stored.id, stored.received_at
@@ -406,6 +415,7 @@ def store(session: Session, prepared: list[Prepared], *, commit: bool = True) ->
 
 
 CONFLICT_MESSAGE = "this submission_id was already stored with different content; nothing was changed"
+CONFLICT_ELSEWHERE_MESSAGE = "this submission_id is already taken; nothing was stored (make a new one)"
 
 
 def ingest(
@@ -430,7 +440,11 @@ def ingest(
     if result.status == "stored" and origin.dossier_link_id is not None:
         claimed = session.execute(
             update(DossierLink)
-            .where(DossierLink.id == origin.dossier_link_id, DossierLink.used_at.is_(None))
+            .where(
+                DossierLink.id == origin.dossier_link_id,
+                DossierLink.used_at.is_(None),
+                DossierLink.revoked_at.is_(None),
+            )
             .values(used_at=prepared.row["received_at"], response_id=result.response_id)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]

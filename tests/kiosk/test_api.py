@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.directory.models import Counter, Device
-from app.directory.service import create_counter, create_device, revoke_device
+from app.directory.models import AgencyLevel, Counter, Device, Role
+from app.directory.service import create_agency, create_counter, create_device, revoke_device
 from app.main import create_app
 from app.responses.models import Answer, Channel, Response
-from tests.factories import counter_tree
+from tests.factories import counter_tree, login
 
 
 def _item(**changes: Any) -> dict[str, Any]:
@@ -288,3 +288,145 @@ def test_a_submission_time_near_year_one_is_invalid_not_an_error(client: TestCli
     else:
         assert response.status_code == 422
         assert response.json()["error"]["message"] == f"/submitted_at: {message}"
+
+
+# --- another agency's submission, NUL characters, deactivated counters ---------------------------------------
+
+
+def _other_agency_key(session: Session, tree: tuple[Any, Any, Counter]) -> str:
+    other = create_agency(session, code="HN-X02", name_vi="Xã Đa Tốn", level=AgencyLevel.commune, parent=tree[0])
+    counter = create_counter(session, agency=other, code="Q01", name_vi="Quầy số 1")
+    session.flush()
+    _, key = create_device(session, agency=other, counter=counter, label="Kiosk X02")
+    session.commit()
+    return key
+
+
+def test_a_conflict_with_another_agencys_submission_tells_nothing_about_it(
+    client: TestClient, key: str, session: Session, tree
+) -> None:
+    """The repro: a kiosk of another agency that reused a submission id got that submission's response_id and
+    received_at in its batch result."""
+    theirs = _item()
+    stored = client.post("/api/v1/responses", json=theirs, headers=_auth(key)).json()
+    other_key = _other_agency_key(session, tree)
+    different = {**theirs, "answers": {"overall": 1, "reason": ["attitude"]}}
+    batch = client.post("/api/v1/responses/batch", json={"items": [different, theirs]}, headers=_auth(other_key))
+    bare = {
+        "status": "conflict",
+        "response_id": None,
+        "received_at": None,
+        "message": "this submission_id is already taken; nothing was stored (make a new one)",
+    }
+    for result in batch.json()["results"]:  # identical content or not: the same bare answer
+        assert {k: result[k] for k in bare} == bare
+        assert set(result) == {"index", "submission_id", "status", "response_id", "received_at", "message", "errors"}
+    assert stored["received_at"] not in batch.text
+    single = client.post("/api/v1/responses", json=theirs, headers=_auth(other_key))
+    assert single.status_code == 409 and single.json()["error"]["details"] == {"submission_id": theirs["submission_id"]}
+    # The agency's own kiosk keeps today's detail.
+    own = client.post("/api/v1/responses/batch", json={"items": [different, theirs]}, headers=_auth(key)).json()
+    assert [(r["status"], r["response_id"]) for r in own["results"]] == [
+        ("conflict", stored["response_id"]),
+        ("duplicate", stored["response_id"]),
+    ]
+    assert own["results"][0]["received_at"] is not None
+    assert _rows(session) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer"),
+    [
+        ({"profile": {"sex": "\u0000"}}, "/items/1/profile/sex"),  # the repro: the whole batch answered 500
+        ({"answers": {"overall": 1, "reason": ["attitude"], "comment": "Chậm\u0000"}}, "/items/1/answers/comment"),
+        ({"answers": {"overall": 5, "access\u0000general": 4}}, "/items/1/answers/access\\u0000general"),
+        ({"answers": {"overall": 1, "reason": ["x\u0000"]}}, "/items/1/answers/reason/0"),
+        ({"counter": "Q\u000001"}, "/items/1/counter"),
+        ({"dossier_code": "H26\u0000"}, "/items/1/dossier_code"),
+        ({"form_id": "counter-quick\u0000"}, "/items/1/form_id"),
+    ],
+)
+def test_a_nul_in_one_item_makes_only_that_item_invalid(
+    client: TestClient, key: str, session: Session, change: dict[str, Any], pointer: str
+) -> None:
+    start = datetime.now(UTC) - timedelta(minutes=10)
+    items = [_item(submitted_at=(start + timedelta(minutes=n)).isoformat()) for n in range(3)]
+    items[1].update(change)
+    response = client.post("/api/v1/responses/batch", json={"items": items}, headers=_auth(key))
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["stored", "invalid", "stored"]
+    assert results[1]["errors"] == [{"pointer": pointer, "message": "contains a NUL character"}]
+    assert results[1]["submission_id"] == items[1]["submission_id"]
+    assert _rows(session) == 2
+
+
+def test_a_nul_in_a_single_submission_is_422_naming_the_field(client: TestClient, key: str, session: Session) -> None:
+    response = client.post("/api/v1/responses", json=_item(profile={"sex": "\u0000"}), headers=_auth(key))
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == "/profile/sex: contains a NUL character"
+    assert _rows(session) == 0
+
+
+def _deactivate(client: TestClient, session: Session, tree, **change: bool) -> datetime:
+    """Deactivate Q01 through the management API (as an administrator does); returns the moment just before."""
+    admin = login(client, session, "hn-admin", Role.province_admin, tree[0])
+    before = datetime.now(UTC)
+    response = client.patch("/api/v1/agencies/HN-X01/counters/Q01", json={"active": False, **change}, headers=admin)
+    assert response.status_code == 200, response.text
+    return before
+
+
+def test_a_deactivated_counter_refuses_answers_given_after_it_closed(
+    client: TestClient, key: str, session: Session, tree
+) -> None:
+    """The repro: kiosks kept storing answers for a deactivated counter. Answers given before the deactivation (a
+    queue sent late) still count; later ones are invalid, so the kiosk holds them back instead of retrying."""
+    queued = _item(submitted_at=(datetime.now(UTC) - timedelta(minutes=30)).isoformat())
+    closed_at = _deactivate(client, session, tree)
+    late = _item(submitted_at=(datetime.now(UTC) + timedelta(seconds=1)).isoformat())
+    response = client.post("/api/v1/responses/batch", json={"items": [queued, late]}, headers=_auth(key))
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["stored", "invalid"]
+    [problem] = results[1]["errors"]
+    assert problem["pointer"] == "/items/1/counter"
+    assert problem["message"].startswith("counter 'Q01' stopped collecting answers at ")
+    stopped = datetime.fromisoformat(problem["message"].split(" at ")[1].split(";")[0])
+    assert closed_at - timedelta(seconds=1) <= stopped <= datetime.now(UTC)
+    single = client.post("/api/v1/responses", json=_item(submitted_at=late["submitted_at"]), headers=_auth(key))
+    assert single.status_code == 422 and single.json()["error"]["details"][0]["pointer"] == "/counter"
+    beat = client.post("/api/v1/kiosk/heartbeat", json={"queue_length": 1}, headers=_auth(key))
+    assert beat.status_code == 200 and beat.json()["collecting"] is False
+    assert _rows(session) == 1
+
+
+def test_a_counter_deactivated_without_a_recorded_moment_refuses_everything(
+    client: TestClient, key: str, session: Session, tree
+) -> None:
+    tree[2].active = False  # no audit event: the moment is unknown
+    session.commit()
+    old = _item(submitted_at=(datetime.now(UTC) - timedelta(minutes=30)).isoformat())
+    result = client.post("/api/v1/responses/batch", json={"items": [old]}, headers=_auth(key)).json()["results"][0]
+    assert result["status"] == "invalid"
+    assert result["errors"] == [
+        {"pointer": "/items/0/counter", "message": "counter 'Q01' is deactivated: it no longer collects answers"}
+    ]
+    tree[1].active = False  # the agency too: the counter's unknown moment still decides
+    session.commit()
+    again = client.post("/api/v1/responses/batch", json={"items": [old]}, headers=_auth(key)).json()["results"][0]
+    assert again["status"] == "invalid"
+
+
+def test_another_active_counter_of_the_agency_still_collects(
+    client: TestClient, key: str, session: Session, tree
+) -> None:
+    create_counter(session, agency=tree[1], code="Q02", name_vi="Quầy 2")
+    session.commit()
+    _deactivate(client, session, tree)
+    now = datetime.now(UTC).isoformat()
+    results = client.post(
+        "/api/v1/responses/batch", json={"items": [_item(submitted_at=now, counter="Q02")]}, headers=_auth(key)
+    ).json()["results"]
+    assert [r["status"] for r in results] == ["stored"]
+    heartbeat = client.post("/api/v1/kiosk/heartbeat", json={}, headers=_auth(key)).json()
+    assert heartbeat["collecting"] is False  # its own counter

@@ -36,6 +36,8 @@ PUBLIC = {
     ("POST", "/api/v1/responses"), ("POST", "/api/v1/responses/batch"), ("POST", "/api/v1/kiosk/heartbeat"),
     ("GET", "/api/v1/forms/{form_id}"), ("GET", "/api/v1/forms/{form_id}/{version}"),
     ("POST", "/api/v1/dossier-links"), ("GET", "/api/v1/plan"), ("POST", "/api/v1/auth/token"),
+    # a device key or an agency's administrators revoke a link (tests/public/test_dossier_api.py: who may revoke)
+    ("DELETE", "/api/v1/dossier-links/{link_id}"), ("POST", "/api/v1/dossier-links/{link_id}/revoke"),
 }  # fmt: skip
 SUBJECTS = ("TP-A", "TP-B", "TP", "TP-Z")  # TP-Z does not exist
 B_NAME = "Xã Bình Lư"
