@@ -12,12 +12,13 @@ import os
 import secrets
 from enum import StrEnum
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_KEY_BYTES = 32
 
@@ -73,6 +74,19 @@ class Settings(BaseSettings):
     # one answer every 20 s (3 a minute), a citizen answers once.
     form_burst_per_link_per_minute: int = 10
     form_burst_per_client_per_minute: int = 3
+    # Ballot stuffing with throw-away browsers (app/public/burst.py). The form's cookie carries a client id the server
+    # signed and issued; a page's anti-forgery token is bound to the link, the submission id and that client id, and
+    # expires after SIPAS_FORM_PAGE_TTL_MINUTES (the form then comes back with the answers kept). Within any hour,
+    # answers beyond these budgets are stored flagged (left out of the figures): from one client id (a citizen
+    # answers once, a shared phone a few times; per worker); from one network (IPv4 /24, IPv6 /56) through one link,
+    # whatever its client ids, since a new id costs one GET (per worker; sized for an office or carrier NAT giving 30
+    # honest citizens an hour at a busy counter, with room for chance; beyond twice the budget all the network's
+    # answers of the hour are flagged); and counted answers through one link (in the database, so across workers: a
+    # desk at its busiest, one citizen every 20 s for a quarter of an hour and then a group of 7, gives 52).
+    form_page_ttl_minutes: int = Field(default=120, ge=1)
+    form_answers_per_client_per_hour: int = Field(default=3, ge=1)
+    form_answers_per_network_per_hour: int = Field(default=40, ge=1)
+    form_answers_per_link_per_hour: int = Field(default=60, ge=1)
     dossier_link_days: int = 30
     # Kiosk API: requests per device per minute (beyond: 429), and the shortest plausible gap between two
     # answers on one kiosk (closer ones are stored but flagged as suspected button-mashing).
@@ -84,6 +98,32 @@ class Settings(BaseSettings):
     # Requests per official per minute over the API and the dashboard together (beyond: 429 with Retry-After).
     official_rate_per_minute: int = 300
     cookie_secure: bool | None = None
+
+    # Slow clients and proxies (app/limits.py, app/security.py). A request body is read whole before the request
+    # takes one of the worker's in-flight places; it must arrive at SIPAS_MIN_BODY_BYTES_PER_SECOND on average once
+    # SIPAS_BODY_GRACE_SECONDS have passed, or the request ends with 408 (a slow upload holds a connection, never a
+    # place). SIPAS_TRUSTED_PROXIES: comma-separated addresses or networks of reverse proxies whose X-Forwarded-For
+    # and X-Forwarded-Proto are believed; none by default (the peer's address is the client's).
+    min_body_bytes_per_second: int = Field(default=500, ge=1)
+    body_grace_seconds: float = Field(default=10.0, gt=0)
+    trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: Any) -> Any:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            return value
+        networks = []
+        for item in items:
+            text = str(item).strip()
+            if not text:
+                continue
+            try:
+                networks.append(ip_network(text, strict=False))
+            except ValueError as exc:
+                raise ValueError(f"{text!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)") from exc
+        return tuple(networks)
 
     @field_validator("timezone")
     @classmethod

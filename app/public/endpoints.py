@@ -1,10 +1,15 @@
-"""The citizen pages: the form behind a counter's QR code, its thank-you page, and friendly error pages."""
+"""The citizen pages: the form behind a counter's QR code, its thank-you page, and friendly error pages.
+
+A browser is known by the client id in its ``sipas_client`` cookie, which only the server issues (signed, see
+``app/public/tokens.py``); a post without one gets the form back (400) with a new one. What a page may post is bound
+to that id (``app/public/form_page.py``), and which answers may count is decided in ``app/public/burst.py``.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,23 +17,31 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app.config import Settings
 from app.db import utcnow
 from app.deps import FormsDep, SessionDep, SettingsDep
-from app.public import burst, form_page, links
+from app.public import burst, form_page, links, tokens
+from app.public.form_page import FORM_MISTAKE, PageState
 from app.public.i18n import Lang, pick_lang, t
+from app.public.links import OpenLink
 from app.public.ratelimit import RateLimiter, RecentlySeen
+from app.public.tokens import ClientId
 from app.responses.ingest import Origin, Submission, SubmissionInvalid, ingest, prune_unasked
 from app.responses.models import Channel
+from app.responses.models import Response as StoredResponse
 from app.security import CSP_HEADER, policy, source_hash
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PUBLIC_CSS = (Path(__file__).parent / "templates" / "public.css").read_text(encoding="utf-8")
 CLIENT_COOKIE = "sipas_client"
+STATE_COOKIE = "sipas_page"
+CLIENT_COOKIE_SECONDS = 365 * 86400
 LangParam = Annotated[str | None, Query(pattern="^(vi|en)$")]
 
 
@@ -63,17 +76,8 @@ def message_page(request: Request, lang: Lang, kind: str, status_code: int, plac
     return _html(request, "message.html", context, status_code)
 
 
-def _client_key(request: Request) -> str:
-    """A browser's own cookie when it has one (many citizens share one office network), else address + agent."""
-    cookie = request.cookies.get(CLIENT_COOKIE)
-    if cookie:
-        return f"c:{cookie}"
-    seen = f"{request.client.host if request.client else ''}|{request.headers.get('user-agent', '')}"
-    return "a:" + hashlib.sha256(seen.encode()).hexdigest()[:24]
-
-
 def form_limiters(settings: Settings) -> tuple[RateLimiter, RateLimiter]:
-    """The citizen form's limits: per link per minute, per client per hour (one pair per app)."""
+    """The citizen form's limits: per link per minute, per client id per hour (one pair per app)."""
     return (
         RateLimiter(settings.form_rate_per_link_per_minute, 60),
         RateLimiter(settings.form_rate_per_client_per_hour, 3600),
@@ -81,8 +85,42 @@ def form_limiters(settings: Settings) -> tuple[RateLimiter, RateLimiter]:
 
 
 def client_bursts() -> RecentlySeen:
-    """Each browser's recent submissions, for the burst rule (one tracker per app, per worker)."""
-    return RecentlySeen(burst.WINDOW_SECONDS)
+    """The answers each client id and each network gave within the hour, for the bursts and the hourly budgets
+    (one tracker per app, per worker)."""
+    return RecentlySeen(burst.HOUR_SECONDS)
+
+
+def _link_key(link: OpenLink) -> str:
+    """What a link opens, whatever the spelling of its token (an old key's token and a new one open the same
+    counter): the per-link limits and budgets count per counter, or per dossier link."""
+    if link.dossier_link is not None:
+        return f"dossier:{link.dossier_link.id}"
+    return f"counter:{link.counter.id}" if link.counter is not None else f"agency:{link.agency.id}"
+
+
+def _cookie(response: Response, request: Request, name: str, value: str, *, max_age: int, path: str = "/") -> None:
+    secure = request.url.scheme == "https"
+    response.set_cookie(name, value, max_age=max_age, path=path, httponly=True, samesite="lax", secure=secure)
+
+
+def _browser(request: Request, settings: Settings, now: datetime) -> tuple[ClientId, str | None]:
+    """This browser's client id, and the cookie to set when it is issued now (a first visit, or a cookie that is
+    not one we issued)."""
+    client = tokens.read_client(settings, request.cookies.get(CLIENT_COOKIE))
+    if client is not None:
+        return client, None
+    return tokens.issue_client(settings, now=now.timestamp())
+
+
+def _keep_state(
+    response: Response, request: Request, settings: Settings, state: PageState, client: ClientId, token: str
+) -> None:
+    value = form_page.encode_state(settings, state, client, token)
+    _cookie(response, request, STATE_COOKIE, value, max_age=form_page.STATE_SECONDS, path=f"/f/{token}")
+
+
+def _stored(session: Session, submission_id: uuid.UUID) -> bool:
+    return session.scalar(select(StoredResponse.id).where(StoredResponse.submission_id == submission_id)) is not None
 
 
 @router.get("/f/{token}", response_class=HTMLResponse)
@@ -93,13 +131,44 @@ def show_form(
     link = links.resolve(session, settings, forms, token)
     if link.dossier_link is not None and link.dossier_link.used_at is not None:
         return message_page(request, chosen, "used", 410, form_page.place(link, chosen))
-    context = form_page.page_context(settings, link, chosen, submission_id=str(uuid.uuid4()))
+    now = utcnow()
+    client, new_client = _browser(request, settings, now)
+    kept = form_page.read_state(settings, request.cookies.get(STATE_COOKIE), client, token, now=now)
+    state = kept or PageState.new(now)
+    context = form_page.page_context(
+        settings,
+        link,
+        chosen,
+        submission_id=str(state.submission_id),
+        client=client,
+        now=now,
+        answers=state.draft,
+        errors=form_page.error_messages(state.mistakes or {}, chosen),
+        # Back after the thank-you page, or the code scanned again: the same id, and the citizen is told.
+        already_sent=state.draft is None and kept is not None and _stored(session, state.submission_id),
+    )
     response = _html(request, "form.html", context)
-    if CLIENT_COOKIE not in request.cookies:
-        response.set_cookie(
-            CLIENT_COOKIE, secrets.token_urlsafe(16), max_age=365 * 86400, httponly=True, samesite="lax",
-            secure=request.url.scheme == "https",
-        )  # fmt: skip
+    if new_client is not None:
+        _cookie(response, request, CLIENT_COOKIE, new_client, max_age=CLIENT_COOKIE_SECONDS)
+    if kept is None:
+        _keep_state(response, request, settings, state, client, token)
+    return response
+
+
+@router.get("/f/{token}/new", response_class=HTMLResponse)
+def new_answer(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep, forms: FormsDep, lang: LangParam = None
+) -> Response:
+    """Someone else answering on the same phone: a new submission id for this browser and link, then the form."""
+    chosen = pick_lang(lang)
+    link = links.resolve(session, settings, forms, token)
+    now = utcnow()
+    client, new_client = _browser(request, settings, now)
+    response = RedirectResponse(f"/f/{link.token}?lang={chosen}", status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    if new_client is not None:
+        _cookie(response, request, CLIENT_COOKIE, new_client, max_age=CLIENT_COOKIE_SECONDS)
+    _keep_state(response, request, settings, PageState.new(now), client, link.token)
     return response
 
 
@@ -111,35 +180,157 @@ async def submit_form(
     return await run_in_threadpool(_submit, token, request, form, session, settings, forms)
 
 
+def _again(
+    request: Request,
+    settings: Settings,
+    link: OpenLink,
+    lang: Lang,
+    *,
+    client: ClientId,
+    state: PageState,
+    answers: dict[str, Any],
+    mistakes: dict[str, str],
+    now: datetime,
+    status_code: int,
+) -> Response:
+    """A refused post goes back to the form with every answer kept and what was wrong. Normally by a redirect
+    (303) to the form, which shows the draft kept in the page state: the browser's history then holds no POST
+    page, so Back never asks to resubmit. A draft too big for a cookie is shown at once, with ``status_code``."""
+    value = form_page.encode_state(settings, state.with_draft(answers, mistakes, now), client, link.token)
+    if len(value) <= form_page.STATE_COOKIE_LIMIT:
+        response: Response = RedirectResponse(f"/f/{link.token}?lang={lang}#errors", status_code=303)
+        response.headers["Cache-Control"] = "no-store"
+        _cookie(response, request, STATE_COOKIE, value, max_age=form_page.STATE_SECONDS, path=f"/f/{link.token}")
+        return response
+    context = form_page.page_context(
+        settings,
+        link,
+        lang,
+        submission_id=str(state.submission_id),
+        client=client,
+        now=now,
+        answers=answers,
+        errors=form_page.error_messages(mistakes, lang),
+    )
+    response = _html(request, "form.html", context, status_code)
+    _keep_state(response, request, settings, state.without_draft(), client, link.token)
+    return response
+
+
+def _not_ours(
+    request: Request, settings: Settings, link: OpenLink, lang: Lang, answers: dict[str, Any], now: datetime
+) -> Response:
+    """A post from a browser without a client id we issued (a script, or cookies cleared): nothing is stored; the
+    form comes back (400) with the answers kept, a new client id and a page bound to it."""
+    client, cookie = tokens.issue_client(settings, now=now.timestamp())
+    state = PageState.new(now)
+    mistakes = {FORM_MISTAKE: "form"}
+    context = form_page.page_context(
+        settings,
+        link,
+        lang,
+        submission_id=str(state.submission_id),
+        client=client,
+        now=now,
+        answers=answers,
+        errors=form_page.error_messages(mistakes, lang),
+    )
+    response = _html(request, "form.html", context, 400)
+    _cookie(response, request, CLIENT_COOKIE, cookie, max_age=CLIENT_COOKIE_SECONDS)
+    _keep_state(response, request, settings, state, client, link.token)
+    return response
+
+
+@dataclass(frozen=True)
+class _Judged:
+    verdict: burst.Verdict
+    keys: tuple[str, ...]  # the trackers an answer stored now is recorded in
+    client_minute: list[str]  # the client's earlier answers within 60 s (flagged with a burst of its own)
+    network_hour: list[str]  # the network's earlier answers through the link within the hour (flagged with a flood)
+
+
+def _judge(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    link: OpenLink,
+    client: ClientId,
+    submission_id: str,
+    now: datetime,
+) -> _Judged:
+    if link.dossier_link is not None:  # single-use: cannot be stuffed
+        return _Judged(burst.Verdict(None), (), [], [])
+    seen: RecentlySeen = request.app.state.form_client_bursts
+    network = burst.network_of(request.client.host if request.client else "")
+    client_key, network_key = f"client:{client.value}", f"network:{network}|{_link_key(link)}"
+
+    def earlier(key: str, within: float | None = None) -> list[str]:
+        return [value for value in seen.recent(key, within=within) if value != submission_id]
+
+    agency_id, counter_id = link.agency.id, link.counter.id if link.counter else None
+    client_minute, network_hour = earlier(client_key, burst.WINDOW_SECONDS), earlier(network_key)
+    counts = burst.Counts(
+        on_link=burst.link_count(session, settings, agency_id, counter_id, now) + 1,
+        from_client=len(client_minute) + 1,
+        client_hour=len(earlier(client_key)) + 1,
+        network_hour=len(network_hour) + 1,
+        link_hour=burst.link_counted_in_hour(session, settings, agency_id, counter_id, now) + 1,
+    )
+    return _Judged(burst.judge(settings, counts), (client_key, network_key), client_minute, network_hour)
+
+
+def _thanks(
+    request: Request, settings: Settings, client: ClientId, token: str, lang: Lang, state: PageState
+) -> Response:
+    """The thank-you page by a redirect; the browser keeps this page's submission id for the link (so Back and a
+    second send re-send it) and drops any draft."""
+    response = RedirectResponse(f"/f/{token}/thanks?lang={lang}", status_code=303)
+    _keep_state(response, request, settings, state.without_draft(), client, token)
+    return response
+
+
 def _submit(
     token: str, request: Request, form: FormData, session: SessionDep, settings: SettingsDep, forms: FormsDep
 ) -> Response:
     lang = pick_lang(str(form.get("lang") or ""))
     link = links.resolve(session, settings, forms, token)
-    definition = link.form.definition
-    answers = form_page.read_answers(definition, form)
+    answers = form_page.read_answers(link.form.definition, form)
+    now = utcnow()
+    client = tokens.read_client(settings, request.cookies.get(CLIENT_COOKIE))
+    if client is None:
+        return _not_ours(request, settings, link, lang, answers, now)
+    kept = form_page.read_state(settings, request.cookies.get(STATE_COOKIE), client, token, now=now)
     submission_id = form_page.parse_submission_id(str(form.get("submission_id") or ""))
-    if submission_id is None or not form_page.csrf_ok(settings, token, str(submission_id), str(form.get("csrf", ""))):
-        # A page not rendered by us (or tampered with): show a fresh form with the answers kept.
-        context = form_page.page_context(settings, link, lang, submission_id=str(uuid.uuid4()),
-                                         answers=answers, errors={"_form": t("error_form", lang)})  # fmt: skip
-        return _html(request, "form.html", context, 400)
+    given = str(form.get("csrf") or "")
+    checked = form_page.check_csrf(settings, token, str(submission_id), client, given, now=now)
+    if submission_id is None or checked != "ok":
+        # Expired, or rendered for another browser: the form again with the answers kept (its own id and token).
+        return _again(
+            request,
+            settings,
+            link,
+            lang,
+            client=client,
+            state=kept or PageState.new(now),
+            answers=answers,
+            mistakes={FORM_MISTAKE: str(checked)},
+            now=now,
+            status_code=400,
+        )
+    # This page's id from now on, whatever the browser kept before (it may have asked for a new form meanwhile).
+    state = kept if kept is not None and kept.submission_id == submission_id else PageState.of(submission_id, now)
+    if _stored(session, submission_id):  # sent before (double tap, refresh, Back): nothing to check or count
+        return _thanks(request, settings, client, token, lang, state)
     per_link, per_client = request.app.state.form_limiters
-    wait = max(per_link.retry_after(f"link:{token}"), per_client.retry_after(_client_key(request)))
+    wait = max(per_link.retry_after(f"link:{_link_key(link)}"), per_client.retry_after(f"client:{client.value}"))
     if wait > 0:
         page = message_page(request, lang, "slow_down", 429, form_page.place(link, lang))
         page.headers["Retry-After"] = str(int(wait) + 1)
         return page
     honeypot = bool(str(form.get("website") or "").strip())
-    now = utcnow()
+    judged = _judge(request, session, settings, link, client, str(submission_id), now)
+    reason = "honeypot field filled" if honeypot else judged.verdict.reason
     agency_id, counter_id = link.agency.id, link.counter.id if link.counter else None
-    client, seen = _client_key(request), request.app.state.form_client_bursts
-    earlier = [value for value in seen.recent(client) if value != str(submission_id)]
-    on_link = burst.link_count(session, settings, agency_id, counter_id, now) + 1
-    verdict = burst.judge(settings, on_link=on_link, from_client=len(earlier) + 1)
-    if link.dossier_link is not None:  # single-use: cannot be stuffed
-        verdict = burst.Verdict(None)
-    reason = "honeypot field filled" if honeypot else verdict.reason
     origin = Origin(
         channel=Channel.web_qr,
         agency_id=agency_id,
@@ -148,6 +339,7 @@ def _submit(
         is_suspected_spam=reason is not None,
         flag_reason=reason,
     )
+    definition = link.form.definition
     submission = Submission(
         submission_id=submission_id,
         form_id=definition.id,
@@ -158,18 +350,36 @@ def _submit(
     try:
         result = ingest(session, settings, link.form, submission, origin, now=now)
     except SubmissionInvalid as invalid:
-        errors = form_page.error_messages(invalid.errors, lang)
-        context = form_page.page_context(settings, link, lang, submission_id=str(submission_id), answers=answers,
-                                         errors=errors)  # fmt: skip
-        return _html(request, "form.html", context, 422)
+        return _again(
+            request,
+            settings,
+            link,
+            lang,
+            client=client,
+            state=state,
+            answers=answers,
+            mistakes=form_page.error_kinds(invalid.errors),
+            now=now,
+            status_code=422,
+        )
     if result.status == "already_answered":
         return message_page(request, lang, "used", 410, form_page.place(link, lang))
     if result.status == "stored":
-        seen.add(client, str(submission_id))
-        burst.flag_earlier(session, settings, verdict, agency_id=agency_id, counter_id=counter_id,
-                           client_submissions=earlier, now=now)  # fmt: skip
-    # stored, or a repeat of this very page (double tap, refresh, back): both end on the thank-you page.
-    return RedirectResponse(f"/f/{token}/thanks?lang={lang}", status_code=303)
+        seen: RecentlySeen = request.app.state.form_client_bursts
+        for key in judged.keys:
+            seen.add(key, str(submission_id))
+        burst.flag_earlier(
+            session,
+            settings,
+            judged.verdict,
+            agency_id=agency_id,
+            counter_id=counter_id,
+            client_submissions=judged.client_minute,
+            network_submissions=judged.network_hour,
+            now=now,
+        )
+    # Stored, or sent a moment ago by a double tap: both end on the thank-you page.
+    return _thanks(request, settings, client, token, lang, state)
 
 
 @router.get("/f/{token}/thanks", response_class=HTMLResponse)

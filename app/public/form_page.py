@@ -1,12 +1,30 @@
-"""The citizen form page: what the template shows, reading the posted form, and the anti-forgery token."""
+"""The citizen form page: what the template shows, reading the posted form, the anti-forgery token, and the
+page's state kept in the browser (its submission id, and the answers of a refused post).
+
+**Anti-forgery token** (hidden field ``csrf``): ``{issued}.{mac}``, the unix second the page was rendered and 128 bits
+of HMAC-SHA256 under ``SIPAS_SESSION_SECRET`` over the link token, the submission id, the client id (cookie
+``sipas_client``) and that second. A post is taken only from the browser the page was rendered for, within
+``SIPAS_FORM_PAGE_TTL_MINUTES`` of rendering.
+
+**Page state** (cookie ``sipas_page``, one per link: its path is the link's): the submission id this browser is
+answering this link with, and, after a refused post, a draft of the answers. Signed and bound to the client id and
+the link. It keeps the same submission id for ``STATE_SECONDS`` (12 h) until the citizen asks for a new answer, so
+Back after the thank-you page and a second send re-send the same id (stored once); and it lets a refused post
+redirect to the form (303) instead of answering with a page, so Back never meets "Confirm form resubmission".
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+import json
 import uuid
-from dataclasses import dataclass
-from typing import Any
+import zlib
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Literal
 
 from starlette.datastructures import FormData
 
@@ -14,9 +32,16 @@ from app.config import Settings, decode_key
 from app.forms.schema import FormDefinition, Item, ItemType
 from app.public.i18n import Lang, t, text
 from app.public.links import OpenLink
+from app.public.tokens import ClientId
 from app.responses.ingest import FieldError
 
 HIDDEN_FIELDS = ("submission_id", "csrf", "lang", "website")
+STATE_SECONDS = 12 * 3600  # a visit: the same submission id for this browser and link, unless a new answer is asked
+DRAFT_SECONDS = 30 * 60  # the answers of a refused post are offered back this long
+STATE_COOKIE_LIMIT = 3800  # bytes of cookie value; a bigger draft is shown at once (422/400) instead of redirected
+FUTURE_SKEW_SECONDS = 60  # a page "rendered" further in the future than this is not ours
+
+PageCheck = Literal["ok", "expired", "invalid"]
 
 
 @dataclass(frozen=True)
@@ -39,14 +64,91 @@ class Question:
     limit: int | None
 
 
-def csrf_token(settings: Settings, link_token: str, submission_id: str) -> str:
-    """Binds a rendered page to its link and submission id: a post from anywhere else is refused."""
+def _mac(settings: Settings, message: str) -> str:
     key = decode_key(settings.session_secret or "", name="SIPAS_SESSION_SECRET")
-    return hmac.new(key, f"form|{link_token}|{submission_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def csrf_ok(settings: Settings, link_token: str, submission_id: str, given: str) -> bool:
-    return hmac.compare_digest(csrf_token(settings, link_token, submission_id), given)
+def csrf_token(settings: Settings, link_token: str, submission_id: str, client: ClientId, issued: int) -> str:
+    """Binds a rendered page to its link, submission id, browser and time: a post from anywhere else, from another
+    browser or after ``SIPAS_FORM_PAGE_TTL_MINUTES`` is refused."""
+    return f"{issued}.{_mac(settings, f'form|{link_token}|{submission_id}|{client.value}|{issued}')}"
+
+
+def check_csrf(
+    settings: Settings, link_token: str, submission_id: str, client: ClientId, given: str, *, now: datetime
+) -> PageCheck:
+    """``ok``, ``expired`` (ours, but rendered too long ago) or ``invalid`` (not rendered by us for this browser)."""
+    issued = given.partition(".")[0]
+    if not issued.isascii() or not issued.isdigit() or len(issued) > 12:
+        return "invalid"
+    expected = csrf_token(settings, link_token, submission_id, client, int(issued))
+    if not hmac.compare_digest(expected.encode(), given.encode()):
+        return "invalid"
+    age = now.timestamp() - int(issued)
+    if age < -FUTURE_SKEW_SECONDS:
+        return "invalid"
+    return "expired" if age > settings.form_page_ttl_minutes * 60 else "ok"
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What the browser keeps for one link (cookie ``sipas_page``)."""
+
+    submission_id: uuid.UUID
+    started: int  # unix second this submission id was given
+    draft: dict[str, Any] | None = None  # the answers of a refused post
+    mistakes: dict[str, str] | None = None  # its problems: item code (or "_form") → kind (see ``error_kinds``)
+    drafted: int = 0  # unix second of the draft
+
+    @staticmethod
+    def of(submission_id: uuid.UUID, now: datetime) -> PageState:
+        return PageState(submission_id, int(now.timestamp()))
+
+    @staticmethod
+    def new(now: datetime) -> PageState:
+        return PageState.of(uuid.uuid4(), now)
+
+    def with_draft(self, answers: dict[str, Any], mistakes: dict[str, str], now: datetime) -> PageState:
+        return replace(self, draft=answers, mistakes=mistakes, drafted=int(now.timestamp()))
+
+    def without_draft(self) -> PageState:
+        return replace(self, draft=None, mistakes=None, drafted=0)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def encode_state(settings: Settings, state: PageState, client: ClientId, link_token: str) -> str:
+    fields: dict[str, Any] = {"s": str(state.submission_id), "t": state.started}
+    if state.draft is not None:
+        fields.update(d=state.draft, e=state.mistakes or {}, dt=state.drafted)
+    body = _b64(zlib.compress(json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()))
+    return f"{body}.{_mac(settings, f'page|{client.value}|{link_token}|{body}')}"
+
+
+def read_state(
+    settings: Settings, cookie: str | None, client: ClientId, link_token: str, *, now: datetime
+) -> PageState | None:
+    """The state this browser keeps for this link; None when missing, not ours for this browser and link, or older
+    than ``STATE_SECONDS``. A draft older than ``DRAFT_SECONDS`` is dropped."""
+    body, _, mac = (cookie or "").partition(".")
+    if not body or not hmac.compare_digest(_mac(settings, f"page|{client.value}|{link_token}|{body}"), mac):
+        return None
+    try:
+        fields = json.loads(zlib.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))))
+        state = PageState(uuid.UUID(fields["s"]), int(fields["t"]))
+        if isinstance(fields.get("d"), dict) and isinstance(fields.get("e"), dict):
+            state = replace(state, draft=fields["d"], mistakes=fields["e"], drafted=int(fields["dt"]))
+    except (binascii.Error, zlib.error, ValueError, KeyError, TypeError):
+        return None
+    stamp = now.timestamp()
+    if not -FUTURE_SKEW_SECONDS <= stamp - state.started <= STATE_SECONDS:
+        return None
+    if state.draft is not None and stamp - state.drafted > DRAFT_SECONDS:
+        state = state.without_draft()
+    return state
 
 
 def parse_submission_id(value: str | None) -> uuid.UUID | None:
@@ -121,13 +223,26 @@ def questions(definition: FormDefinition, lang: Lang, answers: dict[str, Any]) -
     return result
 
 
-def error_messages(errors: list[FieldError], lang: Lang) -> dict[str, str]:
-    """Each item's first problem, in the reader's language."""
-    messages: dict[str, str] = {}
+FORM_MISTAKE = "_form"  # the page itself was refused (expired, or rendered for another browser)
+
+
+def error_kinds(errors: list[FieldError]) -> dict[str, str]:
+    """Each item's first problem: ``required``, ``too_long`` or ``invalid``."""
+    kinds: dict[str, str] = {}
     for error in errors:
         code = error.pointer.rsplit("/", 1)[-1]
-        kind = error.kind if error.kind in ("required", "too_long") else "invalid"
-        messages.setdefault(code, t(f"error_{kind}", lang))
+        kinds.setdefault(code, error.kind if error.kind in ("required", "too_long") else "invalid")
+    return kinds
+
+
+def error_messages(kinds: dict[str, str], lang: Lang) -> dict[str, str]:
+    """The problems in the reader's language."""
+    messages: dict[str, str] = {}
+    for code, kind in kinds.items():
+        if code == FORM_MISTAKE:
+            messages[code] = t("error_form", lang)
+        else:
+            messages[code] = t(f"error_{kind if kind in ('required', 'too_long') else 'invalid'}", lang)
     return messages
 
 
@@ -145,8 +260,11 @@ def page_context(
     lang: Lang,
     *,
     submission_id: str,
+    client: ClientId,
+    now: datetime,
     answers: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    already_sent: bool = False,
 ) -> dict[str, Any]:
     definition = link.form.definition
     return {
@@ -161,5 +279,6 @@ def page_context(
         "conditional": [item for item in definition.items if item.show_if is not None],
         "errors": errors or {},
         "submission_id": submission_id,
-        "csrf": csrf_token(settings, link.token, submission_id),
+        "csrf": csrf_token(settings, link.token, submission_id, client, int(now.timestamp())),
+        "already_sent": already_sent,
     }

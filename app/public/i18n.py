@@ -24,6 +24,14 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "vi": "Phiếu đã hết hạn hoặc không hợp lệ. Vui lòng gửi lại.",
         "en": "The form expired or was not valid. Please send it again.",
     },
+    "already_sent": {
+        "vi": "Phiếu này đã được gửi và ghi nhận. Gửi lại sẽ không tạo thêm phiếu.",
+        "en": "This form has already been sent and recorded. Sending it again adds nothing.",
+    },
+    "new_answer": {
+        "vi": "Người khác muốn đánh giá trên máy này? Mở phiếu mới",
+        "en": "Someone else answering on this phone? Open a new form",
+    },
     "only_if": {"vi": "Chỉ trả lời nếu ở câu trước Ông/Bà chọn:", "en": "Answer only if you chose above:"},
     "max_chars": {"vi": "Tối đa {n} ký tự", "en": "At most {n} characters"},
     "thanks_title": {"vi": "Cảm ơn Ông/Bà!", "en": "Thank you!"},

@@ -47,7 +47,8 @@ class RateLimiter:
 
 class RecentlySeen:
     """What each key did within a sliding window, kept in process memory (like :class:`RateLimiter`, per worker):
-    the caller decides what too much is. Used to flag a burst of submissions from one browser."""
+    the caller decides what too much is. Used for the citizen form's bursts and hourly budgets (per client id, per
+    network and link)."""
 
     def __init__(self, window_seconds: float, *, max_keys: int = 100_000) -> None:
         self.window_seconds = window_seconds
@@ -55,16 +56,17 @@ class RecentlySeen:
         self._seen: dict[str, deque[tuple[float, str]]] = {}
         self._lock = threading.Lock()
 
-    def recent(self, key: str, *, now: float | None = None) -> list[str]:
-        """The items of ``key`` within the window, oldest first."""
+    def recent(self, key: str, *, within: float | None = None, now: float | None = None) -> list[str]:
+        """The items of ``key`` within the window (or the last ``within`` seconds of it), oldest first."""
         now = time.monotonic() if now is None else now
+        since = now - (self.window_seconds if within is None else min(within, self.window_seconds))
         with self._lock:
             seen = self._seen.get(key)
             if seen is None:
                 return []
             while seen and seen[0][0] <= now - self.window_seconds:
                 seen.popleft()
-            return [item for _moment, item in seen]
+            return [item for moment, item in seen if moment > since]
 
     def add(self, key: str, item: str, *, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now

@@ -44,10 +44,17 @@ def hidden(html: str) -> dict[str, str]:
     return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
 
 
-def submit(client: TestClient, path: str, answers: dict[str, str]) -> int:
-    """Open the form (as a script must, for its anti-forgery token) and send it; the status of the send."""
-    page = client.get(path)
-    return client.post(path, data={**hidden(page.text), **answers}, follow_redirects=False).status_code
+def submit(client: TestClient, path: str, answers: dict[str, str], *, new_answer: bool = False) -> int:
+    """Open the form (as a script must, for its anti-forgery token and, on a first visit, its client id) and send
+    it. A browser keeps its submission id for a link (Back and send again store nothing new); ``new_answer`` asks
+    for a new one first, as the form's "open a new form" link does. The status of the send: 303 when it ends on the
+    thank-you page; a send the form refuses (its mistakes, or an expired page) redirects back to the form (303 too),
+    reported here as 422; anything else as it is (400, 410, 429)."""
+    page = client.get(path + "/new" if new_answer else path)
+    sent = client.post(path, data={**hidden(page.text), **answers}, follow_redirects=False)
+    if sent.status_code == 303 and "/thanks" not in sent.headers["location"]:
+        return 422
+    return sent.status_code
 
 
 def stranger(app: FastAPI, number: int) -> TestClient:

@@ -19,7 +19,7 @@ from app.directory.service import create_agency, create_counter, create_device, 
 from app.main import create_app
 from app.public import links
 from tests.abuse.conftest import stranger, submit
-from tests.factories import PASSWORD, counter_tree, login
+from tests.factories import PASSWORD, counter_tree, dashboard_login, login
 
 
 def _client(settings: Settings, **changes: Any) -> Iterator[TestClient]:
@@ -51,8 +51,7 @@ def test_dashboard_pages_count_against_the_same_limit(settings: Settings, sessio
     for client in _client(settings, official_rate_per_minute=2):
         create_official(session, username="viewer", password=PASSWORD, role=Role.national, agency=None)
         session.commit()
-        logged_in = client.post("/dashboard/login", data={"username": "viewer", "password": PASSWORD},
-                                follow_redirects=False)  # fmt: skip
+        logged_in = dashboard_login(client, "viewer", PASSWORD)
         assert logged_in.status_code == 303
         assert [client.get("/dashboard/counters").status_code for _ in range(2)] == [200, 200]
         page = client.get("/dashboard/counters")
@@ -121,8 +120,9 @@ def test_flagged_responses_are_listed_for_administrators_in_scope(settings: Sett
             "web_qr",
             "honeypot field filled",
         )
-        assert set(item) == {"id", "received_at", "submitted_at", "local_date", "channel", "agency", "agency_name",
-                             "counter", "flag_reason"}  # never the answers  # fmt: skip
+        assert (item["review"], item["reviewed_at"], item["reviewed_by"]) == ("pending", None, None)
+        where = {"id", "received_at", "submitted_at", "local_date", "channel", "agency", "agency_name", "counter"}
+        assert set(item) == where | {"flag_reason", "review", "reviewed_at", "reviewed_by"}  # never the answers
         rest = client.get("/api/v1/responses/flagged", params={"limit": 2, "offset": 2}, headers=headers).json()
         assert [row["id"] for row in rest["items"]] and rest["items"][0]["id"] not in {r["id"] for r in body["items"]}
         outside = client.get("/api/v1/responses/flagged", params={"agency": "HP"}, headers=headers)

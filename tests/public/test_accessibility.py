@@ -20,8 +20,9 @@ def _violations(page: Page) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_form_and_its_error_state_pass_wcag_aa(browser: Browser, live_url: str, settings: Settings,
-                                                session: Session, lang: str) -> None:  # fmt: skip
+def test_form_its_error_state_and_its_sent_state_pass_wcag_aa(
+    browser: Browser, live_url: str, settings: Settings, session: Session, lang: str
+) -> None:
     counter = counter_tree(session)[2]
     page = browser.new_page(viewport={"width": 360, "height": 740})
     page.goto(f"{live_url}/f/{links.counter_token(settings, counter)}?lang={lang}")
@@ -32,6 +33,9 @@ def test_form_and_its_error_state_pass_wcag_aa(browser: Browser, live_url: str, 
     page.locator("input[name=overall][value='5']").check()
     page.locator("button[type=submit]").click()
     page.wait_for_url("**/thanks**")
+    assert _violations(page) == []
+    page.go_back()  # the form again, saying it was sent and offering a new one
+    page.wait_for_selector(".sent")
     assert _violations(page) == []
     page.goto(f"{live_url}/f/not-a-token?lang={lang}")
     assert _violations(page) == []

@@ -63,3 +63,63 @@ def test_expired_and_foreign_tokens_are_refused(tmp_path: Path) -> None:
 def test_tokens_stay_short_enough_for_a_coarse_qr_code() -> None:
     token = tokens.sign(SETTINGS, tokens.CounterLink("counter-quick", 123_456, 9_876_543, 12))
     assert len(token) <= 80
+
+
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def test_each_token_has_exactly_one_spelling() -> None:
+    """A 128-bit signature is 22 characters: the last one carries 2 bits and 4 unused ones. Lenient decoding took
+    16 spellings of it (and anything after a non-alphabet character), each a fresh key for per-link limits."""
+    token = tokens.sign(SETTINGS, tokens.CounterLink("counter-quick", 12, 34, 0))
+    accepted = []
+    for character in ALPHABET:
+        try:
+            tokens.verify(SETTINGS, token[:-1] + character)
+        except tokens.InvalidToken:
+            continue
+        accepted.append(character)
+    assert accepted == [token[-1]]
+
+
+@pytest.mark.parametrize("suffix", ["!!!!", "=", "==", " ", "\n", "%", "~", "é"])
+def test_nothing_may_follow_or_pad_a_token(suffix: str) -> None:
+    token = tokens.sign(SETTINGS, tokens.CounterLink("counter-quick", 12, 34, 0))
+    with pytest.raises(tokens.InvalidToken):
+        tokens.verify(SETTINGS, token + suffix)
+    kid, payload, signature = token.split(".")
+    with pytest.raises(tokens.InvalidToken):
+        tokens.verify(SETTINGS, f"{kid}.{payload}{suffix}.{signature}")
+
+
+@given(st.text(alphabet=ALPHABET + "=.!~ ", max_size=3), st.integers(min_value=0, max_value=200))
+def test_only_the_signed_spelling_verifies(inserted: str, position: int) -> None:
+    ref = tokens.CounterLink("counter-quick", 12, 34, 0)
+    token = tokens.sign(SETTINGS, ref)
+    position %= len(token) + 1
+    changed = token[:position] + inserted + token[position:]
+    if changed == token:
+        return
+    with pytest.raises(tokens.InvalidToken):
+        tokens.verify(SETTINGS, changed)
+
+
+def test_client_ids_are_ours_or_nothing(tmp_path: Path) -> None:
+    client, cookie = tokens.issue_client(SETTINGS, now=1_800_000_000)
+    assert tokens.read_client(SETTINGS, cookie) == client and client.issued_at == 1_800_000_000
+    assert len(client.value) == 22 and cookie.count(".") == 2
+    value, issued, signature = cookie.split(".")
+    other, _ = tokens.issue_client(SETTINGS, now=1_800_000_000)
+    assert other.value != client.value
+    for forged in (
+        "",
+        "random-cookie-of-the-script",
+        f"{value}.{int(issued) - 86400}.{signature}",  # an older-looking id
+        f"{other.value}.{issued}.{signature}",  # another id under this signature
+        f"{value}.{issued}.{signature[:-1]}A" if signature[-1] != "A" else f"{value}.{issued}.{signature[:-1]}Q",
+        f"{value}.0{issued}.{signature}",
+        cookie + "!",
+    ):
+        assert tokens.read_client(SETTINGS, forged) is None, forged
+    elsewhere = _settings(tmp_path, k1=b"1" * 32)  # another installation: another session secret
+    assert tokens.read_client(elsewhere, cookie) is None
