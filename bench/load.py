@@ -53,6 +53,7 @@ from app.directory.service import create_device  # noqa: E402
 from app.migrate import migrate  # noqa: E402
 from app.public.form_page import csrf_token  # noqa: E402
 from app.public.links import counter_token  # noqa: E402
+from app.public.tokens import issue_client  # noqa: E402
 from tests.support.postgres import PrivateCluster, private_cluster  # noqa: E402
 from tests.support.services import (  # noqa: E402
     AppServer,
@@ -181,10 +182,12 @@ class Load:
     async def citizen(self) -> str | None:
         token = self.rng.choice(self.target.link_tokens)
         submission_id = str(uuid.uuid4())
-        form = {"submission_id": submission_id, "csrf": csrf_token(self.target.settings, token, submission_id),
-                "lang": "vi", "website": "", **{k: v if isinstance(v, list) else str(v)
-                                                for k, v in answers(self.rng).items()}}  # fmt: skip
-        reply = await self.http.post(f"/f/{token}", data=form, follow_redirects=False)
+        now = time.time()
+        client, cookie = issue_client(self.target.settings, now=now)  # as the form page's GET would give
+        csrf = csrf_token(self.target.settings, token, submission_id, client, int(now))
+        fields = {k: v if isinstance(v, list) else str(v) for k, v in answers(self.rng).items()}
+        form = {"submission_id": submission_id, "csrf": csrf, "lang": "vi", "website": "", **fields}
+        reply = await self.http.post(f"/f/{token}", data=form, cookies={"sipas_client": cookie}, follow_redirects=False)
         return None if reply.status_code == 303 else f"citizen HTTP {reply.status_code}"
 
     async def kiosk(self) -> str | None:
