@@ -17,12 +17,13 @@ from typing import Annotated, Literal, ParamSpec, TypeVar
 import typer
 import uvicorn
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session
 
 from app import backup as backups
 from app.audit.service import forget_addresses, record
-from app.config import Settings, SettingsError, resolve_secrets
+from app.config import Environment, Settings, SettingsError, resolve_secrets
 from app.db import make_engine, make_session_factory, refresh_statistics, session_scope
 from app.demo import (
     DEMO_COUNTER,
@@ -34,12 +35,13 @@ from app.demo import (
     load_demo,
 )
 from app.directory import service as directory
-from app.directory.models import Role
-from app.errors import SipasError
+from app.directory.models import Official, Role
+from app.errors import Invalid, SipasError
 from app.forms.loader import FormError, RegisteredForm, check_registered, load_forms
 from app.forms.schema import FormDefinition
 from app.logging import logging_config
 from app.migrate import migrate as run_migrations
+from app.officials import passwords, usernames
 from app.officials.service import delete_ended_sessions
 from app.public import links, posters
 from app.reports.cli import stats as stats_command
@@ -280,11 +282,13 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port [SIPAS_PORT]")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes [SIPAS_WORKERS]")] = None,
 ) -> None:
-    """Serve the web application and API with uvicorn."""
+    """Serve the web application and API with uvicorn. The demo official's password and the demo kiosk's key are
+    printed only on a start within 10 minutes of `sipas demo` (as in `make run`), never with SIPAS_ENV=production."""
     settings = _settings()
     host, port, workers = host or settings.host, port or settings.port, workers or settings.workers
     base = f"http://{host}:{port}"
-    has_demo = _run(settings, lambda session: directory.official_exists(session, DEMO_USERNAME))
+    demo_loaded_at = _run(settings, _demo_loaded_at)
+    has_demo = demo_loaded_at is not None
     lines = [
         "",
         "SIPAS survey service",
@@ -295,11 +299,15 @@ def serve(
     ]
     if has_demo:
         demo_link = _run(settings, lambda session: demo_counter_link(session, settings))
-        lines += [
-            f"  Citizen form         {demo_link}   (demo counter: {DEMO_COUNTER[0]} / {DEMO_COUNTER[1]})",
-            f"  Demo official        username {DEMO_USERNAME}  password {DEMO_PASSWORD}",
-            f"  Demo kiosk key       {demo_kiosk_key(settings)}",
-        ]
+        lines.append(f"  Citizen form         {demo_link}   (demo counter: {DEMO_COUNTER[0]} / {DEMO_COUNTER[1]})")
+        just_loaded = demo_loaded_at is not None and datetime.now(UTC) - demo_loaded_at <= DEMO_JUST_LOADED
+        if just_loaded and settings.env is not Environment.production:
+            lines += [
+                f"  Demo official        username {DEMO_USERNAME}  password {DEMO_PASSWORD}",
+                f"  Demo kiosk key       {demo_kiosk_key(settings)}",
+            ]
+        else:
+            lines.append(f"  Demo official        username {DEMO_USERNAME}  (password printed only just after loading)")
     typer.echo("\n".join([*lines, ""]))
     os.environ.setdefault("SIPAS_SECRETS_FILE", str(settings.secrets_file.resolve()))
     uvicorn.run(
@@ -309,8 +317,19 @@ def serve(
         port=port,
         workers=workers,
         log_config=logging_config(settings.log_level, settings.log_json),
-        proxy_headers=True,
+        # The app reads X-Forwarded-For itself, from SIPAS_TRUSTED_PROXIES only (app/security.py ForwardedClient);
+        # uvicorn's own handling would trust 127.0.0.1 and pass on any text.
+        proxy_headers=False,
     )
+
+
+# `sipas serve` prints the demo's password and kiosk key only this soon after `sipas demo` loaded it.
+DEMO_JUST_LOADED = timedelta(minutes=10)
+
+
+def _demo_loaded_at(session: Session) -> datetime | None:
+    """When the demo official was created (by `sipas demo`), or None without a demo."""
+    return session.scalar(select(Official.created_at).where(Official.username == DEMO_USERNAME))
 
 
 @agency_cli.command("import")
@@ -385,16 +404,26 @@ def official_create(
     agency: Annotated[str | None, typer.Option(help="Code of the agency whose subtree the official sees")] = None,
     display_name: Annotated[str | None, typer.Option(help="Full name")] = None,
 ) -> None:
-    """Add an official; the password comes from SIPAS_PASSWORD or a prompt."""
-    password = os.environ.get("SIPAS_PASSWORD") or typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    """Add an official; the password comes from SIPAS_PASSWORD or a prompt (asked again until it is strong
+    enough). The username is NFKC-normalised and lower-cased: 3 to 64 of a-z, 0-9, '.', '_', '-'."""
+    name = usernames.normalise(username)
+    password = os.environ.get("SIPAS_PASSWORD")
+    while not password:
+        typed = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
+            passwords.check(typed, username=name, display_name=display_name)
+        except Invalid as weak:
+            typer.echo(f"error: {weak.message}", err=True)
+        else:
+            password = typed
 
     def task(session: Session) -> None:
         scope = directory.get_agency_by_code(session, agency) if agency else None
-        directory.create_official(
-            session, username=username, password=password, role=role, agency=scope, display_name=display_name
+        official = directory.create_official(
+            session, username=name, password=password, role=role, agency=scope, display_name=display_name
         )
         session.commit()
-        typer.echo(f"official {username} created ({role.value}{', ' + scope.code if scope else ''})")
+        typer.echo(f"official {official.username} created ({role.value}{', ' + scope.code if scope else ''})")
 
     _run(_settings(), task)
 

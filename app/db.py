@@ -83,7 +83,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create the engine for ``url`` with the per-dialect settings this service relies on."""
+    """Create the engine for ``url`` with the per-dialect settings this service relies on.
+
+    ``hide_parameters``: a database error's text never carries the statement's bound values (an official's password
+    hash, a respondent's profile, dossier hashes), so logging it cannot leak them (see also app/logging.py)."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -41,6 +41,11 @@ BUSY: dict[int | str, dict[str, Any]] = {
     },
 }
 
+# Any route with a body: one that arrives slower than SIPAS_MIN_BODY_BYTES_PER_SECOND (app/limits.py RequestBody).
+SLOW_BODY: dict[int | str, dict[str, Any]] = {
+    408: {"description": "The request body arrived too slowly; send it again", "model": ErrorOut},
+}
+
 # For routes that answer HTML: their errors are still JSON, but FastAPI would document an error model under the
 # route's own media type (text/html).
 INVALID_ON_HTML: dict[int | str, dict[str, Any]] = {

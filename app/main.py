@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
@@ -17,13 +17,15 @@ from app.config import Environment, Settings, get_settings
 from app.dashboard.pages import router as dashboard_router
 from app.db import make_engine, make_session_factory, session_scope
 from app.directory.endpoints import router as management_router
-from app.errors import BUSY, VALIDATION_ERROR, SipasError
+from app.errors import BUSY, SLOW_BODY, VALIDATION_ERROR, SipasError
 from app.forms.loader import check_registered, load_forms
 from app.health.endpoints import router as health_router
 from app.kiosk.endpoints import router as kiosk_router
 from app.kiosk.page import router as kiosk_page_router
 from app.kiosk.page import templates as kiosk_templates
-from app.limits import BodySizeLimit, InFlightLimit
+from app.limits import InFlightLimit, NulRefusal, RequestBody, no_nul_in_path
+from app.logging import redact_database_errors
+from app.officials.deps import COOKIE
 from app.officials.endpoints import router as auth_router
 from app.public.api import router as links_api_router
 from app.public.endpoints import client_bursts, form_limiters, message_page
@@ -38,7 +40,7 @@ from app.reports.plan_endpoints import router as plan_router
 from app.reports.reference_endpoints import router as reference_router
 from app.responses.export import router as export_router
 from app.responses.flagged import router as flagged_router
-from app.security import SecurityHeaders, error_headers, inline_hashes, install_docs
+from app.security import ForwardedClient, SecurityHeaders, error_headers, inline_hashes, install_docs
 
 logger = logging.getLogger("sipas")
 
@@ -59,6 +61,9 @@ def fixed_style_hashes() -> list[str]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # However the server was started (sipas serve, plain uvicorn, tests): request errors are logged without bound
+    # values or the database's DETAIL line.
+    redact_database_errors("sipas", "uvicorn.error")
     # Validate the forms and check them against the database before serving anything.
     forms = load_forms(settings.forms_dir)
     engine = make_engine(settings.database_url)
@@ -78,7 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        responses={**VALIDATION_ERROR, **BUSY},  # BUSY: also a database that went away mid-request
+        responses={**VALIDATION_ERROR, **SLOW_BODY, **BUSY},  # BUSY: also a database that went away mid-request
+        dependencies=[Depends(no_nul_in_path)],  # first of every route's dependencies
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -90,10 +96,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.official_limiter = RateLimiter(settings.official_rate_per_minute, 60)
     app.add_middleware(InFlightLimit, limit=settings.max_requests_in_flight, wait_seconds=settings.busy_wait_seconds,
                        exempt=("/healthz",))  # fmt: skip
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    # Outermost, so refusals of the body limit carry the headers too.
-    app.add_middleware(SecurityHeaders, style_hashes=fixed_style_hashes(),
-                       hsts=settings.env is Environment.production)  # fmt: skip
+    # Outside the in-flight limit: a request takes a place only once its whole body has arrived and its text has
+    # passed the NUL check (app/limits.py). The kiosk batch judges each item on its own, NULs included.
+    app.add_middleware(NulRefusal, json_skip={kiosk_router.url_path_for("submit_batch"): ["/items"]})
+    app.add_middleware(
+        RequestBody,
+        max_bytes=settings.max_body_bytes,
+        min_bytes_per_second=settings.min_body_bytes_per_second,
+        grace_seconds=settings.body_grace_seconds,
+    )
+    # Outside those, so their refusals carry the headers too.
+    app.add_middleware(
+        SecurityHeaders,
+        style_hashes=fixed_style_hashes(),
+        hsts=settings.env is Environment.production,
+        session_cookie=COOKIE,
+        no_store_paths=("/api/v1/auth/", "/dashboard/login"),
+    )
+    # Outermost: the client's address and scheme behind a trusted proxy, for everything inside.
+    app.add_middleware(ForwardedClient, trusted=settings.trusted_proxies)
     install_docs(app)
 
     @app.exception_handler(LinkNotFound)

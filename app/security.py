@@ -11,6 +11,14 @@ attributes, which CSP does not govern).
 ``Referrer-Policy: no-referrer`` matters here: a citizen's link carries its signed token in the URL, and no other
 site may learn it from a Referer header. Strict-Transport-Security is sent only over HTTPS or in production.
 
+Answers to a request that carries credentials (an ``Authorization`` header or the officials' session cookie), and
+the log-in answers, get ``Cache-Control: no-store``: tokens, scoped figures and exports stay out of browser and
+proxy caches.
+
+Behind a reverse proxy, ``ForwardedClient`` takes the client's address from ``X-Forwarded-For`` (and the scheme
+from ``X-Forwarded-Proto``) only when the peer is one of ``SIPAS_TRUSTED_PROXIES`` (none by default), and only an
+IP address: anything else in the header is ignored.
+
 Swagger UI (``/docs``) is served from this origin (its files come with the ``fastapi-swagger`` package, so the
 documentation works on a closed network) and starts with an inline script; it gets a policy of its own (that
 script's hash, inline styles), set by its own routes here. It shows nothing but the OpenAPI schema, never data.
@@ -20,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from importlib import resources
@@ -68,27 +77,58 @@ _FIXED: list[tuple[bytes, bytes]] = [
 
 def error_headers() -> dict[str, str]:
     """The headers for an answer made outside the middleware (Starlette's last-resort 500 handler runs there)."""
-    return {CSP_HEADER: policy(), **{name.decode(): value.decode() for name, value in _FIXED}}
+    return {
+        CSP_HEADER: policy(),
+        **{name.decode(): value.decode() for name, value in _FIXED},
+        "Cache-Control": "no-store",
+    }
+
+
+def _carries_credentials(headers: Iterable[tuple[bytes, bytes]], cookie: bytes) -> bool:
+    for name, value in headers:
+        if name == b"authorization":
+            return True
+        if name == b"cookie" and any(part.strip().startswith(cookie) for part in value.split(b";")):
+            return True
+    return False
 
 
 class SecurityHeaders:
     """Adds the headers to every HTTP response that does not set them itself (a route may set a stricter or a
-    hash-extended Content-Security-Policy of its own)."""
+    hash-extended Content-Security-Policy of its own), and ``Cache-Control: no-store`` to every answer to a request
+    with credentials (an ``Authorization`` header or the cookie named ``session_cookie``) or under one of
+    ``no_store_paths`` (the log-in endpoints), whatever the route set."""
 
-    def __init__(self, app: ASGIApp, *, style_hashes: Sequence[str] = (), hsts: bool = False) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        style_hashes: Sequence[str] = (),
+        hsts: bool = False,
+        session_cookie: str = "sipas_session",
+        no_store_paths: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.csp = policy(style_hashes).encode()
         self.always_hsts = hsts
+        self.cookie = session_cookie.encode() + b"="
+        self.no_store_paths = no_store_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         https = scope.get("scheme") == "https" or self.always_hsts
+        no_store = str(scope.get("path", "")).startswith(self.no_store_paths) or _carries_credentials(
+            scope["headers"], self.cookie
+        )
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                if no_store:
+                    headers = [(name, value) for name, value in headers if name.lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"no-store"))
                 present = {name.lower() for name, _value in headers}
                 wanted = [(b"content-security-policy", self.csp), *_FIXED]
                 if https:
@@ -98,6 +138,72 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def forwarded_address(entry: str) -> Address | None:
+    """One ``X-Forwarded-For`` entry as an IP address (``203.0.113.7``, ``2001:db8::1``, ``[2001:db8::1]:443``,
+    ``203.0.113.7:51000``; an IPv4-mapped IPv6 address as its IPv4 address), or None when it is anything else
+    (names, garbage, IPv6 zone ids, over-long text)."""
+    text = entry.strip()
+    if not text or len(text) > 64 or "%" in text:
+        return None
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped  # a dual-stack socket's view of an IPv4 peer
+    return address
+
+
+class ForwardedClient:
+    """Behind a reverse proxy: when the peer is one of ``trusted`` (addresses or networks), the client is the
+    address its ``X-Forwarded-For`` names — the rightmost entry that is not itself a trusted proxy — and the
+    scheme its ``X-Forwarded-Proto`` (``http`` or ``https``). A header with an entry that is not an IP address is
+    ignored as a whole (the peer stays the client). With no trusted proxies (the default), the headers are never
+    read, whoever sends them. Replaces uvicorn's own ``--proxy-headers``, which ``sipas serve`` turns off: it trusts
+    127.0.0.1 by default and passes on whatever text the header holds."""
+
+    def __init__(self, app: ASGIApp, *, trusted: Sequence[Network]) -> None:
+        self.app = app
+        self.trusted = tuple(trusted)
+
+    def _is_trusted(self, address: Address | None) -> bool:
+        return address is not None and any(address in network for network in self.trusted)
+
+    def client(self, header: str) -> str | None:
+        entries = [forwarded_address(entry) for entry in header.split(",")]
+        if not entries or None in entries:
+            return None
+        for address in reversed(entries):
+            if not self._is_trusted(address):
+                return str(address)
+        return str(entries[0])  # every hop a trusted proxy: the first one is the client
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        peer = scope.get("client")
+        if (
+            self.trusted
+            and scope["type"] in ("http", "websocket")
+            and peer
+            and self._is_trusted(forwarded_address(str(peer[0])))
+        ):
+            forwarded = [value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"]
+            client = self.client(", ".join(forwarded)) if forwarded else None
+            if client is not None:
+                scope["client"] = (client, 0)
+            proto = next((value for name, value in scope["headers"] if name == b"x-forwarded-proto"), b"")
+            if proto.strip().lower() in (b"http", b"https"):
+                scope["scheme"] = proto.strip().lower().decode()
+        await self.app(scope, receive, send)
 
 
 def _docs_policy(script_hashes: Iterable[str]) -> str:

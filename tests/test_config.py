@@ -61,3 +61,19 @@ def test_database_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch
     assert Settings().database_url == "postgresql+psycopg://sipas@db/sipas"
     monkeypatch.delenv("SIPAS_DATABASE_URL")
     assert Settings().database_url == "sqlite:///./sipas.db"
+
+
+def test_trusted_proxies_come_comma_separated_and_default_to_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().trusted_proxies == ()
+    monkeypatch.setenv("SIPAS_TRUSTED_PROXIES", " 10.0.0.5, 10.1.0.0/16 ,2001:db8::/32,")
+    assert [str(network) for network in Settings().trusted_proxies] == ["10.0.0.5/32", "10.1.0.0/16", "2001:db8::/32"]
+    monkeypatch.setenv("SIPAS_TRUSTED_PROXIES", "10.0.0.5,proxy.local")
+    with pytest.raises(ValidationError, match=r"'proxy\.local' is not an IP address or network"):
+        Settings()
+
+
+def test_slow_body_limits_have_documented_defaults() -> None:
+    settings = Settings()
+    assert (settings.min_body_bytes_per_second, settings.body_grace_seconds) == (500, 10.0)
+    with pytest.raises(ValidationError):
+        Settings(min_body_bytes_per_second=0)

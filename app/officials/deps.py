@@ -73,5 +73,13 @@ CallerDep = Annotated[Caller, Depends(_caller)]
 AdminDep = Annotated[Caller, Depends(_admin)]
 
 
+# The column that keeps an official's client address (official_sessions.client_ip, audit_events.client_ip).
+CLIENT_IP_MAX = 64
+
+
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The client's address as recorded for officials' sessions and audit events: the peer, or behind a trusted
+    proxy the address it forwarded (always an IP address: app/security.py ForwardedClient); cut to the column's
+    size, so whatever a server puts there can be stored."""
+    host = request.client.host if request.client else ""
+    return host[:CLIENT_IP_MAX] or None

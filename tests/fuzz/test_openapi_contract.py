@@ -7,11 +7,17 @@ Callers are real: kiosk operations get a device key from ``create_device``, offi
 of the province administrator from ``POST /api/v1/auth/token`` (logout a fresh session per example, so the others
 keep theirs). The rate limits are raised: the limiters have their own tests, and a 429 would hide the operation.
 
+A third pass sends hostile text: in a generated request of each operation, every string it carries (path and query
+parameters, form fields, JSON strings, uploaded files) is replaced, one at a time, by the same text with a NUL
+character in it and by a text longer than any column (5,000 characters). Both used to end in 500s on PostgreSQL.
+
 ``SIPAS_FUZZ_EXAMPLES=500 .venv/bin/pytest tests/fuzz -k sqlite`` runs a longer fuzz (examples per operation and
 generation mode; the default keeps the suite fast and, with ``derandomize``, deterministic)."""
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import os
 import secrets
 import time
@@ -55,6 +61,9 @@ LONG = int(os.environ.get("SIPAS_FUZZ_EXAMPLES", "0"))
 EXAMPLES = {"sqlite": LONG or 15, "postgresql": LONG or 5}
 ADMIN = "fuzz-admin"
 LOGOUT = ("POST", "/api/v1/auth/logout")
+# The hostile pass: generated requests per operation whose every string is tried with each hostile value.
+HOSTILE_EXAMPLES = {"sqlite": 2, "postgresql": 3}  # PostgreSQL is where NULs and lengths broke
+OVER_LONG = "x" * 5000
 
 
 @pytest.fixture
@@ -69,6 +78,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 class Tally:
     operations: int = 0
     examples: int = 0
+    hostile: int = 0  # of the examples, those of the hostile-text pass
     failures: list[str] = field(default_factory=list)
 
 
@@ -109,6 +119,83 @@ def fuzz(operation: Any, mode: GenerationMode, examples: int, headers: Callable[
         )
 
 
+Slot = tuple[str, tuple[str | int, ...]]  # a container of the case (path_parameters, query, body) and a path in it
+
+
+def text_slots(case: schemathesis.Case[Any]) -> list[tuple[Slot, str | bytes]]:
+    """Every string (and uploaded file) of a generated request, with where it sits."""
+    found: list[tuple[Slot, str | bytes]] = []
+
+    def walk(container: str, value: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(value, str | bytes):
+            found.append(((container, path), value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(container, item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(container, item, (*path, index))
+
+    for container in ("path_parameters", "query", "body"):
+        walk(container, getattr(case, container), ())
+    return found
+
+
+def with_text(case: schemathesis.Case[Any], slot: Slot, text: str | bytes) -> schemathesis.Case[Any]:
+    """A copy of ``case`` (same credentials) with ``text`` at ``slot``."""
+    variant = case.derive(keep_auth=True)
+    container, path = slot
+    if not path:  # the whole body is one string
+        variant.body = text
+        return variant
+    copied = copy.deepcopy(getattr(case, container))
+    setattr(variant, container, copied)
+    target = copied
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = text
+    return variant
+
+
+def hostile(original: str | bytes) -> list[tuple[str, str | bytes]]:
+    if isinstance(original, bytes):  # an uploaded file
+        return [("NUL", original + b"\x00")]
+    middle = len(original) // 2
+    return [("NUL", original[:middle] + "\x00" + original[middle:]), ("over-long", OVER_LONG)]
+
+
+def fuzz_hostile(
+    operation: Any, examples: int, headers: Callable[[], dict[str, str]], fixed: dict[str, str], tally: Tally
+) -> None:
+    """Generated valid requests, each sent again once per (string, hostile value): no 5xx, documented answers."""
+    strategy = operation.as_strategy(generation_mode=GenerationMode.POSITIVE, headers=fixed or None)
+
+    @hypothesis_settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
+    @given(case=strategy)
+    def run(case: schemathesis.Case[Any]) -> None:
+        for slot, original in text_slots(case):
+            for kind, text in hostile(original):
+                tally.examples += 1
+                tally.hostile += 1
+                try:
+                    with_text(case, slot, text).call_and_validate(headers=headers(), checks=CHECKS)
+                except (Exception, BaseExceptionGroup) as exc:
+                    where = f"{slot[0]}{''.join(f'/{step}' for step in slot[1])}"
+                    tally.failures.append(
+                        f"{operation.label} [{kind} at {where}]: {type(exc).__name__}: {str(exc)[:1500]}"
+                    )
+
+    with contextlib.suppress(Unsatisfiable):  # no valid request can be made: nothing to spoil
+        run()
+
+
 def test_every_operation_keeps_its_contract(app: FastAPI, session: Session, settings: Settings, backend: str) -> None:
     world = province(session, settings)
     with TestClient(app) as client:
@@ -142,6 +229,10 @@ def test_every_operation_keeps_its_contract(app: FastAPI, session: Session, sett
             fixed = kiosk
         for mode in MODES:
             fuzz(operation, mode, EXAMPLES[backend], headers, fixed, tally)
+        fuzz_hostile(operation, HOSTILE_EXAMPLES[backend], headers, fixed, tally)
     elapsed = time.monotonic() - started
-    print(f"\nfuzzed {tally.operations} operations, {tally.examples} examples in {elapsed:.1f} s on {backend}")
+    print(
+        f"\nfuzzed {tally.operations} operations, {tally.examples} examples ({tally.hostile} with hostile text) in "
+        f"{elapsed:.1f} s on {backend}"
+    )
     assert not tally.failures, f"{len(tally.failures)} contract failures:\n\n" + "\n\n".join(tally.failures)
