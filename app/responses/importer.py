@@ -208,7 +208,9 @@ def stored_rows(prepared: Prepared, procedure_fields: dict[str, int]) -> tuple[d
 # A spilled line: (line, value per column of _RESPONSE_COLUMNS) and its answers, each (line, value per column of
 # _ANSWER_COLUMNS); values as the database driver receives them, so the spill holds numbers and strings.
 _Record = tuple[tuple[Any, ...], list[tuple[Any, ...]]]
-_RESPONSE_COLUMNS = [column for column in _RESPONSES.c if column.name != "id"]
+# What ingestion writes: not the id, nor an administrator's review of a flag (set later, never by a channel).
+_NOT_INGESTED = ("id", "flag_review", "flag_reviewed_at", "flag_reviewed_by")
+_RESPONSE_COLUMNS = [column for column in _RESPONSES.c if column.name not in _NOT_INGESTED]
 _ANSWER_COLUMNS = [column for column in _ANSWERS.c if column.name != "response_id"]
 _COLUMN = {column.name: index + 1 for index, column in enumerate(_RESPONSE_COLUMNS)}  # its place in a record
 _SUBMISSION_ID = _COLUMN["submission_id"]

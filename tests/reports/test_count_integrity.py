@@ -271,11 +271,11 @@ def test_every_change_needs_a_reason(client: TestClient, session: Session, setti
     assert message(client.post(COUNTS, json=body, headers=world.admin)) == (422, "/reason: Field required")
     blank = client.post(COUNTS, json={**body, "reason": "  \n "}, headers=world.admin)
     assert message(blank) == (422, "/reason: a reason is required: where the count comes from, or why it changes")
+    # a NUL anywhere in the body is refused before the route, naming the first field that holds one
     nul = client.post(COUNTS, json={**body, "reason": "a\x00b", "procedure_field": "\x00"}, headers=world.admin)
-    assert nul.json()["error"]["details"] == [
-        {"pointer": "/procedure_field", "message": "no procedure field with code '\\x00'"},
-        {"pointer": "/reason", "message": "must not contain NUL characters"},
-    ]
+    assert nul.status_code == 422
+    assert nul.json()["error"]["details"][0]["message"] == "contains a NUL character"
+    assert nul.json()["error"]["details"][0]["pointer"] in ("/procedure_field", "/reason")
     long = client.post(COUNTS, json={**body, "reason": "x" * 501}, headers=world.admin)
     assert message(long) == (422, "/reason: String should have at most 500 characters")
     created = client.post(COUNTS, json={**body, "reason": "x" * 500}, headers=world.admin)
