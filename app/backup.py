@@ -200,8 +200,10 @@ def _state(database_url: str) -> _State:
             revision = None
             if "alembic_version" in names:
                 revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
-            counts = {name: int(connection.scalar(select(func.count()).select_from(table(name))) or 0)
-                      for name in names - SCHEMA_TABLES}  # fmt: skip
+            counts = {
+                name: int(connection.scalar(select(func.count()).select_from(table(name))) or 0)
+                for name in names - SCHEMA_TABLES
+            }
     finally:
         engine.dispose()
     return _State(revision, counts.get("responses", 0), sum(counts.values()))
@@ -293,10 +295,20 @@ def restore(database_url: str, source: Path, *, force: bool = False) -> RestoreR
         _sqlite_copy(source, _sqlite_path(make_url(database_url)))
     else:
         _run_pg(
-            [pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
-             "--exit-on-error", "--no-password", f"--dbname={make_url(database_url).database}", str(source)],
+            [
+                pg_tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                "--no-password",
+                f"--dbname={make_url(database_url).database}",
+                str(source),
+            ],
             pg_environment(database_url),
-        )  # fmt: skip
+        )
     restored = _state(database_url)
     if restored.revision != file_revision:
         raise BackupError(

@@ -123,8 +123,10 @@ def backup_database(
 ) -> None:
     """Write a consistent copy of the whole database to FILE (safe while the server runs)."""
     result = backups.backup(_settings().database_url, file, force=force)
-    typer.echo(f"{file}: {result.kind} backup, {result.size:,} bytes, {result.responses:,} responses, "
-               f"schema revision {result.revision}")  # fmt: skip
+    typer.echo(
+        f"{file}: {result.kind} backup, {result.size:,} bytes, {result.responses:,} responses, "
+        f"schema revision {result.revision}"
+    )
 
 
 @cli.command("restore")
@@ -135,11 +137,16 @@ def restore_database(
 ) -> None:
     """Replace the database with a backup (stop the server first)."""
     result = backups.restore(_settings().database_url, file, force=force)
-    typer.echo(f"{file}: restored into the {result.kind} database, {result.responses:,} responses, "
-               f"schema revision {result.revision}")  # fmt: skip
+    typer.echo(
+        f"{file}: restored into the {result.kind} database, {result.responses:,} responses, "
+        f"schema revision {result.revision}"
+    )
     if result.needs_migrate:
-        typer.echo(f"warning: the backup's schema revision {result.revision} is older than this code's "
-                   f"{result.head}: run `sipas migrate` before `sipas serve`", err=True)  # fmt: skip
+        typer.echo(
+            f"warning: the backup's schema revision {result.revision} is older than this code's "
+            f"{result.head}: run `sipas migrate` before `sipas serve`",
+            err=True,
+        )
 
 
 @cli.command()
@@ -160,16 +167,20 @@ def purge(
         addresses = forget_addresses(session, before=now - timedelta(days=addresses_after_days))
         sessions = delete_ended_sessions(session, before=now - timedelta(days=sessions_after_days))
         details = {
-            "addresses_blanked": addresses, "sessions_deleted": sessions,
-            "addresses_after_days": addresses_after_days, "sessions_after_days": sessions_after_days,
-        }  # fmt: skip
+            "addresses_blanked": addresses,
+            "sessions_deleted": sessions,
+            "addresses_after_days": addresses_after_days,
+            "sessions_after_days": sessions_after_days,
+        }
         record(session, action="privacy.purge", actor="cli", details=details)
         session.commit()
         return addresses, sessions
 
     addresses, sessions = _run(settings, task)
-    typer.echo(f"blanked the client address of {addresses:,} audit event(s) older than {addresses_after_days} days; "
-               f"deleted {sessions:,} login session(s) ended over {sessions_after_days} days ago")  # fmt: skip
+    typer.echo(
+        f"blanked the client address of {addresses:,} audit event(s) older than {addresses_after_days} days; "
+        f"deleted {sessions:,} login session(s) ended over {sessions_after_days} days ago"
+    )
 
 
 @cli.command()
@@ -222,10 +233,18 @@ def import_responses(
     """Import a survey file (paper, phone, household) as responses of the import channel: all lines or none."""
     settings = _settings()
     options = ImportOptions(
-        form=form, agency_column=agency_column, counter_column=counter_column, date_column=date_column, date=date,
-        id_column=id_column, weight_column=weight, strata_column=strata, psu_column=psu, skip_invalid=skip_invalid,
+        form=form,
+        agency_column=agency_column,
+        counter_column=counter_column,
+        date_column=date_column,
+        date=date,
+        id_column=id_column,
+        weight_column=weight,
+        strata_column=strata,
+        psu_column=psu,
+        skip_invalid=skip_invalid,
         batch_size=batch_size,
-    )  # fmt: skip
+    )
 
     def task(session: Session) -> ImportReport:
         job = CsvImport(session, settings, _registry(session, settings), file, options)
@@ -486,9 +505,16 @@ def link_dossier(
         owner = directory.get_agency_by_code(session, agency)
         desk = directory.get_counter(session, owner, counter) if counter else None
         link, token = links.mint_dossier_link(
-            session, settings, _registry(session, settings), agency=owner, counter=desk, dossier_code=dossier,
-            form_id=form, days=days, actor="cli",
-        )  # fmt: skip
+            session,
+            settings,
+            _registry(session, settings),
+            agency=owner,
+            counter=desk,
+            dossier_code=dossier,
+            form_id=form,
+            days=days,
+            actor="cli",
+        )
         session.commit()
         typer.echo(links.link_url(settings, token))
         typer.echo(f"single use; valid until {link.expires_at.astimezone(settings.zone):%Y-%m-%d %H:%M}")

@@ -56,11 +56,27 @@ DEPARTMENTS = [
     ("SDTTG", "Sở Dân tộc và Tôn giáo", "Department of Ethnic and Religious Affairs"),
 ]
 COMMUNES = [
-    "Phường An Bình", "Phường Hòa Thuận", "Phường Minh Khai", "Phường Tân Phong", "Phường Thành Công",
-    "Xã An Lạc", "Xã Bình Minh", "Xã Cát Lâm", "Xã Đông Hưng", "Xã Gia Phú", "Xã Hòa Bình", "Xã Kim Sơn",
-    "Xã Long Hải", "Xã Mỹ Lộc", "Xã Ngọc Lâm", "Xã Phú Cường", "Xã Quảng Tiến", "Xã Sơn Thủy",
-    "Xã Thanh Xuân", "Xã Vĩnh Phúc",
-]  # fmt: skip
+    "Phường An Bình",
+    "Phường Hòa Thuận",
+    "Phường Minh Khai",
+    "Phường Tân Phong",
+    "Phường Thành Công",
+    "Xã An Lạc",
+    "Xã Bình Minh",
+    "Xã Cát Lâm",
+    "Xã Đông Hưng",
+    "Xã Gia Phú",
+    "Xã Hòa Bình",
+    "Xã Kim Sơn",
+    "Xã Long Hải",
+    "Xã Mỹ Lộc",
+    "Xã Ngọc Lâm",
+    "Xã Phú Cường",
+    "Xã Quảng Tiến",
+    "Xã Sơn Thủy",
+    "Xã Thanh Xuân",
+    "Xã Vĩnh Phúc",
+]
 CENTRE_COUNTERS = 8
 COMMENTS = [
     "Cán bộ hướng dẫn nhiệt tình, chu đáo.",
@@ -123,13 +139,20 @@ def _month_bounds(month: int) -> tuple[date, date]:
 
 def _build_directory(session: Session) -> tuple[list[Agency], list[Counter]]:
     province = create_agency(
-        session, code=PROVINCE_CODE, name_vi="Tỉnh Minh An (dữ liệu mẫu)", name_en="Minh An Province (demo)",
+        session,
+        code=PROVINCE_CODE,
+        name_vi="Tỉnh Minh An (dữ liệu mẫu)",
+        name_en="Minh An Province (demo)",
         level=AgencyLevel.province,
-    )  # fmt: skip
+    )
     centre = create_agency(
-        session, code=f"{PROVINCE_CODE}-TTPVHCC", name_vi="Trung tâm Phục vụ hành chính công tỉnh",
-        name_en="Provincial Public Administrative Service Centre", level=AgencyLevel.other, parent=province,
-    )  # fmt: skip
+        session,
+        code=f"{PROVINCE_CODE}-TTPVHCC",
+        name_vi="Trung tâm Phục vụ hành chính công tỉnh",
+        name_en="Provincial Public Administrative Service Centre",
+        level=AgencyLevel.other,
+        parent=province,
+    )
     agencies = [province, centre]
     counters = [
         create_counter(session, agency=centre, code=f"Q{n:02d}", name_vi=f"Quầy số {n}", name_en=f"Counter {n}")
@@ -137,23 +160,29 @@ def _build_directory(session: Session) -> tuple[list[Agency], list[Counter]]:
     ]
     for code, name_vi, name_en in DEPARTMENTS:
         agency = create_agency(
-            session, code=f"{PROVINCE_CODE}-{code}", name_vi=name_vi, name_en=name_en,
-            level=AgencyLevel.department, parent=province,
-        )  # fmt: skip
+            session,
+            code=f"{PROVINCE_CODE}-{code}",
+            name_vi=name_vi,
+            name_en=name_en,
+            level=AgencyLevel.department,
+            parent=province,
+        )
         agencies.append(agency)
     for index, name in enumerate(COMMUNES, start=1):
         prefix = "P" if name.startswith("Phường") else "X"
         agency = create_agency(
-            session, code=f"{PROVINCE_CODE}-{prefix}{index:02d}", name_vi=name,
-            level=AgencyLevel.commune, parent=province,
-        )  # fmt: skip
+            session,
+            code=f"{PROVINCE_CODE}-{prefix}{index:02d}",
+            name_vi=name,
+            level=AgencyLevel.commune,
+            parent=province,
+        )
         agencies.append(agency)
     for agency in agencies[2:]:
         for n in (1, 2):
             counters.append(
-                create_counter(session, agency=agency, code=f"Q{n:02d}", name_vi=f"Quầy số {n}",
-                               name_en=f"Counter {n}")
-            )  # fmt: skip
+                create_counter(session, agency=agency, code=f"Q{n:02d}", name_vi=f"Quầy số {n}", name_en=f"Counter {n}")
+            )
     session.flush()
     return agencies, counters
 
@@ -172,8 +201,9 @@ def _random_instant(rng: np.random.Generator, month: int, settings: Settings) ->
         if day.weekday() < 5:
             break
     minutes = int(rng.integers(7 * 60 + 30, 17 * 60))
-    local = datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, int(rng.integers(0, 60)),
-                     tzinfo=settings.zone)  # fmt: skip
+    local = datetime(
+        day.year, day.month, day.day, minutes // 60, minutes % 60, int(rng.integers(0, 60)), tzinfo=settings.zone
+    )
     return local.astimezone(UTC)
 
 
@@ -193,15 +223,24 @@ def load_demo(session: Session, settings: Settings, *, seed: int = 2026, end: da
     fields = {field.code: field for field in session.scalars(select(ProcedureField).order_by(ProcedureField.code))}
     province = agencies[0]
     create_official(
-        session, username=DEMO_USERNAME, password=DEMO_PASSWORD, role=Role.province_admin, agency=province,
-        display_name="Cán bộ Sở Nội vụ (demo)", actor="demo",
-    )  # fmt: skip
+        session,
+        username=DEMO_USERNAME,
+        password=DEMO_PASSWORD,
+        role=Role.province_admin,
+        agency=province,
+        display_name="Cán bộ Sở Nội vụ (demo)",
+        actor="demo",
+    )
     kiosk_key = demo_kiosk_key(settings)
     centre_counter = counters[0]
     device, _ = create_device(
-        session, agency=agencies[1], counter=centre_counter, label="Kiosk quầy số 1 (demo)", key=kiosk_key,
+        session,
+        agency=agencies[1],
+        counter=centre_counter,
+        label="Kiosk quầy số 1 (demo)",
+        key=kiosk_key,
         actor="demo",
-    )  # fmt: skip
+    )
     session.flush()
 
     counters_by_agency: dict[int, list[Counter]] = {}
@@ -248,27 +287,46 @@ def load_demo(session: Session, settings: Settings, *, seed: int = 2026, end: da
                 submission_id = uuid.UUID(bytes=rng.bytes(16), version=4)
                 received = min(submitted + timedelta(seconds=int(rng.integers(1, 30))), now)
                 profile = {"sex": str(rng.choice(["male", "female"]))} if rng.random() < 0.4 else {}
-                submission = Submission(submission_id=submission_id, form_id=DEMO_FORM,
-                                        form_version=definition.version, submitted_at=submitted, answers=values,
-                                        profile=profile)  # fmt: skip
-                origin = Origin(channel=Channel.kiosk if by_kiosk else Channel.web_qr, agency_id=agency.id,
-                                counter_id=counter.id, device_id=device.id if by_kiosk else None)  # fmt: skip
+                submission = Submission(
+                    submission_id=submission_id,
+                    form_id=DEMO_FORM,
+                    form_version=definition.version,
+                    submitted_at=submitted,
+                    answers=values,
+                    profile=profile,
+                )
+                origin = Origin(
+                    channel=Channel.kiosk if by_kiosk else Channel.web_qr,
+                    agency_id=agency.id,
+                    counter_id=counter.id,
+                    device_id=device.id if by_kiosk else None,
+                )
                 # The same validation and rows as every other channel; the demo skips only the HTTP layer.
                 prepared.append(prepare(settings, form, submission, origin, now=received))
             start, stop = _month_bounds(month)
             populations.append(
-                PopulationCount(agency_id=agency.id, period_start=start, period_end=stop,
-                                dossiers_handled=int(count * rng.uniform(4, 15)) + 1)
-            )  # fmt: skip
+                PopulationCount(
+                    agency_id=agency.id,
+                    period_start=start,
+                    period_end=stop,
+                    dossiers_handled=int(count * rng.uniform(4, 15)) + 1,
+                )
+            )
     for first in range(0, len(prepared), 2000):
         store(session, prepared[first : first + 2000], commit=False)
     session.add_all(populations)
     years = sorted({month // 100 for month in months})
     session.add_all(
-        Target(agency_id=province.id, indicator="sipas", period_start=date(year, 1, 1),
-               period_end=date(year, 12, 31), threshold_pct=DEMO_TARGET_PCT, applies_to_subtree=True)
+        Target(
+            agency_id=province.id,
+            indicator="sipas",
+            period_start=date(year, 1, 1),
+            period_end=date(year, 12, 31),
+            threshold_pct=DEMO_TARGET_PCT,
+            applies_to_subtree=True,
+        )
         for year in years
-    )  # fmt: skip
+    )
     session.flush()
     return DemoSummary(
         agencies=len(agencies),

@@ -54,8 +54,10 @@ def _pointer(loc: tuple[int | str, ...]) -> str:
 def fixed_style_hashes() -> list[str]:
     """The inline stylesheets that never change while the service runs: the kiosk page's and the posters' (one per
     paper size; a poster must print from a saved file, so its sheet stays inline)."""
-    pages = [kiosk_templates.get_template("kiosk.html").render(),
-             *(render_document([], size=size, title="") for size in PAPERS)]  # fmt: skip
+    pages = [
+        kiosk_templates.get_template("kiosk.html").render(),
+        *(render_document([], size=size, title="") for size in PAPERS),
+    ]
     return [found for page in pages for found in inline_hashes(page, "style")]
 
 
@@ -94,8 +96,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.form_client_bursts = client_bursts()
     app.state.kiosk_limiter = RateLimiter(settings.kiosk_rate_per_minute, 60)
     app.state.official_limiter = RateLimiter(settings.official_rate_per_minute, 60)
-    app.add_middleware(InFlightLimit, limit=settings.max_requests_in_flight, wait_seconds=settings.busy_wait_seconds,
-                       exempt=("/healthz",))  # fmt: skip
+    app.add_middleware(
+        InFlightLimit,
+        limit=settings.max_requests_in_flight,
+        wait_seconds=settings.busy_wait_seconds,
+        exempt=("/healthz",),
+    )
     # Outside the in-flight limit: a request takes a place only once its whole body has arrived and its text has
     # passed the NUL check (app/limits.py). The kiosk batch judges each item on its own, NULs included.
     app.add_middleware(NulRefusal, json_skip={kiosk_router.url_path_for("submit_batch"): ["/items"]})
@@ -130,15 +136,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         # Routing's 404/405 and an unreadable body's 400, in the same shape as every other error.
         code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
-        return JSONResponse({"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code,
-                            headers=exc.headers)  # fmt: skip
+        return JSONResponse(
+            {"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         details = [{"pointer": _pointer(tuple(err["loc"])), "message": err["msg"]} for err in exc.errors()]
         first = details[0] if details else {"pointer": "/", "message": "invalid request"}
-        body = {"error": {"code": "invalid", "message": f"{first['pointer']}: {first['message']}",
-                          "details": details}}  # fmt: skip
+        body = {"error": {"code": "invalid", "message": f"{first['pointer']}: {first['message']}", "details": details}}
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(OperationalError)

@@ -54,8 +54,11 @@ def source_hash(text: str) -> str:
 
 def inline_hashes(html: str, tag: str) -> list[str]:
     """The hashes of the inline ``<style>`` or ``<script>`` blocks (no ``src``) of a document we rendered."""
-    return [source_hash(found["body"]) for found in _INLINE.finditer(html)
-            if found[1].lower() == tag and "src=" not in found["attrs"]]  # fmt: skip
+    return [
+        source_hash(found["body"])
+        for found in _INLINE.finditer(html)
+        if found[1].lower() == tag and "src=" not in found["attrs"]
+    ]
 
 
 def policy(style_hashes: Iterable[str] = ()) -> str:
@@ -233,13 +236,18 @@ def install_docs(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False)
     def swagger_ui(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return _with_own_policy(get_swagger_ui_html(
-            openapi_url=root + openapi_url, title=f"{app.title} - Swagger UI",
-            swagger_js_url=f"{root}{ASSETS}/swagger-ui-bundle.js", swagger_css_url=f"{root}{ASSETS}/swagger-ui.css",
-            swagger_favicon_url=f"{root}{ASSETS}/favicon-32x32.png",
-            oauth2_redirect_url=root + redirect_url, init_oauth=app.swagger_ui_init_oauth,
-            swagger_ui_parameters=app.swagger_ui_parameters,
-        ))  # fmt: skip
+        return _with_own_policy(
+            get_swagger_ui_html(
+                openapi_url=root + openapi_url,
+                title=f"{app.title} - Swagger UI",
+                swagger_js_url=f"{root}{ASSETS}/swagger-ui-bundle.js",
+                swagger_css_url=f"{root}{ASSETS}/swagger-ui.css",
+                swagger_favicon_url=f"{root}{ASSETS}/favicon-32x32.png",
+                oauth2_redirect_url=root + redirect_url,
+                init_oauth=app.swagger_ui_init_oauth,
+                swagger_ui_parameters=app.swagger_ui_parameters,
+            )
+        )
 
     @app.get(redirect_url, include_in_schema=False)
     def swagger_ui_redirect() -> HTMLResponse:

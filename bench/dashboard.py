@@ -110,10 +110,29 @@ def load(settings: Settings, backend: str, analyze: bool) -> tuple[float, int]:
 def server(settings: Settings, secrets_file: Path, log: Path) -> Iterator[str]:
     """``uvicorn --factory`` with one worker on a free loopback port, until /healthz answers."""
     port = free_port()
-    env = {**os.environ, "SIPAS_DATABASE_URL": settings.database_url, "SIPAS_SECRETS_FILE": str(secrets_file),
-           "SIPAS_ENV": "test", "SIPAS_LOG_LEVEL": "WARNING"}  # fmt: skip
-    command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    env = {
+        **os.environ,
+        "SIPAS_DATABASE_URL": settings.database_url,
+        "SIPAS_SECRETS_FILE": str(secrets_file),
+        "SIPAS_ENV": "test",
+        "SIPAS_LOG_LEVEL": "WARNING",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     with log.open("wb") as handle:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
@@ -189,10 +208,14 @@ def label(path: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5, help="loads after the first, per page (default 5)")
-    parser.add_argument("--backend", action="append", choices=["sqlite", "postgresql"],
-                        help="repeat for several (default: both)")  # fmt: skip
-    parser.add_argument("--no-analyze", action="store_true",
-                        help="measure PostgreSQL before it has planner statistics (slow plans; minutes)")  # fmt: skip
+    parser.add_argument(
+        "--backend", action="append", choices=["sqlite", "postgresql"], help="repeat for several (default: both)"
+    )
+    parser.add_argument(
+        "--no-analyze",
+        action="store_true",
+        help="measure PostgreSQL before it has planner statistics (slow plans; minutes)",
+    )
     args = parser.parse_args()
     backends = args.backend or ["sqlite", "postgresql"]
     repeats = max(1, args.repeats)
@@ -200,9 +223,11 @@ def main() -> None:
 
     cores = os.cpu_count() or 1
     print(f"\n### Dashboard page loads (bench/dashboard.py --repeats {repeats})\n")
-    print(f"{cores} cores ({cpu_model()}), {platform.platform()}, Python {platform.python_version()}; demo province "
-          f"({runs[0].responses:,} responses), one uvicorn worker, timed by the client over loopback; cached = "
-          f"median of {repeats} loads after the first.\n")  # fmt: skip
+    print(
+        f"{cores} cores ({cpu_model()}), {platform.platform()}, Python {platform.python_version()}; demo province "
+        f"({runs[0].responses:,} responses), one uvicorn worker, timed by the client over loopback; cached = "
+        f"median of {repeats} loads after the first.\n"
+    )
     header = " | ".join(f"{r.backend} first | {r.backend} cached" for r in runs)
     print(f"| page | {header} |")
     print("|---|" + "---|" * (2 * len(runs)))
@@ -212,8 +237,13 @@ def main() -> None:
         )
         print(f"| {label(path)} | {figures} |")
     analyzed = "postgresql" in backends and not args.no_analyze
-    print("| demo load (migrate + load_demo" + (" + ANALYZE" if analyzed else "") + ") | "
-          + " | ".join(f"{r.load_s:.1f} s | –" for r in runs) + " |")  # fmt: skip
+    print(
+        "| demo load (migrate + load_demo"
+        + (" + ANALYZE" if analyzed else "")
+        + ") | "
+        + " | ".join(f"{r.load_s:.1f} s | –" for r in runs)
+        + " |"
+    )
 
 
 if __name__ == "__main__":

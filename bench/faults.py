@@ -125,8 +125,9 @@ class Kiosk:
         self.name = name
         self.options = options
         self.rng = rng
-        self.http = httpx.Client(base_url=base_url, timeout=options.request_timeout,
-                                 headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+        self.http = httpx.Client(
+            base_url=base_url, timeout=options.request_timeout, headers={"Authorization": f"Bearer {key}"}
+        )
         self.lock = threading.Lock()
         self.queue: deque[dict[str, Any]] = deque()
         self.made: dict[str, dict[str, Any]] = {}  # every answer made, by submission id
@@ -322,15 +323,22 @@ def say(options: Options, message: str) -> None:
 def prepared_database(cluster: PrivateCluster, directory: Path, kiosks: int) -> Iterator[tuple[Settings, list[str]]]:
     """A migrated database with one commune, one counter and ``kiosks`` kiosks on it; (settings, keys)."""
     cluster.server.create_database("sipas_faults")
-    settings = resolve_secrets(Settings(env=Environment.test, database_url=cluster.server.url("sipas_faults"),
-                                        secrets_file=directory / "secrets.json"))  # fmt: skip
+    settings = resolve_secrets(
+        Settings(
+            env=Environment.test,
+            database_url=cluster.server.url("sipas_faults"),
+            secrets_file=directory / "secrets.json",
+        )
+    )
     migrate(settings)
     engine = make_engine(settings.database_url)
     try:
         with make_session_factory(engine)() as session:
             _province, commune, counter = counter_tree(session)
-            keys = [create_device(session, agency=commune, counter=counter, label=f"fault kiosk {n}")[1]
-                    for n in range(1, kiosks + 1)]  # fmt: skip
+            keys = [
+                create_device(session, agency=commune, counter=counter, label=f"fault kiosk {n}")[1]
+                for n in range(1, kiosks + 1)
+            ]
             session.commit()
     finally:
         engine.dispose()
@@ -372,8 +380,9 @@ def verify(cluster: PrivateCluster, kiosks: list[Kiosk]) -> tuple[int, int, int,
     return len(lost), duplicated, len(stored), len([sid for sid in stored if sid not in acked]), details
 
 
-def drive(kiosks: list[Kiosk], server: AppServer, cluster: PrivateCluster, options: Options,
-          threads: list[threading.Thread]) -> tuple[list[FaultOutcome], float]:  # fmt: skip
+def drive(
+    kiosks: list[Kiosk], server: AppServer, cluster: PrivateCluster, options: Options, threads: list[threading.Thread]
+) -> tuple[list[FaultOutcome], float]:
     """Start the kiosks, cause the faults on schedule, stop the answers, wait for the queues; (faults, seconds)."""
     for kiosk in kiosks:
         kiosk.producing.set()
@@ -399,8 +408,11 @@ def drive(kiosks: list[Kiosk], server: AppServer, cluster: PrivateCluster, optio
     for kiosk in kiosks:
         kiosk.producing.clear()
         kiosk.wake.set()
-    say(options, f"  t={time.perf_counter() - t0:5.1f} s  no more answers; waiting for the queues "
-                 f"(at most {options.drain_timeout:g} s)")  # fmt: skip
+    say(
+        options,
+        f"  t={time.perf_counter() - t0:5.1f} s  no more answers; waiting for the queues "
+        f"(at most {options.drain_timeout:g} s)",
+    )
     deadline = time.perf_counter() + options.drain_timeout
     while time.perf_counter() < deadline and any(k.pending() and not k.unauthorized for k in kiosks):
         time.sleep(0.1)
@@ -430,11 +442,16 @@ def run(options: Options) -> Report:
                 about = machine(cluster)
                 faults = ", ".join(f"{f.kind}@{f.at:g}s" for f in options.faults) or "none"
                 say(options, f"machine: {about}")
-                say(options, f"server: uvicorn --workers {options.workers} on {server.base_url}; {options.kiosks} "
-                             f"kiosks, an answer every {options.interval:g} s each (mean) for {options.seconds:g} s; "
-                             f"faults: {faults}")  # fmt: skip
-                kiosks = [Kiosk(f"kiosk-{n}", server.base_url, key, options, random.Random(rng.random()))
-                          for n, key in enumerate(keys, start=1)]  # fmt: skip
+                say(
+                    options,
+                    f"server: uvicorn --workers {options.workers} on {server.base_url}; {options.kiosks} "
+                    f"kiosks, an answer every {options.interval:g} s each (mean) for {options.seconds:g} s; "
+                    f"faults: {faults}",
+                )
+                kiosks = [
+                    Kiosk(f"kiosk-{n}", server.base_url, key, options, random.Random(rng.random()))
+                    for n, key in enumerate(keys, start=1)
+                ]
                 outcomes, elapsed = drive(kiosks, server, cluster, options, threads)
             finally:
                 for kiosk in kiosks:
@@ -467,42 +484,69 @@ def run(options: Options) -> Report:
             failures[post.reason] = failures.get(post.reason, 0) + 1
     acked = [status for kiosk in kiosks for status, _when in kiosk.acked.values()]
     return Report(
-        machine=about, kiosks=len(kiosks), made=sum(len(k.made) for k in kiosks), acknowledged=len(acked),
-        acknowledged_duplicate=acked.count("duplicate"), lost=lost, duplicated=duplicated, stored_rows=stored_rows,
-        stored_not_acknowledged=stored_not_acked, not_acknowledged=sum(k.pending() for k in kiosks),
-        held=sum(len(k.held) for k in kiosks), posts=len(posts), failed_posts=sum(not p.ok for p in posts),
-        retries=sum(p.resent for p in posts), failures=failures, faults=outcomes, elapsed=elapsed,
-        server_errors_logged=log.count("Traceback"), details=details,
-    )  # fmt: skip
+        machine=about,
+        kiosks=len(kiosks),
+        made=sum(len(k.made) for k in kiosks),
+        acknowledged=len(acked),
+        acknowledged_duplicate=acked.count("duplicate"),
+        lost=lost,
+        duplicated=duplicated,
+        stored_rows=stored_rows,
+        stored_not_acknowledged=stored_not_acked,
+        not_acknowledged=sum(k.pending() for k in kiosks),
+        held=sum(len(k.held) for k in kiosks),
+        posts=len(posts),
+        failed_posts=sum(not p.ok for p in posts),
+        retries=sum(p.resent for p in posts),
+        failures=failures,
+        faults=outcomes,
+        elapsed=elapsed,
+        server_errors_logged=log.count("Traceback"),
+        details=details,
+    )
 
 
 def print_report(report: Report, options: Options) -> None:
     print("\n### Kiosks under faults (bench/faults.py)\n")
-    print(f"{report.machine}; {report.kiosks} kiosks, uvicorn --workers {options.workers}, "
-          f"{options.seconds:g} s of answers, {report.elapsed:.0f} s in all.\n")  # fmt: skip
-    print("| fault | at | back after | failed posts | recovery: fault → first ack after the first failure | "
-          "of which after it was back |\n|---|---|---|---|---|---|")  # fmt: skip
-    labels = {"kill9": f"`kill -9` of uvicorn (master + workers), restarted after {options.down:g} s",
-              "pg-fast": "PostgreSQL `pg_ctl restart -m fast`",
-              "pg-immediate": "PostgreSQL `pg_ctl restart -m immediate` (crash recovery)"}  # fmt: skip
+    print(
+        f"{report.machine}; {report.kiosks} kiosks, uvicorn --workers {options.workers}, "
+        f"{options.seconds:g} s of answers, {report.elapsed:.0f} s in all.\n"
+    )
+    print(
+        "| fault | at | back after | failed posts | recovery: fault → first ack after the first failure | "
+        "of which after it was back |\n|---|---|---|---|---|---|"
+    )
+    labels = {
+        "kill9": f"`kill -9` of uvicorn (master + workers), restarted after {options.down:g} s",
+        "pg-fast": "PostgreSQL `pg_ctl restart -m fast`",
+        "pg-immediate": "PostgreSQL `pg_ctl restart -m immediate` (crash recovery)",
+    }
     for outcome in report.faults:
         recovery = f"{outcome.recovery:.1f} s" if outcome.recovery is not None else "never"
         after = f"{max(0.0, outcome.recovery - outcome.action_seconds):.1f} s" if outcome.recovery is not None else "–"
-        print(f"| {labels[outcome.fault.kind]} | {outcome.offset:.1f} s | {outcome.action_seconds:.1f} s | "
-              f"{outcome.failed_posts} | {recovery} | {after} |")  # fmt: skip
+        print(
+            f"| {labels[outcome.fault.kind]} | {outcome.offset:.1f} s | {outcome.action_seconds:.1f} s | "
+            f"{outcome.failed_posts} | {recovery} | {after} |"
+        )
     print()
     print("| measure | result |")
     print("|---|---|")
     print(f"| answers made by the kiosks | {report.made:,} |")
-    print(f"| acknowledged (`stored` or `duplicate`) | {report.acknowledged:,} "
-          f"(of which `duplicate`: {report.acknowledged_duplicate}) |")  # fmt: skip
+    print(
+        f"| acknowledged (`stored` or `duplicate`) | {report.acknowledged:,} "
+        f"(of which `duplicate`: {report.acknowledged_duplicate}) |"
+    )
     print(f"| **lost** (acknowledged, not in the database) | **{report.lost}** |")
     print(f"| **duplicated** (stored twice, doubled answers, or unknown rows) | **{report.duplicated}** |")
-    print(f"| response rows in the database | {report.stored_rows:,} "
-          f"(stored but never acknowledged: {report.stored_not_acknowledged}) |")  # fmt: skip
+    print(
+        f"| response rows in the database | {report.stored_rows:,} "
+        f"(stored but never acknowledged: {report.stored_not_acknowledged}) |"
+    )
     print(f"| still queued on a kiosk at the end | {report.not_acknowledged} |")
-    print(f"| posts / failed / retries (posts re-sending an answer) | {report.posts:,} / {report.failed_posts:,} / "
-          f"{report.retries:,} |")  # fmt: skip
+    print(
+        f"| posts / failed / retries (posts re-sending an answer) | {report.posts:,} / {report.failed_posts:,} / "
+        f"{report.retries:,} |"
+    )
     print(f"| failures by kind | {', '.join(f'{k}: {v}' for k, v in sorted(report.failures.items())) or 'none'} |")
     print(f"| held back (conflict / invalid; must be 0) | {report.held} |")
     print(f"| tracebacks in the server log | {report.server_errors_logged} |")
@@ -515,25 +559,48 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kiosks", type=int, default=defaults.kiosks, help="simulated kiosks (default 6)")
     parser.add_argument("--seconds", type=float, default=defaults.seconds, help="seconds of new answers (60)")
-    parser.add_argument("--interval", type=float, default=defaults.interval,
-                        help="mean seconds between answers on one kiosk (0.5)")  # fmt: skip
-    parser.add_argument("--faults", type=parse_faults, default=defaults.faults,
-                        help="KIND@SECONDS,… with KIND kill9, pg-fast or pg-immediate "
-                             "(default kill9@15,pg-fast@30,pg-immediate@45)")  # fmt: skip
+    parser.add_argument(
+        "--interval", type=float, default=defaults.interval, help="mean seconds between answers on one kiosk (0.5)"
+    )
+    parser.add_argument(
+        "--faults",
+        type=parse_faults,
+        default=defaults.faults,
+        help="KIND@SECONDS,… with KIND kill9, pg-fast or pg-immediate (default kill9@15,pg-fast@30,pg-immediate@45)",
+    )
     parser.add_argument("--down", type=float, default=defaults.down, help="seconds dead after kill -9 (2)")
-    parser.add_argument("--gap", type=float, default=defaults.gap,
-                        help="seconds of calm after a fault before the next one or the end (5)")  # fmt: skip
-    parser.add_argument("--drain-timeout", type=float, default=defaults.drain_timeout,
-                        help="seconds the kiosks get to empty their queues after the last answer (90)")  # fmt: skip
+    parser.add_argument(
+        "--gap",
+        type=float,
+        default=defaults.gap,
+        help="seconds of calm after a fault before the next one or the end (5)",
+    )
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=defaults.drain_timeout,
+        help="seconds the kiosks get to empty their queues after the last answer (90)",
+    )
     parser.add_argument("--workers", type=int, default=defaults.workers, help="uvicorn workers (2)")
-    parser.add_argument("--backoff-cap", type=float, default=defaults.backoff_cap,
-                        help="longest backoff wait, seconds (the page's: 60)")  # fmt: skip
+    parser.add_argument(
+        "--backoff-cap", type=float, default=defaults.backoff_cap, help="longest backoff wait, seconds (the page's: 60)"
+    )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--server-log", type=Path, help="keep a copy of the server's log in this file")
     args = parser.parse_args()
-    options = Options(kiosks=args.kiosks, seconds=args.seconds, interval=args.interval, faults=args.faults,
-                      down=args.down, gap=args.gap, drain_timeout=args.drain_timeout, workers=args.workers,
-                      backoff_cap=args.backoff_cap, seed=args.seed, server_log=args.server_log)  # fmt: skip
+    options = Options(
+        kiosks=args.kiosks,
+        seconds=args.seconds,
+        interval=args.interval,
+        faults=args.faults,
+        down=args.down,
+        gap=args.gap,
+        drain_timeout=args.drain_timeout,
+        workers=args.workers,
+        backoff_cap=args.backoff_cap,
+        seed=args.seed,
+        server_log=args.server_log,
+    )
     with terminate_as_interrupt():
         report = run(options)
     print_report(report, options)

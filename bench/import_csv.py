@@ -47,8 +47,20 @@ COMMUNES = 20
 ELEMENT_ITEMS = ["access_general", "procedure_general", "civil_servant_general", "result_general", "feedback_general"]
 FIELDS = ["civil_status", "land", "construction", "business", "social_insurance", "justice", "other"]
 REASONS = ["waiting_time", "unclear_guidance", "extra_documents", "late_result", "attitude", "facilities", "other"]
-HEADER = ["agency", "counter", "date", "overall", *ELEMENT_ITEMS, "procedure_field", "reason", "comment", "weight",
-          "stratum", "psu", "interviewer"]  # fmt: skip
+HEADER = [
+    "agency",
+    "counter",
+    "date",
+    "overall",
+    *ELEMENT_ITEMS,
+    "procedure_field",
+    "reason",
+    "comment",
+    "weight",
+    "stratum",
+    "psu",
+    "interviewer",
+]
 SUMMARY = re.compile(r"imported ([\d,]+) responses? \(([\d,]+) new, ([\d,]+) already imported")
 
 
@@ -63,18 +75,31 @@ def write_survey(path: Path, rows: int, seed: int = 2026) -> int:
         for line in range(rows):
             commune = rng.randrange(COMMUNES)
             overall = rng.choices([1, 2, 3, 4, 5], weights=[3, 7, 15, 45, 30])[0]
-            levels = ["" if rng.random() < 0.08 else str(rng.choices([1, 2, 3, 4, 5], [2, 5, 13, 50, 30])[0])
-                      for _ in ELEMENT_ITEMS]  # fmt: skip
+            levels = [
+                "" if rng.random() < 0.08 else str(rng.choices([1, 2, 3, 4, 5], [2, 5, 13, 50, 30])[0])
+                for _ in ELEMENT_ITEMS
+            ]
             reason = ";".join(sorted(rng.sample(REASONS, rng.randint(1, 2)))) if overall <= 2 else ""
             comment = "Cán bộ hướng dẫn nhiệt tình, chu đáo." if rng.random() < 0.03 else ""
             field = rng.choice(FIELDS) if rng.random() < 0.7 else ""
             answers += 1 + sum(bool(level) for level in levels) + bool(reason) + bool(comment)
             day = first_day + timedelta(days=rng.randrange(700))
-            writer.writerow([
-                f"BM-X{commune + 1:02d}", f"Q0{rng.randint(1, 2)}", day.isoformat(), overall, *levels, field, reason,
-                comment, f"{rng.uniform(0.5, 3.0):.4f}", "urban" if commune < 5 else "rural",
-                f"BM-X{commune + 1:02d}-{line % 12:02d}", f"ĐTV {rng.randrange(40):02d}",
-            ])  # fmt: skip
+            writer.writerow(
+                [
+                    f"BM-X{commune + 1:02d}",
+                    f"Q0{rng.randint(1, 2)}",
+                    day.isoformat(),
+                    overall,
+                    *levels,
+                    field,
+                    reason,
+                    comment,
+                    f"{rng.uniform(0.5, 3.0):.4f}",
+                    "urban" if commune < 5 else "rural",
+                    f"BM-X{commune + 1:02d}-{line % 12:02d}",
+                    f"ĐTV {rng.randrange(40):02d}",
+                ]
+            )
     return answers
 
 
@@ -87,8 +112,9 @@ def prepare_database(url: str, directory: Path) -> Settings:
     with make_session_factory(engine)() as session:
         province = create_agency(session, code="BM", name_vi="Tỉnh Bình Minh (bench)", level=AgencyLevel.province)
         for number in range(1, COMMUNES + 1):
-            commune = create_agency(session, code=f"BM-X{number:02d}", name_vi=f"Xã {number}",
-                                    level=AgencyLevel.commune, parent=province)  # fmt: skip
+            commune = create_agency(
+                session, code=f"BM-X{number:02d}", name_vi=f"Xã {number}", level=AgencyLevel.commune, parent=province
+            )
             for counter in (1, 2):
                 create_counter(session, agency=commune, code=f"Q0{counter}", name_vi=f"Quầy {counter}")
         session.commit()
@@ -104,13 +130,35 @@ def _children_cpu() -> float:
 def run_import(settings: Settings, survey: Path, batch_size: int) -> tuple[float, float, str]:
     """Wall-clock and CPU seconds of one `sipas import` (the CPU time of the command alone, not of a PostgreSQL
     server: a fairer figure than the wall clock on a machine busy with other work) and its summary line."""
-    env = {**os.environ, "SIPAS_DATABASE_URL": settings.database_url,
-           "SIPAS_SECRETS_FILE": str(settings.secrets_file), "SIPAS_ENV": "test"}  # fmt: skip
+    env = {
+        **os.environ,
+        "SIPAS_DATABASE_URL": settings.database_url,
+        "SIPAS_SECRETS_FILE": str(settings.secrets_file),
+        "SIPAS_ENV": "test",
+    }
     command = [
-        sys.executable, "-m", "app.cli", "import", str(survey), "--form", "counter-quick@1",
-        "--agency-column", "agency", "--counter-column", "counter", "--date-column", "date", "--weight", "weight",
-        "--strata", "stratum", "--psu", "psu", "--batch-size", str(batch_size),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "app.cli",
+        "import",
+        str(survey),
+        "--form",
+        "counter-quick@1",
+        "--agency-column",
+        "agency",
+        "--counter-column",
+        "counter",
+        "--date-column",
+        "date",
+        "--weight",
+        "weight",
+        "--strata",
+        "stratum",
+        "--psu",
+        "psu",
+        "--batch-size",
+        str(batch_size),
+    ]
     started, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
@@ -132,18 +180,26 @@ def measure(name: str, url: str, directory: Path, survey: Path, rows: int, answe
     settings = prepare_database(url, directory)
     first, first_cpu, summary = run_import(settings, survey, batch_size)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far (Linux: KiB)
-    print(f"  {name}: first import {first:.1f} s → {rows / first:,.0f} lines/s (CPU of the command {first_cpu:.1f} s) "
-          f"[{summary}]; peak memory of the import processes so far {peak_mb:,.0f} MB")  # fmt: skip
+    print(
+        f"  {name}: first import {first:.1f} s → {rows / first:,.0f} lines/s (CPU of the command {first_cpu:.1f} s) "
+        f"[{summary}]; peak memory of the import processes so far {peak_mb:,.0f} MB"
+    )
     again, again_cpu, summary_again = run_import(settings, survey, batch_size)
-    print(f"  {name}: same file again {again:.1f} s → {rows / again:,.0f} lines/s (CPU {again_cpu:.1f} s) "
-          f"[{summary_again}]")  # fmt: skip
+    print(
+        f"  {name}: same file again {again:.1f} s → {rows / again:,.0f} lines/s (CPU {again_cpu:.1f} s) "
+        f"[{summary_again}]"
+    )
     stored, stored_answers = count_rows(url)
     parsed = SUMMARY.search(summary_again)
     verified = stored == rows and stored_answers == answers and parsed is not None and parsed.group(2) == "0"
-    print(f"  {name}: {stored:,} responses and {stored_answers:,} answers in the database — "
-          f"{'OK' if verified else 'MISMATCH'}")  # fmt: skip
-    return (f"| {name} | {rows:,} | {first:.1f} s | {rows / first:,.0f} lines/s | {first_cpu:.1f} s | {again:.1f} s "
-            f"({rows / again:,.0f} lines/s) | {peak_mb:,.0f} MB |")  # fmt: skip
+    print(
+        f"  {name}: {stored:,} responses and {stored_answers:,} answers in the database — "
+        f"{'OK' if verified else 'MISMATCH'}"
+    )
+    return (
+        f"| {name} | {rows:,} | {first:.1f} s | {rows / first:,.0f} lines/s | {first_cpu:.1f} s | {again:.1f} s "
+        f"({rows / again:,.0f} lines/s) | {peak_mb:,.0f} MB |"
+    )
 
 
 def main() -> None:
@@ -160,15 +216,22 @@ def main() -> None:
         survey = directory / "survey.csv"
         started = time.perf_counter()
         answers = write_survey(survey, rows)
-        print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}; file: {rows:,} lines, "
-              f"{answers:,} answers, {survey.stat().st_size / 1e6:.1f} MB, written in "
-              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
-        table = ["| Database | Lines | First import | Rate | CPU | Same file again | Peak memory so far |",
-                 "|---|---|---|---|---|---|---|"]  # fmt: skip
+        print(
+            f"machine: {os.cpu_count()} cores, Python {platform.python_version()}; file: {rows:,} lines, "
+            f"{answers:,} answers, {survey.stat().st_size / 1e6:.1f} MB, written in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        table = [
+            "| Database | Lines | First import | Rate | CPU | Same file again | Peak memory so far |",
+            "|---|---|---|---|---|---|---|",
+        ]
         sqlite_dir = directory / "sqlite"
         sqlite_dir.mkdir()
-        table.append(measure("SQLite", f"sqlite:///{sqlite_dir / 'bench.db'}", sqlite_dir, survey, rows, answers,
-                             args.batch_size))  # fmt: skip
+        table.append(
+            measure(
+                "SQLite", f"sqlite:///{sqlite_dir / 'bench.db'}", sqlite_dir, survey, rows, answers, args.batch_size
+            )
+        )
         if not args.no_postgres:
             try:
                 server = stack.enter_context(postgres_server())
@@ -180,8 +243,9 @@ def main() -> None:
                 stack.callback(server.drop_database, database)
                 pg_dir = directory / "pg"
                 pg_dir.mkdir()
-                table.append(measure("PostgreSQL", server.url(database), pg_dir, survey, rows, answers,
-                                     args.batch_size))  # fmt: skip
+                table.append(
+                    measure("PostgreSQL", server.url(database), pg_dir, survey, rows, answers, args.batch_size)
+                )
         print("\n### sipas import (bench/import_csv.py)\n")
         print("\n".join(table))
 

@@ -155,10 +155,21 @@ def start_server(
         "SIPAS_MAX_BODY_BYTES": "10000000",
     }
     command = [
-        sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     handle = log.open("wb")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
     return process, port
@@ -361,9 +372,21 @@ def latency_phase(service: Service, seconds: float, rate: float, clients: int) -
 
 
 RESPONSE_COLUMNS = (
-    "id", "submission_id", "form_version_id", "agency_id", "counter_id", "device_id", "channel", "submitted_at",
-    "received_at", "local_date", "local_month", "is_suspected_spam", "is_test", "content_hash",
-)  # fmt: skip
+    "id",
+    "submission_id",
+    "form_version_id",
+    "agency_id",
+    "counter_id",
+    "device_id",
+    "channel",
+    "submitted_at",
+    "received_at",
+    "local_date",
+    "local_month",
+    "is_suspected_spam",
+    "is_test",
+    "content_hash",
+)
 ANSWER_COLUMNS = ("response_id", "item_code", "value_int", "satisfied")
 
 
@@ -383,10 +406,24 @@ def copy_phase(server: PostgresServer, database: str, rows: int, ids: dict[str, 
                 for response_id in response_ids:
                     sid = uuid.uuid4()
                     digest = hashlib.sha256(f"{sid}{ANSWERS}".encode()).hexdigest()
-                    copy.write_row((
-                        response_id, sid, ids["form_version"], ids["agency"], ids["counter"], ids["device"], "kiosk",
-                        now, now, local_date, local_month, False, True, digest,
-                    ))  # fmt: skip
+                    copy.write_row(
+                        (
+                            response_id,
+                            sid,
+                            ids["form_version"],
+                            ids["agency"],
+                            ids["counter"],
+                            ids["device"],
+                            "kiosk",
+                            now,
+                            now,
+                            local_date,
+                            local_month,
+                            False,
+                            True,
+                            digest,
+                        )
+                    )
             with cur.copy(f"COPY answers ({', '.join(ANSWER_COLUMNS)}) FROM STDIN") as copy:
                 for response_id in response_ids:
                     for code, value in ANSWERS.items():
@@ -450,9 +487,11 @@ def main() -> None:
             service = Service(base_url=base_url, key=key, process=process, log=log)
             wait_healthy(base_url, process, log)
             check_endpoints(base_url)
-            print(f"machine: {cores} cores ({cpu_model()}), Python "
-                  f"{platform.python_version()}, PostgreSQL {pg_version} on {server.host}:{server.port} "
-                  f"(fsync={fsync}, synchronous_commit={sync_commit}), uvicorn workers: {args.workers}")  # fmt: skip
+            print(
+                f"machine: {cores} cores ({cpu_model()}), Python "
+                f"{platform.python_version()}, PostgreSQL {pg_version} on {server.host}:{server.port} "
+                f"(fsync={fsync}, synchronous_commit={sync_commit}), uvicorn workers: {args.workers}"
+            )
 
             print(
                 f"\n[1] batch throughput: {BATCH_CLIENTS} clients x {BATCH_ITEMS}-item batches for {args.seconds:.0f} s"
@@ -470,15 +509,21 @@ def main() -> None:
             if batch.other or batch.errors:
                 print(f"  other results: {batch.other}; request errors: {batch.errors}")
             verified = in_db == batch.stored and answers_in_db == batch.stored * len(ANSWERS)
-            print(f"  check: {in_db} response rows, {answers_in_db} answer rows in PostgreSQL — "
-                  f"{'OK' if verified else 'MISMATCH'} (acknowledged stored: {batch.stored})")  # fmt: skip
+            print(
+                f"  check: {in_db} response rows, {answers_in_db} answer rows in PostgreSQL — "
+                f"{'OK' if verified else 'MISMATCH'} (acknowledged stored: {batch.stored})"
+            )
 
-            print(f"\n[2] single posts: open loop at {args.rate:.0f}/s for {args.seconds:.0f} s, "
-                  f"{LATENCY_CLIENTS} client threads, latency from the scheduled send time")  # fmt: skip
+            print(
+                f"\n[2] single posts: open loop at {args.rate:.0f}/s for {args.seconds:.0f} s, "
+                f"{LATENCY_CLIENTS} client threads, latency from the scheduled send time"
+            )
             warmup = latency_phase(service, WARMUP_SECONDS, args.rate, LATENCY_CLIENTS)
             warm = warmup.latencies_ms
-            print(f"  warm-up ({WARMUP_SECONDS:.0f} s, not counted): p50 {percentile(warm, 0.5):.1f} ms, "
-                  f"max {max(warm, default=float('nan')):.1f} ms, errors: {warmup.errors or 'none'}")  # fmt: skip
+            print(
+                f"  warm-up ({WARMUP_SECONDS:.0f} s, not counted): p50 {percentile(warm, 0.5):.1f} ms, "
+                f"max {max(warm, default=float('nan')):.1f} ms, errors: {warmup.errors or 'none'}"
+            )
             with CpuMeter(process.pid) as single_cpu:
                 single = latency_phase(service, args.seconds, args.rate, LATENCY_CLIENTS)
             lat = single.latencies_ms
@@ -486,16 +531,19 @@ def main() -> None:
             achieved = completed / single.elapsed if single.elapsed else 0.0
             p50, p95, p99 = (percentile(lat, f) for f in (0.50, 0.95, 0.99))
             worst = lat[-1] if lat else float("nan")
-            print(f"  scheduled {single.scheduled}, answered {completed} ({len(lat)} × 201), "
-                  f"not sent {single.not_sent}, achieved {achieved:.0f}/s")  # fmt: skip
+            print(
+                f"  scheduled {single.scheduled}, answered {completed} ({len(lat)} × 201), "
+                f"not sent {single.not_sent}, achieved {achieved:.0f}/s"
+            )
             print(f"  latency ms: p50 {p50:.1f}, p95 {p95:.1f}, p99 {p99:.1f}, max {worst:.1f}")
             print(f"  errors: {single.errors or 'none'}; {single_cpu}")
             windows: dict[int, list[float]] = {}
             for due, latency in single.timeline:
                 windows.setdefault(int(due // 5), []).append(latency)
-            print("  p99 ms per 5-s window: " + ", ".join(
-                f"{percentile(sorted(values), 0.99):.0f}" for _, values in sorted(windows.items())
-            ))  # fmt: skip
+            print(
+                "  p99 ms per 5-s window: "
+                + ", ".join(f"{percentile(sorted(values), 0.99):.0f}" for _, values in sorted(windows.items()))
+            )
 
             rows = batch.stored
             print(f"\n[3] reference: {rows} responses (+{rows * len(ANSWERS)} answers) by COPY, one transaction")
@@ -503,8 +551,10 @@ def main() -> None:
             if rows:
                 copy_seconds = copy_phase(server, database, rows, ids)
                 copy_rate = rows / copy_seconds
-                print(f"  {copy_seconds:.2f} s → {copy_rate:.0f} responses/s; API batch / COPY = "
-                      f"{batch_rate / copy_rate:.2f}")  # fmt: skip
+                print(
+                    f"  {copy_seconds:.2f} s → {copy_rate:.0f} responses/s; API batch / COPY = "
+                    f"{batch_rate / copy_rate:.2f}"
+                )
 
             server_log = log.read_text(errors="replace")
             if "Traceback" in server_log or "ERROR" in server_log:
@@ -513,16 +563,22 @@ def main() -> None:
             ratio = f"{batch_rate / copy_rate:.2f}" if copy_rate else "n/a"
             error_total = sum(single.errors.values()) + single.not_sent
             print("\n### Kiosk ingestion on PostgreSQL (bench/ingest.py)\n")
-            print(f"{cores} cores, PostgreSQL {pg_version} (fsync={fsync}) on the same machine, "
-                  f"{args.workers} uvicorn workers, {args.seconds:.0f} s per phase, loopback.\n")  # fmt: skip
+            print(
+                f"{cores} cores, PostgreSQL {pg_version} (fsync={fsync}) on the same machine, "
+                f"{args.workers} uvicorn workers, {args.seconds:.0f} s per phase, loopback.\n"
+            )
             print("| Measure | Result |")
             print("|---|---|")
-            print(f"| Batch API, {BATCH_ITEMS}-item batches, {BATCH_CLIENTS} clients | {batch_rate:,.0f} responses/s "
-                  f"({median_batch * 1000:,.0f} ms per batch, median) |")  # fmt: skip
+            print(
+                f"| Batch API, {BATCH_ITEMS}-item batches, {BATCH_CLIENTS} clients | {batch_rate:,.0f} responses/s "
+                f"({median_batch * 1000:,.0f} ms per batch, median) |"
+            )
             print(f"| COPY straight into PostgreSQL (ceiling) | {copy_rate:,.0f} responses/s (API/COPY = {ratio}) |")
-            print(f"| Single `POST /api/v1/responses` at {args.rate:.0f}/s (open loop) | p50 {p50:.0f} ms, "
-                  f"p95 {p95:.0f} ms, p99 {p99:.0f} ms, max {worst:.0f} ms; {achieved:.0f}/s achieved, "
-                  f"{error_total} errors |")  # fmt: skip
+            print(
+                f"| Single `POST /api/v1/responses` at {args.rate:.0f}/s (open loop) | p50 {p50:.0f} ms, "
+                f"p95 {p95:.0f} ms, p99 {p99:.0f} ms, max {worst:.0f} ms; {achieved:.0f}/s achieved, "
+                f"{error_total} errors |"
+            )
             print(f"| Rows verified in the database after the batch phase | {'yes' if verified else 'NO'} |")
         finally:
             if process is not None:

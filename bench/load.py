@@ -130,8 +130,9 @@ def seed(settings: Settings, kiosks: int) -> tuple[list[str], list[str], int]:
 
 
 def log_in(base_url: str) -> str:
-    reply = httpx.post(f"{base_url}/api/v1/auth/token", data={"username": DEMO_USERNAME, "password": DEMO_PASSWORD},
-                       timeout=30.0)  # fmt: skip
+    reply = httpx.post(
+        f"{base_url}/api/v1/auth/token", data={"username": DEMO_USERNAME, "password": DEMO_PASSWORD}, timeout=30.0
+    )
     if reply.status_code != 200:
         raise SystemExit(f"log-in as {DEMO_USERNAME} failed: {reply.status_code} {reply.text[:300]}")
     return str(reply.json()["access_token"])
@@ -272,8 +273,10 @@ class Stuck:
     than a second: connections taken by requests that are waiting for something else (a thread) instead of
     working. The maximum of a step is reported."""
 
-    QUERY = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-             "AND state = 'idle in transaction' AND now() - state_change > interval '1 second'")  # fmt: skip
+    QUERY = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND state = 'idle in transaction' AND now() - state_change > interval '1 second'"
+    )
 
     def __init__(self, cluster: PrivateCluster) -> None:
         self.conn = connect(cluster, DATABASE)
@@ -295,8 +298,15 @@ class Stuck:
         self.conn.close()
 
 
-async def run_step(load: Load, rate: float, seconds: float, mix: list[tuple[str, float]], server: AppServer,
-                   cluster: PrivateCluster, drain: float) -> Step:  # fmt: skip
+async def run_step(
+    load: Load,
+    rate: float,
+    seconds: float,
+    mix: list[tuple[str, float]],
+    server: AppServer,
+    cluster: PrivateCluster,
+    drain: float,
+) -> Step:
     """Send ``rate * seconds`` requests, request i at t0 + i/rate, each in its own task (never waiting for the
     ones before it); then wait at most ``drain`` seconds for the last replies."""
     step = Step(rate=rate, seconds=seconds)
@@ -379,15 +389,19 @@ def parse_mix(value: str) -> list[tuple[str, float]]:
     return mix
 
 
-async def run_steps(args: argparse.Namespace, target: Target, server: AppServer,
-                    cluster: PrivateCluster, deadline: float) -> tuple[Step, list[Step]]:  # fmt: skip
+async def run_steps(
+    args: argparse.Namespace, target: Target, server: AppServer, cluster: PrivateCluster, deadline: float
+) -> tuple[Step, list[Step]]:
     load = Load(target, args.batch_items, args.timeout)
     steps: list[Step] = []
     try:
         rates = [float(r) for r in args.rates.split(",")]
         warm = await run_step(load, rates[0], args.warmup, args.mix, server, cluster, args.timeout + 2)
-        print(f"warm-up ({args.warmup:g} s at {rates[0]:g}/s, not counted): p99 {ms(warm.p(0.99))} ms, "
-              f"errors {warm.error_counts() or 'none'}", flush=True)  # fmt: skip
+        print(
+            f"warm-up ({args.warmup:g} s at {rates[0]:g}/s, not counted): p99 {ms(warm.p(0.99))} ms, "
+            f"errors {warm.error_counts() or 'none'}",
+            flush=True,
+        )
         print(TABLE_HEADER, flush=True)
         for rate in rates:
             if time.monotonic() + args.step_seconds + args.timeout + 5 > deadline:
@@ -399,8 +413,10 @@ async def run_steps(args: argparse.Namespace, target: Target, server: AppServer,
             if step.errors:
                 print(f"    errors: {step.error_counts()}", flush=True)
             if step.overloaded():
-                print(f"(stopped: {rate:g}/s is overloaded — errors above {OVERLOADED_ERRORS:.0%} or p99 above "
-                      f"{OVERLOADED_P99_MS / 1000:g} s)")  # fmt: skip
+                print(
+                    f"(stopped: {rate:g}/s is overloaded — errors above {OVERLOADED_ERRORS:.0%} or p99 above "
+                    f"{OVERLOADED_P99_MS / 1000:g} s)"
+                )
                 break
             await asyncio.sleep(args.pause)
     finally:
@@ -414,49 +430,76 @@ def main() -> None:
     parser.add_argument("--step-seconds", type=float, default=20.0, help="length of each step (default 20)")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds at the first rate, not counted (5)")
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between steps (default 2)")
-    parser.add_argument("--mix", type=parse_mix, default=parse_mix("citizen=60,kiosk=35,official=5"),
-                        help="shares of the kinds of request (default citizen=60,kiosk=35,official=5)")  # fmt: skip
+    parser.add_argument(
+        "--mix",
+        type=parse_mix,
+        default=parse_mix("citizen=60,kiosk=35,official=5"),
+        help="shares of the kinds of request (default citizen=60,kiosk=35,official=5)",
+    )
     parser.add_argument("--batch-items", type=int, default=10, help="answers per kiosk batch (default 10)")
     parser.add_argument("--kiosks", type=int, default=20, help="kiosks (and counter links) used (default 20)")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (default 2)")
     parser.add_argument("--timeout", type=float, default=10.0, help="per-request timeout in seconds (default 10)")
     parser.add_argument("--p99-ms", type=float, default=200.0, help="p99 a held step stays under (default 200)")
-    parser.add_argument("--held-on", choices=["ingest", "all"], default="ingest",
-                        help="requests whose p99 decides whether a step held: citizen and kiosk posts (default; "
-                        "one officials' query alone takes about 0.5 s on 2 cores) or all")  # fmt: skip
-    parser.add_argument("--fsync", action="store_true", help="run PostgreSQL with fsync on (default off, as the "
-                        "other benches)")  # fmt: skip
+    parser.add_argument(
+        "--held-on",
+        choices=["ingest", "all"],
+        default="ingest",
+        help="requests whose p99 decides whether a step held: citizen and kiosk posts (default; "
+        "one officials' query alone takes about 0.5 s on 2 cores) or all",
+    )
+    parser.add_argument(
+        "--fsync", action="store_true", help="run PostgreSQL with fsync on (default off, as the other benches)"
+    )
     parser.add_argument("--server-log", type=Path, help="keep a copy of the server's log in this file")
     parser.add_argument("--budget", type=float, default=300.0, help="whole run, seconds, set-up included (300)")
     args = parser.parse_args()
     deadline = time.monotonic() + args.budget
 
-    with terminate_as_interrupt(), tempfile.TemporaryDirectory(prefix="sipas-load-") as directory, \
-            private_cluster(fsync=args.fsync) as cluster:  # fmt: skip
+    with (
+        terminate_as_interrupt(),
+        tempfile.TemporaryDirectory(prefix="sipas-load-") as directory,
+        private_cluster(fsync=args.fsync) as cluster,
+    ):
         started = time.perf_counter()
         cluster.server.create_database(DATABASE)
         secrets_file = Path(directory) / "secrets.json"
-        settings = resolve_secrets(Settings(env=Environment.test, database_url=cluster.server.url(DATABASE),
-                                            secrets_file=secrets_file))  # fmt: skip
+        settings = resolve_secrets(
+            Settings(env=Environment.test, database_url=cluster.server.url(DATABASE), secrets_file=secrets_file)
+        )
         tokens, keys, responses = seed(settings, args.kiosks)
         print(f"machine: {machine(cluster)}")
-        print(f"demo province loaded: {responses:,} responses, {len(keys)} kiosks and counter links "
-              f"({time.perf_counter() - started:.0f} s)")  # fmt: skip
-        env = {"SIPAS_DATABASE_URL": settings.database_url, "SIPAS_SECRETS_FILE": str(secrets_file),
-               "SIPAS_ENV": "test", "SIPAS_LOG_LEVEL": "WARNING", **RAISED_LIMITS}  # fmt: skip
+        print(
+            f"demo province loaded: {responses:,} responses, {len(keys)} kiosks and counter links "
+            f"({time.perf_counter() - started:.0f} s)"
+        )
+        env = {
+            "SIPAS_DATABASE_URL": settings.database_url,
+            "SIPAS_SECRETS_FILE": str(secrets_file),
+            "SIPAS_ENV": "test",
+            "SIPAS_LOG_LEVEL": "WARNING",
+            **RAISED_LIMITS,
+        }
         server = AppServer(env=env, workers=args.workers, log=Path(directory) / "server.log")
         try:
             server.start()
             target = Target(server.base_url, settings, tokens, keys, log_in(server.base_url))
             mix = ", ".join(f"{kind} {weight:g}" for kind, weight in args.mix)
             print(f"server: uvicorn app.main:create_app --factory --workers {args.workers} on {server.base_url}")
-            print("raised for the bench (one client plays every citizen and kiosk): "
-                  + ", ".join(f"{k}={v}" for k, v in RAISED_LIMITS.items()))  # fmt: skip
-            print(f"mix (weights): {mix}; kiosk batches of {args.batch_items} answers; official: GET {SATISFACTION} "
-                  f"(demo official, whole province, 12 months)")  # fmt: skip
-            print(f"open loop, {args.step_seconds:g} s per step, latency from the intended send time, "
-                  f"timeout {args.timeout:g} s; held = ≥{HELD_SHARE:.0%} of the rate achieved, 0 errors, "
-                  f"p99 of {' + '.join(held_kinds(args))} requests < {args.p99_ms:g} ms\n", flush=True)  # fmt: skip
+            print(
+                "raised for the bench (one client plays every citizen and kiosk): "
+                + ", ".join(f"{k}={v}" for k, v in RAISED_LIMITS.items())
+            )
+            print(
+                f"mix (weights): {mix}; kiosk batches of {args.batch_items} answers; official: GET {SATISFACTION} "
+                f"(demo official, whole province, 12 months)"
+            )
+            print(
+                f"open loop, {args.step_seconds:g} s per step, latency from the intended send time, "
+                f"timeout {args.timeout:g} s; held = ≥{HELD_SHARE:.0%} of the rate achieved, 0 errors, "
+                f"p99 of {' + '.join(held_kinds(args))} requests < {args.p99_ms:g} ms\n",
+                flush=True,
+            )
             warm, steps = asyncio.run(run_steps(args, target, server, cluster, deadline))
         finally:
             server.stop()
@@ -477,8 +520,10 @@ def main() -> None:
     print(f"highest rate held ({rule}): " + (f"{best:g} req/s" if best is not None else "none"))
     if kinds != KINDS:
         best_all = max((step.rate for step in steps if step.held(args.p99_ms, KINDS)), default=None)
-        print("the same rule on every request, officials' queries included: "
-              + (f"{best_all:g} req/s" if best_all is not None else "none"))  # fmt: skip
+        print(
+            "the same rule on every request, officials' queries included: "
+            + (f"{best_all:g} req/s" if best_all is not None else "none")
+        )
     print(f"whole run {time.monotonic() - (deadline - args.budget):.0f} s")
 
 

@@ -139,9 +139,22 @@ def write_long(survey: Survey, path: Path) -> None:
 
 
 RESPONSE_COLUMNS = (
-    "id", "submission_id", "form_version_id", "agency_id", "channel", "submitted_at", "received_at", "local_date",
-    "local_month", "weight", "stratum", "cluster", "is_suspected_spam", "is_test", "content_hash",
-)  # fmt: skip
+    "id",
+    "submission_id",
+    "form_version_id",
+    "agency_id",
+    "channel",
+    "submitted_at",
+    "received_at",
+    "local_date",
+    "local_month",
+    "weight",
+    "stratum",
+    "cluster",
+    "is_suspected_spam",
+    "is_test",
+    "content_hash",
+)
 ANSWER_COLUMNS = ("response_id", "item_code", "value_int", "satisfied")
 REFERENCE_SQL = """
 SELECT r.stratum, r.cluster, a.item_code, count(*), sum(r.weight), sum(r.weight * a.satisfied)
@@ -165,8 +178,10 @@ def response_chunks(survey: Survey, form_version: int, agency: int) -> Iterator[
         lines = []
         for i in range(start, min(start + CHUNK, survey.respondents)):
             p = psu[i]
-            lines.append(f"{i + 1}\t{uuid.UUID(int=i + 1)}{head}\t{weight[i]!r}\t{agencies[p // PSUS_PER_AGENCY]}\t"
-                         f"{psus[p]}\tf\tf\t{hash_}\n")  # fmt: skip
+            lines.append(
+                f"{i + 1}\t{uuid.UUID(int=i + 1)}{head}\t{weight[i]!r}\t{agencies[p // PSUS_PER_AGENCY]}\t"
+                f"{psus[p]}\tf\tf\t{hash_}\n"
+            )
         yield "".join(lines)
 
 
@@ -220,8 +235,13 @@ def run_db(survey: Survey, repeats: int) -> DbFigures:
         database = unique_name("sipas_bench_stats")
         server.create_database(database)
         try:
-            settings = resolve_secrets(Settings(env=Environment.test, database_url=server.url(database),
-                                                secrets_file=Path(directory) / "secrets.json"))  # fmt: skip
+            settings = resolve_secrets(
+                Settings(
+                    env=Environment.test,
+                    database_url=server.url(database),
+                    secrets_file=Path(directory) / "secrets.json",
+                )
+            )
             migrate(settings)
             engine = make_engine(settings.database_url)
             factory = make_session_factory(engine)
@@ -235,8 +255,10 @@ def run_db(survey: Survey, repeats: int) -> DbFigures:
                 figures.pg_version = str(conn.execute("SHOW server_version").fetchone()[0]).split()[0]  # type: ignore[index]
                 figures.parallel = str(conn.execute("SHOW max_parallel_workers_per_gather").fetchone()[0])  # type: ignore[index]
             figures.load = load(server, database, survey, form_version, agency_id)
-            print(f"  loaded {survey.respondents:,} responses + {survey.respondents * ITEMS:,} answers with COPY "
-                  f"and VACUUM ANALYZE in {figures.load:.1f} s")  # fmt: skip
+            print(
+                f"  loaded {survey.respondents:,} responses + {survey.respondents * ITEMS:,} answers with COPY "
+                f"and VACUUM ANALYZE in {figures.load:.1f} s"
+            )
 
             query = SumsQuery(items=ITEM_CODES, domains=[("agency", Response.stratum)])
             for run in range(repeats):
@@ -252,15 +274,20 @@ def run_db(survey: Survey, repeats: int) -> DbFigures:
                     started = time.perf_counter()
                     figures.reference_rows = len(conn.execute(REFERENCE_SQL).fetchall())
                     figures.reference.append(time.perf_counter() - started)
-                print(f"  run {run + 1}: estimate() {figures.estimate[-1]:.2f} s, fetch_sums() "
-                      f"{figures.sql[-1]:.2f} s, reference GROUP BY {figures.reference[-1]:.2f} s "
-                      f"({figures.reference_rows:,} rows)")  # fmt: skip
+                print(
+                    f"  run {run + 1}: estimate() {figures.estimate[-1]:.2f} s, fetch_sums() "
+                    f"{figures.sql[-1]:.2f} s, reference GROUP BY {figures.reference[-1]:.2f} s "
+                    f"({figures.reference_rows:,} rows)"
+                )
             figures.results = {
                 (str(key[0]), found_estimate.metric): (
-                    found_estimate.estimate * 100, found_estimate.low * 100, found_estimate.high * 100
+                    found_estimate.estimate * 100,
+                    found_estimate.low * 100,
+                    found_estimate.high * 100,
                 )
-                for key, estimates in results for found_estimate in estimates
-            }  # fmt: skip
+                for key, estimates in results
+                for found_estimate in estimates
+            }
             engine.dispose()
         finally:
             server.drop_database(database)
@@ -313,14 +340,22 @@ cat(sprintf("read.csv %.2f s, svydesign %.2f s, svyby %.2f s, R %s, survey %s\n"
 
 def read_cli(text: str) -> dict[tuple[str, str], tuple[float, float, float]]:
     rows = csv.DictReader(text.splitlines())
-    return {(row["agency"], row["metric"]): (float(row["estimate_pct"]), float(row["ci_low_pct"]),
-                                             float(row["ci_high_pct"])) for row in rows}  # fmt: skip
+    return {
+        (row["agency"], row["metric"]): (
+            float(row["estimate_pct"]),
+            float(row["ci_low_pct"]),
+            float(row["ci_high_pct"]),
+        )
+        for row in rows
+    }
 
 
 def read_r(path: Path) -> dict[tuple[str, str], tuple[float, float, float]]:
     with path.open() as handle:
-        return {(row["agency"], row["element"]): (float(row["estimate"]), float(row["low"]), float(row["high"]))
-                for row in csv.DictReader(handle)}  # fmt: skip
+        return {
+            (row["agency"], row["element"]): (float(row["estimate"]), float(row["low"]), float(row["high"]))
+            for row in csv.DictReader(handle)
+        }
 
 
 def compare(
@@ -352,9 +387,11 @@ def main() -> None:
     started = time.perf_counter()
     survey = make_survey(args.rows)
     rows = survey.respondents * ITEMS
-    print(f"data: {rows:,} answers = {survey.respondents:,} respondents × {ITEMS} items; {AGENCIES} agencies × "
-          f"{ITEMS} items = {AGENCIES * ITEMS} domains; {PSUS} PSUs; generated in "
-          f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+    print(
+        f"data: {rows:,} answers = {survey.respondents:,} respondents × {ITEMS} items; {AGENCIES} agencies × "
+        f"{ITEMS} items = {AGENCIES * ITEMS} domains; {PSUS} PSUs; generated in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
 
     directory = args.keep or Path(tempfile.mkdtemp(prefix="sipas-bench-stats-"))
     directory.mkdir(parents=True, exist_ok=True)
@@ -363,8 +400,10 @@ def main() -> None:
         started = time.perf_counter()
         write_wide(survey, wide)
         write_long(survey, long)
-        print(f"files: {wide} ({wide.stat().st_size / 1e6:.1f} MB), {long} ({long.stat().st_size / 1e6:.1f} MB), "
-              f"written in {time.perf_counter() - started:.1f} s")  # fmt: skip
+        print(
+            f"files: {wide} ({wide.stat().st_size / 1e6:.1f} MB), {long} ({long.stat().st_size / 1e6:.1f} MB), "
+            f"written in {time.perf_counter() - started:.1f} s"
+        )
 
         db: DbFigures | None = None
         if not args.skip_db:
@@ -378,8 +417,10 @@ def main() -> None:
         command += ["--weight", "weight", "--strata", "agency", "--psu", "psu", "--by", "agency", "--format", "csv"]
         cli = run_process(command, directory / "cli.csv")
         cli_results = read_cli(cli.stdout)
-        print(f"  {cli.seconds:.2f} s, peak RSS {cli.max_rss_mb:.0f} MB, {len(cli_results)} rows "
-              f"(per agency × item, and the index)")  # fmt: skip
+        print(
+            f"  {cli.seconds:.2f} s, peak RSS {cli.max_rss_mb:.0f} MB, {len(cli_results)} rows "
+            f"(per agency × item, and the index)"
+        )
         print(f"  command: {' '.join(command[:3])} --item E01 … --item E20 {' '.join(command[3 + 2 * ITEMS :])}")
 
         r: Process | None = None
@@ -391,41 +432,60 @@ def main() -> None:
             r = run_process(["Rscript", str(script), str(long), str(directory / "r.csv")], directory / "r.out")
             print(f"  {r.seconds:.2f} s, peak RSS {r.max_rss_mb:.0f} MB; {r.stdout.strip()}")
             r_check = compare(cli_results, read_r(directory / "r.csv"))
-            print(f"  CLI vs R: {r_check[0]} domains, max |Δ estimate| {r_check[1]:.2e} pp, "
-                  f"max |Δ CI bound| {r_check[2]:.2e} pp")  # fmt: skip
+            print(
+                f"  CLI vs R: {r_check[0]} domains, max |Δ estimate| {r_check[1]:.2e} pp, "
+                f"max |Δ CI bound| {r_check[2]:.2e} pp"
+            )
         db_check = compare(cli_results, db.results) if db and db.results else (0, float("nan"), float("nan"))
         if db:
-            print(f"  CLI vs database: {db_check[0]} domains, max |Δ estimate| {db_check[1]:.2e} pp, "
-                  f"max |Δ CI bound| {db_check[2]:.2e} pp")  # fmt: skip
+            print(
+                f"  CLI vs database: {db_check[0]} domains, max |Δ estimate| {db_check[1]:.2e} pp, "
+                f"max |Δ CI bound| {db_check[2]:.2e} pp"
+            )
 
         print(f"\n### Estimates at scale (bench/stats.py --rows {args.rows})\n")
-        print(f"{cores} cores ({cpu_model()}), {platform.platform()}; {rows:,} answers, {survey.respondents:,} "
-              f"respondents, {AGENCIES * ITEMS} domains, {PSUS} PSUs"
-              + (f"; PostgreSQL {db.pg_version} (max_parallel_workers_per_gather={db.parallel})" if db else "")
-              + ".\n")  # fmt: skip
+        print(
+            f"{cores} cores ({cpu_model()}), {platform.platform()}; {rows:,} answers, {survey.respondents:,} "
+            f"respondents, {AGENCIES * ITEMS} domains, {PSUS} PSUs"
+            + (f"; PostgreSQL {db.pg_version} (max_parallel_workers_per_gather={db.parallel})" if db else "")
+            + ".\n"
+        )
         print("| Path | Time | Answers/s |")
         print("|---|---|---|")
         if db and db.estimate and db.sql and db.reference:
             print(f"| COPY load + VACUUM ANALYZE (set-up) | {db.load:.2f} s | {rows / db.load:,.0f} |")
-            for label, values in (("(a) `estimate()` (SQL + numpy)", db.estimate), ("(a) of which `fetch_sums()`",
-                                  db.sql), ("(c) bare GROUP BY", db.reference)):  # fmt: skip
+            for label, values in (
+                ("(a) `estimate()` (SQL + numpy)", db.estimate),
+                ("(a) of which `fetch_sums()`", db.sql),
+                ("(c) bare GROUP BY", db.reference),
+            ):
                 print(f"| {label}, cold / warm | {values[0]:.2f} s / {values[-1]:.2f} s | {rows / values[-1]:,.0f} |")
-        print(f"| (b) `sipas stats` whole process (peak RSS {cli.max_rss_mb:.0f} MB) | {cli.seconds:.2f} s | "
-              f"{rows / cli.seconds:,.0f} |")  # fmt: skip
+        print(
+            f"| (b) `sipas stats` whole process (peak RSS {cli.max_rss_mb:.0f} MB) | {cli.seconds:.2f} s | "
+            f"{rows / cli.seconds:,.0f} |"
+        )
         if r:
-            print(f"| (d) Rscript whole job (peak RSS {r.max_rss_mb:.0f} MB) | {r.seconds:.2f} s | "
-                  f"{rows / r.seconds:,.0f} |")  # fmt: skip
+            print(
+                f"| (d) Rscript whole job (peak RSS {r.max_rss_mb:.0f} MB) | {r.seconds:.2f} s | "
+                f"{rows / r.seconds:,.0f} |"
+            )
         print()
         if db and db.estimate and db.sql and db.reference:
-            print(f"(a)/(c), warm: {db.estimate[-1] / db.reference[-1]:.2f}; fetch_sums/(c): "
-                  f"{db.sql[-1] / db.reference[-1]:.2f}")  # fmt: skip
+            print(
+                f"(a)/(c), warm: {db.estimate[-1] / db.reference[-1]:.2f}; fetch_sums/(c): "
+                f"{db.sql[-1] / db.reference[-1]:.2f}"
+            )
         if r:
             print(f"(d)/(b): {r.seconds / cli.seconds:.1f}")
-            print(f"CLI vs R over {r_check[0]} agency × item domains: max |Δ estimate| {r_check[1]:.2e} pp, "
-                  f"max |Δ CI bound| {r_check[2]:.2e} pp")  # fmt: skip
+            print(
+                f"CLI vs R over {r_check[0]} agency × item domains: max |Δ estimate| {r_check[1]:.2e} pp, "
+                f"max |Δ CI bound| {r_check[2]:.2e} pp"
+            )
         if db:
-            print(f"CLI vs database over {db_check[0]} domains: max |Δ estimate| {db_check[1]:.2e} pp, "
-                  f"max |Δ CI bound| {db_check[2]:.2e} pp")  # fmt: skip
+            print(
+                f"CLI vs database over {db_check[0]} domains: max |Δ estimate| {db_check[1]:.2e} pp, "
+                f"max |Δ CI bound| {db_check[2]:.2e} pp"
+            )
     finally:
         if args.keep is None:
             shutil.rmtree(directory, ignore_errors=True)

@@ -28,9 +28,13 @@ def counter_tree(session: Session) -> tuple[Agency, Agency, Counter]:
         session, code="HN", name_vi="Thành phố Hà Nội", name_en="Hanoi", level=AgencyLevel.province
     )
     commune = create_agency(
-        session, code="HN-X01", name_vi="Xã Bát Tràng", name_en="Bat Trang Commune", level=AgencyLevel.commune,
+        session,
+        code="HN-X01",
+        name_vi="Xã Bát Tràng",
+        name_en="Bat Trang Commune",
+        level=AgencyLevel.commune,
         parent=province,
-    )  # fmt: skip
+    )
     counter = create_counter(session, agency=commune, code="Q01", name_vi="Quầy số 1", name_en="Counter 1")
     session.commit()
     return province, commune, counter
@@ -67,9 +71,16 @@ def dashboard_login(client: Any, username: str, password: str = PASSWORD, **fiel
 
 
 def live_response(
-    session: Session, settings: Settings, *, agency: Agency, counter: Counter | None, day: date, overall: int,
-    channel: Channel = Channel.web_qr, procedure_field: str | None = None,
-) -> None:  # fmt: skip
+    session: Session,
+    settings: Settings,
+    *,
+    agency: Agency,
+    counter: Counter | None,
+    day: date,
+    overall: int,
+    channel: Channel = Channel.web_qr,
+    procedure_field: str | None = None,
+) -> None:
     """One counter-quick response of a live channel through the one ingestion path, stored and committed."""
     form = registry(session, settings)[("counter-quick", 1)]
     answers: dict[str, Any] = {"overall": overall}
@@ -78,8 +89,9 @@ def live_response(
     if procedure_field:
         answers["procedure_field"] = procedure_field
     submitted = datetime.combine(day, time(10, 0), tzinfo=settings.zone).astimezone(UTC)
-    submission = Submission(submission_id=uuid.uuid4(), form_id="counter-quick", form_version=1,
-                            submitted_at=submitted, answers=answers)  # fmt: skip
+    submission = Submission(
+        submission_id=uuid.uuid4(), form_id="counter-quick", form_version=1, submitted_at=submitted, answers=answers
+    )
     origin = Origin(channel=channel, agency_id=agency.id, counter_id=counter.id if counter else None)
     store(session, [prepare(settings, form, submission, origin, now=submitted + timedelta(minutes=1))])
     session.commit()

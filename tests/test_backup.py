@@ -41,8 +41,14 @@ def _fill(settings: Settings, responses: int = 5) -> None:
         with make_session_factory(engine)() as session:
             _, commune, counter = counter_tree(session)
             create_device(session, agency=commune, counter=counter, label="Kiosk quầy 1")
-            create_official(session, username="an.nguyen", password="correct horse battery", role=Role.agency_official,
-                            agency=commune, display_name="Nguyễn Văn An")  # fmt: skip
+            create_official(
+                session,
+                username="an.nguyen",
+                password="correct horse battery",
+                role=Role.agency_official,
+                agency=commune,
+                display_name="Nguyễn Văn An",
+            )
             forms = registry(session, settings)
             mint_dossier_link(session, settings, forms, agency=commune, dossier_code="H26-0001", actor="cli")
             record(session, action="test.event", actor="cli", details={"note": "sao lưu"}, client_ip="10.0.0.1")
@@ -59,9 +65,15 @@ def _add_responses(session: Session, settings: Settings, count: int, agency_id: 
         answers: dict[str, Any] = {"overall": 1 + number % 5, "access_general": 4, "comment": f"góp ý {number}"}
         if answers["overall"] <= 2:
             answers["reason"] = ["waiting_time"]
-        submission = Submission(submission_id=uuid.uuid4(), form_id="counter-quick", form_version=1,
-                                submitted_at=NOW - timedelta(minutes=number + 1), answers=answers,
-                                dossier_code=f"H26-{number:04d}", profile={"sex": "female"})  # fmt: skip
+        submission = Submission(
+            submission_id=uuid.uuid4(),
+            form_id="counter-quick",
+            form_version=1,
+            submitted_at=NOW - timedelta(minutes=number + 1),
+            answers=answers,
+            dossier_code=f"H26-{number:04d}",
+            profile={"sex": "female"},
+        )
         assert ingest(session, settings, form, submission, origin, now=NOW).status == "stored"
 
 

@@ -87,21 +87,33 @@ def test_agency_import_updates_and_moves_agencies(run, session: Session, tmp_pat
     ("text", "message"),
     [
         ("code,name_vi,level\nA,B,province\n", "agencies.csv, line 1: missing column(s) name_en, parent_code"),
-        ("code,name_vi,name_en,level,parent_code\nA,Tỉnh A,,state,\n",
-         "agencies.csv, line 2, column level: 'state' is not one of ministry, province, department, commune, other"),
-        ("code,name_vi,name_en,level,parent_code\nA,Tỉnh A,,province,\nB,Xã B,,commune,ZZ\n",
-         "agencies.csv, line 3, column parent_code: unknown agency 'ZZ'"),
-        ("code,name_vi,name_en,level,parent_code\nA,Tỉnh A,,province,\nA,Tỉnh A,,province,\n",
-         "agencies.csv, line 3, column code: 'A' already appears on line 2"),
-        ("code,name_vi,name_en,level,parent_code\nA,,,province,\n",
-         "agencies.csv, line 2, column name_vi: a value is required"),
-        ("code,name_vi,name_en,level,parent_code\nA,Tỉnh A,,province,,extra\n",
-         "agencies.csv, line 2: more fields than the header has columns"),
-        ("code,name_vi,name_en,level,parent_code\nA,Tỉnh A,,province,B\nB,Tỉnh B,,province,A\n",
-         "agencies.csv: agency 'A': its parents form a cycle"),
+        (
+            "code,name_vi,name_en,level,parent_code\nA,Tỉnh A,,state,\n",
+            "agencies.csv, line 2, column level: 'state' is not one of ministry, province, department, commune, other",
+        ),
+        (
+            "code,name_vi,name_en,level,parent_code\nA,Tỉnh A,,province,\nB,Xã B,,commune,ZZ\n",
+            "agencies.csv, line 3, column parent_code: unknown agency 'ZZ'",
+        ),
+        (
+            "code,name_vi,name_en,level,parent_code\nA,Tỉnh A,,province,\nA,Tỉnh A,,province,\n",
+            "agencies.csv, line 3, column code: 'A' already appears on line 2",
+        ),
+        (
+            "code,name_vi,name_en,level,parent_code\nA,,,province,\n",
+            "agencies.csv, line 2, column name_vi: a value is required",
+        ),
+        (
+            "code,name_vi,name_en,level,parent_code\nA,Tỉnh A,,province,,extra\n",
+            "agencies.csv, line 2: more fields than the header has columns",
+        ),
+        (
+            "code,name_vi,name_en,level,parent_code\nA,Tỉnh A,,province,B\nB,Tỉnh B,,province,A\n",
+            "agencies.csv: agency 'A': its parents form a cycle",
+        ),
         ("code,name_vi,name_en,level,parent_code\n", "agencies.csv: no agency rows after the header"),
     ],
-)  # fmt: skip
+)
 def test_agency_import_rejects_bad_files_and_changes_nothing(
     run, session: Session, tmp_path: Path, text: str, message: str
 ) -> None:
@@ -166,8 +178,17 @@ def test_kiosk_create_errors(run, session: Session, tmp_path: Path) -> None:
 
 def test_official_create(run, session: Session, tmp_path: Path) -> None:
     run("agency", "import", str(_write(tmp_path, AGENCIES_CSV)))
-    result = run("official", "create", "--username", "lan", "--role", "agency_official", "--agency", "HN-STP",
-                 password="mat-khau-dai-1")  # fmt: skip
+    result = run(
+        "official",
+        "create",
+        "--username",
+        "lan",
+        "--role",
+        "agency_official",
+        "--agency",
+        "HN-STP",
+        password="mat-khau-dai-1",
+    )
     assert result.exit_code == 0, result.output
     assert "official lan created (agency_official, HN-STP)" in result.output
     official = session.scalars(select(Official)).one()
@@ -181,15 +202,18 @@ def test_official_create(run, session: Session, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "password", "message"),
     [
-        (["--username", "anh", "--role", "agency_official", "--agency", "NOPE"], "long-enough-1",
-         "unknown agency 'NOPE'"),
+        (
+            ["--username", "anh", "--role", "agency_official", "--agency", "NOPE"],
+            "long-enough-1",
+            "unknown agency 'NOPE'",
+        ),
         (["--username", "anh", "--role", "province_admin"], "long-enough-1", "role 'province_admin' needs an agency"),
         (["--username", "anh", "--role", "national"], "short", "password: at least 10 characters"),
         (["--username", "anh", "--role", "national"], "aaaaaaaaaaaa", "password: too easy to guess"),
         (["--username", "a b", "--role", "national"], "long-enough-1", "username: a space is not allowed"),
         (["--username", "lân", "--role", "national"], "long-enough-1", "username: 'â' is not allowed"),
     ],
-)  # fmt: skip
+)
 def test_official_create_errors(run, session: Session, args: list[str], password: str, message: str) -> None:
     result = run("official", "create", *args, password=password)
     assert result.exit_code == 2
@@ -266,14 +290,18 @@ def test_migrate_reports_nothing_new_on_a_migrated_database(run) -> None:
     ("env", "message"),
     [
         ({"SIPAS_DATABASE_URL": "nonsense://"}, "error: SIPAS_DATABASE_URL: not a usable database URL"),
-        ({"SIPAS_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"},
-         "error: cannot use the database at SIPAS_DATABASE_URL: connection failed"),
-        ({"SIPAS_DATABASE_URL": "sqlite:////no/such/dir/x.db"},
-         "error: cannot use the database at SIPAS_DATABASE_URL: unable to open database file"),
+        (
+            {"SIPAS_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"},
+            "error: cannot use the database at SIPAS_DATABASE_URL: connection failed",
+        ),
+        (
+            {"SIPAS_DATABASE_URL": "sqlite:////no/such/dir/x.db"},
+            "error: cannot use the database at SIPAS_DATABASE_URL: unable to open database file",
+        ),
         ({"SIPAS_TIMEZONE": "Mars/Base"}, "error: SIPAS_TIMEZONE: Value error, unknown time zone 'Mars/Base'"),
         ({"SIPAS_ENV": "production"}, "error: SIPAS_ENV=production needs real signing keys"),
     ],
-)  # fmt: skip
+)
 def test_bad_settings_are_one_clear_line(tmp_path: Path, env: dict[str, str], message: str) -> None:
     base = {"SIPAS_SECRETS_FILE": str(tmp_path / "s.json"), "SIPAS_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
     result = CliRunner().invoke(cli, ["agency", "list"], env={**base, **env})
@@ -290,11 +318,17 @@ def test_purge_forgets_old_official_addresses_and_ended_sessions(run, session: S
     for days, address in ((200, "203.0.113.7"), (179, "203.0.113.8"), (400, None)):
         session.add(AuditEvent(at=now - timedelta(days=days), actor="lan", action="login", client_ip=address))
     for token, created_days, revoked_days in (("a", 40, None), ("b", 40, 35), ("c", 40, 20), ("d", 1, None)):
-        session.add(OfficialSession(
-            token_hash=token * 64, official_id=official.id, kind=SessionKind.api, client_ip="203.0.113.9",
-            created_at=now - timedelta(days=created_days), expires_at=now - timedelta(days=created_days - 1),
-            revoked_at=None if revoked_days is None else now - timedelta(days=revoked_days),
-        ))  # fmt: skip
+        session.add(
+            OfficialSession(
+                token_hash=token * 64,
+                official_id=official.id,
+                kind=SessionKind.api,
+                client_ip="203.0.113.9",
+                created_at=now - timedelta(days=created_days),
+                expires_at=now - timedelta(days=created_days - 1),
+                revoked_at=None if revoked_days is None else now - timedelta(days=revoked_days),
+            )
+        )
     session.commit()
 
     result = run("purge")
@@ -305,6 +339,10 @@ def test_purge_forgets_old_official_addresses_and_ended_sessions(run, session: S
     )
     session.expire_all()
     kept = session.execute(select(AuditEvent.action, AuditEvent.client_ip).order_by(AuditEvent.at)).all()
-    assert [tuple(row) for row in kept] == [("login", None), ("login", None), ("login", "203.0.113.8"),
-                                            ("privacy.purge", None)]  # fmt: skip
+    assert [tuple(row) for row in kept] == [
+        ("login", None),
+        ("login", None),
+        ("login", "203.0.113.8"),
+        ("privacy.purge", None),
+    ]
     assert sorted(session.scalars(select(OfficialSession.token_hash))) == ["c" * 64, "d" * 64]

@@ -22,8 +22,11 @@ def test_development_generates_keys_once_into_a_private_file(tmp_path: Path) -> 
     assert first.session_secret == second.session_secret
     assert first.token_key_id == "k1"
     assert set(json.loads(secrets_file.read_text())) == {
-        "token_keys", "token_key_id", "session_secret", "dossier_hash_key",
-    }  # fmt: skip
+        "token_keys",
+        "token_key_id",
+        "session_secret",
+        "dossier_hash_key",
+    }
 
 
 def test_production_refuses_to_start_without_real_keys(tmp_path: Path) -> None:
@@ -45,8 +48,7 @@ def test_production_starts_with_keys_from_the_environment(monkeypatch: pytest.Mo
 
 def test_short_keys_are_refused(tmp_path: Path) -> None:
     short = base64.urlsafe_b64encode(b"x" * 16).decode()
-    settings = Settings(env=Environment.production, token_keys={"k1": KEY}, session_secret=short,
-                        dossier_hash_key=KEY)  # fmt: skip
+    settings = Settings(env=Environment.production, token_keys={"k1": KEY}, session_secret=short, dossier_hash_key=KEY)
     with pytest.raises(SettingsError, match="SIPAS_SESSION_SECRET: key is 16 bytes; at least 32"):
         resolve_secrets(settings)
 

@@ -26,9 +26,15 @@ def _response(session: Session, agency: Agency, submission_id: uuid.UUID) -> Res
     submitted = datetime(2026, 3, 2, 9, 15, tzinfo=HANOI)
     day, month = local_period(submitted, ZoneInfo("Asia/Ho_Chi_Minh"))
     return Response(
-        submission_id=submission_id, form_version_id=version.id, agency_id=agency.id, channel=Channel.web_qr,
-        submitted_at=submitted, local_date=day, local_month=month, content_hash="0" * 64,
-    )  # fmt: skip
+        submission_id=submission_id,
+        form_version_id=version.id,
+        agency_id=agency.id,
+        channel=Channel.web_qr,
+        submitted_at=submitted,
+        local_date=day,
+        local_month=month,
+        content_hash="0" * 64,
+    )
 
 
 def test_timestamps_are_stored_in_utc_and_read_back_aware(session: Session) -> None:

@@ -26,10 +26,21 @@ from tests.factories import counter_tree, registry
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
 TABLES = {
-    "agencies", "answers", "audit_events", "counters", "devices", "dossier_links", "form_versions", "forms",
-    "official_sessions", "officials",
-    "population_counts", "procedure_fields", "responses", "targets",
-}  # fmt: skip
+    "agencies",
+    "answers",
+    "audit_events",
+    "counters",
+    "devices",
+    "dossier_links",
+    "form_versions",
+    "forms",
+    "official_sessions",
+    "officials",
+    "population_counts",
+    "procedure_fields",
+    "responses",
+    "targets",
+}
 
 
 def _tables(url: str) -> set[str]:
@@ -86,9 +97,12 @@ def test_content_hashes_of_earlier_rows_are_keyed_and_replays_still_match(
             quick = registry(session, settings)[("counter-quick", 1)]
             _, commune, _ = counter_tree(session)
             submission = Submission(
-                submission_id=uuid.uuid4(), form_id="counter-quick", form_version=1, submitted_at=NOW,
+                submission_id=uuid.uuid4(),
+                form_id="counter-quick",
+                form_version=1,
+                submitted_at=NOW,
                 answers={"overall": 4, "dossier_code": "000.00.12.H26-261120-4711"},
-            )  # fmt: skip
+            )
             origin = Origin(channel=Channel.kiosk, agency_id=commune.id)
             stored = ingest(session, settings, quick, submission, origin, now=NOW)
             plain = hashlib.sha256(canonical_json(submission.content()).encode()).hexdigest()

@@ -128,9 +128,16 @@ def _open(chart_id: str, title: str, summary: str, height: float, css_class: str
 
 
 def bar_chart(
-    chart_id: str, title: str, bars: Sequence[Bar], *, lang: Lang, target: float | None = None,
-    target_label: str = "", unreliable_label: str = "", summary: str = "",
-) -> Markup:  # fmt: skip
+    chart_id: str,
+    title: str,
+    bars: Sequence[Bar],
+    *,
+    lang: Lang,
+    target: float | None = None,
+    target_label: str = "",
+    unreliable_label: str = "",
+    summary: str = "",
+) -> Markup:
     """One row per bar: the bar from the axis start to the estimate, the interval as a whisker, the value with the
     verdict glyph; a dashed vertical line at the target. ``summary`` (for screen readers) defaults to
     :func:`summary_of` the bars."""
@@ -149,10 +156,14 @@ def bar_chart(
     out.append(_hatch(hatch))
     out.append('<g class="axis" aria-hidden="true">')
     for tick in _ticks(floor):
-        out.append(f'<line x1="{_num(x(tick))}" y1="{TOP - 6}" x2="{_num(x(tick))}" y2="{_num(height - BOTTOM)}" '
-                   f'stroke="#d5d9df" stroke-width="1"/>')  # fmt: skip
-        out.append(f'<text x="{_num(x(tick))}" y="{TOP - 12}" text-anchor="middle" font-size="12" fill="#444">'
-                   f"{escape(pct(tick, lang, 0))}</text>")  # fmt: skip
+        out.append(
+            f'<line x1="{_num(x(tick))}" y1="{TOP - 6}" x2="{_num(x(tick))}" y2="{_num(height - BOTTOM)}" '
+            f'stroke="#d5d9df" stroke-width="1"/>'
+        )
+        out.append(
+            f'<text x="{_num(x(tick))}" y="{TOP - 12}" text-anchor="middle" font-size="12" fill="#444">'
+            f"{escape(pct(tick, lang, 0))}</text>"
+        )
     out.append("</g>")
     for row, bar in enumerate(bars):
         estimate = bar.estimate
@@ -171,8 +182,10 @@ def bar_chart(
         out.append(f'<g class="{classes}" data-key="{escape(bar.key)}" data-verdict="{verdict}">')
         out.append(f"<title>{escape(tooltip)}</title>")
         weight = ' font-weight="700"' if bar.highlight else ""
-        out.append(f'<text x="{left - 8}" y="{_num(middle + 4)}" text-anchor="end" font-size="13" fill="#1a1a1a"'
-                   f"{weight}>{escape(_clip(bar.label))}</text>")  # fmt: skip
+        out.append(
+            f'<text x="{left - 8}" y="{_num(middle + 4)}" text-anchor="end" font-size="13" fill="#1a1a1a"'
+            f"{weight}>{escape(_clip(bar.label))}</text>"
+        )
         top = middle - BAR_HEIGHT / 2
         width = max(x(estimate.estimate) - left, 0.0)
         stroke = ""
@@ -180,20 +193,28 @@ def bar_chart(
             stroke = f' stroke="{COLOURS[verdict]}" stroke-width="2"'
         elif unreliable:
             stroke = f' stroke="{UNRELIABLE_COLOUR}" stroke-width="1"'
-        out.append(f'<rect class="bar-fill" x="{left}" y="{_num(top)}" width="{_num(width)}" height="{BAR_HEIGHT}" '
-                   f'fill="{fill}"{stroke}/>')  # fmt: skip
+        out.append(
+            f'<rect class="bar-fill" x="{left}" y="{_num(top)}" width="{_num(width)}" height="{BAR_HEIGHT}" '
+            f'fill="{fill}"{stroke}/>'
+        )
         low, high = x(estimate.low), x(estimate.high)
-        out.append(f'<path class="whisker" d="M{_num(low)} {_num(middle)}H{_num(high)}M{_num(low)} {_num(middle - 6)}'
-                   f'V{_num(middle + 6)}M{_num(high)} {_num(middle - 6)}V{_num(middle + 6)}" stroke="#1a1a1a" '
-                   'stroke-width="1.5" fill="none"/>')  # fmt: skip
-        out.append(f'<text class="value" x="{right + 8}" y="{_num(middle + 4)}" font-size="13" fill="#1a1a1a"'
-                   f"{weight}>{escape(value)} {glyph}</text>")  # fmt: skip
+        out.append(
+            f'<path class="whisker" d="M{_num(low)} {_num(middle)}H{_num(high)}M{_num(low)} {_num(middle - 6)}'
+            f'V{_num(middle + 6)}M{_num(high)} {_num(middle - 6)}V{_num(middle + 6)}" stroke="#1a1a1a" '
+            'stroke-width="1.5" fill="none"/>'
+        )
+        out.append(
+            f'<text class="value" x="{right + 8}" y="{_num(middle + 4)}" font-size="13" fill="#1a1a1a"'
+            f"{weight}>{escape(value)} {glyph}</text>"
+        )
         out.append("</g>")
     if target is not None:
         tx = _num(x(target))
-        out.append(f'<g class="target" aria-hidden="true"><line x1="{tx}" y1="{TOP - 4}" x2="{tx}" '
-                   f'y2="{_num(height - BOTTOM + 4)}" stroke="{TARGET_COLOUR}" stroke-width="2" '
-                   f'stroke-dasharray="6 4"/></g>')  # fmt: skip
+        out.append(
+            f'<g class="target" aria-hidden="true"><line x1="{tx}" y1="{TOP - 4}" x2="{tx}" '
+            f'y2="{_num(height - BOTTOM + 4)}" stroke="{TARGET_COLOUR}" stroke-width="2" '
+            f'stroke-dasharray="6 4"/></g>'
+        )
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 - every text and attribute value above is escaped
 
@@ -207,9 +228,15 @@ TREND_BOTTOM = 40
 
 
 def trend_chart(
-    chart_id: str, title: str, points: Sequence[Point], *, lang: Lang, target: float | None = None,
-    target_label: str = "", drop_label: str = "",
-) -> Markup:  # fmt: skip
+    chart_id: str,
+    title: str,
+    points: Sequence[Point],
+    *,
+    lang: Lang,
+    target: float | None = None,
+    target_label: str = "",
+    drop_label: str = "",
+) -> Markup:
     """The series as a line through its estimates over a band from lower to upper bounds, a dashed target line, a
     red ▼ above each period that fell significantly, hollow points where the estimate is unreliable."""
     estimates = [point.estimate for point in points]
@@ -231,13 +258,19 @@ def trend_chart(
     out = _open(chart_id, title, summary, TREND_HEIGHT, "trend-chart")
     out.append('<g class="axis" aria-hidden="true">')
     for tick in _ticks(floor):
-        out.append(f'<line x1="{TREND_LEFT}" y1="{_num(y(tick))}" x2="{WIDTH - TREND_RIGHT}" y2="{_num(y(tick))}" '
-                   f'stroke="#d5d9df" stroke-width="1"/>')  # fmt: skip
-        out.append(f'<text x="{TREND_LEFT - 8}" y="{_num(y(tick) + 4)}" text-anchor="end" font-size="12" '
-                   f'fill="#444">{escape(pct(tick, lang, 0))}</text>')  # fmt: skip
+        out.append(
+            f'<line x1="{TREND_LEFT}" y1="{_num(y(tick))}" x2="{WIDTH - TREND_RIGHT}" y2="{_num(y(tick))}" '
+            f'stroke="#d5d9df" stroke-width="1"/>'
+        )
+        out.append(
+            f'<text x="{TREND_LEFT - 8}" y="{_num(y(tick) + 4)}" text-anchor="end" font-size="12" '
+            f'fill="#444">{escape(pct(tick, lang, 0))}</text>'
+        )
     for index, point in enumerate(points):
-        out.append(f'<text x="{_num(x(index))}" y="{bottom + 22}" text-anchor="middle" font-size="12" fill="#444">'
-                   f"{escape(month_short(point.period, lang))}</text>")  # fmt: skip
+        out.append(
+            f'<text x="{_num(x(index))}" y="{bottom + 22}" text-anchor="middle" font-size="12" fill="#444">'
+            f"{escape(month_short(point.period, lang))}</text>"
+        )
     out.append("</g>")
     if points:
         upper = " ".join(f"{_num(x(i))},{_num(y(p.estimate.high))}" for i, p in enumerate(points))
@@ -247,24 +280,32 @@ def trend_chart(
         out.append(f'<polyline class="line" points="{line}" fill="none" stroke="{LINE_COLOUR}" stroke-width="2.5"/>')
     if target is not None:
         ty = _num(y(target))
-        out.append(f'<g class="target" aria-hidden="true"><line x1="{TREND_LEFT}" y1="{ty}" x2="{WIDTH - TREND_RIGHT}" '
-                   f'y2="{ty}" stroke="{TARGET_COLOUR}" stroke-width="2" stroke-dasharray="6 4"/></g>')  # fmt: skip
+        out.append(
+            f'<g class="target" aria-hidden="true"><line x1="{TREND_LEFT}" y1="{ty}" x2="{WIDTH - TREND_RIGHT}" '
+            f'y2="{ty}" stroke="{TARGET_COLOUR}" stroke-width="2" stroke-dasharray="6 4"/></g>'
+        )
     for index, point in enumerate(points):
         estimate = point.estimate
         verdict = verdict_key(estimate)
         cx, cy = _num(x(index)), _num(y(estimate.estimate))
         fill = "#fff" if estimate.unreliable else COLOURS[verdict]
         classes = f"point verdict-{verdict}" + (" unreliable" if estimate.unreliable else "")
-        tooltip = (f"{month_short(point.period, lang)}: {pct(estimate.estimate, lang)} "
-                   f"[{pct(estimate.low, lang)} – {pct(estimate.high, lang)}]")  # fmt: skip
-        out.append(f'<g class="{classes}" data-period="{escape(point.period)}"><title>{escape(tooltip)}</title>'
-                   f'<circle cx="{cx}" cy="{cy}" r="5" fill="{fill}" stroke="{COLOURS[verdict]}" stroke-width="2"/>'
-                   "</g>")  # fmt: skip
+        tooltip = (
+            f"{month_short(point.period, lang)}: {pct(estimate.estimate, lang)} "
+            f"[{pct(estimate.low, lang)} – {pct(estimate.high, lang)}]"
+        )
+        out.append(
+            f'<g class="{classes}" data-period="{escape(point.period)}"><title>{escape(tooltip)}</title>'
+            f'<circle cx="{cx}" cy="{cy}" r="5" fill="{fill}" stroke="{COLOURS[verdict]}" stroke-width="2"/>'
+            "</g>"
+        )
         if "significant_drop" in point.alerts:
             top = y(estimate.high) - 8
-            out.append(f'<g class="alert significant-drop" data-period="{escape(point.period)}">'
-                       f"<title>{escape(drop_label)}</title>"
-                       f'<path d="M{_num(x(index) - 7)} {_num(top - 12)}H{_num(x(index) + 7)}L{cx} {_num(top)}Z" '
-                       f'fill="{COLOURS["not_met"]}"/></g>')  # fmt: skip
+            out.append(
+                f'<g class="alert significant-drop" data-period="{escape(point.period)}">'
+                f"<title>{escape(drop_label)}</title>"
+                f'<path d="M{_num(x(index) - 7)} {_num(top - 12)}H{_num(x(index) + 7)}L{cx} {_num(top)}Z" '
+                f'fill="{COLOURS["not_met"]}"/></g>'
+            )
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 - every text and attribute value above is escaped

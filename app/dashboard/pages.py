@@ -179,8 +179,13 @@ def base_context(request: Request, lang: Lang, viewer: Viewer | None, nav: str =
     if viewer is not None:
         scope_name = agency_name(viewer.root, lang) if viewer.root else t("national", lang)
     return {
-        "lang": lang, "other_lang": other, "switch_href": _switch_href(request, other), "viewer": viewer,
-        "scope_name": scope_name, "nav": nav, "t": lambda key, **values: t(key, lang, **values),
+        "lang": lang,
+        "other_lang": other,
+        "switch_href": _switch_href(request, other),
+        "viewer": viewer,
+        "scope_name": scope_name,
+        "nav": nav,
+        "t": lambda key, **values: t(key, lang, **values),
         "pct": lambda share, digits=2: format.pct(share, lang, digits),
         "num": lambda value, digits=0: format.number(value, lang, digits),
         "day": lambda value: format.day(value, lang),
@@ -188,11 +193,12 @@ def base_context(request: Request, lang: Lang, viewer: Viewer | None, nav: str =
         "month": lambda label: format.month(label, lang),
         "points": lambda value: format.points(value, lang),
         "verdict_key": charts.verdict_key,
-    }  # fmt: skip
+    }
 
 
-def _page(request: Request, viewer: Viewer, name: str, context: dict[str, Any], nav: str = "",
-          status_code: int = 200) -> HTMLResponse:  # fmt: skip
+def _page(
+    request: Request, viewer: Viewer, name: str, context: dict[str, Any], nav: str = "", status_code: int = 200
+) -> HTMLResponse:
     lang = lang_of(request)
     figures = {"p_value": lambda value: format.p_value(value, lang)}
     full = base_context(request, lang, viewer, nav) | figures | context
@@ -202,13 +208,17 @@ def _page(request: Request, viewer: Viewer, name: str, context: dict[str, Any], 
 def _filter_context(request: Request, chosen: Chosen, forms: FormsDep, lang: Lang) -> dict[str, Any]:
     errors = [t(key, lang, value=value, message=value) for key, value in chosen.errors]
     return {
-        "chosen": chosen, "filter_errors": errors,
+        "chosen": chosen,
+        "filter_errors": errors,
         "channels": [(channel.value, t(f"channel_{channel.value}", lang)) for channel in Channel],
-        "form_ids": sorted({key[0] for key in forms}), "form_title": {
-            key[0]: (found.definition.title.en or found.definition.title.vi) if lang == "en"
-            else found.definition.title.vi for key, found in sorted(forms.items())
+        "form_ids": sorted({key[0] for key in forms}),
+        "form_title": {
+            key[0]: (found.definition.title.en or found.definition.title.vi)
+            if lang == "en"
+            else found.definition.title.vi
+            for key, found in sorted(forms.items())
         },
-    }  # fmt: skip
+    }
 
 
 def _sort(request: Request) -> str:
@@ -218,8 +228,15 @@ def _sort(request: Request) -> str:
 
 def _sort_links(request: Request, current: str, lang: Lang) -> list[dict[str, Any]]:
     params = [(key, value) for key, value in request.query_params.multi_items() if key not in ("sort", "lang")]
-    return [{"key": key, "label": t(f"sort_{key}", lang), "current": key == current,
-             "href": f"{request.url.path}?{urlencode([*params, ('sort', key)])}"} for key in SORTS]  # fmt: skip
+    return [
+        {
+            "key": key,
+            "label": t(f"sort_{key}", lang),
+            "current": key == current,
+            "href": f"{request.url.path}?{urlencode([*params, ('sort', key)])}",
+        }
+        for key in SORTS
+    ]
 
 
 def verdict_summary(lines: list[Line], lang: Lang) -> str:
@@ -366,9 +383,12 @@ def login_submit(
 
 @router.post("/logout")
 def logout_submit(
-    request: Request, viewer: ViewerDep, session: SessionDep, settings: SettingsDep,
+    request: Request,
+    viewer: ViewerDep,
+    session: SessionDep,
+    settings: SettingsDep,
     csrf_token: Annotated[str, Form()] = "",
-) -> Response:  # fmt: skip
+) -> Response:
     if not csrf_ok(settings, viewer.token, csrf_token or None):
         return message_page(request, "forbidden", 403, "csrf_body")
     logout(session, session.merge(viewer.opened), viewer.official, client_ip=client_ip(request))
@@ -395,9 +415,12 @@ def overview_page(
     except Invalid as invalid:  # e.g. from after to
         error, found = t("bad_filters", lang, message=invalid.message), None
     context: dict[str, Any] = _filter_context(request, chosen, forms, lang) | {
-        "page_title": t("overview_title", lang), "found": found, "error": error,
-        "sort_links": _sort_links(request, order, lang), "filter_query": urlencode(chosen.query()),
-    }  # fmt: skip
+        "page_title": t("overview_title", lang),
+        "found": found,
+        "error": error,
+        "sort_links": _sort_links(request, order, lang),
+        "filter_query": urlencode(chosen.query()),
+    }
     context["coverage"] = coverage(found.meta if found is not None else None, lang)
     if found is not None:
         context["verdict_summary"] = verdict_summary(found.agencies, lang)
@@ -409,7 +432,7 @@ def overview_page(
                 "xlsx": export_url("satisfaction", chosen, "xlsx", group_by="agency"),
                 "rankings": export_url("rankings", chosen, "xlsx"),
             },
-        }  # fmt: skip
+        }
     return _page(request, viewer, "overview.html", context, nav="overview")
 
 
@@ -429,9 +452,12 @@ def agency_detail(
     except Invalid as invalid:
         error, found = t("bad_filters", lang, message=invalid.message), None
     context: dict[str, Any] = _filter_context(request, chosen, forms, lang) | {
-        "page_title": agency_name(agency, lang), "agency": agency, "found": found, "error": error,
+        "page_title": agency_name(agency, lang),
+        "agency": agency,
+        "found": found,
+        "error": error,
         "sort_links": _sort_links(request, order, lang),
-    }  # fmt: skip
+    }
     context["coverage"] = coverage(found.meta if found is not None else None, lang)
     if found is not None:
         points = [charts.Point(p.period, p.estimate, p.alerts) for p in found.trend.points] if found.trend else []
@@ -441,7 +467,11 @@ def agency_detail(
             "items_chart": _bar_chart("items-chart", "items_chart", found.items, found.target, lang),
             "counters_chart": _bar_chart("counters-chart", "counters_chart", found.counters, found.target, lang),
             "trend_chart": charts.trend_chart(
-                "trend-chart", t("trend_chart", lang), points, lang=lang, target=trend_target,
+                "trend-chart",
+                t("trend_chart", lang),
+                points,
+                lang=lang,
+                target=trend_target,
                 target_label=t("target_value", lang, value=format.pct(trend_target, lang)) if trend_target else "",
                 drop_label=t("alert_significant_drop", lang),
             ),
@@ -456,7 +486,7 @@ def agency_detail(
                     ("trend", "trends", {}),
                 )
             },
-        }  # fmt: skip
+        }
     return _page(request, viewer, "agency.html", context, nav="overview")
 
 
@@ -467,15 +497,21 @@ def agency_detail(
 def counters_page(request: Request, viewer: ViewerDep, session: SessionDep, settings: SettingsDep) -> Response:
     lang = lang_of(request)
     rows = [
-        {"agency": owner, "agency_name": agency_name(owner, lang), "counter": counter,
-         "name": (counter.name_en or counter.name_vi) if lang == "en" else counter.name_vi,
-         "link": counter_url(settings, counter) if counter.active and owner.active else None,
-         "poster": f"/api/v1/agencies/{quote(owner.code)}/counters/{quote(counter.code)}/poster"
-         if counter.active and owner.active else None}
+        {
+            "agency": owner,
+            "agency_name": agency_name(owner, lang),
+            "counter": counter,
+            "name": (counter.name_en or counter.name_vi) if lang == "en" else counter.name_vi,
+            "link": counter_url(settings, counter) if counter.active and owner.active else None,
+            "poster": f"/api/v1/agencies/{quote(owner.code)}/counters/{quote(counter.code)}/poster"
+            if counter.active and owner.active
+            else None,
+        }
         for owner, counter in counters_in_scope(session, viewer.scope)
-    ]  # fmt: skip
-    return _page(request, viewer, "counters.html", {"page_title": t("counters_page_title", lang), "rows": rows},
-                 nav="counters")  # fmt: skip
+    ]
+    return _page(
+        request, viewer, "counters.html", {"page_title": t("counters_page_title", lang), "rows": rows}, nav="counters"
+    )
 
 
 @router.get("/devices", response_class=HTMLResponse)
@@ -486,9 +522,10 @@ def devices_page(request: Request, viewer: ViewerDep, session: SessionDep) -> Re
     rows = [
         {"device": device, "agency": owner, "agency_name": agency_name(owner, lang), "counter": counter}
         for device, owner, counter in devices_in_scope(session, viewer.scope)
-    ]  # fmt: skip
-    return _page(request, viewer, "devices.html", {"page_title": t("devices_page_title", lang), "rows": rows},
-                 nav="devices")  # fmt: skip
+    ]
+    return _page(
+        request, viewer, "devices.html", {"page_title": t("devices_page_title", lang), "rows": rows}, nav="devices"
+    )
 
 
 @router.get("/static/{name}")

@@ -47,13 +47,16 @@ class Chosen:
     errors: tuple[tuple[str, str], ...] = ()  # (message key, offending value)
 
     def filters(self, agency: str | None = None) -> Filters:
-        return Filters(agency=agency, date_from=self.date_from, date_to=self.date_to, form=self.form,
-                       channel=self.channel)  # fmt: skip
+        return Filters(
+            agency=agency, date_from=self.date_from, date_to=self.date_to, form=self.form, channel=self.channel
+        )
 
     def query(self) -> dict[str, str]:
         """The filters as the API's query parameters (``from``, ``to``, ``channel``, ``form``)."""
-        out = {"from": self.date_from.isoformat() if self.date_from else "",
-               "to": self.date_to.isoformat() if self.date_to else ""}  # fmt: skip
+        out = {
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+        }
         if self.channel is not None:
             out["channel"] = self.channel.value
         if self.form:
@@ -163,8 +166,9 @@ class Figures:
 
     def satisfaction(self, filters: Filters, group_by: Sequence[str]) -> Result:
         key = self._key("satisfaction", filters, tuple(group_by))
-        result: Result = self._cached(key, lambda: satisfaction(self.session, self.scope, self.forms, filters,
-                                                                group_by))  # fmt: skip
+        result: Result = self._cached(
+            key, lambda: satisfaction(self.session, self.scope, self.forms, filters, group_by)
+        )
         return result
 
     def trend(self, filters: Filters) -> Trend:
@@ -284,15 +288,22 @@ class Overview:
     uncounted: list[str] = field(default_factory=list)  # agencies weighted by the overall ΣN/Σn in some months
 
 
-def overview(figures: Figures, root: Agency | None, chosen: Chosen, lang: Lang, order: str,
-             today: date) -> Overview:  # fmt: skip
+def overview(figures: Figures, root: Agency | None, chosen: Chosen, lang: Lang, order: str, today: date) -> Overview:
     """Every visible agency with its own responses' index, and the scope's headline."""
     session, scope = figures.session, figures.scope
     visible = session.scalars(select(Agency).where(scope.agencies()).order_by(Agency.path)).all()
     result = figures.satisfaction(chosen.filters(), ("agency",))
     by_code = {row.keys.get("agency"): row.estimate for row in result.rows if row.indicator == "sipas"}
-    lines = [Line(agency.code, agency_name(agency, lang), by_code.get(agency.code),
-                  href=f"/dashboard/agencies/{agency.code}", code=agency.code) for agency in visible]  # fmt: skip
+    lines = [
+        Line(
+            agency.code,
+            agency_name(agency, lang),
+            by_code.get(agency.code),
+            href=f"/dashboard/agencies/{agency.code}",
+            code=agency.code,
+        )
+        for agency in visible
+    ]
     headline = headline_of(result.total)
     targets = [line.estimate.target for line in lines if line.estimate and line.estimate.target is not None]
     target = headline.target if headline and headline.target is not None else (targets[0] if targets else None)
@@ -317,22 +328,38 @@ class AgencyPage:
 def agency_page(figures: Figures, agency: Agency, chosen: Chosen, lang: Lang, order: str, today: date) -> AgencyPage:
     """One agency (with its subtree): headline, elements, items, counters, monthly trend."""
     session = figures.session
-    below = session.scalar(
-        select(func.count()).select_from(Agency)
-        .where(Agency.path.startswith(agency.path, autoescape=True), Agency.id != agency.id)
-    ) or 0  # fmt: skip
+    below = (
+        session.scalar(
+            select(func.count())
+            .select_from(Agency)
+            .where(Agency.path.startswith(agency.path, autoescape=True), Agency.id != agency.id)
+        )
+        or 0
+    )
     filters = chosen.filters(agency.code)
     by_counter = figures.satisfaction(filters, ("agency", "counter"))
     metrics = figures.satisfaction(filters, ("element", "item"))
     trend = figures.trend(filters)
     names = metric_names(definition_of(figures.forms, metrics.meta), lang)
     headline = headline_of(by_counter.total)
-    elements = [Line(row.indicator, names.get(row.indicator, row.name), row.estimate,
-                     note="" if row.estimate.kind == "element" else "component")
-                for row in metrics.rows if row.estimate.kind in ("element", "component")]  # fmt: skip
+    elements = [
+        Line(
+            row.indicator,
+            names.get(row.indicator, row.name),
+            row.estimate,
+            note="" if row.estimate.kind == "element" else "component",
+        )
+        for row in metrics.rows
+        if row.estimate.kind in ("element", "component")
+    ]
     elements = mark_weakest([line for line in elements if not line.note]) + [line for line in elements if line.note]
-    items = mark_weakest([Line(row.indicator, names.get(row.indicator, row.name), row.estimate)
-                          for row in metrics.rows if row.estimate.kind == "item"])  # fmt: skip
+    items = mark_weakest(
+        [
+            Line(row.indicator, names.get(row.indicator, row.name), row.estimate)
+            for row in metrics.rows
+            if row.estimate.kind == "item"
+        ]
+    )
     counters = sort_lines(_counter_lines(session, agency, by_counter.rows, lang, several=below > 0), order)
     target = headline.target if headline else None
     uncounted = uncounted_names(session, metrics.meta, lang)
@@ -341,10 +368,14 @@ def agency_page(figures: Figures, agency: Agency, chosen: Chosen, lang: Lang, or
 
 def _counter_lines(session: Session, agency: Agency, rows: Sequence[Row], lang: Lang, *, several: bool) -> list[Line]:
     """Counter rows labelled in the reader's language (with their agency when the subtree has several)."""
-    found = [(owner, counter) for owner, counter in session.execute(
-        select(Agency, Counter).outerjoin(Counter, Counter.agency_id == Agency.id)
-        .where(Agency.path.startswith(agency.path, autoescape=True))
-    )]  # fmt: skip
+    found = [
+        (owner, counter)
+        for owner, counter in session.execute(
+            select(Agency, Counter)
+            .outerjoin(Counter, Counter.agency_id == Agency.id)
+            .where(Agency.path.startswith(agency.path, autoescape=True))
+        )
+    ]
     owners = {owner.code: owner for owner, _counter in found}
     counters = {(owner.code, counter.code): counter for owner, counter in found if counter is not None}
     lines = []
@@ -367,16 +398,20 @@ def _counter_lines(session: Session, agency: Agency, rows: Sequence[Row], lang: 
 
 def counters_in_scope(session: Session, scope: Scope) -> list[tuple[Agency, Counter]]:
     query = (
-        select(Agency, Counter).join(Counter, Counter.agency_id == Agency.id).where(scope.agencies())
+        select(Agency, Counter)
+        .join(Counter, Counter.agency_id == Agency.id)
+        .where(scope.agencies())
         .order_by(Agency.path, Counter.code)
-    )  # fmt: skip
+    )
     return [(owner, counter) for owner, counter in session.execute(query)]
 
 
 def devices_in_scope(session: Session, scope: Scope) -> list[tuple[Device, Agency, Counter | None]]:
     query = (
-        select(Device, Agency, Counter).join(Agency, Agency.id == Device.agency_id)
+        select(Device, Agency, Counter)
+        .join(Agency, Agency.id == Device.agency_id)
         .outerjoin(Counter, Counter.id == Device.counter_id)
-        .where(Device.agency_id.in_(scope.agency_ids())).order_by(Agency.path, Device.created_at)
-    )  # fmt: skip
+        .where(Device.agency_id.in_(scope.agency_ids()))
+        .order_by(Agency.path, Device.created_at)
+    )
     return [(device, owner, counter) for device, owner, counter in session.execute(query)]

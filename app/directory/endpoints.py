@@ -47,10 +47,22 @@ def _actor(caller: Caller, request: Request) -> management.Actor:
 
 
 class AgencyOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "code": "HN-X01", "name_vi": "Xã Bát Tràng", "name_en": "Bat Trang Commune", "level": "commune",
-        "parent": "HN", "depth": 1, "active": True, "created_at": "2026-01-05T02:00:00Z",
-    }]})  # fmt: skip
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "HN-X01",
+                    "name_vi": "Xã Bát Tràng",
+                    "name_en": "Bat Trang Commune",
+                    "level": "commune",
+                    "parent": "HN",
+                    "depth": 1,
+                    "active": True,
+                    "created_at": "2026-01-05T02:00:00Z",
+                }
+            ]
+        }
+    )
 
     code: str
     name_vi: str
@@ -63,9 +75,20 @@ class AgencyOut(BaseModel):
 
 
 class AgencyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "code": "HN-X02", "name_vi": "Xã Đa Tốn", "name_en": "Da Ton Commune", "level": "commune", "parent": "HN",
-    }]})  # fmt: skip
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "HN-X02",
+                    "name_vi": "Xã Đa Tốn",
+                    "name_en": "Da Ton Commune",
+                    "level": "commune",
+                    "parent": "HN",
+                }
+            ]
+        },
+    )
 
     code: Code
     name_vi: Name
@@ -84,13 +107,21 @@ class AgencyPatch(BaseModel):
 
 def _agency_out(node: management.AgencyNode) -> AgencyOut:
     agency = node.agency
-    return AgencyOut(code=agency.code, name_vi=agency.name_vi, name_en=agency.name_en, level=agency.level,
-                     parent=node.parent_code, depth=node.depth, active=agency.active,
-                     created_at=agency.created_at)  # fmt: skip
+    return AgencyOut(
+        code=agency.code,
+        name_vi=agency.name_vi,
+        name_en=agency.name_en,
+        level=agency.level,
+        parent=node.parent_code,
+        depth=node.depth,
+        active=agency.active,
+        created_at=agency.created_at,
+    )
 
 
-@router.get("/agencies", response_model=list[AgencyOut], summary="The visible agency tree",
-            responses={401: READ_ERRORS[401]})  # fmt: skip
+@router.get(
+    "/agencies", response_model=list[AgencyOut], summary="The visible agency tree", responses={401: READ_ERRORS[401]}
+)
 def list_agencies(caller: CallerDep, session: SessionDep) -> list[AgencyOut]:
     """The caller's agency and everything below it (everything for national officials), parents before
     children, siblings by code."""
@@ -106,9 +137,16 @@ def get_agency(code: str, caller: CallerDep, session: SessionDep) -> AgencyOut:
 def create_agency(body: AgencyIn, caller: AdminDep, session: SessionDep, request: Request) -> AgencyOut:
     """Add an agency under a visible parent. A province administrator cannot add a root or anything outside
     its subtree (the parent answers 404 there)."""
-    agency = management.add_agency(session, caller.scope, _actor(caller, request), code=body.code,
-                                   name_vi=body.name_vi, name_en=body.name_en, level=body.level,
-                                   parent_code=body.parent)  # fmt: skip
+    agency = management.add_agency(
+        session,
+        caller.scope,
+        _actor(caller, request),
+        code=body.code,
+        name_vi=body.name_vi,
+        name_en=body.name_en,
+        level=body.level,
+        parent_code=body.parent,
+    )
     session.commit()
     return _agency_out(management.agency_node(session, caller.scope, agency))
 
@@ -126,11 +164,23 @@ def update_agency(code: str, body: AgencyPatch, caller: AdminDep, session: Sessi
 
 
 class CounterOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "agency": "HN-X01", "code": "Q01", "name_vi": "Quầy số 1", "name_en": "Counter 1", "active": True,
-        "link_generation": 0, "link_url": "http://127.0.0.1:8000/f/k1.ZHwxfDE3OTY…",
-        "poster_url": "/api/v1/agencies/HN-X01/counters/Q01/poster", "created_at": "2026-01-05T02:00:00Z",
-    }]})  # fmt: skip
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "agency": "HN-X01",
+                    "code": "Q01",
+                    "name_vi": "Quầy số 1",
+                    "name_en": "Counter 1",
+                    "active": True,
+                    "link_generation": 0,
+                    "link_url": "http://127.0.0.1:8000/f/k1.ZHwxfDE3OTY…",
+                    "poster_url": "/api/v1/agencies/HN-X01/counters/Q01/poster",
+                    "created_at": "2026-01-05T02:00:00Z",
+                }
+            ]
+        }
+    )
 
     agency: str
     code: str
@@ -138,16 +188,27 @@ class CounterOut(BaseModel):
     name_en: str | None
     active: bool
     link_generation: int = Field(description="Bumped by revoke-links; codes printed before stop opening")
-    link_url: str = Field(description="The standing link the counter's QR code carries (opens while the counter "
-                                      "and its agency are active)")  # fmt: skip
+    link_url: str = Field(
+        description="The standing link the counter's QR code carries (opens while the counter "
+        "and its agency are active)"
+    )
     poster_url: str = Field(description="This API's printable poster of the counter (needs a login)")
     created_at: datetime
 
 
 class CounterIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "code": "Q02", "name_vi": "Quầy số 2", "name_en": "Counter 2",
-    }]})  # fmt: skip
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "Q02",
+                    "name_vi": "Quầy số 2",
+                    "name_en": "Counter 2",
+                }
+            ]
+        },
+    )
 
     code: Code
     name_vi: Name
@@ -164,11 +225,17 @@ class CounterPatch(BaseModel):
 
 def _counter_out(settings: Settings, counter: Counter) -> CounterOut:
     agency_code = counter.agency.code
-    return CounterOut(agency=agency_code, code=counter.code, name_vi=counter.name_vi, name_en=counter.name_en,
-                      active=counter.active, link_generation=counter.link_generation,
-                      link_url=links.counter_url(settings, counter),
-                      poster_url=f"/api/v1/agencies/{agency_code}/counters/{counter.code}/poster",
-                      created_at=counter.created_at)  # fmt: skip
+    return CounterOut(
+        agency=agency_code,
+        code=counter.code,
+        name_vi=counter.name_vi,
+        name_en=counter.name_en,
+        active=counter.active,
+        link_generation=counter.link_generation,
+        link_url=links.counter_url(settings, counter),
+        poster_url=f"/api/v1/agencies/{agency_code}/counters/{counter.code}/poster",
+        created_at=counter.created_at,
+    )
 
 
 @router.get("/agencies/{code}/counters", response_model=list[CounterOut], responses=READ_ERRORS)
@@ -182,17 +249,23 @@ def list_counters(code: str, caller: CallerDep, session: SessionDep, settings: S
 def create_counter(
     code: str, body: CounterIn, caller: AdminDep, session: SessionDep, settings: SettingsDep, request: Request
 ) -> CounterOut:
-    counter = management.add_counter(session, caller.scope, _actor(caller, request), code, code=body.code,
-                                     name_vi=body.name_vi, name_en=body.name_en)  # fmt: skip
+    counter = management.add_counter(
+        session, caller.scope, _actor(caller, request), code, code=body.code, name_vi=body.name_vi, name_en=body.name_en
+    )
     session.commit()
     return _counter_out(settings, counter)
 
 
 @router.patch("/agencies/{code}/counters/{counter}", response_model=CounterOut, responses=WRITE_ERRORS)
 def update_counter(
-    code: str, counter: str, body: CounterPatch, caller: AdminDep, session: SessionDep, settings: SettingsDep,
+    code: str,
+    counter: str,
+    body: CounterPatch,
+    caller: AdminDep,
+    session: SessionDep,
+    settings: SettingsDep,
     request: Request,
-) -> CounterOut:  # fmt: skip
+) -> CounterOut:
     """Rename a counter, or deactivate it (its QR codes stop opening) or reactivate it."""
     changes = body.model_dump(exclude_unset=True)
     updated = management.update_counter(session, caller.scope, _actor(caller, request), code, counter, changes)
@@ -221,24 +294,37 @@ def revoke_counter_links(
     },
 )
 def counter_poster(
-    code: str, counter: str, caller: CallerDep, session: SessionDep, settings: SettingsDep,
+    code: str,
+    counter: str,
+    caller: CallerDep,
+    session: SessionDep,
+    settings: SettingsDep,
     size: Annotated[posters.PaperSize, Query(description="Paper size")] = "a4",
-) -> HTMLResponse:  # fmt: skip
+) -> HTMLResponse:
     """The counter's printable poster: one page, its current QR code large, names in Vietnamese and English."""
     found = management.counter_of(session, caller.scope, code, counter)
     if not (found.active and found.agency.active):
-        raise Conflict(f"counter {found.code!r} of agency {found.agency.code!r} is inactive: its QR code would not "
-                       "open; reactivate it first")  # fmt: skip
+        raise Conflict(
+            f"counter {found.code!r} of agency {found.agency.code!r} is inactive: its QR code would not "
+            "open; reactivate it first"
+        )
     return HTMLResponse(posters.render_counter_poster(found, links.counter_url(settings, found), size=size))
 
 
 # --- devices ----------------------------------------------------------------------------------------------
 
 DEVICE_EXAMPLE: dict[str, JsonValue] = {
-    "id": "0b8f6c1e-2d4a-4c39-9a57-3f0e8d6b1c22", "label": "Kiosk quầy 1", "agency": "HN-X01", "counter": "Q01",
-    "created_at": "2026-01-05T02:00:00Z", "revoked_at": None, "last_seen_at": "2026-01-06T01:59:30Z",
-    "app_version": "1.4.2", "queue_length": 0, "held_back": 0,
-}  # fmt: skip
+    "id": "0b8f6c1e-2d4a-4c39-9a57-3f0e8d6b1c22",
+    "label": "Kiosk quầy 1",
+    "agency": "HN-X01",
+    "counter": "Q01",
+    "created_at": "2026-01-05T02:00:00Z",
+    "revoked_at": None,
+    "last_seen_at": "2026-01-06T01:59:30Z",
+    "app_version": "1.4.2",
+    "queue_length": 0,
+    "held_back": 0,
+}
 
 
 class DeviceOut(BaseModel):
@@ -257,18 +343,37 @@ class DeviceOut(BaseModel):
 
 
 class DeviceCreated(DeviceOut):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        **DEVICE_EXAMPLE, "last_seen_at": None, "app_version": None, "queue_length": None, "held_back": None,
-        "key": "kZ3v9wQ…",
-    }]})  # fmt: skip
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **DEVICE_EXAMPLE,
+                    "last_seen_at": None,
+                    "app_version": None,
+                    "queue_length": None,
+                    "held_back": None,
+                    "key": "kZ3v9wQ…",
+                }
+            ]
+        }
+    )
 
     key: str = Field(description="The device key, shown this once: the kiosk sends 'Authorization: Bearer <key>'")
 
 
 class DeviceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "agency": "HN-X01", "counter": "Q01", "label": "Kiosk quầy 1",
-    }]})  # fmt: skip
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "agency": "HN-X01",
+                    "counter": "Q01",
+                    "label": "Kiosk quầy 1",
+                }
+            ]
+        },
+    )
 
     agency: str = Field(description="Code of a visible agency")
     counter: str | None = Field(default=None, description="Code of one of that agency's counters")
@@ -277,11 +382,17 @@ class DeviceIn(BaseModel):
 
 def _device_fields(device: Device) -> dict[str, Any]:
     return {
-        "id": device.public_id, "label": device.label, "agency": device.agency.code,
-        "counter": device.counter.code if device.counter else None, "created_at": device.created_at,
-        "revoked_at": device.revoked_at, "last_seen_at": device.last_seen_at, "app_version": device.app_version,
-        "queue_length": device.queue_length, "held_back": device.held_back,
-    }  # fmt: skip
+        "id": device.public_id,
+        "label": device.label,
+        "agency": device.agency.code,
+        "counter": device.counter.code if device.counter else None,
+        "created_at": device.created_at,
+        "revoked_at": device.revoked_at,
+        "last_seen_at": device.last_seen_at,
+        "app_version": device.app_version,
+        "queue_length": device.queue_length,
+        "held_back": device.held_back,
+    }
 
 
 @router.get("/devices", response_model=list[DeviceOut], responses={401: READ_ERRORS[401], 403: WRITE_ERRORS[403]})
@@ -293,8 +404,14 @@ def list_devices(caller: AdminDep, session: SessionDep) -> list[DeviceOut]:
 @router.post("/devices", status_code=201, response_model=DeviceCreated, responses=WRITE_ERRORS)
 def create_device(body: DeviceIn, caller: AdminDep, session: SessionDep, request: Request) -> DeviceCreated:
     """Register a kiosk; the answer carries its key, once (only a hash is stored)."""
-    device, key = management.add_device(session, caller.scope, _actor(caller, request), agency_code=body.agency,
-                                        counter_code=body.counter, label=body.label)  # fmt: skip
+    device, key = management.add_device(
+        session,
+        caller.scope,
+        _actor(caller, request),
+        agency_code=body.agency,
+        counter_code=body.counter,
+        label=body.label,
+    )
     session.commit()
     return DeviceCreated(**_device_fields(device), key=key)
 
@@ -311,10 +428,21 @@ def revoke_device(device_id: uuid.UUID, caller: AdminDep, session: SessionDep, r
 
 
 class OfficialOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "username": "lan.nguyen", "display_name": "Nguyễn Thị Lan", "role": "agency_official", "agency": "HN-X01",
-        "active": True, "locked_until": None, "created_at": "2026-01-05T02:00:00Z",
-    }]})  # fmt: skip
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "lan.nguyen",
+                    "display_name": "Nguyễn Thị Lan",
+                    "role": "agency_official",
+                    "agency": "HN-X01",
+                    "active": True,
+                    "locked_until": None,
+                    "created_at": "2026-01-05T02:00:00Z",
+                }
+            ]
+        }
+    )
 
     username: str
     display_name: str | None
@@ -326,10 +454,20 @@ class OfficialOut(BaseModel):
 
 
 class OfficialIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "username": "lan.nguyen", "password": "a long passphrase", "role": "agency_official", "agency": "HN-X01",
-        "display_name": "Nguyễn Thị Lan",
-    }]})  # fmt: skip
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "lan.nguyen",
+                    "password": "a long passphrase",
+                    "role": "agency_official",
+                    "agency": "HN-X01",
+                    "display_name": "Nguyễn Thị Lan",
+                }
+            ]
+        },
+    )
 
     username: str = Field(max_length=64, description="1 to 64 characters, no spaces")
     password: str = Field(max_length=1024, description="At least 10 characters")
@@ -347,9 +485,15 @@ class OfficialPatch(BaseModel):
 
 
 def _official_out(official: Official) -> OfficialOut:
-    return OfficialOut(username=official.username, display_name=official.display_name, role=official.role,
-                       agency=official.agency.code if official.agency else None, active=official.active,
-                       locked_until=official.locked_until, created_at=official.created_at)  # fmt: skip
+    return OfficialOut(
+        username=official.username,
+        display_name=official.display_name,
+        role=official.role,
+        agency=official.agency.code if official.agency else None,
+        active=official.active,
+        locked_until=official.locked_until,
+        created_at=official.created_at,
+    )
 
 
 @router.get("/officials", response_model=list[OfficialOut], responses={401: READ_ERRORS[401], 403: WRITE_ERRORS[403]})
@@ -362,9 +506,16 @@ def list_officials(caller: AdminDep, session: SessionDep) -> list[OfficialOut]:
 def create_official(body: OfficialIn, caller: AdminDep, session: SessionDep, request: Request) -> OfficialOut:
     """A province administrator may create province administrators and agency officials for agencies of its
     subtree; only a national official may create national officials."""
-    official = management.add_official(session, caller.scope, _actor(caller, request), username=body.username,
-                                       password=body.password, role=body.role, agency_code=body.agency,
-                                       display_name=body.display_name)  # fmt: skip
+    official = management.add_official(
+        session,
+        caller.scope,
+        _actor(caller, request),
+        username=body.username,
+        password=body.password,
+        role=body.role,
+        agency_code=body.agency,
+        display_name=body.display_name,
+    )
     session.commit()
     return _official_out(official)
 
@@ -396,14 +547,27 @@ class AuditEventOut(BaseModel):
 
 
 class AuditPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "events": [{
-            "id": 812, "at": "2026-01-06T03:12:44Z", "actor": "an", "action": "device.revoke",
-            "object_type": "device", "object_id": "17", "details": {"agency": "HN-X01", "label": "Kiosk quầy 1"},
-            "client_ip": "10.0.4.21",
-        }],
-        "next_before": None,
-    }]})  # fmt: skip
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "events": [
+                        {
+                            "id": 812,
+                            "at": "2026-01-06T03:12:44Z",
+                            "actor": "an",
+                            "action": "device.revoke",
+                            "object_type": "device",
+                            "object_id": "17",
+                            "details": {"agency": "HN-X01", "label": "Kiosk quầy 1"},
+                            "client_ip": "10.0.4.21",
+                        }
+                    ],
+                    "next_before": None,
+                }
+            ]
+        }
+    )
 
     events: list[AuditEventOut]
     next_before: int | None = Field(description="Pass as ?before= for the next (older) page; null on the last")
@@ -411,15 +575,23 @@ class AuditPage(BaseModel):
 
 @router.get("/audit", response_model=AuditPage, responses={401: READ_ERRORS[401], 403: WRITE_ERRORS[403]})
 def audit_log(
-    caller: AdminDep, session: SessionDep,
+    caller: AdminDep,
+    session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500, description="Events per page")] = 100,
     before: Annotated[int | None, Query(ge=1, le=DB_INT_MAX, description="Only events older than this id")] = None,
-    action: Annotated[str | None, Query(max_length=64, description="An action ('device.revoke') or a prefix "
-                                        "ending in '*' ('device.*')", examples=["device.*"])] = None,
-) -> AuditPage:  # fmt: skip
+    action: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="An action ('device.revoke') or a prefix ending in '*' ('device.*')",
+            examples=["device.*"],
+        ),
+    ] = None,
+) -> AuditPage:
     """The audit log, newest first. National officials see every event; a province administrator sees the events
     of officials of its agencies, and the events about its agencies, counters, kiosks and officials."""
     events = management.audit_events(session, caller.scope, limit=limit, before=before, action=action)
     next_before = events[-1].id if len(events) == limit else None
-    return AuditPage(events=[AuditEventOut.model_validate(event, from_attributes=True) for event in events],
-                     next_before=next_before)  # fmt: skip
+    return AuditPage(
+        events=[AuditEventOut.model_validate(event, from_attributes=True) for event in events], next_before=next_before
+    )

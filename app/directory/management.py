@@ -43,8 +43,16 @@ class Actor:
 def _audit(
     session: Session, actor: Actor, *, action: str, object_type: str, object_id: int, details: dict[str, Any]
 ) -> None:
-    record(session, action=action, actor=actor.username, official_id=actor.official_id, object_type=object_type,
-           object_id=object_id, details=details, client_ip=actor.client_ip)  # fmt: skip
+    record(
+        session,
+        action=action,
+        actor=actor.username,
+        official_id=actor.official_id,
+        object_type=object_type,
+        object_id=object_id,
+        details=details,
+        client_ip=actor.client_ip,
+    )
 
 
 @contextmanager
@@ -130,9 +138,16 @@ def agency_by_code(session: Session, scope: Scope, code: str) -> AgencyNode:
 
 
 def add_agency(
-    session: Session, scope: Scope, actor: Actor, *, code: str, name_vi: str, name_en: str | None,
-    level: AgencyLevel, parent_code: str | None,
-) -> Agency:  # fmt: skip
+    session: Session,
+    scope: Scope,
+    actor: Actor,
+    *,
+    code: str,
+    name_vi: str,
+    name_en: str | None,
+    level: AgencyLevel,
+    parent_code: str | None,
+) -> Agency:
     """A new agency under a visible parent; only a national administrator may add a root."""
     if parent_code is None and scope.root_path is not None:
         raise Forbidden("only a national administrator may create a root agency; name a parent within your scope")
@@ -141,10 +156,15 @@ def add_agency(
     if session.scalar(select(Agency.id).where(Agency.code == code)) is not None:
         raise Conflict(message)
     with _unique(session, message):
-        agency = service.create_agency(session, code=code, name_vi=name_vi, name_en=name_en, level=level,
-                                       parent=parent)  # fmt: skip
-    _audit(session, actor, action="agency.create", object_type="agency", object_id=agency.id,
-           details={"agency": code, "parent": parent_code, "level": level.value})  # fmt: skip
+        agency = service.create_agency(session, code=code, name_vi=name_vi, name_en=name_en, level=level, parent=parent)
+    _audit(
+        session,
+        actor,
+        action="agency.create",
+        object_type="agency",
+        object_id=agency.id,
+        details={"agency": code, "parent": parent_code, "level": level.value},
+    )
     return agency
 
 
@@ -153,8 +173,14 @@ def update_agency(session: Session, scope: Scope, actor: Actor, code: str, chang
     agency = visible_agency(session, scope, code)
     changed = _apply(agency, changes, required=("name_vi", "active"))
     if changed:
-        _audit(session, actor, action="agency.update", object_type="agency", object_id=agency.id,
-               details={"agency": code, "changes": changed})  # fmt: skip
+        _audit(
+            session,
+            actor,
+            action="agency.update",
+            object_type="agency",
+            object_id=agency.id,
+            details={"agency": code, "changes": changed},
+        )
         session.flush()
     return agency
 
@@ -182,8 +208,14 @@ def add_counter(
         raise Conflict(message)
     with _unique(session, message):
         counter = service.create_counter(session, agency=agency, code=code, name_vi=name_vi, name_en=name_en)
-    _audit(session, actor, action="counter.create", object_type="counter", object_id=counter.id,
-           details={"agency": agency.code, "counter": code})  # fmt: skip
+    _audit(
+        session,
+        actor,
+        action="counter.create",
+        object_type="counter",
+        object_id=counter.id,
+        details={"agency": agency.code, "counter": code},
+    )
     return counter
 
 
@@ -197,8 +229,14 @@ def update_counter(
     counter = counter_of(session, scope, agency_code, counter_code)
     changed = _apply(counter, changes, required=("name_vi", "active"))
     if changed:
-        _audit(session, actor, action="counter.update", object_type="counter", object_id=counter.id,
-               details={"agency": counter.agency.code, "counter": counter.code, "changes": changed})  # fmt: skip
+        _audit(
+            session,
+            actor,
+            action="counter.update",
+            object_type="counter",
+            object_id=counter.id,
+            details={"agency": counter.agency.code, "counter": counter.code, "changes": changed},
+        )
         if changed.get("active") == [True, False]:
             links.revoke_counter_dossier_links(
                 session,
@@ -215,8 +253,9 @@ def update_counter(
 def revoke_counter_links(session: Session, scope: Scope, actor: Actor, agency_code: str, counter_code: str) -> Counter:
     """Bump the counter's link generation: every QR code printed so far stops opening; new ones carry the next."""
     counter = counter_of(session, scope, agency_code, counter_code)
-    links.revoke_counter_links(session, counter, actor=actor.username, official_id=actor.official_id,
-                               client_ip=actor.client_ip)  # fmt: skip
+    links.revoke_counter_links(
+        session, counter, actor=actor.username, official_id=actor.official_id, client_ip=actor.client_ip
+    )
     return counter
 
 
@@ -226,10 +265,12 @@ def revoke_counter_links(session: Session, scope: Scope, actor: Actor, agency_co
 def devices(session: Session, scope: Scope) -> list[Device]:
     """The kiosks of the visible agencies, by agency code then creation."""
     rows = session.scalars(
-        select(Device).join(Agency, Agency.id == Device.agency_id).where(scope.agencies())
+        select(Device)
+        .join(Agency, Agency.id == Device.agency_id)
+        .where(scope.agencies())
         .options(selectinload(Device.agency), selectinload(Device.counter))
         .order_by(Agency.code, Device.created_at, Device.id)
-    ).all()  # fmt: skip
+    ).all()
     return list(rows)
 
 
@@ -248,8 +289,15 @@ def add_device(
     """Register a kiosk at a visible agency (and one of its counters); returns the device and its key."""
     agency = visible_agency(session, scope, agency_code)
     counter = service.get_counter(session, agency, counter_code) if counter_code is not None else None
-    device, key = service.create_device(session, agency=agency, counter=counter, label=label, actor=actor.username,
-                                        official_id=actor.official_id, client_ip=actor.client_ip)  # fmt: skip
+    device, key = service.create_device(
+        session,
+        agency=agency,
+        counter=counter,
+        label=label,
+        actor=actor.username,
+        official_id=actor.official_id,
+        client_ip=actor.client_ip,
+    )
     return device, key
 
 
@@ -258,8 +306,13 @@ def revoke_device(session: Session, scope: Scope, actor: Actor, public_id: uuid.
     device = device_of(session, scope, public_id)
     if device.revoked_at is not None:
         return device
-    device = service.revoke_device(session, key_prefix=device.key_prefix, actor=actor.username,
-                                   official_id=actor.official_id, client_ip=actor.client_ip)  # fmt: skip
+    device = service.revoke_device(
+        session,
+        key_prefix=device.key_prefix,
+        actor=actor.username,
+        official_id=actor.official_id,
+        client_ip=actor.client_ip,
+    )
     return device
 
 
@@ -286,9 +339,16 @@ def official_of(session: Session, scope: Scope, username: str) -> Official:
 
 
 def add_official(
-    session: Session, scope: Scope, actor: Actor, *, username: str, password: str, role: Role,
-    agency_code: str | None, display_name: str | None,
-) -> Official:  # fmt: skip
+    session: Session,
+    scope: Scope,
+    actor: Actor,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    agency_code: str | None,
+    display_name: str | None,
+) -> Official:
     """A new official: national ones only by a national caller, others for a visible agency."""
     if role is Role.national:
         if scope.role is not Role.national:
@@ -301,9 +361,17 @@ def add_official(
             raise Invalid(f"/agency: a {role.value} needs the code of the agency at the root of their scope")
         agency = visible_agency(session, scope, agency_code)
     with _unique(session, f"an official named {username!r} already exists"):
-        official = service.create_official(session, username=username, password=password, role=role, agency=agency,
-                                           display_name=display_name, actor=actor.username,
-                                           official_id=actor.official_id, client_ip=actor.client_ip)  # fmt: skip
+        official = service.create_official(
+            session,
+            username=username,
+            password=password,
+            role=role,
+            agency=agency,
+            display_name=display_name,
+            actor=actor.username,
+            official_id=actor.official_id,
+            client_ip=actor.client_ip,
+        )
     return official
 
 
@@ -338,9 +406,14 @@ def update_official(
         )
         closed = result.rowcount  # type: ignore[attr-defined]
     agency_code = official.agency.code if official.agency else None
-    _audit(session, actor, action="official.update", object_type="official", object_id=official.id,
-           details={"username": username, "agency": agency_code, "changes": changed,
-                    "sessions_closed": closed})  # fmt: skip
+    _audit(
+        session,
+        actor,
+        action="official.update",
+        object_type="official",
+        object_id=official.id,
+        details={"username": username, "agency": agency_code, "changes": changed, "sessions_closed": closed},
+    )
     session.flush()
     return official, closed
 

@@ -306,16 +306,29 @@ def find_device(session: Session, key: str) -> Device | None:
     return device if hmac.compare_digest(device.key_hash, hash_device_key(key)) else None
 
 
-def revoke_device(session: Session, *, key_prefix: str, actor: str = "cli", official_id: int | None = None,
-                  client_ip: str | None = None) -> Device:  # fmt: skip
+def revoke_device(
+    session: Session,
+    *,
+    key_prefix: str,
+    actor: str = "cli",
+    official_id: int | None = None,
+    client_ip: str | None = None,
+) -> Device:
     device = session.scalar(select(Device).where(Device.key_prefix == key_prefix))
     if device is None:
         raise NotFound(f"no device whose key starts with {key_prefix!r}")
     if device.revoked_at is None:
         session.execute(update(Device).where(Device.id == device.id).values(revoked_at=utcnow()))
-        record(session, action="device.revoke", actor=actor, official_id=official_id, client_ip=client_ip,
-               object_type="device", object_id=device.id,
-               details={"agency": device.agency.code, "label": device.label})  # fmt: skip
+        record(
+            session,
+            action="device.revoke",
+            actor=actor,
+            official_id=official_id,
+            client_ip=client_ip,
+            object_type="device",
+            object_id=device.id,
+            details={"agency": device.agency.code, "label": device.label},
+        )
     session.refresh(device)
     return device
 

@@ -65,8 +65,12 @@ def submit_one(
     if result.status == "conflict":
         raise Conflict(result.message or "conflict", details={"submission_id": str(body.submission_id)})
     assert result.status in ("stored", "duplicate") and result.response_id and result.received_at
-    stored = Stored(status=result.status, submission_id=body.submission_id, response_id=result.response_id,
-                    received_at=result.received_at)  # fmt: skip
+    stored = Stored(
+        status=result.status,
+        submission_id=body.submission_id,
+        response_id=result.response_id,
+        received_at=result.received_at,
+    )
     if result.status == "duplicate":
         return JSONResponse(stored.model_dump(mode="json"), status_code=200)
     return stored

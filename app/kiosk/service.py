@@ -39,8 +39,13 @@ def _token(name: str) -> str:
 
 def _invalid(index: int, submission_id: uuid.UUID | None, problems: list[FieldProblem]) -> ItemResult:
     first = problems[0]
-    return ItemResult(index=index, submission_id=submission_id, status="invalid",
-                      message=f"{first.pointer}: {first.message}", errors=problems)  # fmt: skip
+    return ItemResult(
+        index=index,
+        submission_id=submission_id,
+        status="invalid",
+        message=f"{first.pointer}: {first.message}",
+        errors=problems,
+    )
 
 
 def nul_problems(raw: Any, prefix: str) -> list[FieldProblem]:

@@ -20,8 +20,9 @@ COOKIE = "sipas_session"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False,
-                              description="An official's token from POST /api/v1/auth/token")  # fmt: skip
+oauth2 = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token", auto_error=False, description="An official's token from POST /api/v1/auth/token"
+)
 
 
 def within_official_rate(request: Request, official: Official) -> None:
@@ -42,8 +43,9 @@ class Caller:
     via_cookie: bool
 
 
-async def _caller(request: Request, session: SessionDep, settings: SettingsDep,
-                  bearer: Annotated[str | None, Depends(oauth2)]) -> Caller:  # fmt: skip
+async def _caller(
+    request: Request, session: SessionDep, settings: SettingsDep, bearer: Annotated[str | None, Depends(oauth2)]
+) -> Caller:
     token, via_cookie = bearer, False
     if token is None:
         token, via_cookie = request.cookies.get(COOKIE), True

@@ -30,8 +30,9 @@ class MeOut(BaseModel):
     username: str = Field(examples=["demo"])
     display_name: str | None = Field(examples=["Cán bộ Sở Nội vụ (demo)"])
     role: str = Field(examples=["province_admin"])
-    agency: str | None = Field(description="code of the root of the official's scope; null for national",
-                               examples=["MA"])  # fmt: skip
+    agency: str | None = Field(
+        description="code of the root of the official's scope; null for national", examples=["MA"]
+    )
     expires_at: str
 
 
@@ -42,8 +43,15 @@ def cookie_secure(settings: Settings, request: Request) -> bool:
 
 
 def set_session_cookie(response: Response, request: Request, settings: Settings, opened: Opened) -> None:
-    response.set_cookie(COOKIE, opened.token, max_age=settings.official_session_hours * 3600, httponly=True,
-                        secure=cookie_secure(settings, request), samesite="strict", path="/")  # fmt: skip
+    response.set_cookie(
+        COOKIE,
+        opened.token,
+        max_age=settings.official_session_hours * 3600,
+        httponly=True,
+        secure=cookie_secure(settings, request),
+        samesite="strict",
+        path="/",
+    )
 
 
 @router.post(
@@ -58,9 +66,11 @@ def set_session_cookie(response: Response, request: Request, settings: Settings,
     },
 )
 def token(
-    request: Request, session: SessionDep, settings: SettingsDep,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-) -> Any:  # fmt: skip
+) -> Any:
     """Log in with username and password (form-encoded, OAuth2 password flow); the bearer token goes in
     ``Authorization: Bearer <token>``. The username is NFKC-normalised and lower-cased. After five failures in a
     row for one username from one network (IPv4 /24, IPv6 /48), that network waits a minute before trying that
@@ -81,9 +91,11 @@ def token(
 
 
 @router.post(
-    "/logout", status_code=204, response_class=Response,
+    "/logout",
+    status_code=204,
+    response_class=Response,
     responses={**NOT_LOGGED_IN, 403: {"description": "A session cookie without its CSRF token"}},
-)  # fmt: skip
+)
 def sign_out(request: Request, caller: CallerDep, session: SessionDep) -> Response:
     """Close this session (the token or cookie stops working at once)."""
     logout(session, session.merge(caller.opened), caller.official, client_ip=client_ip(request))
@@ -95,6 +107,10 @@ def sign_out(request: Request, caller: CallerDep, session: SessionDep) -> Respon
 @router.get("/me", response_model=MeOut, responses=NOT_LOGGED_IN)
 def me(caller: CallerDep) -> Any:
     official = caller.official
-    return MeOut(username=official.username, display_name=official.display_name, role=official.role.value,
-                 agency=official.agency.code if official.agency else None,
-                 expires_at=caller.opened.expires_at.isoformat())  # fmt: skip
+    return MeOut(
+        username=official.username,
+        display_name=official.display_name,
+        role=official.role.value,
+        agency=official.agency.code if official.agency else None,
+        expires_at=caller.opened.expires_at.isoformat(),
+    )

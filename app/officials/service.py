@@ -116,9 +116,10 @@ def resolve(session: Session, token: str, *, now: datetime | None = None) -> tup
     """The open session and its official for a token, or None (unknown, expired, revoked, inactive)."""
     now = now or utcnow()
     found = session.execute(
-        select(OfficialSession, Official).join(Official, Official.id == OfficialSession.official_id)
+        select(OfficialSession, Official)
+        .join(Official, Official.id == OfficialSession.official_id)
         .where(OfficialSession.token_hash == token_hash(token))
-    ).first()  # fmt: skip
+    ).first()
     if found is None:
         return None
     opened, official = found

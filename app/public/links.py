@@ -115,15 +115,29 @@ def resolve(session: Session, settings: Settings, forms: dict[tuple[str, int], R
     return OpenLink(token=token, form=form, agency=agency, counter=counter, dossier_link=link)
 
 
-def revoke_counter_links(session: Session, counter: Counter, *, actor: str = "cli", official_id: int | None = None,
-                         client_ip: str | None = None) -> None:  # fmt: skip
+def revoke_counter_links(
+    session: Session,
+    counter: Counter,
+    *,
+    actor: str = "cli",
+    official_id: int | None = None,
+    client_ip: str | None = None,
+) -> None:
     """Invalidate every QR code printed for this counter so far (new codes get the next generation), and revoke
     the counter's unused dossier links."""
     session.execute(update(Counter).where(Counter.id == counter.id).values(link_generation=Counter.link_generation + 1))
     session.refresh(counter)
     details = {"agency": counter.agency.code, "counter": counter.code, "generation": counter.link_generation}
-    record(session, action="counter.links_revoke", actor=actor, official_id=official_id, client_ip=client_ip,
-           object_type="counter", object_id=counter.id, details=details)  # fmt: skip
+    record(
+        session,
+        action="counter.links_revoke",
+        actor=actor,
+        official_id=official_id,
+        client_ip=client_ip,
+        object_type="counter",
+        object_id=counter.id,
+        details=details,
+    )
     revoke_counter_dossier_links(
         session, counter, why="counter.links_revoke", actor=actor, official_id=official_id, client_ip=client_ip
     )

@@ -255,9 +255,16 @@ def _span(period: _Period) -> str:
 
 
 def _target_entry(target: Target, agency_code: str) -> TargetEntry:
-    return TargetEntry(id=target.id, agency=agency_code, indicator=target.indicator, period_start=target.period_start,
-                       period_end=target.period_end, threshold_pct=float(target.threshold_pct),
-                       applies_to_subtree=target.applies_to_subtree, created_at=target.created_at)  # fmt: skip
+    return TargetEntry(
+        id=target.id,
+        agency=agency_code,
+        indicator=target.indicator,
+        period_start=target.period_start,
+        period_end=target.period_end,
+        threshold_pct=float(target.threshold_pct),
+        applies_to_subtree=target.applies_to_subtree,
+        created_at=target.created_at,
+    )
 
 
 def _targets_query(
@@ -274,9 +281,15 @@ def _targets_query(
 
 
 def list_targets(
-    session: Session, scope: Scope, *, agency: str | None = None, indicator: str | None = None,
-    on: date | None = None, limit: int | None = None, offset: int = 0,
-) -> Page[TargetEntry]:  # fmt: skip
+    session: Session,
+    scope: Scope,
+    *,
+    agency: str | None = None,
+    indicator: str | None = None,
+    on: date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Page[TargetEntry]:
     """The visible agencies' targets (optionally of one agency, one indicator, or in force on a date), by agency
     code, indicator and start."""
     query = _targets_query(session, scope, agency=agency, indicator=indicator, on=on)
@@ -287,9 +300,10 @@ def list_targets(
 
 def _visible_target(session: Session, scope: Scope, target_id: int) -> tuple[Target, str]:
     found = session.execute(
-        select(Target, Agency.code).join(Agency, Agency.id == Target.agency_id)
+        select(Target, Agency.code)
+        .join(Agency, Agency.id == Target.agency_id)
         .where(Target.id == target_id, scope.agencies())
-    ).first()  # fmt: skip
+    ).first()
     if found is None:
         raise NotFound(f"no target with id {target_id}")
     return found
@@ -302,15 +316,18 @@ def get_target(session: Session, scope: Scope, target_id: int) -> TargetEntry:
 
 def _audit(fields: TargetFields | PopulationFields) -> dict[str, Any]:
     """The fields as the audit log keeps them (dates as text)."""
-    return {**dataclasses.asdict(fields), "period_start": str(fields.period_start),
-            "period_end": str(fields.period_end)}  # fmt: skip
+    return {
+        **dataclasses.asdict(fields),
+        "period_start": str(fields.period_start),
+        "period_end": str(fields.period_end),
+    }
 
 
 def _check_target_series(session: Session, fields: TargetFields, agency_id: int, *, own_id: int | None) -> None:
     """Conflict when another target of the same agency and indicator has the same start or an overlapping period."""
     others = session.scalars(
         select(Target).where(Target.agency_id == agency_id, Target.indicator == fields.indicator)
-    ).all()  # fmt: skip
+    ).all()
     for other in others:
         if other.id == own_id:
             continue
@@ -339,9 +356,13 @@ def _commit(session: Session) -> None:
 
 
 def create_target(
-    session: Session, scope: Scope, fields: TargetFields, *, indicators: Collection[str],
+    session: Session,
+    scope: Scope,
+    fields: TargetFields,
+    *,
+    indicators: Collection[str],
     client_ip: str | None = None,
-) -> TargetEntry:  # fmt: skip
+) -> TargetEntry:
     """Add a target for a visible agency (``indicators``: what :func:`known_indicators` allows)."""
     problems: list[Problem] = []
     agency_id = _agency_id(session, scope, fields.agency, problems)
@@ -349,27 +370,50 @@ def create_target(
     if problems or agency_id is None:
         raise _invalid(problems)
     _check_target_series(session, fields, agency_id, own_id=None)
-    target = Target(agency_id=agency_id, indicator=fields.indicator, period_start=fields.period_start,
-                    period_end=fields.period_end, threshold_pct=fields.threshold_pct,
-                    applies_to_subtree=fields.applies_to_subtree)  # fmt: skip
+    target = Target(
+        agency_id=agency_id,
+        indicator=fields.indicator,
+        period_start=fields.period_start,
+        period_end=fields.period_end,
+        threshold_pct=fields.threshold_pct,
+        applies_to_subtree=fields.applies_to_subtree,
+    )
     session.add(target)
     session.flush()
-    record(session, action="target.create", actor=scope.username, official_id=scope.official_id,
-           object_type="target", object_id=target.id, details=_audit(fields), client_ip=client_ip)  # fmt: skip
+    record(
+        session,
+        action="target.create",
+        actor=scope.username,
+        official_id=scope.official_id,
+        object_type="target",
+        object_id=target.id,
+        details=_audit(fields),
+        client_ip=client_ip,
+    )
     _commit(session)
     return _target_entry(target, fields.agency)
 
 
 def update_target(
-    session: Session, scope: Scope, target_id: int, changes: Mapping[str, Any], *, indicators: Collection[str],
+    session: Session,
+    scope: Scope,
+    target_id: int,
+    changes: Mapping[str, Any],
+    *,
+    indicators: Collection[str],
     client_ip: str | None = None,
-) -> TargetEntry:  # fmt: skip
+) -> TargetEntry:
     """Change some or all fields of a visible target (``changes``: names of :class:`TargetFields`); the agency
     may move to another visible agency."""
     target, agency_code = _visible_target(session, scope, target_id)
-    before = TargetFields(agency=agency_code, indicator=target.indicator, period_start=target.period_start,
-                          period_end=target.period_end, threshold_pct=float(target.threshold_pct),
-                          applies_to_subtree=target.applies_to_subtree)  # fmt: skip
+    before = TargetFields(
+        agency=agency_code,
+        indicator=target.indicator,
+        period_start=target.period_start,
+        period_end=target.period_end,
+        threshold_pct=float(target.threshold_pct),
+        applies_to_subtree=target.applies_to_subtree,
+    )
     after = dataclasses.replace(before, **changes)
     problems: list[Problem] = []
     agency_id = target.agency_id if after.agency == agency_code else _agency_id(session, scope, after.agency, problems)
@@ -379,12 +423,22 @@ def update_target(
     _check_target_series(session, after, agency_id, own_id=target.id)
     target.agency_id, target.indicator, target.applies_to_subtree = agency_id, after.indicator, after.applies_to_subtree
     target.period_start, target.period_end, target.threshold_pct = (
-        after.period_start, after.period_end, after.threshold_pct
-    )  # fmt: skip
+        after.period_start,
+        after.period_end,
+        after.threshold_pct,
+    )
     old, new = _audit(before), _audit(after)
     changed = {name: {"from": old[name], "to": new[name]} for name in old if old[name] != new[name]}
-    record(session, action="target.update", actor=scope.username, official_id=scope.official_id,
-           object_type="target", object_id=target.id, details={"changed": changed}, client_ip=client_ip)  # fmt: skip
+    record(
+        session,
+        action="target.update",
+        actor=scope.username,
+        official_id=scope.official_id,
+        object_type="target",
+        object_id=target.id,
+        details={"changed": changed},
+        client_ip=client_ip,
+    )
     _commit(session)
     return _target_entry(target, after.agency)
 
@@ -394,11 +448,24 @@ def delete_target(session: Session, scope: Scope, target_id: int, *, client_ip: 
     target, agency_code = _visible_target(session, scope, target_id)
     entry = _target_entry(target, agency_code)
     session.delete(target)
-    details = {"agency": agency_code, "indicator": entry.indicator, "period_start": str(entry.period_start),
-               "period_end": str(entry.period_end), "threshold_pct": entry.threshold_pct,
-               "applies_to_subtree": entry.applies_to_subtree}  # fmt: skip
-    record(session, action="target.delete", actor=scope.username, official_id=scope.official_id,
-           object_type="target", object_id=target_id, details=details, client_ip=client_ip)  # fmt: skip
+    details = {
+        "agency": agency_code,
+        "indicator": entry.indicator,
+        "period_start": str(entry.period_start),
+        "period_end": str(entry.period_end),
+        "threshold_pct": entry.threshold_pct,
+        "applies_to_subtree": entry.applies_to_subtree,
+    }
+    record(
+        session,
+        action="target.delete",
+        actor=scope.username,
+        official_id=scope.official_id,
+        object_type="target",
+        object_id=target_id,
+        details=details,
+        client_ip=client_ip,
+    )
     _commit(session)
 
 
@@ -436,9 +503,13 @@ def target_for(session: Session, agency: Agency, indicator: str, on: date) -> Ta
     """
     chain = _chain(agency.path) or [agency.id]
     candidates = session.scalars(
-        select(Target).where(Target.agency_id.in_(chain), Target.indicator == indicator,
-                             Target.period_start <= on, Target.period_end >= on)
-    ).all()  # fmt: skip
+        select(Target).where(
+            Target.agency_id.in_(chain),
+            Target.indicator == indicator,
+            Target.period_start <= on,
+            Target.period_end >= on,
+        )
+    ).all()
     return _applying(candidates, chain, indicator, on)
 
 
@@ -454,9 +525,13 @@ def targets_for(
     chains = {agency_id: _chain(path) or [agency_id] for agency_id, path in paths}
     everyone = {ancestor for chain in chains.values() for ancestor in chain}
     candidates = session.scalars(
-        select(Target).where(Target.agency_id.in_(everyone), Target.indicator.in_(set(indicators)),
-                             Target.period_start <= on, Target.period_end >= on)
-    ).all()  # fmt: skip
+        select(Target).where(
+            Target.agency_id.in_(everyone),
+            Target.indicator.in_(set(indicators)),
+            Target.period_start <= on,
+            Target.period_end >= on,
+        )
+    ).all()
     by_agency: dict[int, list[Target]] = {}
     for target in candidates:
         by_agency.setdefault(target.agency_id, []).append(target)
@@ -644,9 +719,15 @@ def _population_select() -> Select[PopulationCount, str, str | None]:
 
 
 def list_population_counts(
-    session: Session, scope: Scope, *, agency: str | None = None, procedure_field: str | None = None,
-    on: date | None = None, limit: int | None = None, offset: int = 0,
-) -> Page[PopulationEntry]:  # fmt: skip
+    session: Session,
+    scope: Scope,
+    *,
+    agency: str | None = None,
+    procedure_field: str | None = None,
+    on: date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Page[PopulationEntry]:
     """The visible agencies' population counts (optionally of one agency, one procedure field, or whose period
     contains a date), by agency code, start and procedure field (totals first)."""
     query = _population_select().where(scope.agencies())
@@ -660,8 +741,11 @@ def list_population_counts(
     if on is not None:
         query = query.where(PopulationCount.period_start <= on, PopulationCount.period_end >= on)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    ordered = query.order_by(Agency.code, PopulationCount.period_start, ProcedureField.code.is_not(None),
-                             ProcedureField.code).offset(offset).limit(limit)  # fmt: skip
+    ordered = (
+        query.order_by(Agency.code, PopulationCount.period_start, ProcedureField.code.is_not(None), ProcedureField.code)
+        .offset(offset)
+        .limit(limit)
+    )
     rows = session.execute(ordered)
     return Page([_population_entry(count, code, field) for count, code, field in rows], total)
 
@@ -1032,8 +1116,9 @@ def _read_rows(data: bytes, columns: tuple[str, ...], optional: frozenset[str]) 
             if not any(cell.strip() for cell in cells):
                 continue
             if len(cells) != len(header):
-                errors.append(UploadError(reader.line_num, None,
-                                          f"{len(cells)} fields where the header has {len(header)}"))  # fmt: skip
+                errors.append(
+                    UploadError(reader.line_num, None, f"{len(cells)} fields where the header has {len(header)}")
+                )
                 continue
             values = dict.fromkeys(optional, "") | {
                 name: _unneutral(cell.strip()) for name, cell in zip(header, cells, strict=True)
@@ -1122,9 +1207,7 @@ def _upload_audit(
     )
 
 
-def _series_errors(
-    series: dict[Any, list[_Period]], what: str, describe: Mapping[Any, str]
-) -> list[UploadError]:  # fmt: skip
+def _series_errors(series: dict[Any, list[_Period]], what: str, describe: Mapping[Any, str]) -> list[UploadError]:
     errors: list[UploadError] = []
     for key, periods in series.items():
         for earlier, later in _overlaps(periods):
@@ -1132,16 +1215,26 @@ def _series_errors(
                 continue  # two stored rows: not this file's doing
             at, other = (later, earlier) if later.line is not None else (earlier, later)
             assert at.line is not None
-            errors.append(UploadError(at.line, "period_start",
-                                      f"the period {_span(at)} overlaps {other.name} ({_span(other)}) of "
-                                      f"{describe[key]}; {what} must not overlap"))  # fmt: skip
+            errors.append(
+                UploadError(
+                    at.line,
+                    "period_start",
+                    f"the period {_span(at)} overlaps {other.name} ({_span(other)}) of "
+                    f"{describe[key]}; {what} must not overlap",
+                )
+            )
     return errors
 
 
 def upload_targets(
-    session: Session, scope: Scope, data: bytes, *, indicators: Collection[str], filename: str | None = None,
+    session: Session,
+    scope: Scope,
+    data: bytes,
+    *,
+    indicators: Collection[str],
+    filename: str | None = None,
     client_ip: str | None = None,
-) -> UploadSummary:  # fmt: skip
+) -> UploadSummary:
     """Create or update targets from a CSV file (header :data:`TARGET_COLUMNS`; ``applies_to_subtree`` may be
     empty or absent: true). A row whose agency, indicator and period_start match a stored target updates it.
     All rows or none: every problem is reported with its line and column."""
@@ -1169,9 +1262,15 @@ def upload_targets(
             continue
         key = (agency_ids[fields.agency], fields.indicator, fields.period_start)
         if key in seen:
-            errors.append(UploadError(line, "period_start", f"agency {fields.agency!r}, indicator "
-                                      f"{fields.indicator!r}, period_start {fields.period_start} already appears "
-                                      f"on line {seen[key]}"))  # fmt: skip
+            errors.append(
+                UploadError(
+                    line,
+                    "period_start",
+                    f"agency {fields.agency!r}, indicator "
+                    f"{fields.indicator!r}, period_start {fields.period_start} already appears "
+                    f"on line {seen[key]}",
+                )
+            )
             continue
         seen[key] = line
         keyed.append((line, fields, key))
@@ -1185,8 +1284,9 @@ def upload_targets(
     describe: dict[tuple[int, str], str] = {}
     for key, target in stored.items():
         if key not in seen:
-            series.setdefault(key[:2], []).append(_Period(target.period_start, target.period_end,
-                                                          f"target {target.id}"))  # fmt: skip
+            series.setdefault(key[:2], []).append(
+                _Period(target.period_start, target.period_end, f"target {target.id}")
+            )
     for line, fields, key in keyed:
         series.setdefault(key[:2], []).append(_Period(fields.period_start, fields.period_end, f"line {line}", line))
         describe[key[:2]] = f"agency {fields.agency!r} for {fields.indicator!r}"
@@ -1197,9 +1297,16 @@ def upload_targets(
     for _line, fields, key in keyed:
         existing = stored.get(key)
         if existing is None:
-            session.add(Target(agency_id=key[0], indicator=fields.indicator, period_start=fields.period_start,
-                               period_end=fields.period_end, threshold_pct=fields.threshold_pct,
-                               applies_to_subtree=fields.applies_to_subtree))  # fmt: skip
+            session.add(
+                Target(
+                    agency_id=key[0],
+                    indicator=fields.indicator,
+                    period_start=fields.period_start,
+                    period_end=fields.period_end,
+                    threshold_pct=fields.threshold_pct,
+                    applies_to_subtree=fields.applies_to_subtree,
+                )
+            )
             created += 1
         else:
             existing.period_end, existing.threshold_pct = fields.period_end, fields.threshold_pct

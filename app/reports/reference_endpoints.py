@@ -48,14 +48,24 @@ _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "file larger than SIPAS_MAX_BODY_BYTES"},
     422: {
         "description": "the file was refused, nothing was stored; every problem with its line and column",
-        "content": {"application/json": {"example": {"error": {
-            "code": "invalid",
-            "message": "nothing was stored: line 3, column threshold_pct: '120' must be between 0 and 100",
-            "details": {"count": 1, "errors": [
-                {"line": 3, "column": "threshold_pct", "message": "'120' must be between 0 and 100"}]},
-        }}}},
+        "content": {
+            "application/json": {
+                "example": {
+                    "error": {
+                        "code": "invalid",
+                        "message": "nothing was stored: line 3, column threshold_pct: '120' must be between 0 and 100",
+                        "details": {
+                            "count": 1,
+                            "errors": [
+                                {"line": 3, "column": "threshold_pct", "message": "'120' must be between 0 and 100"}
+                            ],
+                        },
+                    }
+                }
+            }
+        },
     },
-}  # fmt: skip
+}
 _CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}, "description": "a CSV file"}}
 
 AgencyFilter = Annotated[str | None, Query(description="only this agency's rows (its code)", examples=["HN"])]
@@ -71,9 +81,11 @@ FieldFilter = Annotated[str | None, Query(description="only this procedure field
 
 _AGENCY = Field(min_length=1, max_length=64, description="agency code", examples=["HN"])
 _INDICATOR = Field(
-    min_length=1, max_length=64, examples=["sipas"],
+    min_length=1,
+    max_length=64,
+    examples=["sipas"],
     description="'sipas' (overall index), a component code ('service'), 'element:<code>' or 'item:<code>'",
-)  # fmt: skip
+)
 _THRESHOLD = Field(ge=0, le=100, allow_inf_nan=False, description="the rate to reach, in %", examples=[86])
 _SUBTREE = Field(True, description="also applies to every agency below this one (unless it has its own target)")
 _DOSSIERS = Field(
@@ -95,13 +107,20 @@ _CONFIRM_TEXT = (
 _CONFIRM = Field(False, description=_CONFIRM_TEXT)
 
 _TARGET_EXAMPLE: dict[str, JsonValue] = {
-    "agency": "HN", "indicator": "sipas", "period_start": "2026-01-01", "period_end": "2026-12-31",
-    "threshold_pct": 86, "applies_to_subtree": True,
-}  # fmt: skip
+    "agency": "HN",
+    "indicator": "sipas",
+    "period_start": "2026-01-01",
+    "period_end": "2026-12-31",
+    "threshold_pct": 86,
+    "applies_to_subtree": True,
+}
 _COUNT_EXAMPLE: dict[str, JsonValue] = {
-    "agency": "HN-X01", "period_start": "2026-01-01", "period_end": "2026-01-31", "dossiers_handled": 1250,
+    "agency": "HN-X01",
+    "period_start": "2026-01-01",
+    "period_end": "2026-01-31",
+    "dossiers_handled": 1250,
     "procedure_field": None,
-}  # fmt: skip
+}
 _PATCH_EXAMPLE: dict[str, JsonValue] = {
     "dossiers_handled": 1320,
     "reason": "Sở gửi lại số liệu tháng 1 sau rà soát (công văn 45/STP)",
@@ -136,8 +155,10 @@ class TargetPatch(BaseModel):
 
 
 class TargetOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={
-        "examples": [{"id": 1, **_TARGET_EXAMPLE, "created_at": "2026-01-05T08:30:00Z"}]})  # fmt: skip
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={"examples": [{"id": 1, **_TARGET_EXAMPLE, "created_at": "2026-01-05T08:30:00Z"}]},
+    )
 
     id: int
     agency: str
@@ -188,8 +209,10 @@ class PopulationCountPatch(BaseModel):
 
 
 class PopulationCountOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={
-        "examples": [{"id": 1, **_COUNT_EXAMPLE, "created_at": "2026-02-02T08:30:00Z"}]})  # fmt: skip
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={"examples": [{"id": 1, **_COUNT_EXAMPLE, "created_at": "2026-02-02T08:30:00Z"}]},
+    )
 
     id: int
     agency: str
@@ -233,8 +256,11 @@ def _changes(patch: BaseModel, nullable: frozenset[str] = frozenset()) -> dict[s
 
 
 def _csv(text: str, filename: str) -> Response:
-    return Response(text, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 # --- targets -----------------------------------------------------------------------------------------------------
@@ -242,23 +268,33 @@ def _csv(text: str, filename: str) -> Response:
 
 @router.get("/targets", response_model=TargetPage, responses=_READ_ERRORS)
 def list_targets(
-    caller: CallerDep, session: SessionDep, agency: AgencyFilter = None, indicator: IndicatorFilter = None,
-    on: OnFilter = None, limit: Limit = 500, offset: Offset = 0,
-) -> Any:  # fmt: skip
+    caller: CallerDep,
+    session: SessionDep,
+    agency: AgencyFilter = None,
+    indicator: IndicatorFilter = None,
+    on: OnFilter = None,
+    limit: Limit = 500,
+    offset: Offset = 0,
+) -> Any:
     """Targets of the agencies in the caller's scope, by agency code, indicator and start. A target set on a
     parent with ``applies_to_subtree`` also applies below it; this list shows it only to those who see the
     parent."""
-    page = reference.list_targets(session, caller.scope, agency=agency, indicator=indicator, on=on, limit=limit,
-                                  offset=offset)  # fmt: skip
-    return TargetPage(items=[TargetOut.model_validate(item) for item in page.items], total=page.total, limit=limit,
-                      offset=offset)  # fmt: skip
+    page = reference.list_targets(
+        session, caller.scope, agency=agency, indicator=indicator, on=on, limit=limit, offset=offset
+    )
+    return TargetPage(
+        items=[TargetOut.model_validate(item) for item in page.items], total=page.total, limit=limit, offset=offset
+    )
 
 
 @router.get("/targets/export.csv", response_class=Response, responses={**_CSV_RESPONSE, **_READ_ERRORS})
 def export_targets(
-    caller: CallerDep, session: SessionDep, agency: AgencyFilter = None, indicator: IndicatorFilter = None,
+    caller: CallerDep,
+    session: SessionDep,
+    agency: AgencyFilter = None,
+    indicator: IndicatorFilter = None,
     on: OnFilter = None,
-) -> Response:  # fmt: skip
+) -> Response:
     """The same rows as ``GET /targets`` (all of them), in the upload's columns."""
     page = reference.list_targets(session, caller.scope, agency=agency, indicator=indicator, on=on)
     return _csv(reference.targets_csv(page.items), "targets.csv")
@@ -269,10 +305,12 @@ def create_target(body: TargetIn, caller: AdminDep, session: SessionDep, forms: 
     """Add a target for an agency in the caller's scope. One agency and indicator may have several periods
     (one per year, say), but they must not overlap."""
     return reference.create_target(
-        session, caller.scope, TargetFields(**body.model_dump()),
+        session,
+        caller.scope,
+        TargetFields(**body.model_dump()),
         indicators=reference.known_indicators(form.definition for form in forms.values()),
         client_ip=client_ip(request),
-    )  # fmt: skip
+    )
 
 
 @router.post("/targets/upload", response_model=UploadOut, responses=_UPLOAD_ERRORS)
@@ -283,10 +321,13 @@ def upload_targets(file: CsvFile, caller: AdminDep, session: SessionDep, forms: 
 
     ``curl -F file=@targets.csv -H "Authorization: Bearer $TOKEN" …/api/v1/targets/upload``"""
     summary = reference.upload_targets(
-        session, caller.scope, file.file.read(),
+        session,
+        caller.scope,
+        file.file.read(),
         indicators=reference.known_indicators(form.definition for form in forms.values()),
-        filename=file.filename, client_ip=client_ip(request),
-    )  # fmt: skip
+        filename=file.filename,
+        client_ip=client_ip(request),
+    )
     return UploadOut.model_validate(summary)
 
 
@@ -301,10 +342,13 @@ def replace_target(
 ) -> Any:
     """Replace every field of a target."""
     return reference.update_target(
-        session, caller.scope, target_id, body.model_dump(),
+        session,
+        caller.scope,
+        target_id,
+        body.model_dump(),
         indicators=reference.known_indicators(form.definition for form in forms.values()),
         client_ip=client_ip(request),
-    )  # fmt: skip
+    )
 
 
 @router.patch("/targets/{target_id}", response_model=TargetOut, responses=_WRITE_ERRORS)
@@ -313,10 +357,13 @@ def change_target(
 ) -> Any:
     """Change only the fields given."""
     return reference.update_target(
-        session, caller.scope, target_id, _changes(body),
+        session,
+        caller.scope,
+        target_id,
+        _changes(body),
         indicators=reference.known_indicators(form.definition for form in forms.values()),
         client_ip=client_ip(request),
-    )  # fmt: skip
+    )
 
 
 @router.delete("/targets/{target_id}", status_code=204, response_class=Response, responses=_WRITE_ERRORS)
@@ -330,25 +377,39 @@ def delete_target(target_id: RowId, caller: AdminDep, session: SessionDep, reque
 
 @router.get("/population-counts", response_model=PopulationCountPage, responses=_READ_ERRORS)
 def list_population_counts(
-    caller: CallerDep, session: SessionDep, agency: AgencyFilter = None, procedure_field: FieldFilter = None,
-    on: OnFilter = None, limit: Limit = 500, offset: Offset = 0,
-) -> Any:  # fmt: skip
+    caller: CallerDep,
+    session: SessionDep,
+    agency: AgencyFilter = None,
+    procedure_field: FieldFilter = None,
+    on: OnFilter = None,
+    limit: Limit = 500,
+    offset: Offset = 0,
+) -> Any:
     """Dossiers handled by the agencies in the caller's scope, by agency code, start and procedure field (the
     count of all fields first)."""
-    page = reference.list_population_counts(session, caller.scope, agency=agency, procedure_field=procedure_field,
-                                            on=on, limit=limit, offset=offset)  # fmt: skip
-    return PopulationCountPage(items=[PopulationCountOut.model_validate(item) for item in page.items],
-                               total=page.total, limit=limit, offset=offset)  # fmt: skip
+    page = reference.list_population_counts(
+        session, caller.scope, agency=agency, procedure_field=procedure_field, on=on, limit=limit, offset=offset
+    )
+    return PopulationCountPage(
+        items=[PopulationCountOut.model_validate(item) for item in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/population-counts/export.csv", response_class=Response, responses={**_CSV_RESPONSE, **_READ_ERRORS})
 def export_population_counts(
-    caller: CallerDep, session: SessionDep, agency: AgencyFilter = None, procedure_field: FieldFilter = None,
+    caller: CallerDep,
+    session: SessionDep,
+    agency: AgencyFilter = None,
+    procedure_field: FieldFilter = None,
     on: OnFilter = None,
-) -> Response:  # fmt: skip
+) -> Response:
     """The same rows as ``GET /population-counts`` (all of them), in the upload's columns."""
-    page = reference.list_population_counts(session, caller.scope, agency=agency, procedure_field=procedure_field,
-                                            on=on)  # fmt: skip
+    page = reference.list_population_counts(
+        session, caller.scope, agency=agency, procedure_field=procedure_field, on=on
+    )
     return _csv(reference.population_counts_csv(page.items), "population-counts.csv")
 
 

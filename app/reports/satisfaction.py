@@ -187,8 +187,9 @@ def agency_selection(session: Session, scope: Scope, filters: Filters) -> tuple[
     return root, and_(visible, Response.agency_id.in_(below))
 
 
-def choose_form(session: Session, forms: dict[tuple[str, int], RegisteredForm], filters: Filters,
-          base: list[ColumnElement[bool]]) -> tuple[RegisteredForm, list[int]]:  # fmt: skip
+def choose_form(
+    session: Session, forms: dict[tuple[str, int], RegisteredForm], filters: Filters, base: list[ColumnElement[bool]]
+) -> tuple[RegisteredForm, list[int]]:
     if filters.form:
         text = filters.form.strip()
         form_id, _, version = text.partition("@")
@@ -204,7 +205,7 @@ def choose_form(session: Session, forms: dict[tuple[str, int], RegisteredForm], 
         counts: dict[str, int] = {}
         for version_id, count in session.execute(
             select(Response.form_version_id, func.count()).where(*base).group_by(Response.form_version_id)
-        ).all():  # fmt: skip
+        ).all():
             owner = version_ids.get(version_id)
             if owner is not None:
                 counts[owner] = counts.get(owner, 0) + count
@@ -223,8 +224,15 @@ def _names(definition: FormDefinition) -> dict[str, str]:
     return names
 
 
-def plan(session: Session, scope: Scope, forms: dict[tuple[str, int], RegisteredForm], filters: Filters,
-         *, date_from: date | None = None, with_suspected: bool = False) -> _Plan:  # fmt: skip
+def plan(
+    session: Session,
+    scope: Scope,
+    forms: dict[tuple[str, int], RegisteredForm],
+    filters: Filters,
+    *,
+    date_from: date | None = None,
+    with_suspected: bool = False,
+) -> _Plan:
     """The selection and its design; ``date_from`` widens the period backwards (rankings' previous period);
     ``with_suspected`` counts the answers flagged as suspected spam too (the sensitivity of a figure to them)."""
     filters.check()
@@ -263,45 +271,84 @@ def plan(session: Session, scope: Scope, forms: dict[tuple[str, int], Registered
     found = cells(session, whole_periods, start, filters.date_to)
     responses = sum(cell.selected for cell in found)
     last = max((cell.last for cell in found if cell.last is not None), default=None)
-    live = SumsQuery(items=[], filters=clean, stratum=(Response.agency_id, Response.local_month),
-                     psu=(Response.counter_id, week_of_month(Response.local_date)))  # fmt: skip
+    live = SumsQuery(
+        items=[],
+        filters=clean,
+        stratum=(Response.agency_id, Response.local_month),
+        psu=(Response.counter_id, week_of_month(Response.local_date)),
+    )
     if filters.weighted is False:
-        return _finish(session, filters, registered, root, base, keep,
-                       _Design(live, None, False, responses, 0, last, "live", ()))  # fmt: skip
+        return _finish(
+            session, filters, registered, root, base, keep, _Design(live, None, False, responses, 0, last, "live", ())
+        )
     shares = whole_month_weights(session, found)
     if shares is not None:  # population periods of whole months: weights by stratum (or field cell), no join
         weighted = filters.weighted if filters.weighted is not None else responses > shares.uncounted
         if weighted and shares.by_field:
             live = replace(live, weight_cell=Response.procedure_field_id)
-        design = _Design(live, shares.weights if weighted else None, weighted, responses, shares.uncounted, last,
-                         "live", shares.uncounted_agencies)  # fmt: skip
+        design = _Design(
+            live,
+            shares.weights if weighted else None,
+            weighted,
+            responses,
+            shares.uncounted,
+            last,
+            "live",
+            shares.uncounted_agencies,
+        )
         return _finish(session, filters, registered, root, base, keep, design)
     return _joined(session, filters, registered, root, base, keep, live, whole_periods)
 
 
-def _joined(session: Session, filters: Filters, registered: RegisteredForm, root: Agency | None,
-            base: list[ColumnElement[bool]], keep: ColumnElement[Any] | None, live: SumsQuery,
-            whole_periods: list[ColumnElement[bool]]) -> _Plan:  # fmt: skip
+def _joined(
+    session: Session,
+    filters: Filters,
+    registered: RegisteredForm,
+    root: Agency | None,
+    base: list[ColumnElement[bool]],
+    keep: ColumnElement[Any] | None,
+    live: SumsQuery,
+    whole_periods: list[ColumnElement[bool]],
+) -> _Plan:
     """Population periods that cut months: N/n joined to every row in SQL (field counts are not used)."""
     counted = (
-        select(PopulationCount.agency_id.label("agency_id"), PopulationCount.period_start.label("period_start"),
-               PopulationCount.period_end.label("period_end"),
-               cast(PopulationCount.dossiers_handled, Float).label("population"), func.count(Response.id).label("n"))
-        .join(Response, and_(Response.agency_id == PopulationCount.agency_id,
-                             Response.local_date >= PopulationCount.period_start,
-                             Response.local_date <= PopulationCount.period_end))
+        select(
+            PopulationCount.agency_id.label("agency_id"),
+            PopulationCount.period_start.label("period_start"),
+            PopulationCount.period_end.label("period_end"),
+            cast(PopulationCount.dossiers_handled, Float).label("population"),
+            func.count(Response.id).label("n"),
+        )
+        .join(
+            Response,
+            and_(
+                Response.agency_id == PopulationCount.agency_id,
+                Response.local_date >= PopulationCount.period_start,
+                Response.local_date <= PopulationCount.period_end,
+            ),
+        )
         .where(PopulationCount.procedure_field_id.is_(None), *whole_periods)
-        .group_by(PopulationCount.id, PopulationCount.agency_id, PopulationCount.period_start,
-                  PopulationCount.period_end, PopulationCount.dossiers_handled)
-    ).subquery("cells")  # fmt: skip
-    in_cell = and_(counted.c.agency_id == Response.agency_id, Response.local_date >= counted.c.period_start,
-                   Response.local_date <= counted.c.period_end)  # fmt: skip
+        .group_by(
+            PopulationCount.id,
+            PopulationCount.agency_id,
+            PopulationCount.period_start,
+            PopulationCount.period_end,
+            PopulationCount.dossiers_handled,
+        )
+    ).subquery("cells")
+    in_cell = and_(
+        counted.c.agency_id == Response.agency_id,
+        Response.local_date >= counted.c.period_start,
+        Response.local_date <= counted.c.period_end,
+    )
     clean = list(live.filters)
     not_counted = counted.c.n.is_(None)
     totals = session.execute(
         select(func.count(), func.sum(case((not_counted, 1), else_=0)), func.max(Response.local_date))
-        .select_from(Response).outerjoin(counted, in_cell).where(*clean)
-    ).one()  # fmt: skip
+        .select_from(Response)
+        .outerjoin(counted, in_cell)
+        .where(*clean)
+    ).one()
     responses, uncounted, last = int(totals[0] or 0), int(totals[1] or 0), totals[2]
     weighted = filters.weighted if filters.weighted is not None else responses > uncounted
     uncounted_agencies: tuple[int, ...] = ()
@@ -343,9 +390,15 @@ def choose_source(session: Session, filters: Filters, conditions: Sequence[Colum
     return "import" if imported else "live"
 
 
-def _imported(session: Session, filters: Filters, registered: RegisteredForm, root: Agency | None,
-              base: list[ColumnElement[bool]], clean: list[ColumnElement[bool]],
-              keep: ColumnElement[Any] | None) -> _Plan:  # fmt: skip
+def _imported(
+    session: Session,
+    filters: Filters,
+    registered: RegisteredForm,
+    root: Agency | None,
+    base: list[ColumnElement[bool]],
+    clean: list[ColumnElement[bool]],
+    keep: ColumnElement[Any] | None,
+) -> _Plan:
     """Imported survey files keep the design they were imported with (``sipas import --weight --strata --psu``):
     the same numbers as ``sipas stats`` on the file. Population counts do not apply to them."""
     responses, weights, last = session.execute(
@@ -354,8 +407,15 @@ def _imported(session: Session, filters: Filters, registered: RegisteredForm, ro
     weighted = filters.weighted if filters.weighted is not None else bool(weights)
     weight = stored_weight() if weighted else literal(1.0, Float)
     query = SumsQuery(items=[], filters=clean, weight=weight)
-    return _finish(session, filters, registered, root, base, keep,
-                   _Design(query, None, weighted, int(responses or 0), 0, last, "import", ()))  # fmt: skip
+    return _finish(
+        session,
+        filters,
+        registered,
+        root,
+        base,
+        keep,
+        _Design(query, None, weighted, int(responses or 0), 0, last, "import", ()),
+    )
 
 
 @dataclass(frozen=True)
@@ -373,13 +433,21 @@ class _Design:
     uncounted_agencies: tuple[int, ...]
 
 
-def _finish(session: Session, filters: Filters, registered: RegisteredForm, root: Agency | None,
-            base: list[ColumnElement[bool]], keep: ColumnElement[Any] | None, design: _Design) -> _Plan:  # fmt: skip
+def _finish(
+    session: Session,
+    filters: Filters,
+    registered: RegisteredForm,
+    root: Agency | None,
+    base: list[ColumnElement[bool]],
+    keep: ColumnElement[Any] | None,
+    design: _Design,
+) -> _Plan:
     flagged = session.execute(
-        select(func.sum(case((Response.is_suspected_spam.is_(True), 1), else_=0)),
-               func.sum(case((and_(Response.is_test.is_(True), Response.is_suspected_spam.is_(False)), 1),
-                             else_=0))).where(*base)
-    ).one()  # fmt: skip
+        select(
+            func.sum(case((Response.is_suspected_spam.is_(True), 1), else_=0)),
+            func.sum(case((and_(Response.is_test.is_(True), Response.is_suspected_spam.is_(False)), 1), else_=0)),
+        ).where(*base)
+    ).one()
     found = measures(registered.definition)
     definition = registered.definition
     codes = dict(session.execute(select(Agency.id, Agency.code).where(Agency.id.in_(design.uncounted_agencies))).all())
@@ -387,14 +455,24 @@ def _finish(session: Session, filters: Filters, registered: RegisteredForm, root
     if design.query.weight_cell is not None:
         text += "; weights raked to the procedure-field counts"
     meta = Meta(
-        form=f"{definition.id}@{definition.version}", date_from=filters.date_from, date_to=filters.date_to,
-        agency=root.code if root else None, weighted=design.weighted, method=filters.method, level=filters.level,
-        responses=design.responses, excluded_suspected_spam=int(flagged[0] or 0), excluded_test=int(flagged[1] or 0),
+        form=f"{definition.id}@{definition.version}",
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        agency=root.code if root else None,
+        weighted=design.weighted,
+        method=filters.method,
+        level=filters.level,
+        responses=design.responses,
+        excluded_suspected_spam=int(flagged[0] or 0),
+        excluded_test=int(flagged[1] or 0),
         responses_without_population_count=design.uncounted if design.weighted else 0,
-        last_response_date=design.last, source=design.source, design=text,
+        last_response_date=design.last,
+        source=design.source,
+        design=text,
         agencies_without_population_count=tuple(sorted(codes[i] for i in design.uncounted_agencies))
-        if design.weighted else (),
-    )  # fmt: skip
+        if design.weighted
+        else (),
+    )
     if design.weighted:
         meta = replace(meta, recent_count_changes=_count_changes(session, filters, base))
     query = replace(design.query, items=found.items, stratum_weights=design.stratum_weights)
@@ -463,17 +541,18 @@ def _judge(estimate: Estimate, target: float | None) -> Estimate:
     return estimate if target is None else judged(estimate, target / 100)
 
 
-def targets_on(session: Session, agency_ids: Sequence[int], indicators: Sequence[str],
-               on: date) -> dict[tuple[int, str], float]:  # fmt: skip
+def targets_on(
+    session: Session, agency_ids: Sequence[int], indicators: Sequence[str], on: date
+) -> dict[tuple[int, str], float]:
     """Threshold (percent) per (agency, indicator) on a date, as :func:`app.reports.reference.targets_for` finds
     it (the agency's own target, else the nearest ancestor's that applies to its subtree)."""
     found = targets_for(session, agency_ids, indicators, on)
     return {key: float(target.threshold_pct) for key, target in found.items()}
 
 
-def _labels(session: Session, group_by: Sequence[str], keys: Sequence[tuple[Any, ...]]) -> tuple[
-    list[dict[str, str | None]], list[dict[str, str | None]]
-]:  # fmt: skip
+def _labels(
+    session: Session, group_by: Sequence[str], keys: Sequence[tuple[Any, ...]]
+) -> tuple[list[dict[str, str | None]], list[dict[str, str | None]]]:
     agency_ids = {key[i] for key in keys for i, g in enumerate(group_by) if g == "agency" and key[i] is not None}
     counter_ids = {key[i] for key in keys for i, g in enumerate(group_by) if g == "counter" and key[i] is not None}
     agencies = {row.id: row for row in session.scalars(select(Agency).where(Agency.id.in_(agency_ids)))}
@@ -504,8 +583,13 @@ def _labels(session: Session, group_by: Sequence[str], keys: Sequence[tuple[Any,
 
 
 @in_one_snapshot
-def satisfaction(session: Session, scope: Scope, forms: dict[tuple[str, int], RegisteredForm], filters: Filters,
-                 group_by: Sequence[str] = ()) -> Result:  # fmt: skip
+def satisfaction(
+    session: Session,
+    scope: Scope,
+    forms: dict[tuple[str, int], RegisteredForm],
+    filters: Filters,
+    group_by: Sequence[str] = (),
+) -> Result:
     """Rates and indices per group with intervals, n, n_eff, deff, flags, target verdicts."""
     unknown = [group for group in group_by if group not in GROUPS]
     if unknown:
@@ -520,8 +604,15 @@ def satisfaction(session: Session, scope: Scope, forms: dict[tuple[str, int], Re
     query = replace(plan_.query, domains=domains)
     sums = fetch_sums(session, query)
     strata = replace(sums.strata, lonely_psu="adjust")
-    results = estimate_domains(sums.table, strata, query.items, plan_.measures.indices, domains=len(sums.keys),
-                               level=filters.level, method=filters.method)  # fmt: skip
+    results = estimate_domains(
+        sums.table,
+        strata,
+        query.items,
+        plan_.measures.indices,
+        domains=len(sums.keys),
+        level=filters.level,
+        method=filters.method,
+    )
     kept: list[tuple[tuple[Any, ...], int | None, list[Estimate]]] = []
     for key, estimates in zip(sums.keys, results, strict=True):
         rest = key
@@ -539,8 +630,9 @@ def satisfaction(session: Session, scope: Scope, forms: dict[tuple[str, int], Re
     if domain_groups:  # the whole selection too, from the same sums (no second query)
         mapping = [0 if plan_.keep is None or key[0] == 1 else -1 for key in sums.keys]
         merged = merge_domains(sums.table, mapping)
-        total = estimate_domains(merged, strata, query.items, plan_.measures.indices, domains=1, level=filters.level,
-                                 method=filters.method)[0]  # fmt: skip
+        total = estimate_domains(
+            merged, strata, query.items, plan_.measures.indices, domains=1, level=filters.level, method=filters.method
+        )[0]
     values, names = _labels(session, domain_groups, [rest for rest, _owner, _estimates in kept])
     kinds = _kinds(group_by)
     root_id = plan_.root.id if plan_.root else None
@@ -549,16 +641,18 @@ def satisfaction(session: Session, scope: Scope, forms: dict[tuple[str, int], Re
     owners = {owner if owner is not None else root_id for _rest, owner, _found in kept} | {root_id}  # total: root
     targets = targets_on(session, [owner for owner in owners if owner is not None], indicators, on)
 
-    def rows_of(estimates: list[Estimate], judge_by: int | None, value: dict[str, str | None],
-                name: dict[str, str | None]) -> list[Row]:  # fmt: skip
+    def rows_of(
+        estimates: list[Estimate], judge_by: int | None, value: dict[str, str | None], name: dict[str, str | None]
+    ) -> list[Row]:
         out: list[Row] = []
         for estimate in estimates:
             if estimate.kind not in kinds:
                 continue
             indicator = indicator_of(estimate)
             target = targets.get((judge_by, indicator)) if judge_by is not None else None
-            out.append(Row(value, name, indicator, plan_.names.get(estimate.metric, estimate.metric),
-                           _judge(estimate, target)))  # fmt: skip
+            out.append(
+                Row(value, name, indicator, plan_.names.get(estimate.metric, estimate.metric), _judge(estimate, target))
+            )
         return out
 
     rows: list[Row] = []
@@ -580,16 +674,28 @@ def satisfaction(session: Session, scope: Scope, forms: dict[tuple[str, int], Re
     return Result(meta, rows, totals, unit_mean)
 
 
-def _with_suspected(session: Session, scope: Scope, forms: dict[tuple[str, int], RegisteredForm], filters: Filters,
-                    totals: Sequence[Row]) -> dict[str, float]:  # fmt: skip
+def _with_suspected(
+    session: Session,
+    scope: Scope,
+    forms: dict[tuple[str, int], RegisteredForm],
+    filters: Filters,
+    totals: Sequence[Row],
+) -> dict[str, float]:
     """The total indicators' estimates with the suspected spam counted (a second selection, design and weights)."""
     widened = plan(session, scope, forms, filters, with_suspected=True)
     whole = case((widened.keep, 1), else_=0) if widened.keep is not None else literal(1)
     query = replace(widened.query, domains=[("_keep", whole)])
     sums = fetch_sums(session, query)
     strata = replace(sums.strata, lonely_psu="adjust")
-    results = estimate_domains(sums.table, strata, query.items, widened.measures.indices, domains=len(sums.keys),
-                               level=filters.level, method=filters.method)  # fmt: skip
+    results = estimate_domains(
+        sums.table,
+        strata,
+        query.items,
+        widened.measures.indices,
+        domains=len(sums.keys),
+        level=filters.level,
+        method=filters.method,
+    )
     found = next((estimates for key, estimates in zip(sums.keys, results, strict=True) if key[0] == 1), [])
     by_indicator = {indicator_of(estimate): estimate.estimate * 100 for estimate in found}
     return {row.indicator: by_indicator[row.indicator] for row in totals if row.indicator in by_indicator}
@@ -645,8 +751,15 @@ def _metric_index(items: Sequence[str], indicator: str, measures_: Measures) -> 
 
 
 @in_one_snapshot
-def rankings(session: Session, scope: Scope, forms: dict[tuple[str, int], RegisteredForm], filters: Filters,
-             *, level: AgencyLevel | None = None, indicator: str = "sipas") -> Rankings:  # fmt: skip
+def rankings(
+    session: Session,
+    scope: Scope,
+    forms: dict[tuple[str, int], RegisteredForm],
+    filters: Filters,
+    *,
+    level: AgencyLevel | None = None,
+    indicator: str = "sipas",
+) -> Rankings:
     """Agencies at a level (default: the children of the chosen agency) ranked by an index, each with its
     interval, whether it is statistically distinguishable from the next one, and its change since the previous
     period of the same length (when both dates are given)."""
@@ -665,19 +778,24 @@ def rankings(session: Session, scope: Scope, forms: dict[tuple[str, int], Regist
     ranked_agencies = {agency.id: agency for agency in session.scalars(candidates)}
     own = aliased(Agency)
     unit = aliased(Agency)
-    joins = [*plan_.query.joins, (own, own.id == Response.agency_id),
-             (unit, and_(unit.id.in_(list(ranked_agencies) or [-1]), own.path.startswith(unit.path)))]  # fmt: skip
+    joins = [
+        *plan_.query.joins,
+        (own, own.id == Response.agency_id),
+        (unit, and_(unit.id.in_(list(ranked_agencies) or [-1]), own.path.startswith(unit.path))),
+    ]
     current = case((Response.local_date >= filters.date_from, 1), else_=0) if previous else literal(1)
     domains: list[tuple[str, Column]] = [
         ("_keep", case((plan_.keep, 1), else_=0) if plan_.keep is not None else literal(1)),
-        ("agency", unit.id), ("current", current),
-    ]  # fmt: skip
+        ("agency", unit.id),
+        ("current", current),
+    ]
     query = replace(plan_.query, domains=domains, joins=joins)
     sums = fetch_sums(session, query)
     strata = replace(sums.strata, lonely_psu="adjust")
     items, indices = query.items, plan_.measures.indices
-    results = estimate_domains(sums.table, strata, items, indices, domains=len(sums.keys), level=filters.level,
-                               method=filters.method)  # fmt: skip
+    results = estimate_domains(
+        sums.table, strata, items, indices, domains=len(sums.keys), level=filters.level, method=filters.method
+    )
     index = {key: d for d, key in enumerate(sums.keys)}
     on = judged_on(filters, plan_.meta)
     targets = targets_on(session, list(ranked_agencies), [indicator], on)
@@ -712,16 +830,33 @@ def rankings(session: Session, scope: Scope, forms: dict[tuple[str, int], Regist
     rows: list[Ranked] = []
     for position, (agency, found, _d, before, _p) in enumerate(reliable):
         change, nearest = adjusted[position], adjusted[len(reliable) + position]
-        rows.append(Ranked(position + 1, agency, found, before, change,
-                           None if nearest is None else nearest.significant, nearest))  # fmt: skip
+        rows.append(
+            Ranked(
+                position + 1, agency, found, before, change, None if nearest is None else nearest.significant, nearest
+            )
+        )
     for agency, found, _d, before, _p in unranked:
         rows.append(Ranked(None, agency, found, before, None, None, None))
-    return Rankings(plan_.meta, level.value if level else "children", indicator,
-                    previous[0] if previous else None, previous[1] if previous else None, rows)  # fmt: skip
+    return Rankings(
+        plan_.meta,
+        level.value if level else "children",
+        indicator,
+        previous[0] if previous else None,
+        previous[1] if previous else None,
+        rows,
+    )
 
 
-def _difference(sums: Any, strata: Any, items: Sequence[str], indices: Any, a: tuple[int, Estimate],
-                b: tuple[int, Estimate], metric: str, level: float) -> Difference | None:  # fmt: skip
+def _difference(
+    sums: Any,
+    strata: Any,
+    items: Sequence[str],
+    indices: Any,
+    a: tuple[int, Estimate],
+    b: tuple[int, Estimate],
+    metric: str,
+    level: float,
+) -> Difference | None:
     found = compare(sums.table, strata, items, indices, a[0], b[0], level=level)
     difference = next((difference for difference in found if difference.metric == metric), None)
     return None if difference is None else honest(difference, a[1], b[1])
@@ -744,8 +879,15 @@ class Trend:
 
 
 @in_one_snapshot
-def trends(session: Session, scope: Scope, forms: dict[tuple[str, int], RegisteredForm], filters: Filters,
-           *, period: Period = "month", indicator: str = "sipas") -> Trend:  # fmt: skip
+def trends(
+    session: Session,
+    scope: Scope,
+    forms: dict[tuple[str, int], RegisteredForm],
+    filters: Filters,
+    *,
+    period: Period = "month",
+    indicator: str = "sipas",
+) -> Trend:
     """A monthly or quarterly series of one indicator with intervals; an alert when a period is significantly
     below the previous one (the interval of the difference lies below 0) or below target (``not_met``)."""
     if period not in ("month", "quarter"):
@@ -754,14 +896,16 @@ def trends(session: Session, scope: Scope, forms: dict[tuple[str, int], Register
     _metric_index(plan_.measures.items, indicator, plan_.measures)  # refuses an indicator the form does not measure
     key = Response.local_month if period == "month" else quarter_of(Response.local_month)
     domains: list[tuple[str, Column]] = [
-        ("_keep", case((plan_.keep, 1), else_=0) if plan_.keep is not None else literal(1)), (period, key)
-    ]  # fmt: skip
+        ("_keep", case((plan_.keep, 1), else_=0) if plan_.keep is not None else literal(1)),
+        (period, key),
+    ]
     query = replace(plan_.query, domains=domains)
     sums = fetch_sums(session, query)
     strata = replace(sums.strata, lonely_psu="adjust")
     items, indices = query.items, plan_.measures.indices
-    results = estimate_domains(sums.table, strata, items, indices, domains=len(sums.keys), level=filters.level,
-                               method=filters.method)  # fmt: skip
+    results = estimate_domains(
+        sums.table, strata, items, indices, domains=len(sums.keys), level=filters.level, method=filters.method
+    )
     ordered = sorted((int(k[1]), d) for d, k in enumerate(sums.keys) if k[0] == 1 and k[1] is not None)
     root_id = plan_.root.id if plan_.root else None
     targets = targets_on(session, [root_id] if root_id else [], [indicator], judged_on(filters, plan_.meta))
@@ -772,8 +916,11 @@ def trends(session: Session, scope: Scope, forms: dict[tuple[str, int], Register
         if found is not None:
             label = _month_label(value) if period == "month" else _quarter_label(value)
             series.append((d, _judge(found, target), label))
-    steps = series_changes(sums.table, strata, items, indices, [(d, found) for d, found, _label in series],
-                           level=filters.level)  # fmt: skip
-    points = [TrendPoint(label, found, step.change, step.alerts)
-              for (_d, found, label), step in zip(series, steps, strict=True)]  # fmt: skip
+    steps = series_changes(
+        sums.table, strata, items, indices, [(d, found) for d, found, _label in series], level=filters.level
+    )
+    points = [
+        TrendPoint(label, found, step.change, step.alerts)
+        for (_d, found, label), step in zip(series, steps, strict=True)
+    ]
     return Trend(plan_.meta, period, indicator, points)

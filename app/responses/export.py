@@ -44,8 +44,18 @@ router = APIRouter(prefix="/api/v1", tags=["responses"])
 
 BATCH = 1000  # rows fetched from the database at a time
 EXPORTED_TYPES = (ItemType.scale, ItemType.single_choice, ItemType.multiple_choice)
-FIXED_COLUMNS = ["form", "agency", "counter", "channel", "procedure_field", "local_date", "local_month",
-                 "is_suspected_spam", "is_test", "flag_reason"]  # fmt: skip
+FIXED_COLUMNS = [
+    "form",
+    "agency",
+    "counter",
+    "channel",
+    "procedure_field",
+    "local_date",
+    "local_month",
+    "is_suspected_spam",
+    "is_test",
+    "flag_reason",
+]
 
 ExportFormat = Literal["csv", "xlsx"]
 
@@ -69,8 +79,9 @@ def exported_items(forms: Sequence[RegisteredForm]) -> list[str]:
 class Selection:
     """The responses to export and the columns they fill."""
 
-    def __init__(self, session: Session, scope: Scope, forms: dict[tuple[str, int], RegisteredForm],
-                 filters: Filters) -> None:  # fmt: skip
+    def __init__(
+        self, session: Session, scope: Scope, forms: dict[tuple[str, int], RegisteredForm], filters: Filters
+    ) -> None:
         filters.check()
         _root, agencies = agency_selection(session, scope, filters)
         base: list[ColumnElement[bool]] = [agencies]
@@ -93,10 +104,24 @@ class Selection:
     def statement(self) -> Any:
         """One row per (response, exported answer), ordered by response; responses without such answers once."""
         return (
-            select(Response.id, FormVersion.form_id, FormVersion.version, Agency.code, Counter.code, Response.channel,
-                   ProcedureField.code, Response.local_date, Response.local_month, Response.is_suspected_spam,
-                   Response.is_test, Response.flag_reason, Answer.item_code, Answer.value_int, Answer.value_text,
-                   Answer.value_json)
+            select(
+                Response.id,
+                FormVersion.form_id,
+                FormVersion.version,
+                Agency.code,
+                Counter.code,
+                Response.channel,
+                ProcedureField.code,
+                Response.local_date,
+                Response.local_month,
+                Response.is_suspected_spam,
+                Response.is_test,
+                Response.flag_reason,
+                Answer.item_code,
+                Answer.value_int,
+                Answer.value_text,
+                Answer.value_json,
+            )
             .join(FormVersion, FormVersion.id == Response.form_version_id)
             .join(Agency, Agency.id == Response.agency_id)
             .outerjoin(Counter, Counter.id == Response.counter_id)
@@ -104,7 +129,7 @@ class Selection:
             .outerjoin(Answer, and_(Answer.response_id == Response.id, Answer.item_code.in_(self.items or [""])))
             .where(*self.conditions)
             .order_by(Response.id)
-        )  # fmt: skip
+        )
 
     def rows(self, session: Session) -> Iterator[dict[str, Any]]:
         """The export's rows, read ``BATCH`` database rows at a time."""
@@ -113,11 +138,17 @@ class Selection:
             lines = list(group)
             first = lines[0]
             row: dict[str, Any] = {
-                "form": f"{first[1]}@{first[2]}", "agency": first[3], "counter": first[4],
-                "channel": first[5].value if isinstance(first[5], Channel) else first[5], "procedure_field": first[6],
-                "local_date": first[7], "local_month": first[8], "is_suspected_spam": bool(first[9]),
-                "is_test": bool(first[10]), "flag_reason": first[11],
-            }  # fmt: skip
+                "form": f"{first[1]}@{first[2]}",
+                "agency": first[3],
+                "counter": first[4],
+                "channel": first[5].value if isinstance(first[5], Channel) else first[5],
+                "procedure_field": first[6],
+                "local_date": first[7],
+                "local_month": first[8],
+                "is_suspected_spam": bool(first[9]),
+                "is_test": bool(first[10]),
+                "flag_reason": first[11],
+            }
             for line in lines:
                 if line[12] is not None:
                     row[line[12]] = _value(line[13], line[14], line[15])
@@ -169,14 +200,21 @@ def _stream(factory: sessionmaker[Session], selection: Selection, fmt: ExportFor
 
 
 @router.get(
-    "/responses/export", response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}, MEDIA["xlsx"]: {}}, "description": "One row per response"},
-               401: {"description": "Not logged in"}, 403: {"description": "Administrators only"},
-               404: {"description": "No such agency (or not yours)"},
-               422: {"description": "A parameter is wrong; the message names it"}},
-)  # fmt: skip
+    "/responses/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/csv": {}, MEDIA["xlsx"]: {}}, "description": "One row per response"},
+        401: {"description": "Not logged in"},
+        403: {"description": "Administrators only"},
+        404: {"description": "No such agency (or not yours)"},
+        422: {"description": "A parameter is wrong; the message names it"},
+    },
+)
 def export_responses(
-    request: Request, caller: AdminDep, session: SessionDep, forms: FormsDep,
+    request: Request,
+    caller: AdminDep,
+    session: SessionDep,
+    forms: FormsDep,
     agency: Annotated[str | None, Query(description="Agency code; default: the whole scope")] = None,
     subtree: Annotated[bool, Query(description="Include the agencies below it")] = True,
     date_from: Annotated[date | None, Query(alias="from", description="First day (local date), inclusive")] = None,
@@ -184,18 +222,25 @@ def export_responses(
     form: Annotated[str | None, Query(description="ID or ID@VERSION; default: the form most answered")] = None,
     channel: Annotated[Channel | None, Query(description="Only responses of this channel")] = None,
     format: Annotated[ExportFormat, Query(description="csv or xlsx")] = "csv",
-) -> StreamingResponse:  # fmt: skip
+) -> StreamingResponse:
     """Raw responses, one row each, with their answers as columns (item codes), channel, agency and counter codes,
     local date and flags — no personal data: no ids, dossier hashes, profile fields or free-text answers.
     Administrators only; audited."""
-    filters = Filters(agency=agency, subtree=subtree, date_from=date_from, date_to=date_to, form=form,
-                      channel=channel)  # fmt: skip
+    filters = Filters(agency=agency, subtree=subtree, date_from=date_from, date_to=date_to, form=form, channel=channel)
     selection = Selection(session, caller.scope, forms, filters)
-    record(session, action="export", actor=caller.official.username, official_id=caller.official.id,
-           object_type="responses", details={"format": format, "rows": selection.count(session),
-                                             "query": str(request.url.query)},
-           client_ip=client_ip(request))  # fmt: skip
+    record(
+        session,
+        action="export",
+        actor=caller.official.username,
+        official_id=caller.official.id,
+        object_type="responses",
+        details={"format": format, "rows": selection.count(session), "query": str(request.url.query)},
+        client_ip=client_ip(request),
+    )
     session.commit()
     filename = f"sipas-responses-{date.today().isoformat()}.{format}"
-    return StreamingResponse(_stream(request.app.state.session_factory, selection, format), media_type=MEDIA[format],
-                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
+    return StreamingResponse(
+        _stream(request.app.state.session_factory, selection, format),
+        media_type=MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

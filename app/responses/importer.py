@@ -563,10 +563,14 @@ class CsvImport:
         options = self.options
         named: dict[str, str] = {}  # column → option that names it
         for option, column in (
-            ("--agency-column", options.agency_column), ("--counter-column", options.counter_column),
-            ("--date-column", options.date_column), ("--id-column", options.id_column),
-            ("--weight", options.weight_column), ("--strata", options.strata_column), ("--psu", options.psu_column),
-        ):  # fmt: skip
+            ("--agency-column", options.agency_column),
+            ("--counter-column", options.counter_column),
+            ("--date-column", options.date_column),
+            ("--id-column", options.id_column),
+            ("--weight", options.weight_column),
+            ("--strata", options.strata_column),
+            ("--psu", options.psu_column),
+        ):
             if column is None:
                 continue
             column = column.strip()
@@ -606,11 +610,18 @@ class CsvImport:
             return None if name is None else position[name.strip()]
 
         return _Layout(
-            names=names, answers=answers, profile=profile, agency=position[options.agency_column.strip()],
-            counter=index_of(options.counter_column), date=index_of(options.date_column),
-            id=index_of(options.id_column), weight=index_of(options.weight_column),
-            strata=index_of(options.strata_column), psu=index_of(options.psu_column), ignored=ignored,
-        )  # fmt: skip
+            names=names,
+            answers=answers,
+            profile=profile,
+            agency=position[options.agency_column.strip()],
+            counter=index_of(options.counter_column),
+            date=index_of(options.date_column),
+            id=index_of(options.id_column),
+            weight=index_of(options.weight_column),
+            strata=index_of(options.strata_column),
+            psu=index_of(options.psu_column),
+            ignored=ignored,
+        )
 
     @property
     def warnings(self) -> list[str]:
@@ -744,13 +755,22 @@ class CsvImport:
 
         definition = self.form.definition
         submission = Submission(
-            submission_id=submission_id, form_id=definition.id, form_version=definition.version,
-            submitted_at=submitted_at or self.now, answers=answers, profile=profile, counter=counter_code,
-        )  # fmt: skip
+            submission_id=submission_id,
+            form_id=definition.id,
+            form_version=definition.version,
+            submitted_at=submitted_at or self.now,
+            answers=answers,
+            profile=profile,
+            counter=counter_code,
+        )
         origin = Origin(
-            channel=Channel.import_, agency_id=agency_id or 0, counter_id=counter_id, weight=weight,
-            stratum=stratum, cluster=cluster,
-        )  # fmt: skip
+            channel=Channel.import_,
+            agency_id=agency_id or 0,
+            counter_id=counter_id,
+            weight=weight,
+            stratum=stratum,
+            cluster=cluster,
+        )
         try:
             prepared = prepare(self.settings, self.form, submission, origin, now=self.now)
         except SubmissionInvalid as invalid:  # the time was checked above, so these are the answers' problems
@@ -798,10 +818,16 @@ class CsvImport:
             return {}
         rows = self.session.execute(
             select(
-                Response.submission_id, Response.content_hash, Response.received_at, Response.agency_id,
-                Response.counter_id, Response.weight, Response.stratum, Response.cluster,
+                Response.submission_id,
+                Response.content_hash,
+                Response.received_at,
+                Response.agency_id,
+                Response.counter_id,
+                Response.weight,
+                Response.stratum,
+                Response.cluster,
             ).where(Response.submission_id.in_(ids))
-        ).all()  # fmt: skip
+        ).all()
         return {row.submission_id: row for row in rows}
 
     def _differences(self, stored: Any, row: dict[str, Any]) -> list[str]:
@@ -813,9 +839,10 @@ class CsvImport:
         if stored.agency_id != row["agency_id"]:
             differences.append(f"agency (was {self.agency_codes.get(stored.agency_id, stored.agency_id)})")
         for column, index, value in (
-            ("weight", self.layout.weight, stored.weight), ("stratum", self.layout.strata, stored.stratum),
+            ("weight", self.layout.weight, stored.weight),
+            ("stratum", self.layout.strata, stored.stratum),
             ("cluster", self.layout.psu, stored.cluster),
-        ):  # fmt: skip
+        ):
             if value != row[column]:
                 where = f' in column "{names[index]}"' if index is not None else ""
                 differences.append(f"{column}{where} (was {value!r})")
@@ -911,9 +938,13 @@ class CsvImport:
             return checked
 
         report = ImportReport(
-            rows=checked.rows, already=checked.already, blank_lines=checked.blank_lines, bad_lines=checked.bad_lines,
-            problems=checked.problems, messages=checked.messages,
-        )  # fmt: skip
+            rows=checked.rows,
+            already=checked.already,
+            blank_lines=checked.blank_lines,
+            bad_lines=checked.bad_lines,
+            problems=checked.problems,
+            messages=checked.messages,
+        )
         try:
             if spill.records:
                 self._store(report, spill, progress)
@@ -923,14 +954,22 @@ class CsvImport:
                 report.new = report.already = report.repeated = 0
             else:
                 record(
-                    self.session, action="responses.import", actor="cli", object_type="form_version",
+                    self.session,
+                    action="responses.import",
+                    actor="cli",
+                    object_type="form_version",
                     object_id=self.form.form_version_id,
                     details={
-                        "file": self.path.name, "sha256": self.digest, "form": self.form_label,
-                        "lines": report.rows, "new": report.new, "already_imported": report.already,
-                        "repeated": report.repeated, "skipped_bad_lines": report.bad_lines,
+                        "file": self.path.name,
+                        "sha256": self.digest,
+                        "form": self.form_label,
+                        "lines": report.rows,
+                        "new": report.new,
+                        "already_imported": report.already,
+                        "repeated": report.repeated,
+                        "skipped_bad_lines": report.bad_lines,
                     },
-                )  # fmt: skip
+                )
                 self.session.commit()
                 report.committed = True
                 if report.new:
@@ -981,11 +1020,16 @@ class CsvImport:
             row.submission_id: row
             for row in self.session.execute(
                 select(
-                    Response.submission_id, Response.content_hash, Response.received_at, Response.agency_id,
-                    Response.weight, Response.stratum, Response.cluster,
+                    Response.submission_id,
+                    Response.content_hash,
+                    Response.received_at,
+                    Response.agency_id,
+                    Response.weight,
+                    Response.stratum,
+                    Response.cluster,
                 ).where(Response.submission_id.in_(ids))
             )
-        }  # fmt: skip
+        }
         for submission_id, values in zip(ids, lines, strict=True):
             existing = stored[submission_id]
             row = {

@@ -186,11 +186,13 @@ def validate(definition: FormDefinition, answers: dict[str, Any], *, pointer: st
         asked = _is_asked(item, values)
         if not asked and item.code in values:
             assert item.show_if is not None
-            errors.append(FieldError(
-                f"{pointer}/{item.code}",
-                f"not asked: answered only when {item.show_if.item!r} is one of {item.show_if.in_}",
-                "not_asked",
-            ))  # fmt: skip
+            errors.append(
+                FieldError(
+                    f"{pointer}/{item.code}",
+                    f"not asked: answered only when {item.show_if.item!r} is one of {item.show_if.in_}",
+                    "not_asked",
+                )
+            )
         if (
             asked
             and item.required
@@ -218,9 +220,14 @@ def check_time(settings: Settings, submitted_at: datetime, now: datetime, *, poi
     if submitted_at.tzinfo is None:
         raise SubmissionInvalid([FieldError(pointer, "needs a time zone offset (e.g. +07:00 or Z)")])
     if submitted_at - now > timedelta(seconds=settings.clock_skew_seconds):
-        raise SubmissionInvalid([FieldError(
-            pointer, f"is in the future by more than {settings.clock_skew_seconds} seconds (device clock wrong?)"
-        )])  # fmt: skip
+        raise SubmissionInvalid(
+            [
+                FieldError(
+                    pointer,
+                    f"is in the future by more than {settings.clock_skew_seconds} seconds (device clock wrong?)",
+                )
+            ]
+        )
     if now - submitted_at > timedelta(days=settings.retention_days):
         raise SubmissionInvalid([FieldError(pointer, f"is older than the {settings.retention_days}-day window")])
 
@@ -254,8 +261,13 @@ def prepare(
     checked = validate(definition, submission.answers, pointer=f"{pointer}/answers")
     unknown_profile = sorted(set(submission.profile) - set(PROFILE_FIELDS))
     if unknown_profile:
-        raise SubmissionInvalid([FieldError(f"{pointer}/profile/{unknown_profile[0]}",
-                                            f"unknown profile field; allowed: {list(PROFILE_FIELDS)}")])  # fmt: skip
+        raise SubmissionInvalid(
+            [
+                FieldError(
+                    f"{pointer}/profile/{unknown_profile[0]}", f"unknown profile field; allowed: {list(PROFILE_FIELDS)}"
+                )
+            ]
+        )
     profile = {**submission.profile, **checked.profile}
     for name, value in sorted(profile.items()):
         limit = getattr(Response.__table__.c[name].type, "length", None)  # the column's width
@@ -335,8 +347,9 @@ def _unnest_insert(table: Table, rows: list[dict[str, Any]], *, conflict: str = 
 def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[uuid.UUID, int]:
     """Insert responses, skipping submission ids already stored; returns the new rows' ids by submission id."""
     if session.get_bind().dialect.name == "postgresql":
-        statement = _unnest_insert(RESPONSES, rows, conflict="ON CONFLICT (submission_id) DO NOTHING",
-                                   returning="id, submission_id")  # fmt: skip
+        statement = _unnest_insert(
+            RESPONSES, rows, conflict="ON CONFLICT (submission_id) DO NOTHING", returning="id, submission_id"
+        )
     else:
         statement = _insert_statement(session)
         return {submission_id: response_id for response_id, submission_id in session.execute(statement, rows).all()}
@@ -362,26 +375,37 @@ def store(session: Session, prepared: list[Prepared], *, commit: bool = True) ->
     if not prepared:
         return []
     codes = {item.procedure_field for item in prepared if item.procedure_field}
-    field_ids = dict(session.execute(select(ProcedureField.code, ProcedureField.id).where(
-        ProcedureField.code.in_(codes)
-    )).all()) if codes else {}  # fmt: skip
+    field_ids = (
+        dict(
+            session.execute(select(ProcedureField.code, ProcedureField.id).where(ProcedureField.code.in_(codes))).all()
+        )
+        if codes
+        else {}
+    )
     rows = [{**item.row, "procedure_field_id": field_ids.get(item.procedure_field or "")} for item in prepared]
     inserted = _insert_rows(session, rows)
     first_copies = {item.submission.submission_id: item for item in reversed(prepared)}  # first wins
-    _insert_answers(session, [
-        {**answer, "response_id": response_id}
-        for submission_id, response_id in inserted.items()
-        for answer in first_copies[submission_id].answers
-    ])  # fmt: skip
+    _insert_answers(
+        session,
+        [
+            {**answer, "response_id": response_id}
+            for submission_id, response_id in inserted.items()
+            for answer in first_copies[submission_id].answers
+        ],
+    )
     skipped = [item.submission.submission_id for item in prepared if item.submission.submission_id not in inserted]
-    existing = {
-        row.submission_id: row
-        for row in session.execute(
-            select(
-                Response.id, Response.submission_id, Response.received_at, Response.content_hash, Response.agency_id
-            ).where(Response.submission_id.in_(skipped))
-        ).all()
-    } if skipped else {}  # fmt: skip
+    existing = (
+        {
+            row.submission_id: row
+            for row in session.execute(
+                select(
+                    Response.id, Response.submission_id, Response.received_at, Response.content_hash, Response.agency_id
+                ).where(Response.submission_id.in_(skipped))
+            ).all()
+        }
+        if skipped
+        else {}
+    )
     if commit:
         session.commit()
     results: list[IngestResult] = []

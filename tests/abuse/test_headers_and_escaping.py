@@ -108,13 +108,20 @@ def test_docs_run_under_their_own_policy_from_this_origin(client: TestClient) ->
     assert client.get("/openapi.json").status_code == 200
 
 
-def test_inline_styles_of_pages_are_exactly_the_ones_allowed(client: TestClient, settings: Settings,
-                                                             session: Session) -> None:  # fmt: skip
+def test_inline_styles_of_pages_are_exactly_the_ones_allowed(
+    client: TestClient, settings: Settings, session: Session
+) -> None:
     counter = counter_tree(session)[2]
     path = "/f/" + links.counter_token(settings, counter)
-    pages = [client.get(path), client.get(path + "?lang=en"), client.get("/f/not-a-token"), client.get("/kiosk"),
-             client.get("/api/v1/agencies/HN-X01/counters/Q01/poster",
-                        headers=login(client, session, "nat", Role.national, None))]  # fmt: skip
+    pages = [
+        client.get(path),
+        client.get(path + "?lang=en"),
+        client.get("/f/not-a-token"),
+        client.get("/kiosk"),
+        client.get(
+            "/api/v1/agencies/HN-X01/counters/Q01/poster", headers=login(client, session, "nat", Role.national, None)
+        ),
+    ]
     assert [page.status_code for page in pages] == [200, 200, 404, 200, 200]
     for page in pages:
         styles = inline_hashes(page.text, "style")
@@ -138,14 +145,23 @@ def test_hostile_comment_is_escaped_on_the_form_and_never_reaches_a_page_raw(
     assert SCRIPT not in again.text and "<img" not in again.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in again.text
     assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in again.text
-    stored = client.post(path, data={**hidden(again.text), "overall": "1", "reason": "attitude", "comment": hostile},
-                         follow_redirects=False)  # fmt: skip
+    stored = client.post(
+        path,
+        data={**hidden(again.text), "overall": "1", "reason": "attitude", "comment": hostile},
+        follow_redirects=False,
+    )
     assert stored.status_code == 303
     assert session.scalar(select(Answer.value_text).where(Answer.item_code == "comment")) == hostile
     headers = login(client, session, "national", Role.national, None)
     assert dashboard_login(client, "national", PASSWORD).status_code == 303
-    for url in ("/dashboard", "/dashboard/agencies/HN", "/dashboard/agencies/HN-X01", "/dashboard/counters",
-                "/dashboard/devices", "/dashboard/agencies/HN-X01?from=2000-01-01&channel=" + IMG):  # fmt: skip
+    for url in (
+        "/dashboard",
+        "/dashboard/agencies/HN",
+        "/dashboard/agencies/HN-X01",
+        "/dashboard/counters",
+        "/dashboard/devices",
+        "/dashboard/agencies/HN-X01?from=2000-01-01&channel=" + IMG,
+    ):
         shown = client.get(url)
         assert shown.status_code in (200, 404), url
         assert "<img src=x" not in shown.text and SCRIPT not in shown.text, url
@@ -155,9 +171,18 @@ def test_hostile_comment_is_escaped_on_the_form_and_never_reaches_a_page_raw(
 
 def test_spreadsheet_exports_neutralise_formulas(client: TestClient, settings: Settings, session: Session) -> None:
     assert [neutral(text) for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "ok", 5, -5)] == [
-        "'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\t=1", "ok", 5, -5]  # fmt: skip
-    agency = create_agency(session, code="EVIL", name_vi='=HYPERLINK("http://x.example","bấm")',
-                           level=counter_tree(session)[0].level)  # fmt: skip
+        "'=1+1",
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "'\t=1",
+        "ok",
+        5,
+        -5,
+    ]
+    agency = create_agency(
+        session, code="EVIL", name_vi='=HYPERLINK("http://x.example","bấm")', level=counter_tree(session)[0].level
+    )
     counter = create_counter(session, agency=agency, code="Q1", name_vi="@SUM(1)")
     session.commit()
     path = "/f/" + links.counter_token(settings, counter)
@@ -171,8 +196,11 @@ def test_spreadsheet_exports_neutralise_formulas(client: TestClient, settings: S
     assert sent.status_code == 303, sent.text
     headers = login(client, session, "national", Role.national, None)
     for fmt in ("csv", "xlsx"):
-        download = client.get("/api/v1/satisfaction", headers=headers, params={
-            "format": fmt, "group_by": "agency,counter", "from": "2000-01-01", "agency": "EVIL"})  # fmt: skip
+        download = client.get(
+            "/api/v1/satisfaction",
+            headers=headers,
+            params={"format": fmt, "group_by": "agency,counter", "from": "2000-01-01", "agency": "EVIL"},
+        )
         assert download.status_code == 200, download.text
         if fmt == "csv":
             cells = [cell for row in csv.reader(io.StringIO(download.text.lstrip("\ufeff"))) for cell in row]

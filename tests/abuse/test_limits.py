@@ -28,9 +28,13 @@ def _client(settings: Settings, **changes: Any) -> Iterator[TestClient]:
 
 
 def _item() -> dict[str, Any]:
-    return {"submission_id": str(uuid.uuid4()), "form_id": "counter-quick", "form_version": 1,
-            "submitted_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
-            "answers": {"overall": 5, "access_general": 4}}  # fmt: skip
+    return {
+        "submission_id": str(uuid.uuid4()),
+        "form_id": "counter-quick",
+        "form_version": 1,
+        "submitted_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+        "answers": {"overall": 5, "access_general": 4},
+    }
 
 
 def test_official_api_requests_are_limited_per_official(settings: Settings, session: Session) -> None:
@@ -92,8 +96,9 @@ def test_batches_over_the_limit_are_413_naming_the_count(settings: Settings, ses
 
 
 @pytest.mark.parametrize("who", ["province_admin", "agency_official"])
-def test_flagged_responses_are_listed_for_administrators_in_scope(settings: Settings, session: Session,
-                                                                   who: str) -> None:  # fmt: skip
+def test_flagged_responses_are_listed_for_administrators_in_scope(
+    settings: Settings, session: Session, who: str
+) -> None:
     province, commune, counter = counter_tree(session)
     other = create_agency(session, code="HP", name_vi="Hải Phòng", level=province.level)
     other_counter = create_counter(session, agency=other, code="Q09", name_vi="Quầy 9")

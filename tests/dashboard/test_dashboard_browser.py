@@ -61,8 +61,11 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="module")
-def settings(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-             ) -> Iterator[Settings]:  # fmt: skip
+def settings(
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Settings]:
     directory = tmp_path_factory.mktemp(f"dashboard-demo-{backend}")
     with contextlib.contextmanager(fresh_database_url)(backend, request, directory) as url:
         demo_settings = make_settings(url, directory)
@@ -151,9 +154,11 @@ def vi_pct(value_pct: float) -> str:
 
 def agencies_with_responses(session: Session, date_from: date, date_to: date) -> set[str]:
     query = (
-        select(Agency.code).join(Response, Response.agency_id == Agency.id)
-        .where(Response.local_date.between(date_from, date_to)).distinct()
-    )  # fmt: skip
+        select(Agency.code)
+        .join(Response, Response.agency_id == Agency.id)
+        .where(Response.local_date.between(date_from, date_to))
+        .distinct()
+    )
     return set(session.scalars(query))
 
 
@@ -216,8 +221,16 @@ def test_drill_into_an_agency_find_its_weakest_question_and_download_the_table(
     expect(page).to_have_url(f"{live_url}/dashboard/agencies/{DEPARTMENT}")
     expect(page.get_by_test_id("agency-name")).to_contain_text(department.name_vi)
     expect(page.get_by_test_id("headline-value")).to_have_text(VI_PERCENT)
-    for part in ("elements-table", "items-table", "counters-table", "trend-table", "elements-chart",
-                 "items-chart", "counters-chart", "trend-chart"):  # fmt: skip
+    for part in (
+        "elements-table",
+        "items-table",
+        "counters-table",
+        "trend-table",
+        "elements-chart",
+        "items-chart",
+        "counters-chart",
+        "trend-chart",
+    ):
         expect(page.get_by_test_id(part)).to_be_visible()
     expect(page.get_by_test_id("elements-table").locator("tbody tr")).to_have_count(6)  # 5 elements + 1 component
     expect(page.get_by_test_id("counters-table").locator("tbody tr")).to_have_count(2)
@@ -261,7 +274,10 @@ def test_drill_into_an_agency_find_its_weakest_question_and_download_the_table(
     for key, row in from_file.items():
         estimate, low, high, n = shown[key][:4]
         assert (vi_pct(row["estimate_pct"]), vi_pct(row["ci_low_pct"]), vi_pct(row["ci_high_pct"])) == (
-            estimate, low, high), key  # fmt: skip
+            estimate,
+            low,
+            high,
+        ), key
         assert format.number(row["n"], "vi") == n, key
     assert from_file[weakest_key]["unreliable"] == "false"
 
@@ -300,12 +316,16 @@ def test_a_shorter_period_changes_the_figures_and_the_address(
 
 
 def test_an_agency_official_sees_only_their_commune(context: BrowserContext, live_url: str, session: Session) -> None:
-    communes = session.scalars(
-        select(Agency).where(Agency.level == AgencyLevel.commune).order_by(Agency.code)
-    ).all()  # fmt: skip
+    communes = session.scalars(select(Agency).where(Agency.level == AgencyLevel.commune).order_by(Agency.code)).all()
     own, other = communes[0], communes[1]
-    create_official(session, username="commune-official", password=COMMUNE_PASSWORD, role=Role.agency_official,
-                    agency=own, actor="test")  # fmt: skip
+    create_official(
+        session,
+        username="commune-official",
+        password=COMMUNE_PASSWORD,
+        role=Role.agency_official,
+        agency=own,
+        actor="test",
+    )
     session.commit()
 
     page = log_in(context, live_url, "commune-official", COMMUNE_PASSWORD)

@@ -29,8 +29,14 @@ from app.stats.estimates import Estimate
 from tests.factories import dashboard_login, login_form_token, registry
 
 PASSWORD = "correct horse battery"
-ITEMS = ["overall", "access_general", "procedure_general", "civil_servant_general", "result_general",
-         "feedback_general"]  # fmt: skip
+ITEMS = [
+    "overall",
+    "access_general",
+    "procedure_general",
+    "civil_servant_general",
+    "result_general",
+    "feedback_general",
+]
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 SECRET_NAME = "Xã Kim Lan"  # commune B: an official of commune A must never see it
 
@@ -74,18 +80,24 @@ def _responses(
 
 @pytest.fixture
 def world(session: Session, settings: Settings) -> World:
-    province = create_agency(session, code="HN", name_vi="Thành phố Hà Nội", name_en="Hanoi",
-                             level=AgencyLevel.province)  # fmt: skip
+    province = create_agency(
+        session, code="HN", name_vi="Thành phố Hà Nội", name_en="Hanoi", level=AgencyLevel.province
+    )
     communes = [
         create_agency(session, code=code, name_vi=name, name_en=english, level=AgencyLevel.commune, parent=province)
-        for code, name, english in (("HN-X01", "Xã Bát Tràng", "Bat Trang Commune"),
-                                    ("HN-X02", SECRET_NAME, "Kim Lan Commune"), ("HN-X03", "Xã Vân Hà", None))
-    ]  # fmt: skip
+        for code, name, english in (
+            ("HN-X01", "Xã Bát Tràng", "Bat Trang Commune"),
+            ("HN-X02", SECRET_NAME, "Kim Lan Commune"),
+            ("HN-X03", "Xã Vân Hà", None),
+        )
+    ]
     counters = {
-        f"{agency.code}/{code}": create_counter(session, agency=agency, code=code, name_vi=f"Quầy số {code[-1]}",
-                                                name_en=f"Counter {code[-1]}")
-        for agency in communes for code in ("Q01", "Q02")
-    }  # fmt: skip
+        f"{agency.code}/{code}": create_counter(
+            session, agency=agency, code=code, name_vi=f"Quầy số {code[-1]}", name_en=f"Counter {code[-1]}"
+        )
+        for agency in communes
+        for code in ("Q01", "Q02")
+    }
     session.flush()
     create_device(session, agency=communes[0], counter=counters["HN-X01/Q01"], label="Máy quầy 1 Bát Tràng")
     create_device(session, agency=communes[1], counter=counters["HN-X02/Q01"], label="Máy quầy 1 Kim Lan")
@@ -237,7 +249,7 @@ def test_logout_needs_the_csrf_token(client: TestClient, session: Session, world
 
 def test_overview_lists_exactly_the_visible_agencies_with_formatted_numbers(
     client: TestClient, session: Session, world: World
-) -> None:  # fmt: skip
+) -> None:
     _official(session, "an.nguyen", Role.province_admin, world.province)
     _login(client, "an.nguyen")
     page = client.get("/dashboard")
@@ -260,8 +272,7 @@ def test_overview_lists_exactly_the_visible_agencies_with_formatted_numbers(
     assert f"/api/v1/satisfaction?group_by=agency&amp;from={start}&amp;to={end}&amp;format=xlsx" in html
     assert f'href="/dashboard/agencies/HN?from={start}&amp;to={end}" data-testid="scope-detail"' in html
     # Other sort orders, and English.
-    assert _row_keys(client.get("/dashboard?sort=name").text, "agencies-table") == ["HN-X01", "HN-X02", "HN-X03",
-                                                                                     "HN"]  # fmt: skip
+    assert _row_keys(client.get("/dashboard?sort=name").text, "agencies-table") == ["HN-X01", "HN-X02", "HN-X03", "HN"]
     assert _row_keys(client.get("/dashboard?sort=ascending").text, "agencies-table")[0] == "HN-X03"
     english = client.get("/dashboard?lang=en")
     assert '<html lang="en">' in english.text and "86.50%" in english.text and "Bat Trang Commune" in english.text
@@ -274,7 +285,7 @@ def test_overview_lists_exactly_the_visible_agencies_with_formatted_numbers(
 
 def test_filters_change_the_selection_and_bad_values_are_reported(
     client: TestClient, session: Session, world: World
-) -> None:  # fmt: skip
+) -> None:
     _official(session, "an.nguyen", Role.province_admin, world.province)
     _login(client, "an.nguyen")
     empty = client.get("/dashboard?from=2001-01-01&to=2001-12-31")
@@ -315,15 +326,21 @@ def test_an_agency_official_sees_only_their_commune(client: TestClient, session:
 
 def test_agency_page_shows_elements_items_counters_and_trend(
     client: TestClient, session: Session, world: World
-) -> None:  # fmt: skip
+) -> None:
     _official(session, "an.nguyen", Role.province_admin, world.province)
     _login(client, "an.nguyen")
     page = client.get("/dashboard/agencies/HN-X01")
     assert page.status_code == 200
     html = page.text
     assert 'data-testid="agency-name">Xã Bát Tràng' in html
-    assert _row_keys(html, "elements-table") == ["element:access", "element:procedure", "element:civil_servant",
-                                                 "element:result", "element:feedback", "service"]  # fmt: skip
+    assert _row_keys(html, "elements-table") == [
+        "element:access",
+        "element:procedure",
+        "element:civil_servant",
+        "element:result",
+        "element:feedback",
+        "service",
+    ]
     assert _row_keys(html, "items-table")[0] == "item:overall"
     assert sorted(_row_keys(html, "counters-table")) == ["HN-X01/Q01", "HN-X01/Q02"]
     month = re.findall(r'<tr data-period="([^"]+)"', html)
@@ -350,8 +367,14 @@ def test_counters_and_devices_pages(client: TestClient, session: Session, world:
     _official(session, "an.nguyen", Role.province_admin, world.province)
     _login(client, "an.nguyen")
     counters = client.get("/dashboard/counters")
-    assert _row_keys(counters.text, "counters-list") == ["HN-X01/Q01", "HN-X01/Q02", "HN-X02/Q01", "HN-X02/Q02",
-                                                         "HN-X03/Q01", "HN-X03/Q02"]  # fmt: skip
+    assert _row_keys(counters.text, "counters-list") == [
+        "HN-X01/Q01",
+        "HN-X01/Q02",
+        "HN-X02/Q01",
+        "HN-X02/Q02",
+        "HN-X03/Q01",
+        "HN-X03/Q02",
+    ]
     assert 'href="/api/v1/agencies/HN-X01/counters/Q01/poster"' in counters.text
     devices = client.get("/dashboard/devices")
     assert devices.status_code == 200
@@ -402,9 +425,23 @@ def test_default_period_and_sorting_helpers() -> None:
 def _estimate(
     p: float, low: float, high: float, *, verdict: str | None = None, flags: tuple[str, ...] = ()
 ) -> Estimate:
-    return Estimate(metric="sipas", kind="overall", estimate=p, se=0.01, low=low, high=high, n=100, n_eff=100.0,
-                    deff=1.0, df=50, method="beta", level=0.95, target=0.86 if verdict else None,
-                    verdict=verdict, flags=flags)  # type: ignore[arg-type]  # fmt: skip
+    return Estimate(
+        metric="sipas",
+        kind="overall",
+        estimate=p,
+        se=0.01,
+        low=low,
+        high=high,
+        n=100,
+        n_eff=100.0,
+        deff=1.0,
+        df=50,
+        method="beta",
+        level=0.95,
+        target=0.86 if verdict else None,
+        verdict=verdict,
+        flags=flags,
+    )  # type: ignore[arg-type]
 
 
 def test_bar_chart_draws_bars_whiskers_target_and_marks() -> None:
@@ -413,8 +450,17 @@ def test_bar_chart_draws_bars_whiskers_target_and_marks() -> None:
         charts.Bar("B", "Xã <B> & co", _estimate(0.8, 0.78, 0.82, verdict="not_met"), highlight=True),
         charts.Bar("C", "Xã C", _estimate(0.87, 0.7, 0.97, verdict="inconclusive", flags=("effective_n_below_30",))),
     ]
-    svg = str(charts.bar_chart("t", "Tiêu đề", bars, lang="vi", target=0.86, target_label="Mục tiêu 86,00%",
-                               unreliable_label="ít mẫu – chưa tin cậy"))  # fmt: skip
+    svg = str(
+        charts.bar_chart(
+            "t",
+            "Tiêu đề",
+            bars,
+            lang="vi",
+            target=0.86,
+            target_label="Mục tiêu 86,00%",
+            unreliable_label="ít mẫu – chưa tin cậy",
+        )
+    )
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" id="t"') and svg.endswith("</svg>")
     assert 'role="img" aria-labelledby="t-title t-desc"' in svg and '<title id="t-title">Tiêu đề</title>' in svg
     assert svg.count('<rect class="bar-fill"') == 3 and svg.count('<path class="whisker"') == 3

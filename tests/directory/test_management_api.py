@@ -68,8 +68,12 @@ def world(client: TestClient, session: Session, settings: Settings) -> World:
         code: create_device(session, agency=agency, counter=counters[code], label=f"kiosk {code}")[0]
         for code, agency in (("HN-A", a), ("HN-B", b))
     }
-    for username, role, agency in (("nat", Role.national, None), ("hn1", Role.province_admin, hn),
-                                   ("hcm", Role.province_admin, hcm), ("anh", Role.agency_official, a)):  # fmt: skip
+    for username, role, agency in (
+        ("nat", Role.national, None),
+        ("hn1", Role.province_admin, hn),
+        ("hcm", Role.province_admin, hcm),
+        ("anh", Role.agency_official, a),
+    ):
         create_official(session, username=username, password=PASSWORD, role=role, agency=agency)
     session.commit()
     headers = {"anon": {}, **{name: login(client, name) for name in ("nat", "hn1", "hcm", "anh")}}
@@ -82,8 +86,15 @@ def audit_rows(session: Session, action: str) -> list[AuditEvent]:
 
 
 def agency_row(code: str, name_vi: str, level: str, parent: str | None, depth: int, **extra: Any) -> dict[str, Any]:
-    return {"code": code, "name_vi": name_vi, "name_en": extra.get("name_en"), "level": level, "parent": parent,
-            "depth": depth, "active": extra.get("active", True)}  # fmt: skip
+    return {
+        "code": code,
+        "name_vi": name_vi,
+        "name_en": extra.get("name_en"),
+        "level": level,
+        "parent": parent,
+        "depth": depth,
+        "active": extra.get("active", True),
+    }
 
 
 def without_times(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
@@ -116,9 +127,11 @@ EVERY_ENDPOINT: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/audit", None),
 ]
 READS_FOR_ANY_OFFICIAL = {
-    "/api/v1/agencies", "/api/v1/agencies/HN-A", "/api/v1/agencies/HN-A/counters",
+    "/api/v1/agencies",
+    "/api/v1/agencies/HN-A",
+    "/api/v1/agencies/HN-A/counters",
     "/api/v1/agencies/HN-A/counters/Q01/poster",
-}  # fmt: skip
+}
 
 
 def test_anonymous_gets_401_from_every_endpoint(world: World) -> None:
@@ -195,8 +208,10 @@ def test_create_agency(world: World) -> None:
     assert event.details == {"agency": "HN-A-1", "parent": "HN-A", "level": "other"}
     # A province admin can add neither a root nor anything under another province.
     root = world.call("hn1", "POST", "/api/v1/agencies", json={**body, "code": "DN", "parent": None})
-    assert (root.status_code, root.json()) == (403, error("forbidden", "only a national administrator may create a "
-                                                          "root agency; name a parent within your scope"))  # fmt: skip
+    assert (root.status_code, root.json()) == (
+        403,
+        error("forbidden", "only a national administrator may create a root agency; name a parent within your scope"),
+    )
     other = world.call("hn1", "POST", "/api/v1/agencies", json={**body, "code": "HCM-X", "parent": "HCM"})
     assert (other.status_code, other.json()) == (404, not_found("no agency with code 'HCM'"))
     # Codes are unique across the country; a taken code is a 409, never a 500.
@@ -230,8 +245,9 @@ def test_update_agency(world: World) -> None:
     assert (outside.status_code, outside.json()) == (404, not_found("no agency with code 'HCM-C'"))
     empty = world.call("hn1", "PATCH", "/api/v1/agencies/HN-A", json={})
     assert (empty.status_code, empty.json()) == (
-        422, error("invalid", "nothing to change: send at least one of name_vi, name_en, active")
-    )  # fmt: skip
+        422,
+        error("invalid", "nothing to change: send at least one of name_vi, name_en, active"),
+    )
     null = world.call("hn1", "PATCH", "/api/v1/agencies/HN-A", json={"name_vi": None})
     assert (null.status_code, null.json()) == (422, error("invalid", "/name_vi: cannot be null"))
     unknown_field = world.call("hn1", "PATCH", "/api/v1/agencies/HN-A", json={"code": "X"})
@@ -243,15 +259,26 @@ def test_update_agency(world: World) -> None:
 
 
 def test_counters_list_create_update(world: World) -> None:
-    created = world.call("hn1", "POST", "/api/v1/agencies/HN-B/counters",
-                         json={"code": "Q02", "name_vi": "Quầy 2", "name_en": "Counter 2"})  # fmt: skip
+    created = world.call(
+        "hn1",
+        "POST",
+        "/api/v1/agencies/HN-B/counters",
+        json={"code": "Q02", "name_vi": "Quầy 2", "name_en": "Counter 2"},
+    )
     assert created.status_code == 201
     body = created.json()
     assert body["link_url"].startswith(f"{world.settings.base_url}/f/")
-    assert without_times([body], "link_url") == [{
-        "agency": "HN-B", "code": "Q02", "name_vi": "Quầy 2", "name_en": "Counter 2", "active": True,
-        "link_generation": 0, "poster_url": "/api/v1/agencies/HN-B/counters/Q02/poster",
-    }]  # fmt: skip
+    assert without_times([body], "link_url") == [
+        {
+            "agency": "HN-B",
+            "code": "Q02",
+            "name_vi": "Quầy 2",
+            "name_en": "Counter 2",
+            "active": True,
+            "link_generation": 0,
+            "poster_url": "/api/v1/agencies/HN-B/counters/Q02/poster",
+        }
+    ]
     assert world.client.get(body["link_url"].removeprefix(world.settings.base_url)).status_code == 200
     listed = world.call("hn1", "GET", "/api/v1/agencies/HN-B/counters").json()
     assert [row["code"] for row in listed] == ["Q01", "Q02"]
@@ -307,20 +334,36 @@ def test_counter_poster(world: World) -> None:
     assert world.call("hcm", "GET", counter["poster_url"]).status_code == 404
     world.call("hn1", "PATCH", "/api/v1/agencies/HN-A/counters/Q01", json={"active": False})
     inactive = world.call("hn1", "GET", counter["poster_url"])
-    assert (inactive.status_code, inactive.json()) == (409, error(
-        "conflict", "counter 'Q01' of agency 'HN-A' is inactive: its QR code would not open; reactivate it first"
-    ))  # fmt: skip
+    assert (inactive.status_code, inactive.json()) == (
+        409,
+        error(
+            "conflict", "counter 'Q01' of agency 'HN-A' is inactive: its QR code would not open; reactivate it first"
+        ),
+    )
 
 
 # --- devices ----------------------------------------------------------------------------------------------
 
-DEVICE_FIELDS = {"id", "label", "agency", "counter", "created_at", "revoked_at", "last_seen_at", "app_version",
-                 "queue_length", "held_back"}  # fmt: skip
+DEVICE_FIELDS = {
+    "id",
+    "label",
+    "agency",
+    "counter",
+    "created_at",
+    "revoked_at",
+    "last_seen_at",
+    "app_version",
+    "queue_length",
+    "held_back",
+}
 
 
 def heartbeat(world: World, key: str) -> Any:
-    return world.client.post("/api/v1/kiosk/heartbeat", headers={"Authorization": f"Bearer {key}"},
-                             json={"app_version": "1.4.2", "queue_length": 3, "held_back": 1})  # fmt: skip
+    return world.client.post(
+        "/api/v1/kiosk/heartbeat",
+        headers={"Authorization": f"Bearer {key}"},
+        json={"app_version": "1.4.2", "queue_length": 3, "held_back": 1},
+    )
 
 
 def test_device_key_is_shown_once_works_and_dies_on_revoke(world: World) -> None:
@@ -335,8 +378,11 @@ def test_device_key_is_shown_once_works_and_dies_on_revoke(world: World) -> None
     listed = {row["id"]: row for row in world.call("hn1", "GET", "/api/v1/devices").json()}
     assert set(listed[body["id"]]) == DEVICE_FIELDS  # never the key, its prefix or its hash
     assert key not in world.call("hn1", "GET", "/api/v1/devices").text
-    assert (listed[body["id"]]["app_version"], listed[body["id"]]["queue_length"],
-            listed[body["id"]]["held_back"]) == ("1.4.2", 3, 1)  # fmt: skip
+    assert (listed[body["id"]]["app_version"], listed[body["id"]]["queue_length"], listed[body["id"]]["held_back"]) == (
+        "1.4.2",
+        3,
+        1,
+    )
     assert listed[body["id"]]["last_seen_at"] is not None
 
     outside = world.call("hcm", "POST", f"/api/v1/devices/{body['id']}/revoke")
@@ -397,21 +443,37 @@ def test_official_lists_by_scope(world: World) -> None:
         assert all(set(row) == OFFICIAL_FIELDS for row in response.json())
         return [(row["username"], row["role"], row["agency"]) for row in response.json()]
 
-    assert rows("nat") == [("anh", "agency_official", "HN-A"), ("hcm", "province_admin", "HCM"),
-                           ("hn1", "province_admin", "HN"), ("nat", "national", None)]  # fmt: skip
+    assert rows("nat") == [
+        ("anh", "agency_official", "HN-A"),
+        ("hcm", "province_admin", "HCM"),
+        ("hn1", "province_admin", "HN"),
+        ("nat", "national", None),
+    ]
     assert rows("hn1") == [("anh", "agency_official", "HN-A"), ("hn1", "province_admin", "HN")]
     assert rows("hcm") == [("hcm", "province_admin", "HCM")]
     assert "password" not in world.call("nat", "GET", "/api/v1/officials").text
 
 
 def test_create_official(world: World) -> None:
-    body = {"username": "bao", "password": "another long one", "role": "agency_official", "agency": "HN-B",
-            "display_name": "Cán bộ B"}  # fmt: skip
+    body = {
+        "username": "bao",
+        "password": "another long one",
+        "role": "agency_official",
+        "agency": "HN-B",
+        "display_name": "Cán bộ B",
+    }
     created = world.call("hn1", "POST", "/api/v1/officials", json=body)
     assert created.status_code == 201
-    assert without_times([created.json()]) == [{"username": "bao", "display_name": "Cán bộ B",
-                                                "role": "agency_official", "agency": "HN-B", "active": True,
-                                                "locked_until": None}]  # fmt: skip
+    assert without_times([created.json()]) == [
+        {
+            "username": "bao",
+            "display_name": "Cán bộ B",
+            "role": "agency_official",
+            "agency": "HN-B",
+            "active": True,
+            "locked_until": None,
+        }
+    ]
     b_headers = login(world.client, "bao", "another long one")
     assert [row["code"] for row in world.client.get("/api/v1/agencies", headers=b_headers).json()] == ["HN-B"]
     [event] = [e for e in audit_rows(world.session, "official.create") if e.actor == "hn1"]
@@ -421,11 +483,13 @@ def test_create_official(world: World) -> None:
 
     admin = world.call("hn1", "POST", "/api/v1/officials", json={**body, "username": "hn2", "role": "province_admin"})
     assert admin.status_code == 201
-    national = world.call("hn1", "POST", "/api/v1/officials", json={**body, "username": "nat2", "role": "national",
-                                                                    "agency": None})  # fmt: skip
+    national = world.call(
+        "hn1", "POST", "/api/v1/officials", json={**body, "username": "nat2", "role": "national", "agency": None}
+    )
     assert (national.status_code, national.json()) == (
-        403, error("forbidden", "only a national official may create national officials")
-    )  # fmt: skip
+        403,
+        error("forbidden", "only a national official may create national officials"),
+    )
     outside = world.call("hn1", "POST", "/api/v1/officials", json={**body, "username": "cuong", "agency": "HCM-C"})
     assert (outside.status_code, outside.json()) == (404, not_found("no agency with code 'HCM-C'"))
     taken = world.call("hn1", "POST", "/api/v1/officials", json={**body, "username": "hcm"})
@@ -434,15 +498,19 @@ def test_create_official(world: World) -> None:
     assert (short.status_code, short.json()) == (422, error("invalid", "password: at least 10 characters"))
     no_agency = world.call("hn1", "POST", "/api/v1/officials", json={**body, "username": "cuong", "agency": None})
     assert (no_agency.status_code, no_agency.json()) == (
-        422, error("invalid", "/agency: a agency_official needs the code of the agency at the root of their scope")
-    )  # fmt: skip
-    national_with_agency = world.call("nat", "POST", "/api/v1/officials",
-                                      json={**body, "username": "nat2", "role": "national"})  # fmt: skip
+        422,
+        error("invalid", "/agency: a agency_official needs the code of the agency at the root of their scope"),
+    )
+    national_with_agency = world.call(
+        "nat", "POST", "/api/v1/officials", json={**body, "username": "nat2", "role": "national"}
+    )
     assert (national_with_agency.status_code, national_with_agency.json()) == (
-        422, error("invalid", "/agency: a national official has no agency; send null")
-    )  # fmt: skip
-    by_national = world.call("nat", "POST", "/api/v1/officials",
-                             json={**body, "username": "nat2", "role": "national", "agency": None})  # fmt: skip
+        422,
+        error("invalid", "/agency: a national official has no agency; send null"),
+    )
+    by_national = world.call(
+        "nat", "POST", "/api/v1/officials", json={**body, "username": "nat2", "role": "national", "agency": None}
+    )
     assert (by_national.status_code, by_national.json()["agency"]) == (201, None)
 
 
@@ -450,8 +518,16 @@ def test_update_official(world: World) -> None:
     a_headers = world.headers["anh"]
     off = world.call("hn1", "PATCH", "/api/v1/officials/anh", json={"active": False, "display_name": "Cán bộ A"})
     assert off.status_code == 200
-    assert without_times([off.json()]) == [{"username": "anh", "display_name": "Cán bộ A", "role": "agency_official",
-                                            "agency": "HN-A", "active": False, "locked_until": None}]  # fmt: skip
+    assert without_times([off.json()]) == [
+        {
+            "username": "anh",
+            "display_name": "Cán bộ A",
+            "role": "agency_official",
+            "agency": "HN-A",
+            "active": False,
+            "locked_until": None,
+        }
+    ]
     assert world.client.get("/api/v1/agencies", headers=a_headers).status_code == 401
     world.call("hn1", "PATCH", "/api/v1/officials/anh", json={"active": True})
     # Deactivation closed the sessions: the old token does not come back with the account.
@@ -468,8 +544,10 @@ def test_update_official(world: World) -> None:
     login(world.client, "anh", "a fresh passphrase")
     events = audit_rows(world.session, "official.update")
     assert [e.details["changes"] for e in events if e.details] == [
-        {"active": [True, False], "display_name": [None, "Cán bộ A"]}, {"active": [False, True]}, {"password": "reset"}
-    ]  # fmt: skip
+        {"active": [True, False], "display_name": [None, "Cán bộ A"]},
+        {"active": [False, True]},
+        {"password": "reset"},
+    ]
     assert [e.details["sessions_closed"] for e in events if e.details] == [1, 0, 1]
     assert "a fresh passphrase" not in str([e.details for e in events])
 
@@ -478,14 +556,16 @@ def test_update_official(world: World) -> None:
         assert (response.status_code, response.json()) == (404, not_found(f"no official named {username!r}"))
     self_off = world.call("hn1", "PATCH", "/api/v1/officials/hn1", json={"active": False})
     assert (self_off.status_code, self_off.json()) == (
-        422, error("invalid", "/active: you cannot deactivate yourself; ask another administrator")
-    )  # fmt: skip
+        422,
+        error("invalid", "/active: you cannot deactivate yourself; ask another administrator"),
+    )
     short = world.call("hn1", "PATCH", "/api/v1/officials/anh", json={"password": "short"})
     assert (short.status_code, short.json()) == (422, error("invalid", "/password: at least 10 characters"))
     empty = world.call("hn1", "PATCH", "/api/v1/officials/anh", json={})
     assert (empty.status_code, empty.json()) == (
-        422, error("invalid", "nothing to change: send at least one of active, display_name, password")
-    )  # fmt: skip
+        422,
+        error("invalid", "nothing to change: send at least one of active, display_name, password"),
+    )
     assert world.call("nat", "PATCH", "/api/v1/officials/hcm", json={"display_name": "HCM"}).status_code == 200
 
 
@@ -515,17 +595,28 @@ def test_audit_log_scope_order_paging_and_filter(world: World) -> None:
         ("cli", "device.create"),  # the kiosks of HN-B and HN-A
         ("cli", "device.create"),
     ]
-    assert events("hcm") == [("nat", "agency.update"), ("hcm", "counter.links_revoke"), ("hcm", "login"),
-                             ("cli", "official.create")]  # fmt: skip
+    assert events("hcm") == [
+        ("nat", "agency.update"),
+        ("hcm", "counter.links_revoke"),
+        ("hcm", "login"),
+        ("cli", "official.create"),
+    ]
     everything = events("nat")
     assert len(everything) == 5 + 4 + 4 + 2  # actions, logins, officials created, kiosks created
     assert events("nat", action="agency.update") == [("nat", "agency.update"), ("nat", "agency.update")]
-    assert events("hn1", action="device.*") == [("hn1", "device.revoke"), ("cli", "device.create"),
-                                               ("cli", "device.create")]  # fmt: skip
+    assert events("hn1", action="device.*") == [
+        ("hn1", "device.revoke"),
+        ("cli", "device.create"),
+        ("cli", "device.create"),
+    ]
 
     first = world.call("hn1", "GET", "/api/v1/audit", params={"limit": 4}).json()
-    assert [event["action"] for event in first["events"]] == ["device.revoke", "agency.update",
-                                                             "counter.links_revoke", "login"]  # fmt: skip
+    assert [event["action"] for event in first["events"]] == [
+        "device.revoke",
+        "agency.update",
+        "counter.links_revoke",
+        "login",
+    ]
     assert first["next_before"] == first["events"][-1]["id"]
     ids = [event["id"] for event in first["events"]]
     assert ids == sorted(ids, reverse=True)

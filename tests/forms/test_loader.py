@@ -36,8 +36,12 @@ def test_counter_quick_form_loads_with_its_elements() -> None:
     quick = forms["counter-quick"]
     assert quick.version == 1
     assert [element.code for element in quick.elements] == [
-        "access", "procedure", "civil_servant", "result", "feedback",
-    ]  # fmt: skip
+        "access",
+        "procedure",
+        "civil_servant",
+        "result",
+        "feedback",
+    ]
     assert quick.item("overall").required is True
     assert quick.satisfied_levels(quick.item("overall")) == {4, 5}
     assert quick.item("reason").show_if is not None
@@ -127,24 +131,44 @@ def _item(data: dict, code: str) -> dict:  # type: ignore[type-arg]
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d["items"].append({"code": "why", "type": "comment", "text": {"vi": "?"},
-                                      "show_if": {"item": "reason", "in": ["attitude"]}}),
-         "item 'why': show_if must refer to a scale or single_choice item, not the multiple_choice item 'reason'"),
-        (lambda d: _item(d, "reason")["show_if"].update({"in": [True]}),
-         "items[7].show_if.in[0].int: Input should be a valid integer"),
-        (lambda d: _item(d, "overall").update(element="access", role="general"),
-         "element 'access' has more than one 'general' item"),
-        (lambda d: d["elements"].append({"code": "extra", "component": "service", "name": {"vi": "Thêm"}}),
-         "element 'extra' has no items"),
-        (lambda d: d["components"].append({"code": "policy", "name": {"vi": "Chính sách"}})
-         or d["indices"].update(overall=["service", "policy"]),
-         "indices.overall: component 'policy' has no elements"),
-        (lambda d: _item(d, "dossier_code").update(max_length=100),
-         "a dossier code has at most 64 characters"),
-        (lambda d: d["scales"]["satisfaction5"].pop("satisfied"),
-         "item 'access_general': scale 'satisfaction5' has no satisfied levels, so it cannot count toward an element"),
+        (
+            lambda d: d["items"].append(
+                {
+                    "code": "why",
+                    "type": "comment",
+                    "text": {"vi": "?"},
+                    "show_if": {"item": "reason", "in": ["attitude"]},
+                }
+            ),
+            "item 'why': show_if must refer to a scale or single_choice item, not the multiple_choice item 'reason'",
+        ),
+        (
+            lambda d: _item(d, "reason")["show_if"].update({"in": [True]}),
+            "items[7].show_if.in[0].int: Input should be a valid integer",
+        ),
+        (
+            lambda d: _item(d, "overall").update(element="access", role="general"),
+            "element 'access' has more than one 'general' item",
+        ),
+        (
+            lambda d: d["elements"].append({"code": "extra", "component": "service", "name": {"vi": "Thêm"}}),
+            "element 'extra' has no items",
+        ),
+        (
+            lambda d: (
+                d["components"].append({"code": "policy", "name": {"vi": "Chính sách"}})
+                or d["indices"].update(overall=["service", "policy"])
+            ),
+            "indices.overall: component 'policy' has no elements",
+        ),
+        (lambda d: _item(d, "dossier_code").update(max_length=100), "a dossier code has at most 64 characters"),
+        (
+            lambda d: d["scales"]["satisfaction5"].pop("satisfied"),
+            "item 'access_general': scale 'satisfaction5' has no satisfied levels, "
+            "so it cannot count toward an element",
+        ),
     ],
-)  # fmt: skip
+)
 def test_rules_that_span_the_form(tmp_path: Path, change: object, message: str) -> None:
     data = _quick()
     change(data)  # type: ignore[operator]

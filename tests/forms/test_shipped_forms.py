@@ -45,8 +45,10 @@ def tt01() -> FormDefinition:
 def test_every_shipped_form_loads_and_points_editors_to_the_schema() -> None:
     loaded = load_forms(FORMS)
     assert sorted((form.definition.id, form.definition.version) for form in loaded) == [
-        ("counter-quick", 1), ("sipas-2023", 1), ("tt01-dossier", 1),
-    ]  # fmt: skip
+        ("counter-quick", 1),
+        ("sipas-2023", 1),
+        ("tt01-dossier", 1),
+    ]
     for form in loaded:
         assert form.path.read_text(encoding="utf-8").splitlines()[0] == SCHEMA_LINE, form.path
 
@@ -73,9 +75,16 @@ def test_sipas_2023_elements_each_have_one_required_general_item(sipas: FormDefi
 def test_sipas_2023_policy_quality_covers_the_nine_policy_groups(sipas: FormDefinition) -> None:
     groups = [item.code for item in sipas.items if item.element == "policy_quality" and item.role is None]
     assert groups == [
-        "policy_economy", "policy_health", "policy_education", "policy_security", "policy_traffic",
-        "policy_electricity", "policy_water", "policy_social_security", "policy_admin_reform",
-    ]  # fmt: skip
+        "policy_economy",
+        "policy_health",
+        "policy_education",
+        "policy_security",
+        "policy_traffic",
+        "policy_electricity",
+        "policy_water",
+        "policy_social_security",
+        "policy_admin_reform",
+    ]
 
 
 def test_sipas_2023_indices_follow_the_2023_method(sipas: FormDefinition) -> None:
@@ -91,8 +100,14 @@ def test_sipas_2023_other_blocks_feed_no_index(sipas: FormDefinition) -> None:
     assert len(needs) == 10
     assert all(item.element is None and not item.required for item in needs)
     assert [level.value for level in sipas.scales["need3"].levels] == [1, 2, 3]
-    perceptions = ["policy_interest", "info_channels", "feedback_willingness", "trouble_caused", "informal_payment",
-                   "preferred_submission"]  # fmt: skip
+    perceptions = [
+        "policy_interest",
+        "info_channels",
+        "feedback_willingness",
+        "trouble_caused",
+        "informal_payment",
+        "preferred_submission",
+    ]
     for code in perceptions:
         assert sipas.item(code).element is None
     assert sipas.item("info_channels").type is ItemType.multiple_choice
@@ -104,8 +119,12 @@ def test_sipas_2023_collects_the_whole_respondent_profile(sipas: FormDefinition)
     assert set(profile) == set(PROFILE_FIELDS)
     assert all(item.type is ItemType.single_choice and not item.required for item in profile.values())
     assert [option.code for option in profile["age_band"].options or []] == [
-        "a18_25", "a26_34", "a35_49", "a50_60", "over_60",
-    ]  # fmt: skip
+        "a18_25",
+        "a26_34",
+        "a35_49",
+        "a50_60",
+        "over_60",
+    ]
     assert [option.code for option in profile["residence"].options or []] == ["urban", "rural"]
     assert [option.code for option in profile["ethnicity"].options or []] == ["kinh", "other"]
 

@@ -69,8 +69,12 @@ OVER_LONG = "x" * 5000
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """The suite's settings with rate limits out of the way (a fuzzer is one very busy client)."""
-    unlimited = ("form_rate_per_link_per_minute", "form_rate_per_client_per_hour", "kiosk_rate_per_minute",
-                 "official_rate_per_minute")  # fmt: skip
+    unlimited = (
+        "form_rate_per_link_per_minute",
+        "form_rate_per_client_per_hour",
+        "kiosk_rate_per_minute",
+        "official_rate_per_minute",
+    )
     return make_settings(database_url, tmp_path).model_copy(update=dict.fromkeys(unlimited, 10**6))
 
 
@@ -87,19 +91,37 @@ def fresh_token(session: Session) -> str:
     official = session.query(Official).filter_by(username=ADMIN).one()
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(OfficialSession(token_hash=token_hash(token), official_id=official.id, kind=SessionKind.api,
-                                created_at=now, expires_at=now + timedelta(hours=1)))  # fmt: skip
+    session.add(
+        OfficialSession(
+            token_hash=token_hash(token),
+            official_id=official.id,
+            kind=SessionKind.api,
+            created_at=now,
+            expires_at=now + timedelta(hours=1),
+        )
+    )
     session.commit()
     return token
 
 
-def fuzz(operation: Any, mode: GenerationMode, examples: int, headers: Callable[[], dict[str, str]],
-         fixed: dict[str, str], tally: Tally) -> None:  # fmt: skip
+def fuzz(
+    operation: Any,
+    mode: GenerationMode,
+    examples: int,
+    headers: Callable[[], dict[str, str]],
+    fixed: dict[str, str],
+    tally: Tally,
+) -> None:
     strategy = operation.as_strategy(generation_mode=mode, headers=fixed or None)
 
-    @hypothesis_settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-                         suppress_health_check=list(HealthCheck),
-                         phases=[Phase.explicit, Phase.generate, Phase.shrink])  # fmt: skip
+    @hypothesis_settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+    )
     @given(case=strategy)
     def run(case: schemathesis.Case[Any]) -> None:
         tally.examples += 1
@@ -200,8 +222,9 @@ def test_every_operation_keeps_its_contract(app: FastAPI, session: Session, sett
     world = province(session, settings)
     with TestClient(app) as client:
         official = login(client, session, ADMIN, Role.province_admin, world.province)
-    _device, key = create_device(session, agency=world.agencies["TP-A"], counter=world.counters[("TP-A", "Q01")],
-                                 label="Fuzz kiosk")  # fmt: skip
+    _device, key = create_device(
+        session, agency=world.agencies["TP-A"], counter=world.counters[("TP-A", "Q01")], label="Fuzz kiosk"
+    )
     session.commit()
     kiosk = {"Authorization": f"Bearer {key}"}
 

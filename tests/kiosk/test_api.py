@@ -55,8 +55,9 @@ def _rows(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Response)) or 0)
 
 
-def test_one_response_is_stored_with_the_devices_agency_and_counter(client: TestClient, key: str,
-                                                                     session: Session, tree) -> None:  # fmt: skip
+def test_one_response_is_stored_with_the_devices_agency_and_counter(
+    client: TestClient, key: str, session: Session, tree
+) -> None:
     body = _item(counter="Q01", dossier_code="H26-1", profile={"sex": "female"})
     response = client.post("/api/v1/responses", json=body, headers=_auth(key))
     assert response.status_code == 201, response.text
@@ -76,8 +77,9 @@ def test_replay_and_conflict(client: TestClient, key: str, session: Session) -> 
     replay = client.post("/api/v1/responses", json=body, headers=_auth(key))
     assert replay.status_code == 200
     assert replay.json() == {**first, "status": "duplicate"}
-    changed = client.post("/api/v1/responses", json={**body, "answers": {"overall": 1, "reason": ["attitude"]}},
-                          headers=_auth(key))  # fmt: skip
+    changed = client.post(
+        "/api/v1/responses", json={**body, "answers": {"overall": 1, "reason": ["attitude"]}}, headers=_auth(key)
+    )
     assert changed.status_code == 409
     assert changed.json()["error"]["message"] == (
         "this submission_id was already stored with different content; nothing was changed"
@@ -138,22 +140,32 @@ def test_a_repeated_id_inside_one_batch_is_stored_once(client: TestClient, key: 
     [
         ({"answers": {"overall": 5, "colour": "blue"}}, "/answers/colour", "unknown item for this form version"),
         ({"answers": {}}, "/answers/overall", "an answer is required"),
-        ({"answers": {"overall": 4, "reason": ["attitude"]}}, "/answers/reason",
-         "not asked: answered only when 'overall' is one of [1, 2]"),
+        (
+            {"answers": {"overall": 4, "reason": ["attitude"]}},
+            "/answers/reason",
+            "not asked: answered only when 'overall' is one of [1, 2]",
+        ),
         ({"form_version": 7}, "/form_version", "unknown form 'counter-quick' version 7"),
         ({"counter": "Q99"}, "/counter", "not a counter of agency 'HN-X01'"),
-        ({"submitted_at": "2030-01-01T00:00:00+07:00"}, "/submitted_at",
-         "is in the future by more than 600 seconds (device clock wrong?)"),
+        (
+            {"submitted_at": "2030-01-01T00:00:00+07:00"},
+            "/submitted_at",
+            "is in the future by more than 600 seconds (device clock wrong?)",
+        ),
         ({"submitted_at": "2026-01-01T00:00:00"}, "/submitted_at", "Input should have timezone info"),
-        ({"profile": {"religion": "x"}}, "/profile/religion", "unknown profile field; allowed: ['sex', 'age_band', "
-         "'ethnicity', 'education', 'occupation', 'residence']"),
+        (
+            {"profile": {"religion": "x"}},
+            "/profile/religion",
+            "unknown profile field; allowed: ['sex', 'age_band', 'ethnicity', 'education', 'occupation', 'residence']",
+        ),
         ({"submission_id": "123"}, "/submission_id", "Input should be a valid UUID, invalid length: found 3"),
         # wider than the column that keeps it: refused by name, not a database error on PostgreSQL
         ({"profile": {"sex": "x" * 17}}, "/profile/sex", "at most 16 characters"),
     ],
-)  # fmt: skip
-def test_every_rejection_names_the_field(client: TestClient, key: str, session: Session, change: dict[str, Any],
-                                         pointer: str, message: str) -> None:  # fmt: skip
+)
+def test_every_rejection_names_the_field(
+    client: TestClient, key: str, session: Session, change: dict[str, Any], pointer: str, message: str
+) -> None:
     response = client.post("/api/v1/responses", json=_item(**change), headers=_auth(key))
     assert response.status_code == 422, response.text
     details = response.json()["error"]["details"]
@@ -190,8 +202,9 @@ def test_a_revoked_key_is_401(client: TestClient, key: str, session: Session) ->
 
 
 def test_malformed_bodies_are_4xx_never_500(client: TestClient, key: str) -> None:
-    bad_json = client.post("/api/v1/responses", content=b'{"submission_id": ', headers={
-        **_auth(key), "Content-Type": "application/json"})  # fmt: skip
+    bad_json = client.post(
+        "/api/v1/responses", content=b'{"submission_id": ', headers={**_auth(key), "Content-Type": "application/json"}
+    )
     assert bad_json.status_code == 422 and "JSON decode error" in bad_json.json()["error"]["message"]
     form = client.post("/api/v1/responses", data={"overall": "5"}, headers=_auth(key))
     assert form.status_code == 415
@@ -206,10 +219,14 @@ def test_size_limits(settings: Settings, key: str, session: Session) -> None:
     app = create_app(settings.model_copy(update={"batch_max_items": 3, "max_body_bytes": 20_000}))
     with TestClient(app) as client:
         many = client.post("/api/v1/responses/batch", json={"items": [_item() for _ in range(4)]}, headers=_auth(key))
-        huge = client.post("/api/v1/responses", json=_item(answers={"overall": 5, "comment": "x" * 30_000}),
-                           headers=_auth(key))  # fmt: skip
-        chunked = client.post("/api/v1/responses", content=iter([b"{" + b" " * 15_000, b" " * 15_000 + b"}"]),
-                              headers={**_auth(key), "Content-Type": "application/json"})  # fmt: skip
+        huge = client.post(
+            "/api/v1/responses", json=_item(answers={"overall": 5, "comment": "x" * 30_000}), headers=_auth(key)
+        )
+        chunked = client.post(
+            "/api/v1/responses",
+            content=iter([b"{" + b" " * 15_000, b" " * 15_000 + b"}"]),
+            headers={**_auth(key), "Content-Type": "application/json"},
+        )
     app.state.engine.dispose()
     assert many.status_code == 413 and many.json()["error"]["message"] == "/items: 4 items; at most 3 per batch"
     assert huge.status_code == 413 and huge.json()["error"]["message"] == "request body over 20000 bytes"
@@ -245,8 +262,10 @@ def test_heartbeat_records_the_kiosk_state(client: TestClient, key: str, session
     response = client.post("/api/v1/kiosk/heartbeat", json=body, headers=_auth(key))
     assert response.status_code == 200
     assert {k: response.json()[k] for k in ("device", "agency", "counter")} == {
-        "device": key[:12], "agency": "HN-X01", "counter": "Q01",
-    }  # fmt: skip
+        "device": key[:12],
+        "agency": "HN-X01",
+        "counter": "Q01",
+    }
     session.expire_all()
     device = session.scalars(select(Device)).one()
     assert (device.app_version, device.queue_length, device.held_back) == ("kiosk-web/1", 3, 1)
@@ -278,8 +297,13 @@ def test_heartbeat_refuses_a_number_no_column_holds(client: TestClient, key: str
 @pytest.mark.parametrize("path", ["/api/v1/responses", "/api/v1/responses/batch"])
 def test_a_submission_time_near_year_one_is_invalid_not_an_error(client: TestClient, key: str, path: str) -> None:
     """Found by tests/fuzz: 0001-01-01T00:00:00Z overflowed date arithmetic (the spam gap) and answered 500."""
-    item = {"submission_id": str(uuid.uuid4()), "form_id": "counter-quick", "form_version": 1,
-            "submitted_at": "0001-01-01T00:00:00Z", "answers": {"overall": 5}}  # fmt: skip
+    item = {
+        "submission_id": str(uuid.uuid4()),
+        "form_id": "counter-quick",
+        "form_version": 1,
+        "submitted_at": "0001-01-01T00:00:00Z",
+        "answers": {"overall": 5},
+    }
     response = client.post(path, json={"items": [item]} if path.endswith("batch") else item, headers=_auth(key))
     message = "Value error, must be between 2000-01-01 and 9000-01-01"
     if path.endswith("batch"):

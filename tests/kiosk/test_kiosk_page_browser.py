@@ -306,8 +306,17 @@ class Server:
 
     def start(self) -> None:
         factory = f"{__name__}:kiosk_app"
-        command = [sys.executable, "-m", "uvicorn", factory, "--factory", "--port", str(self.port), "--log-level",
-                   "warning"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            factory,
+            "--factory",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+        ]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
         deadline = time.monotonic() + 20
         while True:

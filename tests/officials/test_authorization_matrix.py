@@ -33,12 +33,18 @@ from tests.reports.test_satisfaction_api import World, add_population, add_targe
 
 # Not official endpoints: the citizen and kiosk channels, the public planner, the login itself.
 PUBLIC = {
-    ("POST", "/api/v1/responses"), ("POST", "/api/v1/responses/batch"), ("POST", "/api/v1/kiosk/heartbeat"),
-    ("GET", "/api/v1/forms/{form_id}"), ("GET", "/api/v1/forms/{form_id}/{version}"),
-    ("POST", "/api/v1/dossier-links"), ("GET", "/api/v1/plan"), ("POST", "/api/v1/auth/token"),
+    ("POST", "/api/v1/responses"),
+    ("POST", "/api/v1/responses/batch"),
+    ("POST", "/api/v1/kiosk/heartbeat"),
+    ("GET", "/api/v1/forms/{form_id}"),
+    ("GET", "/api/v1/forms/{form_id}/{version}"),
+    ("POST", "/api/v1/dossier-links"),
+    ("GET", "/api/v1/plan"),
+    ("POST", "/api/v1/auth/token"),
     # a device key or an agency's administrators revoke a link (tests/public/test_dossier_api.py: who may revoke)
-    ("DELETE", "/api/v1/dossier-links/{link_id}"), ("POST", "/api/v1/dossier-links/{link_id}/revoke"),
-}  # fmt: skip
+    ("DELETE", "/api/v1/dossier-links/{link_id}"),
+    ("POST", "/api/v1/dossier-links/{link_id}/revoke"),
+}
 SUBJECTS = ("TP-A", "TP-B", "TP", "TP-Z")  # TP-Z does not exist
 B_NAME = "Xã Bình Lư"
 B_SECRETS = ("TP-B", B_NAME, "98765", "61.37")  # B's code, name, a population count and a target only B has
@@ -69,8 +75,13 @@ class Context:
         if not fresh and code in self.targets:
             return self.targets[code]
         year = 2040 + self.next()
-        row = Target(agency_id=agency.id, indicator="sipas", period_start=date(year, 1, 1),
-                     period_end=date(year, 12, 31), threshold_pct=61.37 if code == "TP-B" else 80.0)  # fmt: skip
+        row = Target(
+            agency_id=agency.id,
+            indicator="sipas",
+            period_start=date(year, 1, 1),
+            period_end=date(year, 12, 31),
+            threshold_pct=61.37 if code == "TP-B" else 80.0,
+        )
         self.session.add(row)
         self.session.commit()
         self.targets.setdefault(code, row.id)
@@ -83,8 +94,12 @@ class Context:
         if not fresh and code in self.counts:
             return self.counts[code]
         year = 2040 + self.next()
-        row = PopulationCount(agency_id=agency.id, period_start=date(year, 1, 1), period_end=date(year, 1, 31),
-                              dossiers_handled=98765 if code == "TP-B" else 12345 if code == "TP" else 500)  # fmt: skip
+        row = PopulationCount(
+            agency_id=agency.id,
+            period_start=date(year, 1, 1),
+            period_end=date(year, 1, 31),
+            dossiers_handled=98765 if code == "TP-B" else 12345 if code == "TP" else 500,
+        )
         self.session.add(row)
         self.session.commit()
         self.counts.setdefault(code, row.id)
@@ -103,8 +118,9 @@ class Context:
         if agency is None:
             return "nobody-here"
         name = f"staff{self.next()}"
-        create_official(self.session, username=name, password="long enough password", role=Role.agency_official,
-                        agency=agency)  # fmt: skip
+        create_official(
+            self.session, username=name, password="long enough password", role=Role.agency_official, agency=agency
+        )
         self.session.commit()
         return name
 
@@ -134,26 +150,37 @@ def _json(model: Any) -> dict[str, Any]:
 
 def _target_in(ctx: Context, code: str) -> Any:
     year = 2040 + ctx.next()
-    return reference.TargetIn(agency=code, indicator="sipas", period_start=date(year, 1, 1),
-                              period_end=date(year, 12, 31), threshold_pct=85.0)  # fmt: skip
+    return reference.TargetIn(
+        agency=code, indicator="sipas", period_start=date(year, 1, 1), period_end=date(year, 12, 31), threshold_pct=85.0
+    )
 
 
 def _count_in(ctx: Context, code: str) -> Any:
     year = 2040 + ctx.next()
-    return reference.PopulationCountIn(agency=code, period_start=date(year, 1, 1), period_end=date(year, 1, 31),
-                                       dossiers_handled=400, procedure_field=None, reason="matrix",
-                                       confirm_outlier=True)  # fmt: skip
+    return reference.PopulationCountIn(
+        agency=code,
+        period_start=date(year, 1, 1),
+        period_end=date(year, 1, 31),
+        dossiers_handled=400,
+        procedure_field=None,
+        reason="matrix",
+        confirm_outlier=True,
+    )
 
 
 def _upload(kind: str) -> Build:
     def build(ctx: Context, code: str) -> tuple[str, dict[str, Any]]:
         year = 2040 + ctx.next()
         if kind == "targets":
-            text = ("agency,indicator,period_start,period_end,threshold_pct,applies_to_subtree\n"
-                    f"{code},sipas,{year}-01-01,{year}-12-31,85,true\n")  # fmt: skip
+            text = (
+                "agency,indicator,period_start,period_end,threshold_pct,applies_to_subtree\n"
+                f"{code},sipas,{year}-01-01,{year}-12-31,85,true\n"
+            )
         else:
-            text = ("agency,period_start,period_end,dossiers_handled,procedure_field\n"
-                    f"{code},{year}-01-01,{year}-01-31,400,\n")  # fmt: skip
+            text = (
+                "agency,period_start,period_end,dossiers_handled,procedure_field\n"
+                f"{code},{year}-01-01,{year}-01-31,400,\n"
+            )
         data = {"reason": "matrix", "confirm_outlier": "true"} if kind == "population-counts" else {}
         return f"/api/v1/{kind}/upload", {"files": {"file": ("data.csv", text.encode(), "text/csv")}, "data": data}
 
@@ -191,62 +218,132 @@ MATRIX: dict[tuple[str, str], Case] = {
     # the agency tree and counters
     ("GET", "/api/v1/agencies"): Case("list", 200, _same("/api/v1/agencies")),
     ("GET", "/api/v1/agencies/{code}"): Case("read", 200, lambda ctx, code: (f"/api/v1/agencies/{code}", {})),
-    ("POST", "/api/v1/agencies"): Case("write", 201, lambda ctx, code: ("/api/v1/agencies", _json(directory.AgencyIn(
-        code=f"{code}-N{ctx.next()}", name_vi="Xã Mới", level="commune", parent=code)))),  # type: ignore[arg-type]
-    ("PATCH", "/api/v1/agencies/{code}"): Case("write", 200, lambda ctx, code: (
-        f"/api/v1/agencies/{code}", _json(directory.AgencyPatch(name_vi=_name(ctx, code))))),
+    ("POST", "/api/v1/agencies"): Case(
+        "write",
+        201,
+        lambda ctx, code: (
+            "/api/v1/agencies",
+            _json(directory.AgencyIn(code=f"{code}-N{ctx.next()}", name_vi="Xã Mới", level="commune", parent=code)),
+        ),
+    ),  # type: ignore[arg-type]
+    ("PATCH", "/api/v1/agencies/{code}"): Case(
+        "write",
+        200,
+        lambda ctx, code: (f"/api/v1/agencies/{code}", _json(directory.AgencyPatch(name_vi=_name(ctx, code)))),
+    ),
     ("GET", "/api/v1/agencies/{code}/counters"): Case(
-        "read", 200, lambda ctx, code: (f"/api/v1/agencies/{code}/counters", {})),
-    ("POST", "/api/v1/agencies/{code}/counters"): Case("write", 201, lambda ctx, code: (
-        f"/api/v1/agencies/{code}/counters", _json(directory.CounterIn(code=f"N{ctx.next()}", name_vi="Quầy mới")))),
-    ("PATCH", "/api/v1/agencies/{code}/counters/{counter}"): Case("write", 200, lambda ctx, code: (
-        f"/api/v1/agencies/{code}/counters/Q01", _json(directory.CounterPatch(name_vi=f"Quầy Q01 {code}")))),
+        "read", 200, lambda ctx, code: (f"/api/v1/agencies/{code}/counters", {})
+    ),
+    ("POST", "/api/v1/agencies/{code}/counters"): Case(
+        "write",
+        201,
+        lambda ctx, code: (
+            f"/api/v1/agencies/{code}/counters",
+            _json(directory.CounterIn(code=f"N{ctx.next()}", name_vi="Quầy mới")),
+        ),
+    ),
+    ("PATCH", "/api/v1/agencies/{code}/counters/{counter}"): Case(
+        "write",
+        200,
+        lambda ctx, code: (
+            f"/api/v1/agencies/{code}/counters/Q01",
+            _json(directory.CounterPatch(name_vi=f"Quầy Q01 {code}")),
+        ),
+    ),
     ("POST", "/api/v1/agencies/{code}/counters/{counter}/revoke-links"): Case(
-        "write", 200, lambda ctx, code: (f"/api/v1/agencies/{code}/counters/Q01/revoke-links", {})),
+        "write", 200, lambda ctx, code: (f"/api/v1/agencies/{code}/counters/Q01/revoke-links", {})
+    ),
     ("GET", "/api/v1/agencies/{code}/counters/{counter}/poster"): Case(
-        "read", 200, lambda ctx, code: (f"/api/v1/agencies/{code}/counters/Q01/poster", {})),
+        "read", 200, lambda ctx, code: (f"/api/v1/agencies/{code}/counters/Q01/poster", {})
+    ),
     # kiosks, officials, audit: administrators only
     ("GET", "/api/v1/devices"): Case("admin_read", 200, _same("/api/v1/devices")),
-    ("POST", "/api/v1/devices"): Case("write", 201, lambda ctx, code: (
-        "/api/v1/devices", _json(directory.DeviceIn(agency=code, counter="Q01", label="Kiosk mới")))),
+    ("POST", "/api/v1/devices"): Case(
+        "write",
+        201,
+        lambda ctx, code: ("/api/v1/devices", _json(directory.DeviceIn(agency=code, counter="Q01", label="Kiosk mới"))),
+    ),
     ("POST", "/api/v1/devices/{device_id}/revoke"): Case(
-        "write", 200, lambda ctx, code: (f"/api/v1/devices/{ctx.device(code)}/revoke", {})),
+        "write", 200, lambda ctx, code: (f"/api/v1/devices/{ctx.device(code)}/revoke", {})
+    ),
     ("GET", "/api/v1/officials"): Case("admin_read", 200, _same("/api/v1/officials")),
-    ("POST", "/api/v1/officials"): Case("write", 201, lambda ctx, code: ("/api/v1/officials", _json(
-        directory.OfficialIn(username=f"new{ctx.next()}", password="long enough password",
-                             role=Role.agency_official, agency=code)))),
-    ("PATCH", "/api/v1/officials/{username}"): Case("write", 200, lambda ctx, code: (
-        f"/api/v1/officials/{ctx.official(code)}", _json(directory.OfficialPatch(display_name="Cán bộ")))),
+    ("POST", "/api/v1/officials"): Case(
+        "write",
+        201,
+        lambda ctx, code: (
+            "/api/v1/officials",
+            _json(
+                directory.OfficialIn(
+                    username=f"new{ctx.next()}", password="long enough password", role=Role.agency_official, agency=code
+                )
+            ),
+        ),
+    ),
+    ("PATCH", "/api/v1/officials/{username}"): Case(
+        "write",
+        200,
+        lambda ctx, code: (
+            f"/api/v1/officials/{ctx.official(code)}",
+            _json(directory.OfficialPatch(display_name="Cán bộ")),
+        ),
+    ),
     ("GET", "/api/v1/audit"): Case("admin_read", 200, _same("/api/v1/audit")),
     # targets and population counts: everyone reads their scope, administrators write
     ("GET", "/api/v1/targets"): Case("read", 200, _q("/api/v1/targets")),
     ("GET", "/api/v1/targets/export.csv"): Case("read", 200, _q("/api/v1/targets/export.csv")),
-    ("POST", "/api/v1/targets"): Case("write", 201, lambda ctx, code: (
-        "/api/v1/targets", _json(_target_in(ctx, code)))),
+    ("POST", "/api/v1/targets"): Case(
+        "write", 201, lambda ctx, code: ("/api/v1/targets", _json(_target_in(ctx, code)))
+    ),
     ("POST", "/api/v1/targets/upload"): Case("write", 200, _upload("targets")),
     ("GET", "/api/v1/targets/{target_id}"): Case(
-        "read", 200, lambda ctx, code: (f"/api/v1/targets/{ctx.target(code)}", {})),
-    ("PUT", "/api/v1/targets/{target_id}"): Case("write", 200, lambda ctx, code: (
-        f"/api/v1/targets/{ctx.target(code, fresh=True)}", _json(_target_in(ctx, code)))),
-    ("PATCH", "/api/v1/targets/{target_id}"): Case("write", 200, lambda ctx, code: (
-        f"/api/v1/targets/{ctx.target(code, fresh=True)}", _json(reference.TargetPatch(threshold_pct=84.0)))),
+        "read", 200, lambda ctx, code: (f"/api/v1/targets/{ctx.target(code)}", {})
+    ),
+    ("PUT", "/api/v1/targets/{target_id}"): Case(
+        "write",
+        200,
+        lambda ctx, code: (f"/api/v1/targets/{ctx.target(code, fresh=True)}", _json(_target_in(ctx, code))),
+    ),
+    ("PATCH", "/api/v1/targets/{target_id}"): Case(
+        "write",
+        200,
+        lambda ctx, code: (
+            f"/api/v1/targets/{ctx.target(code, fresh=True)}",
+            _json(reference.TargetPatch(threshold_pct=84.0)),
+        ),
+    ),
     ("DELETE", "/api/v1/targets/{target_id}"): Case(
-        "write", 204, lambda ctx, code: (f"/api/v1/targets/{ctx.target(code, fresh=True)}", {})),
+        "write", 204, lambda ctx, code: (f"/api/v1/targets/{ctx.target(code, fresh=True)}", {})
+    ),
     ("GET", "/api/v1/population-counts"): Case("read", 200, _q("/api/v1/population-counts")),
     ("GET", "/api/v1/population-counts/export.csv"): Case("read", 200, _q("/api/v1/population-counts/export.csv")),
-    ("POST", "/api/v1/population-counts"): Case("write", 201, lambda ctx, code: (
-        "/api/v1/population-counts", _json(_count_in(ctx, code)))),
+    ("POST", "/api/v1/population-counts"): Case(
+        "write", 201, lambda ctx, code: ("/api/v1/population-counts", _json(_count_in(ctx, code)))
+    ),
     ("POST", "/api/v1/population-counts/upload"): Case("write", 200, _upload("population-counts")),
     ("GET", "/api/v1/population-counts/{count_id}"): Case(
-        "read", 200, lambda ctx, code: (f"/api/v1/population-counts/{ctx.count(code)}", {})),
-    ("PUT", "/api/v1/population-counts/{count_id}"): Case("write", 200, lambda ctx, code: (
-        f"/api/v1/population-counts/{ctx.count(code, fresh=True)}", _json(_count_in(ctx, code)))),
-    ("PATCH", "/api/v1/population-counts/{count_id}"): Case("write", 200, lambda ctx, code: (
-        f"/api/v1/population-counts/{ctx.count(code, fresh=True)}",
-        _json(reference.PopulationCountPatch(dossiers_handled=401, reason="matrix", confirm_outlier=True)))),
+        "read", 200, lambda ctx, code: (f"/api/v1/population-counts/{ctx.count(code)}", {})
+    ),
+    ("PUT", "/api/v1/population-counts/{count_id}"): Case(
+        "write",
+        200,
+        lambda ctx, code: (f"/api/v1/population-counts/{ctx.count(code, fresh=True)}", _json(_count_in(ctx, code))),
+    ),
+    ("PATCH", "/api/v1/population-counts/{count_id}"): Case(
+        "write",
+        200,
+        lambda ctx, code: (
+            f"/api/v1/population-counts/{ctx.count(code, fresh=True)}",
+            _json(reference.PopulationCountPatch(dossiers_handled=401, reason="matrix", confirm_outlier=True)),
+        ),
+    ),
     ("DELETE", "/api/v1/population-counts/{count_id}"): Case(
-        "write", 204, lambda ctx, code: (f"/api/v1/population-counts/{ctx.count(code, fresh=True)}",
-                                         {"params": {"reason": "matrix"}})),
+        "write",
+        204,
+        lambda ctx, code: (
+            f"/api/v1/population-counts/{ctx.count(code, fresh=True)}",
+            {"params": {"reason": "matrix"}},
+        ),
+    ),
     # figures and the raw export
     ("GET", "/api/v1/satisfaction"): Case("read", 200, _q("/api/v1/satisfaction", group_by="agency,counter")),
     ("GET", "/api/v1/rankings"): Case("read", 200, _q("/api/v1/rankings")),
@@ -255,16 +352,25 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/responses/flagged"): Case("admin_read", 200, _q("/api/v1/responses/flagged")),
     ("POST", "/api/v1/responses/flagged/{response_id}/release"): Case("write", 200, _decision("release")),
     ("POST", "/api/v1/responses/flagged/{response_id}/confirm"): Case("write", 200, _decision("confirm")),
-    ("POST", "/api/v1/responses/flagged/review"): Case("write", 200, lambda ctx, code: (
-        "/api/v1/responses/flagged/review",
-        {"json": {"ids": [_flagged(ctx, code)], "decision": "confirm", "reason": "a script"}})),
-}  # fmt: skip
+    ("POST", "/api/v1/responses/flagged/review"): Case(
+        "write",
+        200,
+        lambda ctx, code: (
+            "/api/v1/responses/flagged/review",
+            {"json": {"ids": [_flagged(ctx, code)], "decision": "confirm", "reason": "a script"}},
+        ),
+    ),
+}
 
 
 def official_operations(app: FastAPI) -> set[tuple[str, str]]:
     paths = app.openapi()["paths"]
-    found = {(method.upper(), path) for path, operations in paths.items() for method in operations
-             if path.startswith("/api/v1/")}  # fmt: skip
+    found = {
+        (method.upper(), path)
+        for path, operations in paths.items()
+        for method in operations
+        if path.startswith("/api/v1/")
+    }
     return found - PUBLIC
 
 
@@ -313,8 +419,11 @@ def test_authorization_matrix(routed: FastAPI, client: TestClient, session: Sess
     _device, key = create_device(session, agency=world.agencies["TP-A"], label="Kiosk A")
     session.commit()
     tokens: dict[str, dict[str, str]] = {}
-    users = {"official": (Role.agency_official, world.agencies["TP-A"]), "admin": (Role.province_admin, world.province),
-             "national": (Role.national, None)}  # fmt: skip
+    users = {
+        "official": (Role.agency_official, world.agencies["TP-A"]),
+        "admin": (Role.province_admin, world.province),
+        "national": (Role.national, None),
+    }
     for username, (role, agency) in users.items():
         tokens[username] = login(client, session, username, role, agency)
 
@@ -322,8 +431,9 @@ def test_authorization_matrix(routed: FastAPI, client: TestClient, session: Sess
         """A new session for logout (which ends the one it is called with)."""
 
         def headers() -> dict[str, str]:
-            response = client.post("/api/v1/auth/token",
-                                   data={"username": username, "password": "correct horse battery"})  # fmt: skip
+            response = client.post(
+                "/api/v1/auth/token", data={"username": username, "password": "correct horse battery"}
+            )
             return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
         return headers
@@ -338,22 +448,34 @@ def test_authorization_matrix(routed: FastAPI, client: TestClient, session: Sess
     problems: list[str] = []
     for (method, template), case in sorted(MATRIX.items()):
         for caller in callers:
-            subjects = caller.subjects[:1] if case.kind in ("list", "admin_read") and "{" not in template and \
-                case.build(ctx, "TP-A")[1] == {} else caller.subjects  # fmt: skip
+            subjects = (
+                caller.subjects[:1]
+                if case.kind in ("list", "admin_read") and "{" not in template and case.build(ctx, "TP-A")[1] == {}
+                else caller.subjects
+            )
             answers: dict[str, tuple[int, str]] = {}
             for subject in subjects:
                 url, options = case.build(ctx, subject)
-                headers = fresh(caller.name)() if template.endswith("/logout") and caller.role in (
-                    "official", "admin") else caller.headers()  # fmt: skip
+                headers = (
+                    fresh(caller.name)()
+                    if template.endswith("/logout") and caller.role in ("official", "admin")
+                    else caller.headers()
+                )
                 response = client.request(method, url, headers=headers, **options)
                 answers[subject] = (response.status_code, response.text)
-                wanted = 404 if subject == "TP-Z" and caller.role == "official" and case.kind == "read" else \
-                    _expected(case, caller, subject)  # fmt: skip
+                wanted = (
+                    404
+                    if subject == "TP-Z" and caller.role == "official" and case.kind == "read"
+                    else _expected(case, caller, subject)
+                )
                 if response.status_code != wanted:
-                    problems.append(f"{method} {url} as {caller.name}: {response.status_code}, expected {wanted}: "
-                                    f"{response.text[:200]}")  # fmt: skip
-                if (caller.name == "official" and subject in ("TP-A", "TP-Z")) or (caller.name == "official" and \
-                        case.kind == "list"):  # fmt: skip
+                    problems.append(
+                        f"{method} {url} as {caller.name}: {response.status_code}, expected {wanted}: "
+                        f"{response.text[:200]}"
+                    )
+                if (caller.name == "official" and subject in ("TP-A", "TP-Z")) or (
+                    caller.name == "official" and case.kind == "list"
+                ):
                     leaked = [s for s in (*B_SECRETS, *PARENT_SECRETS) if s in response.text]
                     if leaked:
                         problems.append(f"{method} {url} as official of TP-A shows {leaked}: {response.text[:300]}")
@@ -361,13 +483,16 @@ def test_authorization_matrix(routed: FastAPI, client: TestClient, session: Sess
                 # B and the parent answer exactly as an agency (or row) that does not exist.
                 for subject in ("TP-B", "TP"):
                     if _masked(*answers[subject], subject) != _masked(*answers["TP-Z"], "TP-Z"):
-                        problems.append(f"{method} {template} for {subject}: {answers[subject]} differs from an "
-                                        f"unknown one: {answers['TP-Z']}")  # fmt: skip
+                        problems.append(
+                            f"{method} {template} for {subject}: {answers[subject]} differs from an "
+                            f"unknown one: {answers['TP-Z']}"
+                        )
     assert not problems, "\n".join(problems)
 
 
 def _masked(status: int, text: str, code: str) -> tuple[int, str]:
     """An error body with what was asked for (the code, an id) blanked out."""
     text = text.replace(code, "<asked>")
-    return status, "".join("0" if is_digit else "".join(group) for is_digit, group in
-                           itertools.groupby(text, key=str.isdigit))  # fmt: skip
+    return status, "".join(
+        "0" if is_digit else "".join(group) for is_digit, group in itertools.groupby(text, key=str.isdigit)
+    )

@@ -20,8 +20,12 @@ from tests.factories import FORMS_DIR, counter_tree
 
 @pytest.fixture
 def run(settings: Settings):  # type: ignore[no-untyped-def]
-    env = {"SIPAS_DATABASE_URL": settings.database_url, "SIPAS_SECRETS_FILE": str(settings.secrets_file),
-           "SIPAS_ENV": "test", "SIPAS_PUBLIC_BASE_URL": "https://gopy.minhan.gov.vn"}  # fmt: skip
+    env = {
+        "SIPAS_DATABASE_URL": settings.database_url,
+        "SIPAS_SECRETS_FILE": str(settings.secrets_file),
+        "SIPAS_ENV": "test",
+        "SIPAS_PUBLIC_BASE_URL": "https://gopy.minhan.gov.vn",
+    }
 
     def invoke(*args: str) -> Result:
         return CliRunner().invoke(cli, list(args), env=env)
@@ -39,8 +43,9 @@ def test_link_counter_prints_the_qr_address(run, settings: Settings, counter: Co
     assert result.exit_code == 0, result.output
     url = result.output.strip()
     assert url.startswith("https://gopy.minhan.gov.vn/f/")
-    assert tokens.verify(settings, url.rsplit("/", 1)[1]) == tokens.CounterLink("counter-quick", counter.agency_id,
-                                                                              counter.id, 0)  # fmt: skip
+    assert tokens.verify(settings, url.rsplit("/", 1)[1]) == tokens.CounterLink(
+        "counter-quick", counter.agency_id, counter.id, 0
+    )
 
 
 def test_link_revoke_invalidates_printed_codes(run, settings: Settings, session: Session, counter: Counter) -> None:

@@ -385,6 +385,7 @@ def test_a_figure_names_the_recent_count_changes_behind_it(
         50,
     )
     assert (change["by"], change["reason"], change["action"]) == ("hn-admin", REASON, "create")
-    later = client.get("/api/v1/satisfaction", params={**params, "from": "2026-02-01", "to": "2026-02-28"},
-                       headers=world.admin)  # fmt: skip
+    later = client.get(
+        "/api/v1/satisfaction", params={**params, "from": "2026-02-01", "to": "2026-02-28"}, headers=world.admin
+    )
     assert later.json()["meta"]["recent_count_changes"] == []  # another period: not behind this figure

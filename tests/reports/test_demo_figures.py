@@ -19,8 +19,11 @@ FIRM = {"met", "not_met"}
 
 @pytest.fixture
 def demo(client: TestClient, settings: Settings) -> dict[str, str]:
-    env = {"SIPAS_DATABASE_URL": settings.database_url, "SIPAS_SECRETS_FILE": str(settings.secrets_file),
-           "SIPAS_ENV": "test"}  # fmt: skip
+    env = {
+        "SIPAS_DATABASE_URL": settings.database_url,
+        "SIPAS_SECRETS_FILE": str(settings.secrets_file),
+        "SIPAS_ENV": "test",
+    }
     result = CliRunner().invoke(cli, ["demo"], env=env)
     assert result.exit_code == 0, result.output
     token = client.post("/api/v1/auth/token", data={"username": DEMO_USERNAME, "password": DEMO_PASSWORD})
@@ -47,8 +50,9 @@ def test_the_small_commune_by_month_is_honest(client: TestClient, demo: dict[str
             assert point["alerts"] == []
             assert point["change"] is None
     assert unreliable >= 6  # a commune with a handful of answers a month: most months cannot be judged
-    rows = client.get("/api/v1/satisfaction", params={"agency": "MA-X17", "group_by": "month,element"},
-                      headers=demo).json()["rows"]  # fmt: skip
+    rows = client.get(
+        "/api/v1/satisfaction", params={"agency": "MA-X17", "group_by": "month,element"}, headers=demo
+    ).json()["rows"]
     assert rows
     for row in rows:
         _honest(row)

@@ -43,8 +43,11 @@ def _expected(dataset: str) -> dict[str, dict[str, str]]:
 
 
 def _run(settings: Settings, *args: str) -> str:
-    env = {"SIPAS_DATABASE_URL": settings.database_url, "SIPAS_SECRETS_FILE": str(settings.secrets_file),
-           "SIPAS_ENV": "test"}  # fmt: skip
+    env = {
+        "SIPAS_DATABASE_URL": settings.database_url,
+        "SIPAS_SECRETS_FILE": str(settings.secrets_file),
+        "SIPAS_ENV": "test",
+    }
     result = CliRunner().invoke(cli, list(args), env=env)
     assert result.exit_code == 0, result.output
     return result.stdout
@@ -60,16 +63,29 @@ def imported(session: Session, settings: Settings, tmp_path: Path, request: pyte
 
     def load(dataset: str) -> Path:
         path = _file(dataset, tmp_path)
-        _run(settings, "import", str(path), "--form", "counter-quick@1", "--agency-column", "agency",
-             "--date-column", "date", "--id-column", "id", *DESIGN)  # fmt: skip
+        _run(
+            settings,
+            "import",
+            str(path),
+            "--form",
+            "counter-quick@1",
+            "--agency-column",
+            "agency",
+            "--date-column",
+            "date",
+            "--id-column",
+            "id",
+            *DESIGN,
+        )
         return path
 
     return agency, load
 
 
 @pytest.mark.parametrize("dataset", ["imported_weighted_small", "imported_weighted"])
-def test_the_api_rate_equals_r_and_sipas_stats_on_the_file(client: TestClient, session: Session, settings: Settings,
-                                                            imported: Any, dataset: str) -> None:  # fmt: skip
+def test_the_api_rate_equals_r_and_sipas_stats_on_the_file(
+    client: TestClient, session: Session, settings: Settings, imported: Any, dataset: str
+) -> None:
     agency, load = imported
     path = load(dataset)
     headers = login(client, session, "admin", Role.province_admin, agency)
@@ -93,8 +109,9 @@ def test_the_api_rate_equals_r_and_sipas_stats_on_the_file(client: TestClient, s
     assert (overall["n"], overall["df"], overall["flags"]) == (from_file["n"], from_file["df"], from_file["flags"])
 
 
-def test_the_small_weighted_file_is_96_percent_not_20(client: TestClient, session: Session, settings: Settings,
-                                                      imported: Any) -> None:  # fmt: skip
+def test_the_small_weighted_file_is_96_percent_not_20(
+    client: TestClient, session: Session, settings: Settings, imported: Any
+) -> None:
     # 2 satisfied answers with weight 100 and 8 dissatisfied with weight 1: 200/208. Replacing the file's design by
     # the live one (N/n weights, counter-week PSUs) gave 20%.
     agency, load = imported
@@ -103,13 +120,15 @@ def test_the_small_weighted_file_is_96_percent_not_20(client: TestClient, sessio
     body = client.get("/api/v1/satisfaction", params={"group_by": "item"}, headers=headers).json()
     (overall,) = [row for row in body["rows"] if row["metric"] == "overall"]
     assert overall["estimate_pct"] == pytest.approx(20000 / 208, rel=1e-12)
-    unweighted = client.get("/api/v1/satisfaction", params={"group_by": "item", "weighted": "false"},
-                            headers=headers).json()  # fmt: skip
+    unweighted = client.get(
+        "/api/v1/satisfaction", params={"group_by": "item", "weighted": "false"}, headers=headers
+    ).json()
     assert next(r for r in unweighted["rows"] if r["metric"] == "overall")["estimate_pct"] == pytest.approx(20.0)
 
 
-def test_live_and_imported_responses_are_never_blended(client: TestClient, session: Session, settings: Settings,
-                                                       imported: Any) -> None:  # fmt: skip
+def test_live_and_imported_responses_are_never_blended(
+    client: TestClient, session: Session, settings: Settings, imported: Any
+) -> None:
     agency, load = imported
     load("imported_weighted_small")
     counter = create_counter(session, agency=agency, code="Q01", name_vi="Quầy 1")

@@ -47,8 +47,14 @@ def _world(session: Session) -> World:
 def _target(
     session: Session, agency: Agency, indicator: str, start: date, end: date, threshold: float, subtree: bool = True
 ) -> Target:
-    target = Target(agency_id=agency.id, indicator=indicator, period_start=start, period_end=end,
-                    threshold_pct=threshold, applies_to_subtree=subtree)  # fmt: skip
+    target = Target(
+        agency_id=agency.id,
+        indicator=indicator,
+        period_start=start,
+        period_end=end,
+        threshold_pct=threshold,
+        applies_to_subtree=subtree,
+    )
     session.add(target)
     session.commit()
     return target
@@ -84,8 +90,14 @@ def _count(session: Session, model: type[Target] | type[PopulationCount]) -> int
 def test_target_crud_with_exact_bodies_and_audit(client: TestClient, session: Session) -> None:
     world = _world(session)
     admin = login(client, session, "hn-admin", Role.province_admin, world.province)
-    body = {"agency": "HN", "indicator": "sipas", "period_start": "2026-01-01", "period_end": "2026-12-31",
-            "threshold_pct": 86, "applies_to_subtree": True}  # fmt: skip
+    body = {
+        "agency": "HN",
+        "indicator": "sipas",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+        "threshold_pct": 86,
+        "applies_to_subtree": True,
+    }
     created = client.post("/api/v1/targets", json=body, headers=admin)
     assert created.status_code == 201, created.text
     target_id = created.json()["id"]
@@ -96,13 +108,28 @@ def test_target_crud_with_exact_bodies_and_audit(client: TestClient, session: Se
     assert [_without_created_at(item) for item in listed["items"]] == [expected]
     assert (listed["total"], listed["limit"], listed["offset"]) == (1, 500, 0)
 
-    replaced = client.put(f"/api/v1/targets/{target_id}", headers=admin, json={
-        "agency": "HN-X01", "indicator": "element:access", "period_start": "2026-01-01", "period_end": "2026-06-30",
-        "threshold_pct": 87.5, "applies_to_subtree": False})  # fmt: skip
+    replaced = client.put(
+        f"/api/v1/targets/{target_id}",
+        headers=admin,
+        json={
+            "agency": "HN-X01",
+            "indicator": "element:access",
+            "period_start": "2026-01-01",
+            "period_end": "2026-06-30",
+            "threshold_pct": 87.5,
+            "applies_to_subtree": False,
+        },
+    )
     assert replaced.status_code == 200, replaced.text
     assert _without_created_at(replaced.json()) == {
-        "id": target_id, "agency": "HN-X01", "indicator": "element:access", "period_start": "2026-01-01",
-        "period_end": "2026-06-30", "threshold_pct": 87.5, "applies_to_subtree": False}  # fmt: skip
+        "id": target_id,
+        "agency": "HN-X01",
+        "indicator": "element:access",
+        "period_start": "2026-01-01",
+        "period_end": "2026-06-30",
+        "threshold_pct": 87.5,
+        "applies_to_subtree": False,
+    }
     patched = client.patch(f"/api/v1/targets/{target_id}", json={"threshold_pct": 88.25}, headers=admin)
     assert patched.status_code == 200, patched.text
     assert (patched.json()["threshold_pct"], patched.json()["indicator"]) == (88.25, "element:access")
@@ -120,15 +147,25 @@ def test_target_crud_with_exact_bodies_and_audit(client: TestClient, session: Se
     assert create.details == {**body, "threshold_pct": 86.0}
     assert patch.details == {"changed": {"threshold_pct": {"from": 87.5, "to": 88.25}}}
     assert update.details is not None and set(update.details["changed"]) == {
-        "agency", "indicator", "period_end", "threshold_pct", "applies_to_subtree"}  # fmt: skip
+        "agency",
+        "indicator",
+        "period_end",
+        "threshold_pct",
+        "applies_to_subtree",
+    }
     assert delete.details is not None and delete.details["threshold_pct"] == 88.25
 
 
 def test_target_errors_name_the_field(client: TestClient, session: Session) -> None:
     world = _world(session)
     admin = login(client, session, "hn-admin", Role.province_admin, world.province)
-    good = {"agency": "HN", "indicator": "sipas", "period_start": "2026-01-01", "period_end": "2026-12-31",
-            "threshold_pct": 86}  # fmt: skip
+    good = {
+        "agency": "HN",
+        "indicator": "sipas",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+        "threshold_pct": 86,
+    }
 
     def post(**changes: Any) -> Any:
         return client.post("/api/v1/targets", json={**good, **changes}, headers=admin)
@@ -202,16 +239,33 @@ def test_agency_official_reads_own_targets_only_and_cannot_change_them(client: T
 
     forbidden = {"error": {"code": "forbidden", "message": "this needs an administrator (province_admin or national)"}}
     attempts = [
-        client.post("/api/v1/targets", headers=official, json={"agency": "HN-X01", "indicator": "sipas",
-                    "period_start": "2027-01-01", "period_end": "2027-12-31", "threshold_pct": 90}),
+        client.post(
+            "/api/v1/targets",
+            headers=official,
+            json={
+                "agency": "HN-X01",
+                "indicator": "sipas",
+                "period_start": "2027-01-01",
+                "period_end": "2027-12-31",
+                "threshold_pct": 90,
+            },
+        ),
         client.patch(f"/api/v1/targets/{own.id}", json={"threshold_pct": 50}, headers=official),
-        client.put(f"/api/v1/targets/{own.id}", headers=official, json={"agency": "HN-X01", "indicator": "sipas",
-                   "period_start": "2026-01-01", "period_end": "2026-12-31", "threshold_pct": 50}),
+        client.put(
+            f"/api/v1/targets/{own.id}",
+            headers=official,
+            json={
+                "agency": "HN-X01",
+                "indicator": "sipas",
+                "period_start": "2026-01-01",
+                "period_end": "2026-12-31",
+                "threshold_pct": 50,
+            },
+        ),
         client.delete(f"/api/v1/targets/{own.id}", headers=official),
-        _upload(client, "/api/v1/targets/upload", TARGET_HEADER + "HN-X01,sipas,2027-01-01,2027-12-31,90,\n",
-                official),
+        _upload(client, "/api/v1/targets/upload", TARGET_HEADER + "HN-X01,sipas,2027-01-01,2027-12-31,90,\n", official),
         client.delete(f"/api/v1/population-counts/{own.id}", params=WHY, headers=official),
-    ]  # fmt: skip
+    ]
     assert [(r.status_code, r.json()) for r in attempts] == [(403, forbidden)] * len(attempts)
     assert _count(session, Target) == 4 and _actions(session) == []
 
@@ -222,8 +276,13 @@ def test_province_admin_writes_in_its_subtree_only(client: TestClient, session: 
     admin = login(client, session, "hn-admin", Role.province_admin, world.province)
     national = login(client, session, "nat", Role.national, None)
 
-    body = {"agency": "HN-X02", "indicator": "service", "period_start": "2026-01-01", "period_end": "2026-12-31",
-            "threshold_pct": 85}  # fmt: skip
+    body = {
+        "agency": "HN-X02",
+        "indicator": "service",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+        "threshold_pct": 85,
+    }
     mine = client.post("/api/v1/targets", json=body, headers=admin)
     assert mine.status_code == 201
     moved = client.patch(f"/api/v1/targets/{mine.json()['id']}", json={"agency": "DN"}, headers=admin)
@@ -237,7 +296,9 @@ def test_province_admin_writes_in_its_subtree_only(client: TestClient, session: 
     assert theirs.json() == {"error": {"code": "not_found", "message": f"no target with id {elsewhere.id}"}}
     assert [item["agency"] for item in client.get("/api/v1/targets", headers=admin).json()["items"]] == ["HN-X02"]
     assert [item["agency"] for item in client.get("/api/v1/targets", headers=national).json()["items"]] == [
-        "DN", "HN-X02"]  # fmt: skip
+        "DN",
+        "HN-X02",
+    ]
     session.refresh(elsewhere)
     assert elsewhere.threshold_pct == 86
 
@@ -281,9 +342,10 @@ def test_target_upload_lists_every_error_and_stores_nothing(client: TestClient, 
     assert response.status_code == 422
     # The width of line 9 is checked first: a file with ragged lines is refused before its cells are read.
     assert response.json()["error"] == {
-        "code": "invalid", "message": "nothing was stored: line 9: 7 fields where the header has 6",
+        "code": "invalid",
+        "message": "nothing was stored: line 9: 7 fields where the header has 6",
         "details": {"count": 1, "errors": [{"line": 9, "column": None, "message": "7 fields where the header has 6"}]},
-    }  # fmt: skip
+    }
     response = _upload(client, "/api/v1/targets/upload", text.rsplit("HN-X02,sipas", 1)[0], admin)
     assert response.status_code == 422
     error = response.json()["error"]
@@ -390,7 +452,10 @@ def test_target_upload_upserts_and_export_round_trips(client: TestClient, sessio
     uploads = session.scalars(select(AuditEvent).where(AuditEvent.action == "target.upload").order_by(AuditEvent.id))
     details = [event.details for event in uploads]
     assert [(d["rows"], d["created"], d["updated"], d["file"]) for d in details if d] == [
-        (3, 3, 0, "data.csv"), (3, 0, 3, "data.csv"), (2, 1, 1, "data.csv")]  # fmt: skip
+        (3, 3, 0, "data.csv"),
+        (3, 0, 3, "data.csv"),
+        (2, 1, 1, "data.csv"),
+    ]
     assert all(d and len(d["sha256"]) == 64 for d in details)
 
 
@@ -401,8 +466,13 @@ def test_population_count_crud_and_scope(client: TestClient, session: Session) -
     world = _world(session)
     admin = login(client, session, "hn-admin", Role.province_admin, world.province)
     official = login(client, session, "x02", Role.agency_official, world.sibling)
-    body = {"agency": "HN-X01", "period_start": "2026-01-01", "period_end": "2026-01-31", "dossiers_handled": 1250,
-            "procedure_field": None}  # fmt: skip
+    body = {
+        "agency": "HN-X01",
+        "period_start": "2026-01-01",
+        "period_end": "2026-01-31",
+        "dossiers_handled": 1250,
+        "procedure_field": None,
+    }
 
     def post(**changes: Any) -> Any:
         return client.post("/api/v1/population-counts", json={**body, **WHY, **changes}, headers=admin)
@@ -504,17 +574,22 @@ def test_population_upload_errors_upsert_and_round_trip(client: TestClient, sess
     )
     response = _upload(client, "/api/v1/population-counts/upload", bad, admin)
     assert response.status_code == 422
-    assert [f"line {e['line']}, column {e['column']}: {e['message']}"
-            for e in response.json()["error"]["details"]["errors"]] == [
+    assert [
+        f"line {e['line']}, column {e['column']}: {e['message']}" for e in response.json()["error"]["details"]["errors"]
+    ] == [
         "line 2, column dossiers_handled: '-3' must be a whole number ≥ 0",
         "line 3, column dossiers_handled: '12.5' must be a whole number ≥ 0",
         "line 4, column procedure_field: no procedure field with code 'moon'",
         "line 5, column agency: no agency with code 'DN'",
         "line 6, column dossiers_handled: '99999999999' is above the ceiling of 10000000 dossiers for a period of "
         "1 month(s) (10000000 a month and agency)",
-    ]  # fmt: skip
-    overlap = _upload(client, "/api/v1/population-counts/upload", COUNT_HEADER + bad.splitlines(True)[-2]
-                      + bad.splitlines(True)[-1], admin)  # fmt: skip
+    ]
+    overlap = _upload(
+        client,
+        "/api/v1/population-counts/upload",
+        COUNT_HEADER + bad.splitlines(True)[-2] + bad.splitlines(True)[-1],
+        admin,
+    )
     assert overlap.json()["error"]["message"] == (
         "nothing was stored: line 3, column period_start: the period 2026-01-15 to 2026-02-14 overlaps line 2 "
         "(2026-01-01 to 2026-01-31) of agency 'HN-X02' (all procedure fields); periods of one agency and procedure "
@@ -527,16 +602,25 @@ def test_population_upload_errors_upsert_and_round_trip(client: TestClient, sess
         "HN-X01,2026-01-01,2026-01-31,120\nHN-X01,2026-02-01,2026-02-28,130\n"
     )
     assert _upload(client, "/api/v1/population-counts/upload", good, admin).json() == {
-        "rows": 2, "created": 2, "updated": 0}  # fmt: skip
+        "rows": 2,
+        "created": 2,
+        "updated": 0,
+    }
     more = COUNT_HEADER + "HN-X01,2026-01-01,2026-01-31,125,\nHN-X01,2026-01-01,2026-01-31,40,land\n"
     assert _upload(client, "/api/v1/population-counts/upload", more, admin).json() == {
-        "rows": 2, "created": 1, "updated": 1}  # fmt: skip
+        "rows": 2,
+        "created": 1,
+        "updated": 1,
+    }
     exported = client.get("/api/v1/population-counts/export.csv", headers=admin)
     assert exported.text == COUNT_HEADER + (
         "HN-X01,2026-01-01,2026-01-31,125,\nHN-X01,2026-01-01,2026-01-31,40,land\nHN-X01,2026-02-01,2026-02-28,130,\n"
     )
     assert _upload(client, "/api/v1/population-counts/upload", exported.content, admin).json() == {
-        "rows": 3, "created": 0, "updated": 3}  # fmt: skip
+        "rows": 3,
+        "created": 0,
+        "updated": 3,
+    }
     assert client.get("/api/v1/population-counts/export.csv", headers=admin).text == exported.text
     assert _actions(session) == ["population.upload"] * 3
     # Each upload keeps its reason and the counts it changed (an unchanged row is no change).
@@ -560,8 +644,9 @@ def test_target_for_inherits_from_the_nearest_ancestor_in_force(session: Session
     province_2027 = _target(session, world.province, "sipas", date(2027, 1, 1), date(2027, 12, 31), 88)
     commune_h1 = _target(session, world.commune, "sipas", date(2026, 1, 1), date(2026, 6, 30), 90)
     sibling_own = _target(session, world.sibling, "sipas", date(2026, 1, 1), date(2026, 12, 31), 70, subtree=False)
-    commune_service = _target(session, world.commune, "service", date(2026, 1, 1), date(2026, 12, 31), 80,
-                              subtree=False)  # fmt: skip
+    commune_service = _target(
+        session, world.commune, "service", date(2026, 1, 1), date(2026, 12, 31), 80, subtree=False
+    )
 
     cases = [
         (world.ward, "sipas", date(2026, 3, 1), commune_h1),  # the parent is nearer than the grandparent
@@ -614,7 +699,7 @@ AT_MOST_INT = "Input should be less than or equal to 2147483647"
         ("GET", f"/api/v1/population-counts?offset={2**63}", None, f"/query/offset: {AT_MOST_INT}"),
         ("PATCH", "/api/v1/population-counts/1", {"dossiers_handled": 2**63}, f"/dossiers_handled: {AT_MOST_INT}"),
     ],
-)  # fmt: skip
+)
 def test_numbers_no_column_holds_are_refused(
     client: TestClient, session: Session, method: str, path: str, body: Any, message: str
 ) -> None:
@@ -622,8 +707,13 @@ def test_numbers_no_column_holds_are_refused(
     SQLite)."""
     world = _world(session)
     headers = login(client, session, "admin", Role.province_admin, world.province)
-    target = {"agency": "HN-X01", "indicator": "sipas", "period_start": "2026-01-01", "period_end": "2026-12-31",
-              "threshold_pct": 86}  # fmt: skip
+    target = {
+        "agency": "HN-X01",
+        "indicator": "sipas",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+        "threshold_pct": 86,
+    }
     json = target if body == "target" else body
     response = client.request(method, path, headers=headers, json=json)
     assert response.status_code == 422, response.text

@@ -36,8 +36,14 @@ from app.stats.design import make_design
 from app.stats.estimates import Estimate, IndexSpec, estimate_domains, judged, table_from_rows, verdict_for
 from tests.factories import login, registry
 
-ITEMS = ["overall", "access_general", "procedure_general", "civil_servant_general", "result_general",
-         "feedback_general"]  # fmt: skip
+ITEMS = [
+    "overall",
+    "access_general",
+    "procedure_general",
+    "civil_servant_general",
+    "result_general",
+    "feedback_general",
+]
 ELEMENTS = ["access", "procedure", "civil_servant", "result", "feedback"]
 # counter-quick's indices written out by hand: each element is its "in general" item, the component their mean,
 # the overall index the component.
@@ -96,9 +102,10 @@ def make_tree(session: Session) -> World:
     agencies = {"TP": province}
     for code, name in (("TP-A", "Xã An Hòa"), ("TP-B", "Xã Bình Lư"), ("TP-C", INJECTION)):
         agencies[code] = create_agency(session, code=code, name_vi=name, level=AgencyLevel.commune, parent=province)
-    counters = {(code, counter): create_counter(session, agency=agencies[code], code=counter,
-                                                name_vi=f"Quầy {counter} {code}")
-                for code, counter in (("TP-A", "Q01"), ("TP-A", "Q02"), ("TP-B", "Q01"), ("TP-C", "Q01"))}  # fmt: skip
+    counters = {
+        (code, counter): create_counter(session, agency=agencies[code], code=counter, name_vi=f"Quầy {counter} {code}")
+        for code, counter in (("TP-A", "Q01"), ("TP-A", "Q02"), ("TP-B", "Q01"), ("TP-C", "Q01"))
+    }
     session.commit()
     return World(province, agencies, counters)
 
@@ -117,13 +124,24 @@ def add_rows(session: Session, settings: Settings, world: World, rows: Sequence[
         if row.comment:
             answers["comment"] = row.comment
         submitted = datetime.combine(row.day, time(10, 0), tzinfo=settings.zone).astimezone(UTC)
-        submission = Submission(submission_id=uuid.uuid4(), form_id="counter-quick", form_version=1,
-                                submitted_at=submitted, answers=answers, profile={"sex": "female"},
-                                dossier_code="000.00.12.H26-250101-0001")  # fmt: skip
+        submission = Submission(
+            submission_id=uuid.uuid4(),
+            form_id="counter-quick",
+            form_version=1,
+            submitted_at=submitted,
+            answers=answers,
+            profile={"sex": "female"},
+            dossier_code="000.00.12.H26-250101-0001",
+        )
         counter = world.counters[(row.agency, row.counter)]
-        origin = Origin(channel=row.channel, agency_id=world.agencies[row.agency].id, counter_id=counter.id,
-                        is_suspected_spam=row.spam, is_test=row.test,
-                        flag_reason="honeypot" if row.spam else None)  # fmt: skip
+        origin = Origin(
+            channel=row.channel,
+            agency_id=world.agencies[row.agency].id,
+            counter_id=counter.id,
+            is_suspected_spam=row.spam,
+            is_test=row.test,
+            flag_reason="honeypot" if row.spam else None,
+        )
         prepared.append(prepare(settings, form, submission, origin, now=submitted + timedelta(minutes=1)))
     store(session, prepared)
     world.rows.extend(rows)
@@ -133,16 +151,28 @@ def add_population(session: Session, world: World, counts: dict[tuple[str, int],
     for (code, month), dossiers in counts.items():
         start = date(month // 100, month % 100, 1)
         end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        session.add(PopulationCount(agency_id=world.agencies[code].id, period_start=start, period_end=end,
-                                    dossiers_handled=dossiers))  # fmt: skip
+        session.add(
+            PopulationCount(
+                agency_id=world.agencies[code].id, period_start=start, period_end=end, dossiers_handled=dossiers
+            )
+        )
     session.commit()
     world.population.update(counts)
 
 
-def add_target(session: Session, agency: Agency, threshold: float, indicator: str = "sipas",
-               subtree: bool = True) -> None:  # fmt: skip
-    session.add(Target(agency_id=agency.id, indicator=indicator, period_start=date(2025, 1, 1),
-                       period_end=date(2025, 12, 31), threshold_pct=threshold, applies_to_subtree=subtree))  # fmt: skip
+def add_target(
+    session: Session, agency: Agency, threshold: float, indicator: str = "sipas", subtree: bool = True
+) -> None:
+    session.add(
+        Target(
+            agency_id=agency.id,
+            indicator=indicator,
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 12, 31),
+            threshold_pct=threshold,
+            applies_to_subtree=subtree,
+        )
+    )
     session.commit()
 
 
@@ -165,14 +195,21 @@ def random_rows(seed: int = 7, per_month: dict[str, int] = SMALL) -> list[Known]
                 for element in ELEMENTS:
                     if rng.random() < (0.4 if element == "feedback" else 0.12):
                         continue
-                    answers[f"{element}_general"] = rng.choice([4, 5]) if rng.random() < quality[agency] else \
-                        rng.choice([1, 2, 3])  # fmt: skip
+                    answers[f"{element}_general"] = (
+                        rng.choice([4, 5]) if rng.random() < quality[agency] else rng.choice([1, 2, 3])
+                    )
                 day = date(month // 100, month % 100, min(rng.choice(DAYS), 28 if month % 100 == 2 else 31))
-                rows.append(Known(
-                    agency, rng.choice(counters[agency]), day, Channel.kiosk if rng.random() < 0.3 else Channel.web_qr,
-                    answers, procedure_field=rng.choice(["land", "civil_status", None]),
-                    comment="Gọi tôi: 0912 345 678, Nguyễn Văn Ba" if rng.random() < 0.1 else None,
-                ))  # fmt: skip
+                rows.append(
+                    Known(
+                        agency,
+                        rng.choice(counters[agency]),
+                        day,
+                        Channel.kiosk if rng.random() < 0.3 else Channel.web_qr,
+                        answers,
+                        procedure_field=rng.choice(["land", "civil_status", None]),
+                        comment="Gọi tôi: 0912 345 678, Nguyễn Văn Ba" if rng.random() < 0.1 else None,
+                    )
+                )
     everything = dict.fromkeys(ITEMS, 5)
     rows += [Known("TP-A", "Q01", date(2025, 1, 10), Channel.kiosk, everything, spam=True) for _ in range(3)]
     rows += [Known("TP-B", "Q01", date(2025, 2, 17), Channel.web_qr, everything, test=True) for _ in range(2)]
@@ -182,8 +219,9 @@ def random_rows(seed: int = 7, per_month: dict[str, int] = SMALL) -> list[Known]
 POPULATION = {("TP-A", 202501): 120, ("TP-A", 202502): 90, ("TP-B", 202501): 200, ("TP-C", 202503): 30}
 
 
-def province(session: Session, settings: Settings, *, population: bool = True,
-             per_month: dict[str, int] = SMALL) -> World:  # fmt: skip
+def province(
+    session: Session, settings: Settings, *, population: bool = True, per_month: dict[str, int] = SMALL
+) -> World:
     world = make_tree(session)
     add_rows(session, settings, world, random_rows(per_month=per_month))
     if population:
@@ -195,8 +233,12 @@ def province(session: Session, settings: Settings, *, population: bool = True,
 # --- the expected numbers, from app/stats only ---------------------------------------------------------------
 
 
-def weights_of(rows: Sequence[Known], population: dict[tuple[str, int], int], weighted: bool,
-               universe: Sequence[Known] | None = None) -> np.ndarray:  # fmt: skip
+def weights_of(
+    rows: Sequence[Known],
+    population: dict[tuple[str, int], int],
+    weighted: bool,
+    universe: Sequence[Known] | None = None,
+) -> np.ndarray:
     """N/n per (agency, month) cell with a count; the overall ΣN/Σn for the others (1 when unweighted). n counts
     the cell's whole month in ``universe`` (the selection before its dates), however the dates cut it."""
     if not weighted:
@@ -206,33 +248,58 @@ def weights_of(rows: Sequence[Known], population: dict[tuple[str, int], int], we
         n[(row.agency, row.month)] = n.get((row.agency, row.month), 0) + 1
     counted = {cell: dossiers for cell, dossiers in population.items() if n.get(cell)}
     overall = sum(counted.values()) / sum(n[cell] for cell in counted)
-    return np.array([counted[(r.agency, r.month)] / n[(r.agency, r.month)] if (r.agency, r.month) in counted
-                     else overall for r in rows])  # fmt: skip
+    return np.array(
+        [
+            counted[(r.agency, r.month)] / n[(r.agency, r.month)] if (r.agency, r.month) in counted else overall
+            for r in rows
+        ]
+    )
 
 
 def expected(
-    rows: Sequence[Known], key: Callable[[Known], Hashable], *, population: dict[tuple[str, int], int] | None = None,
-    weighted: bool = True, keep: Callable[[Known], bool] = lambda row: True, method: str = "beta",
-    level: float = 0.95, universe: Sequence[Known] | None = None,
-) -> dict[Hashable, dict[str, Estimate]]:  # fmt: skip
+    rows: Sequence[Known],
+    key: Callable[[Known], Hashable],
+    *,
+    population: dict[tuple[str, int], int] | None = None,
+    weighted: bool = True,
+    keep: Callable[[Known], bool] = lambda row: True,
+    method: str = "beta",
+    level: float = 0.95,
+    universe: Sequence[Known] | None = None,
+) -> dict[Hashable, dict[str, Estimate]]:
     """Estimates per domain ``key(row)`` of the rows that ``keep`` (a domain), in the design of all ``rows``."""
     weights = weights_of(rows, population or {}, weighted, universe)
-    design = make_design(weights, strata=[f"{r.agency}|{r.month}" for r in rows],
-                         clusters=[f"{r.counter}|{r.week}" for r in rows], lonely_psu="adjust")  # fmt: skip
+    design = make_design(
+        weights,
+        strata=[f"{r.agency}|{r.month}" for r in rows],
+        clusters=[f"{r.counter}|{r.week}" for r in rows],
+        lonely_psu="adjust",
+    )
     keys = sorted({key(row) for row in rows if keep(row)}, key=repr)
     index = {value: d for d, value in enumerate(keys)}
     domain = [index[key(row)] if keep(row) else -1 for row in rows]
     answered = np.array([[code in row.answers for code in ITEMS] for row in rows], dtype=float)
     satisfied = np.array([[row.answers.get(code, 0) >= 4 for code in ITEMS] for row in rows], dtype=float)
     table, strata = table_from_rows(design, domain, answered, satisfied)
-    results = estimate_domains(table, strata, ITEMS, INDICES, domains=len(keys), method=method,  # type: ignore[arg-type]
-                               level=level)  # fmt: skip
+    results = estimate_domains(
+        table,
+        strata,
+        ITEMS,
+        INDICES,
+        domains=len(keys),
+        method=method,  # type: ignore[arg-type]
+        level=level,
+    )
     return {value: {e.metric: e for e in found} for value, found in zip(keys, results, strict=True)}
 
 
 def assert_same(api: dict[str, Any], estimate: Estimate, context: object = "") -> None:
-    for name, value in (("estimate_pct", estimate.estimate), ("ci_low_pct", estimate.low),
-                        ("ci_high_pct", estimate.high), ("se_pct", estimate.se)):  # fmt: skip
+    for name, value in (
+        ("estimate_pct", estimate.estimate),
+        ("ci_low_pct", estimate.low),
+        ("ci_high_pct", estimate.high),
+        ("se_pct", estimate.se),
+    ):
         assert api[name] == pytest.approx(value * 100, abs=1e-9), (context, name)
     assert (api["n"], api["df"]) == (estimate.n, estimate.df), context
 
@@ -302,14 +369,26 @@ def _same(api: dict[str, Any], estimate: Estimate) -> bool:
 # --- the tests ----------------------------------------------------------------------------------------------
 
 
-GROUPINGS = [[], ["agency"], ["counter"], ["month"], ["quarter"], ["channel"], ["element"], ["item"],
-             ["agency", "month"], ["agency", "element"], ["month", "channel", "item"],
-             ["counter", "month"]]  # fmt: skip
+GROUPINGS = [
+    [],
+    ["agency"],
+    ["counter"],
+    ["month"],
+    ["quarter"],
+    ["channel"],
+    ["element"],
+    ["item"],
+    ["agency", "month"],
+    ["agency", "element"],
+    ["month", "channel", "item"],
+    ["counter", "month"],
+]
 
 
 @pytest.mark.parametrize("group_by", GROUPINGS, ids=lambda groups: "+".join(groups) or "none")
-def test_figures_equal_the_stats_engine(client: TestClient, session: Session, settings: Settings,
-                                        group_by: list[str]) -> None:  # fmt: skip
+def test_figures_equal_the_stats_engine(
+    client: TestClient, session: Session, settings: Settings, group_by: list[str]
+) -> None:
     world = province(session, settings)
     headers = login(client, session, "admin", Role.province_admin, world.province)
     response = client.get("/api/v1/satisfaction", params={"group_by": ",".join(group_by)}, headers=headers)
@@ -319,11 +398,13 @@ def test_figures_equal_the_stats_engine(client: TestClient, session: Session, se
     assert body["meta"]["weighted"] is True
     kinds = {row["kind"] for row in body["rows"]}
     assert kinds == ({"element", "component"} if "element" in group_by else set()) | (
-        {"item"} if "item" in group_by else set()) or kinds == {"overall"}  # fmt: skip
+        {"item"} if "item" in group_by else set()
+    ) or kinds == {"overall"}
 
 
-def test_flagged_responses_never_count_and_are_reported(client: TestClient, session: Session,
-                                                        settings: Settings) -> None:  # fmt: skip
+def test_flagged_responses_never_count_and_are_reported(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
     world = province(session, settings)
     headers = login(client, session, "admin", Role.province_admin, world.province)
     body = client.get("/api/v1/satisfaction", headers=headers).json()
@@ -347,12 +428,15 @@ def test_flagged_responses_never_count_and_are_reported(client: TestClient, sess
 
 def test_seven_of_eight_satisfied_is_87_5_percent(client: TestClient, session: Session, settings: Settings) -> None:
     world = make_tree(session)
-    rows = [Known("TP-A", "Q01", date(2025, 1, day), Channel.web_qr, dict.fromkeys(ITEMS, 4 if i < 7 else 2))
-            for i, day in enumerate((3, 3, 10, 10, 17, 17, 24, 24))]  # fmt: skip
+    rows = [
+        Known("TP-A", "Q01", date(2025, 1, day), Channel.web_qr, dict.fromkeys(ITEMS, 4 if i < 7 else 2))
+        for i, day in enumerate((3, 3, 10, 10, 17, 17, 24, 24))
+    ]
     add_rows(session, settings, world, rows)
     headers = login(client, session, "admin", Role.province_admin, world.province)
-    body = client.get("/api/v1/satisfaction", params={"agency": "TP-A", "group_by": "item,element"},
-                      headers=headers).json()  # fmt: skip
+    body = client.get(
+        "/api/v1/satisfaction", params={"agency": "TP-A", "group_by": "item,element"}, headers=headers
+    ).json()
     assert body["meta"]["weighted"] is False  # no population counts
     assert {row["metric"]: row["estimate_pct"] for row in body["rows"]} == {
         **dict.fromkeys(ITEMS, 87.5),
@@ -416,8 +500,7 @@ def test_weighted_by_default_when_counts_exist(client: TestClient, session: Sess
     check_against_stats(plain, world.clean, [], weighted=False)
     assert plain["rows"][0]["estimate_pct"] != pytest.approx(weighted["rows"][0]["estimate_pct"], abs=1e-6)
     # Unweighted and one item: the plain share of satisfied answers.
-    items = client.get("/api/v1/satisfaction", params={"weighted": "false", "group_by": "item"},
-                       headers=headers).json()  # fmt: skip
+    items = client.get("/api/v1/satisfaction", params={"weighted": "false", "group_by": "item"}, headers=headers).json()
     overall = next(row for row in items["rows"] if row["metric"] == "overall")
     answers = [row.answers["overall"] for row in world.clean]
     assert overall["estimate_pct"] == pytest.approx(100 * sum(a >= 4 for a in answers) / len(answers), abs=1e-9)
@@ -440,13 +523,18 @@ def test_target_verdicts_and_inherited_target(client: TestClient, session: Sessi
     assert body["rows"][0]["target_pct"] == 86.0
     later = client.get("/api/v1/satisfaction", params={"to": "2026-06-30"}, headers=headers).json()
     assert later["rows"][0]["target_pct"] is None  # the 2025 target is not in force in mid-2026
-    first = {row["agency"]: row for row in client.get("/api/v1/satisfaction", params={
-        "group_by": "agency", "to": "2025-03-31"}, headers=headers).json()["rows"]}  # fmt: skip
+    first = {
+        row["agency"]: row
+        for row in client.get(
+            "/api/v1/satisfaction", params={"group_by": "agency", "to": "2025-03-31"}, headers=headers
+        ).json()["rows"]
+    }
     assert {row["target_pct"] for row in first.values()} == {86.0}  # the province's target, inherited
     for row in first.values():
         reliable = not row["unreliable"]
-        assert row["verdict"] == verdict_for(row["ci_low_pct"] / 100, row["ci_high_pct"] / 100, 0.86,
-                                             is_reliable=reliable)  # fmt: skip
+        assert row["verdict"] == verdict_for(
+            row["ci_low_pct"] / 100, row["ci_high_pct"] / 100, 0.86, is_reliable=reliable
+        )
     # TP-C's few answers make its figure unreliable (NCHS rule): no verdict but insufficient_data
     assert {row["agency"]: row["unreliable"] for row in first.values()} == {"TP-A": False, "TP-B": False, "TP-C": True}
     # Own targets below the interval of A (met) and above that of B (not met); C keeps the inherited 86%
@@ -469,13 +557,15 @@ def test_target_verdicts_and_inherited_target(client: TestClient, session: Sessi
     assert total["target_pct"] == 86.0 and total["verdict"] == verdict_for(
         total["ci_low_pct"] / 100, total["ci_high_pct"] / 100, 0.86
     )
-    items = client.get("/api/v1/satisfaction", params={"group_by": "agency,item,element", "to": "2025-03-31"},
-                       headers=headers).json()["rows"]  # fmt: skip
+    items = client.get(
+        "/api/v1/satisfaction", params={"group_by": "agency,item,element", "to": "2025-03-31"}, headers=headers
+    ).json()["rows"]
     targets = {(row["agency"], row["indicator"]): row["target_pct"] for row in items}
     assert targets[("TP-C", "item:overall")] == 10.0 and targets[("TP-A", "item:overall")] is None
     assert targets[("TP-A", "element:access")] is None  # the province's 99% does not apply below it
-    province_rows = client.get("/api/v1/satisfaction", params={"group_by": "element", "to": "2025-03-31"},
-                               headers=headers).json()["rows"]  # fmt: skip
+    province_rows = client.get(
+        "/api/v1/satisfaction", params={"group_by": "element", "to": "2025-03-31"}, headers=headers
+    ).json()["rows"]
     access = next(row for row in province_rows if row["metric"] == "access")
     assert access["target_pct"] == 99.0 and access["verdict"] in ("not_met", "inconclusive")
     # Outside the target's period there is none.
@@ -494,8 +584,12 @@ def test_rankings_order_distinctness_and_change(client: TestClient, session: Ses
     # Expected: the design of the whole span (previous + current), domains agency × period.
     span = [row for row in world.clean if date(2025, 1, 29) <= row.day <= date(2025, 3, 31)]
     weights = weights_of(span, POPULATION, True, world.clean)  # n of January counts all of January
-    design = make_design(weights, strata=[f"{r.agency}|{r.month}" for r in span],
-                         clusters=[f"{r.counter}|{r.week}" for r in span], lonely_psu="adjust")  # fmt: skip
+    design = make_design(
+        weights,
+        strata=[f"{r.agency}|{r.month}" for r in span],
+        clusters=[f"{r.counter}|{r.week}" for r in span],
+        lonely_psu="adjust",
+    )
     cells = sorted({(r.agency, r.day >= date(2025, 3, 1)) for r in span})
     index = {cell: d for d, cell in enumerate(cells)}
     domain = [index[(r.agency, r.day >= date(2025, 3, 1))] for r in span]
@@ -507,8 +601,10 @@ def test_rankings_order_distinctness_and_change(client: TestClient, session: Ses
     for cell, found in sipas.items():  # judged as the API judges (the province's 86% applies to each commune)
         sipas[cell] = judged(found, 0.86)
     # Reliable estimates are ranked by value; unreliable ones follow, unranked, by code.
-    reliable = sorted((code for code in ("TP-A", "TP-B", "TP-C") if not sipas[(code, True)].unreliable),
-                      key=lambda code: (-sipas[(code, True)].estimate, code))  # fmt: skip
+    reliable = sorted(
+        (code for code in ("TP-A", "TP-B", "TP-C") if not sipas[(code, True)].unreliable),
+        key=lambda code: (-sipas[(code, True)].estimate, code),
+    )
     unranked = sorted(code for code in ("TP-A", "TP-B", "TP-C") if sipas[(code, True)].unreliable)
     assert reliable and unranked  # the test world has both kinds
     order = reliable + unranked
@@ -521,8 +617,10 @@ def test_rankings_order_distinctness_and_change(client: TestClient, session: Ses
         return next(d for d in compare(table, strata, ITEMS, INDICES, index[a], index[b]) if d.metric == "sipas")
 
     # One family: every change and every neighbour comparison of the answer, adjusted together (BH).
-    changes = [sipas_difference((code, True), (code, False)) if not sipas[(code, False)].unreliable else None
-               for code in reliable]  # fmt: skip
+    changes = [
+        sipas_difference((code, True), (code, False)) if not sipas[(code, False)].unreliable else None
+        for code in reliable
+    ]
     neighbours = [sipas_difference((code, True), (after, True)) for code, after in itertools.pairwise(reliable)]
     family = adjust([*changes, *neighbours, None])
     for position, row in enumerate(body["rows"]):
@@ -555,14 +653,23 @@ def test_rankings_order_distinctness_and_change(client: TestClient, session: Ses
     assert [row["estimate"]["metric"] for row in by_item["rows"]] == ["overall"] * 3
 
 
-def test_trends_alert_on_a_significant_drop_below_target(client: TestClient, session: Session,
-                                                         settings: Settings) -> None:  # fmt: skip
+def test_trends_alert_on_a_significant_drop_below_target(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
     world = make_tree(session)
     # Enough answers for both months to be reliable (NCHS rule): 60 in 10 counter-weeks, 96 in 8.
-    good = [Known("TP-A", counter, date(2025, 1, day), Channel.web_qr, dict.fromkeys(ITEMS, 5))
-            for counter in ("Q01", "Q02") for day in DAYS for _ in range(6)]  # fmt: skip
-    bad = [Known("TP-A", counter, date(2025, 2, day), Channel.web_qr, dict.fromkeys(ITEMS, 5 if i % 3 == 0 else 2))
-           for counter in ("Q01", "Q02") for day in DAYS[:4] for i in range(12)]  # fmt: skip
+    good = [
+        Known("TP-A", counter, date(2025, 1, day), Channel.web_qr, dict.fromkeys(ITEMS, 5))
+        for counter in ("Q01", "Q02")
+        for day in DAYS
+        for _ in range(6)
+    ]
+    bad = [
+        Known("TP-A", counter, date(2025, 2, day), Channel.web_qr, dict.fromkeys(ITEMS, 5 if i % 3 == 0 else 2))
+        for counter in ("Q01", "Q02")
+        for day in DAYS[:4]
+        for i in range(12)
+    ]
     add_rows(session, settings, world, good + bad)
     add_target(session, world.province, 86.0)
     headers = login(client, session, "admin", Role.province_admin, world.province)
@@ -585,13 +692,15 @@ def test_trends_alert_on_a_significant_drop_below_target(client: TestClient, ses
     assert quarter["period"] == "2025-Q1" and quarter["change"] is None
     assert_same(quarter["estimate"], expected(world.rows, lambda row: (), weighted=False)[()]["sipas"])
     # The same series as /satisfaction grouped by month.
-    monthly = client.get("/api/v1/satisfaction", params={"agency": "TP-A", "group_by": "month"},
-                         headers=headers).json()["rows"]  # fmt: skip
+    monthly = client.get(
+        "/api/v1/satisfaction", params={"agency": "TP-A", "group_by": "month"}, headers=headers
+    ).json()["rows"]
     assert [row["estimate_pct"] for row in monthly] == [p["estimate"]["estimate_pct"] for p in body["points"]]
 
 
-def test_csv_and_xlsx_downloads_are_formula_safe_and_audited(client: TestClient, session: Session,
-                                                             settings: Settings) -> None:  # fmt: skip
+def test_csv_and_xlsx_downloads_are_formula_safe_and_audited(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
     world = province(session, settings)
     headers = login(client, session, "admin", Role.province_admin, world.province)
     params = {"group_by": "agency", "weighted": "false"}
@@ -629,21 +738,31 @@ def test_csv_and_xlsx_downloads_are_formula_safe_and_audited(client: TestClient,
     assert "'=1+2 Xã Cát" in rankings_csv and ",=1+2" not in rankings_csv
     exports = session.scalars(select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.id)).all()
     assert [(event.object_type, event.details["format"]) for event in exports] == [
-        ("satisfaction", "csv"), ("satisfaction", "xlsx"), ("rankings", "csv"), ("trends", "xlsx"),
-        ("rankings", "csv")]  # fmt: skip
+        ("satisfaction", "csv"),
+        ("satisfaction", "xlsx"),
+        ("rankings", "csv"),
+        ("trends", "xlsx"),
+        ("rankings", "csv"),
+    ]
     assert exports[0].actor == "admin" and exports[0].details["rows"] == len(json_rows)
 
 
 @pytest.mark.parametrize(
     ("path", "params", "message"),
     [
-        ("/api/v1/satisfaction", {"group_by": "agency,commune"},
-         "/query/group_by: 'commune' is not one of agency, counter, element, item, month, quarter, channel"),
+        (
+            "/api/v1/satisfaction",
+            {"group_by": "agency,commune"},
+            "/query/group_by: 'commune' is not one of agency, counter, element, item, month, quarter, channel",
+        ),
         ("/api/v1/satisfaction", {"method": "exact"}, "/query/method: 'exact' is not one of "),
         ("/api/v1/satisfaction", {"level": "0.3"}, "/query/level: "),
         ("/api/v1/satisfaction", {"level": "1"}, "/query/level: "),
-        ("/api/v1/satisfaction", {"from": "2025-03-01", "to": "2025-02-01"},
-         "from: 2025-03-01 is after to: 2025-02-01"),
+        (
+            "/api/v1/satisfaction",
+            {"from": "2025-03-01", "to": "2025-02-01"},
+            "from: 2025-03-01 is after to: 2025-02-01",
+        ),
         ("/api/v1/satisfaction", {"channel": "fax"}, "/query/channel: "),
         ("/api/v1/satisfaction", {"format": "pdf"}, "/query/format: "),
         ("/api/v1/satisfaction", {"procedure_field": "astrology"}, "procedure_field: no procedure field 'astrology'"),
@@ -652,9 +771,10 @@ def test_csv_and_xlsx_downloads_are_formula_safe_and_audited(client: TestClient,
         ("/api/v1/trends", {"period": "week"}, "/query/period: "),
         ("/api/v1/trends", {"from": "2025-03-01", "to": "2025-02-01"}, "from: 2025-03-01 is after to: 2025-02-01"),
     ],
-)  # fmt: skip
-def test_bad_parameters_are_422_naming_them(client: TestClient, session: Session, settings: Settings, path: str,
-                                            params: dict[str, str], message: str) -> None:  # fmt: skip
+)
+def test_bad_parameters_are_422_naming_them(
+    client: TestClient, session: Session, settings: Settings, path: str, params: dict[str, str], message: str
+) -> None:
     world = province(session, settings)
     headers = login(client, session, "admin", Role.province_admin, world.province)
     response = client.get(path, params=params, headers=headers)
@@ -677,16 +797,20 @@ def test_unknown_agency_and_form_are_404(client: TestClient, session: Session, s
     assert response.status_code == 404 and response.json()["error"]["message"] == "form: no form 'no-such-form'"
 
 
-def test_population_periods_that_cut_months_weigh_row_by_row(client: TestClient, session: Session,
-                                                             settings: Settings) -> None:  # fmt: skip
+def test_population_periods_that_cut_months_weigh_row_by_row(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
     """Counts for whole months weigh each agency-month after the GROUP BY; a period that cuts a month (here 15
     January to 14 February for TP-A) makes the weights vary inside a stratum, so they are joined row by row —
     and still equal N/n of the period, the other responses taking the overall ΣN/Σn."""
     world = province(session, settings, population=False)
     periods = {"TP-A": (date(2025, 1, 15), date(2025, 2, 14), 150), "TP-B": (date(2025, 2, 10), date(2025, 3, 9), 400)}
     for code, (start, end, dossiers) in periods.items():
-        session.add(PopulationCount(agency_id=world.agencies[code].id, period_start=start, period_end=end,
-                                    dossiers_handled=dossiers))  # fmt: skip
+        session.add(
+            PopulationCount(
+                agency_id=world.agencies[code].id, period_start=start, period_end=end, dossiers_handled=dossiers
+            )
+        )
     session.commit()
     headers = login(client, session, "admin", Role.province_admin, world.province)
     body = client.get("/api/v1/satisfaction", params={"group_by": "agency"}, headers=headers).json()
@@ -702,8 +826,12 @@ def test_population_periods_that_cut_months_weigh_row_by_row(client: TestClient,
     assert len(set(weights.round(9))) == 3
     assert body["meta"]["weighted"] is True
     assert body["meta"]["responses_without_population_count"] == len(clean) - sum(n.values())
-    design = make_design(weights, strata=[f"{r.agency}|{r.month}" for r in clean],
-                         clusters=[f"{r.counter}|{r.week}" for r in clean], lonely_psu="adjust")  # fmt: skip
+    design = make_design(
+        weights,
+        strata=[f"{r.agency}|{r.month}" for r in clean],
+        clusters=[f"{r.counter}|{r.week}" for r in clean],
+        lonely_psu="adjust",
+    )
     keys = sorted({row.agency for row in clean})
     domain = [keys.index(row.agency) for row in clean]
     answered = np.array([[code in row.answers for code in ITEMS] for row in clean], dtype=float)

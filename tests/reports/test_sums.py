@@ -20,8 +20,14 @@ from app.reports.sums import SumsQuery, estimate
 from app.responses.models import Channel, Response
 from tests.factories import counter_tree, registry
 
-ITEMS = ["overall", "access_general", "procedure_general", "civil_servant_general", "result_general",
-         "feedback_general"]  # fmt: skip
+ITEMS = [
+    "overall",
+    "access_general",
+    "procedure_general",
+    "civil_servant_general",
+    "result_general",
+    "feedback_general",
+]
 
 
 def _survey(path: Path, rows: int = 400) -> Path:
@@ -43,8 +49,11 @@ def _survey(path: Path, rows: int = 400) -> Path:
 @pytest.fixture
 def invoke(settings: Settings) -> Any:
     runner = CliRunner()
-    env = {"SIPAS_DATABASE_URL": settings.database_url, "SIPAS_SECRETS_FILE": str(settings.secrets_file),
-           "SIPAS_ENV": "test"}  # fmt: skip
+    env = {
+        "SIPAS_DATABASE_URL": settings.database_url,
+        "SIPAS_SECRETS_FILE": str(settings.secrets_file),
+        "SIPAS_ENV": "test",
+    }
 
     def run(*args: str) -> Any:
         result = runner.invoke(cli, list(args), env=env)
@@ -62,21 +71,49 @@ def test_database_path_equals_sipas_stats_on_the_imported_file(
     registered = registry(session, settings)
     path = _survey(tmp_path / "survey.csv")
     design = ["--weight", "w", "--strata", "stratum", "--psu", "psu"]
-    invoke("import", str(path), "--form", "counter-quick@1", "--agency-column", "agency", "--date", "2026-03-14",
-           *design)  # fmt: skip
-    printed = invoke("stats", str(path), "--form", "counter-quick@1", *design, "--by", "agency", "--method", method,
-                     "--target", "86", "--format", "json").stdout  # fmt: skip
+    invoke(
+        "import", str(path), "--form", "counter-quick@1", "--agency-column", "agency", "--date", "2026-03-14", *design
+    )
+    printed = invoke(
+        "stats",
+        str(path),
+        "--form",
+        "counter-quick@1",
+        *design,
+        "--by",
+        "agency",
+        "--method",
+        method,
+        "--target",
+        "86",
+        "--format",
+        "json",
+    ).stdout
     from_file = {(row["agency"], row["metric"]): row for row in json.loads(printed)}
 
     form = measures(registered[("counter-quick", 1)].definition)
-    query = SumsQuery(items=form.items, domains=[("agency", Agency.code)],
-                      joins=[(Agency, Agency.id == Response.agency_id)],
-                      filters=[Response.channel == Channel.import_])  # fmt: skip
-    from_db = {(key[0], e.metric): e for key, found in estimate(session, query, form.indices, method=method,
-                                                                target=0.86) for e in found}  # fmt: skip
+    query = SumsQuery(
+        items=form.items,
+        domains=[("agency", Agency.code)],
+        joins=[(Agency, Agency.id == Response.agency_id)],
+        filters=[Response.channel == Channel.import_],
+    )
+    from_db = {
+        (key[0], e.metric): e
+        for key, found in estimate(session, query, form.indices, method=method, target=0.86)
+        for e in found
+    }
     assert set(from_db) == set(from_file)
-    assert {metric for _, metric in from_db} == {*ITEMS, "access", "procedure", "civil_servant", "result",
-                                                 "feedback", "service", "sipas"}  # fmt: skip
+    assert {metric for _, metric in from_db} == {
+        *ITEMS,
+        "access",
+        "procedure",
+        "civil_servant",
+        "result",
+        "feedback",
+        "service",
+        "sipas",
+    }
     for key, row in from_file.items():
         got = from_db[key]
         assert got.estimate * 100 == pytest.approx(row["estimate_pct"], rel=1e-12)

@@ -32,8 +32,11 @@ FIELD_TOTALS = {"land": 150, "civil_status": 350}  # over March–April
 
 
 def _count(session: Session, agency_id: int, start: date, end: date, dossiers: int, field: int | None = None) -> None:
-    session.add(PopulationCount(agency_id=agency_id, period_start=start, period_end=end, dossiers_handled=dossiers,
-                                procedure_field_id=field))  # fmt: skip
+    session.add(
+        PopulationCount(
+            agency_id=agency_id, period_start=start, period_end=end, dossiers_handled=dossiers, procedure_field_id=field
+        )
+    )
 
 
 def test_weights_are_raked_to_procedure_field_counts(client: TestClient, session: Session, settings: Settings) -> None:
@@ -47,8 +50,9 @@ def test_weights_are_raked_to_procedure_field_counts(client: TestClient, session
     for (month, field), answers in ANSWERS.items():
         for i, overall in enumerate(answers):
             day = date(2026, month, 1 + (7 * i) % 28)
-            live_response(session, settings, agency=agency, counter=counter, day=day, overall=overall,
-                          procedure_field=field)  # fmt: skip
+            live_response(
+                session, settings, agency=agency, counter=counter, day=day, overall=overall, procedure_field=field
+            )
             rows.append((month, field, overall))
     for overall in (5, 4, 2):  # TP-B has no population count
         live_response(session, settings, agency=other, counter=other_counter, day=date(2026, 3, 5), overall=overall)
@@ -87,8 +91,14 @@ def test_rake_to_counts_is_plain_raking_when_the_counts_agree() -> None:
     totals, shares = np.array([400.0, 250, 300, 50]), np.array([500.0, 300, 200])
     cells = sorted({(p, f) for p, f in zip(period, field, strict=True)})
     base = np.array([float(np.sum((period == p) & (field == f))) for p, f in cells])
-    got = rake_to_counts(base, np.array([p for p, _ in cells]), totals, np.array([f for _, f in cells]), shares,
-                         np.zeros(3, dtype=np.intp))  # fmt: skip
+    got = rake_to_counts(
+        base,
+        np.array([p for p, _ in cells]),
+        totals,
+        np.array([f for _, f in cells]),
+        shares,
+        np.zeros(3, dtype=np.intp),
+    )
     plain = rake(np.ones(300), [(period, dict(enumerate(totals))), (field, dict(enumerate(shares)))], tol=1e-13)
     per_cell = np.array([plain.weights[(period == p) & (field == f)].sum() for p, f in cells])
     assert got == pytest.approx(per_cell, rel=1e-10)
@@ -97,8 +107,14 @@ def test_rake_to_counts_is_plain_raking_when_the_counts_agree() -> None:
 def test_rake_to_counts_keeps_cells_without_a_field_and_the_period_totals() -> None:
     # period 0: 10 answers of field 0, 10 of field 1, 5 without a field; counts say fields 0 and 1 are 1:3
     base = np.array([10.0, 10.0, 5.0])
-    got = rake_to_counts(base, np.zeros(3, dtype=np.intp), np.array([100.0]), np.array([0, 1, -1]),
-                         np.array([50.0, 150.0]), np.zeros(2, dtype=np.intp))  # fmt: skip
+    got = rake_to_counts(
+        base,
+        np.zeros(3, dtype=np.intp),
+        np.array([100.0]),
+        np.array([0, 1, -1]),
+        np.array([50.0, 150.0]),
+        np.zeros(2, dtype=np.intp),
+    )
     assert got.sum() == pytest.approx(100.0, rel=1e-12)
     assert got[1] / got[0] == pytest.approx(3.0, rel=1e-10)
     assert got[2] == pytest.approx(20.0, rel=1e-10)  # the N/n weight of the unstated field: 100/25 each
@@ -112,8 +128,9 @@ def test_plain_mean_of_units_and_the_note_in_exports(client: TestClient, session
         counter = create_counter(session, agency=agency, code="Q01", name_vi="Quầy 1")
         session.commit()
         for i, overall in enumerate(answers):
-            live_response(session, settings, agency=agency, counter=counter, day=date(2026, 3, 1 + i % 28),
-                          overall=overall)  # fmt: skip
+            live_response(
+                session, settings, agency=agency, counter=counter, day=date(2026, 3, 1 + i % 28), overall=overall
+            )
     headers = login(client, session, "admin", Role.province_admin, province)
     params = {"group_by": "agency,item"}
     body = client.get("/api/v1/satisfaction", params=params, headers=headers).json()

@@ -46,11 +46,18 @@ def _expected(row: Known) -> dict[str, str]:
     answers = {code: str(value) for code, value in row.answers.items()}
     if row.answers.get("overall", 5) <= 2:
         answers["reason"] = "waiting_time"
-    fixed = {"form": "counter-quick@1", "agency": row.agency, "counter": row.counter, "channel": row.channel.value,
-             "procedure_field": row.procedure_field or "",
-             "local_date": row.day.isoformat(), "local_month": str(row.month),
-             "is_suspected_spam": "true" if row.spam else "false", "is_test": "true" if row.test else "false",
-             "flag_reason": "honeypot" if row.spam else ""}  # fmt: skip
+    fixed = {
+        "form": "counter-quick@1",
+        "agency": row.agency,
+        "counter": row.counter,
+        "channel": row.channel.value,
+        "procedure_field": row.procedure_field or "",
+        "local_date": row.day.isoformat(),
+        "local_month": str(row.month),
+        "is_suspected_spam": "true" if row.spam else "false",
+        "is_test": "true" if row.test else "false",
+        "flag_reason": "honeypot" if row.spam else "",
+    }
     return {**fixed, **{code: answers.get(code, "") for code in COLUMNS[len(fixed) :]}}
 
 
@@ -93,7 +100,7 @@ def test_xlsx_holds_the_same_rows_and_neutralises_formulas(
     session.commit()
     world.counters[("TP-C", "=HYPERLINK(1)")] = session.scalars(
         select(Counter).where(Counter.code == "=HYPERLINK(1)")
-    ).one()  # fmt: skip
+    ).one()
     odd = Known("TP-C", "=HYPERLINK(1)", world.rows[0].day, Channel.web_qr, {"overall": 4})
     add_rows(session, settings, world, [odd])
     headers = login(client, session, "admin", Role.national, None)
@@ -105,8 +112,10 @@ def test_xlsx_holds_the_same_rows_and_neutralises_formulas(
     assert sheet is not None
     table = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert table[0] == COLUMNS
-    as_text = [["" if cell is None else str(cell).lower() if isinstance(cell, bool) else str(cell) for cell in row]
-               for row in table[1:]]  # fmt: skip
+    as_text = [
+        ["" if cell is None else str(cell).lower() if isinstance(cell, bool) else str(cell) for cell in row]
+        for row in table[1:]
+    ]
     assert sorted(as_text) == sorted([row[name] for name in COLUMNS] for row in as_csv)
     assert [row["counter"] for row in as_csv if row["counter"].endswith("(1)")] == ["'=HYPERLINK(1)"]
     numbers = [row[COLUMNS.index("overall")] for row in table[1:]]
@@ -121,10 +130,12 @@ def test_xlsx_holds_the_same_rows_and_neutralises_formulas(
         ({"agency": "TP", "subtree": "false"}, lambda row: False),
         ({"from": "2025-02-01", "to": "2025-02-28"}, lambda row: row.month == 202502),
         ({"channel": "kiosk"}, lambda row: row.channel is Channel.kiosk),
-        ({"form": "counter-quick@1", "channel": "web_qr", "agency": "TP-B"},
-         lambda row: row.channel is Channel.web_qr and row.agency == "TP-B"),
+        (
+            {"form": "counter-quick@1", "channel": "web_qr", "agency": "TP-B"},
+            lambda row: row.channel is Channel.web_qr and row.agency == "TP-B",
+        ),
     ],
-)  # fmt: skip
+)
 def test_filters_match_the_satisfaction_ones(
     routed: FastAPI, client: TestClient, session: Session, settings: Settings, params: dict[str, str], keep: Any
 ) -> None:
@@ -134,8 +145,9 @@ def test_filters_match_the_satisfaction_ones(
     assert sorted(map(_key, rows)) == sorted(_key(_expected(row)) for row in world.rows if keep(row))
 
 
-def test_only_administrators_in_scope(routed: FastAPI, client: TestClient, session: Session,
-                                      settings: Settings) -> None:  # fmt: skip
+def test_only_administrators_in_scope(
+    routed: FastAPI, client: TestClient, session: Session, settings: Settings
+) -> None:
     world = _world(session, settings)
     elsewhere = create_agency(session, code="XY", name_vi="Tỉnh Khác", level=AgencyLevel.province)
     session.commit()
@@ -165,8 +177,11 @@ def test_only_administrators_in_scope(routed: FastAPI, client: TestClient, sessi
 def test_bad_parameters_are_422(routed: FastAPI, client: TestClient, session: Session, settings: Settings) -> None:
     world = _world(session, settings)
     headers = login(client, session, "admin", Role.province_admin, world.province)
-    cases = [({"from": "2025-03-01", "to": "2025-02-01"}, "from: 2025-03-01 is after to: 2025-02-01"),
-             ({"format": "pdf"}, "/query/format: "), ({"channel": "fax"}, "/query/channel: ")]  # fmt: skip
+    cases = [
+        ({"from": "2025-03-01", "to": "2025-02-01"}, "from: 2025-03-01 is after to: 2025-02-01"),
+        ({"format": "pdf"}, "/query/format: "),
+        ({"channel": "fax"}, "/query/channel: "),
+    ]
     for params, message in cases:
         response = client.get(PATH, params=params, headers=headers)
         assert response.status_code == 422 and response.json()["error"]["message"].startswith(message)
@@ -189,8 +204,9 @@ def test_every_export_is_audited(routed: FastAPI, client: TestClient, session: S
     assert events[0].official_id is not None and events[0].client_ip == "testclient"
 
 
-def test_rows_are_read_and_written_in_batches(monkeypatch: pytest.MonkeyPatch, routed: FastAPI, client: TestClient,
-                                              session: Session, settings: Settings) -> None:  # fmt: skip
+def test_rows_are_read_and_written_in_batches(
+    monkeypatch: pytest.MonkeyPatch, routed: FastAPI, client: TestClient, session: Session, settings: Settings
+) -> None:
     consumed = 0
 
     def rows(count: int) -> Iterator[dict[str, Any]]:

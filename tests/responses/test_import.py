@@ -69,8 +69,20 @@ def _stderr(result: Result, tmp_path: Path) -> str:
 
 
 def _design(*extra: str) -> tuple[str, ...]:
-    return (*QUICK, "--counter-column", "counter", "--date-column", "date", "--weight", "w", "--strata", "region",
-            "--psu", "village", *extra)  # fmt: skip
+    return (
+        *QUICK,
+        "--counter-column",
+        "counter",
+        "--date-column",
+        "date",
+        "--weight",
+        "w",
+        "--strata",
+        "region",
+        "--psu",
+        "village",
+        *extra,
+    )
 
 
 def test_a_survey_file_is_stored_with_exact_values(run, session: Session, tree, tmp_path: Path) -> None:
@@ -86,16 +98,21 @@ def test_a_survey_file_is_stored_with_exact_values(run, session: Session, tree, 
     assert [r.channel for r in responses] == [Channel.import_] * 3
     first, second, third = responses
     assert (first.agency_id, first.counter_id, second.counter_id, third.agency_id) == (
-        commune.id, counter.id, None, province.id,
-    )  # fmt: skip
+        commune.id,
+        counter.id,
+        None,
+        province.id,
+    )
     # A bare date is local noon (Asia/Ho_Chi_Minh); a date-time keeps its instant, reported on its local day.
     assert first.submitted_at == datetime(2024, 3, 14, 5, 0, tzinfo=UTC)
     assert (first.local_date, first.local_month) == (date(2024, 3, 14), 202403)
     assert second.submitted_at == datetime(2024, 3, 31, 23, 30, tzinfo=UTC)
     assert (second.local_date, second.local_month) == (date(2024, 4, 1), 202404)
     assert [(r.weight, r.stratum, r.cluster) for r in responses] == [
-        (1.5, "north", "V01"), (2.25, "north", "V02"), (0.0, "south", "V03"),
-    ]  # fmt: skip
+        (1.5, "north", "V01"),
+        (2.25, "north", "V02"),
+        (0.0, "south", "V03"),
+    ]
     assert (first.sex, second.sex) == ("female", None)
     assert session.scalar(select(ProcedureField.code).where(ProcedureField.id == first.procedure_field_id)) == "land"
     assert first.received_at == second.received_at  # one import, one instant
@@ -139,8 +156,7 @@ def test_a_reimport_with_other_options_is_a_conflict_and_changes_nothing(
     assert result.exit_code == 2
     assert "survey.csv:2: already stored (submission id " in result.stderr
     assert "what differs now: answers, date, counter or profile" in result.stderr
-    edited = run("import", str(path), "--form", "counter-quick@1", "--agency-column", "agency", "--date",
-                 "2024-05-01")  # fmt: skip
+    edited = run("import", str(path), "--form", "counter-quick@1", "--agency-column", "agency", "--date", "2024-05-01")
     assert edited.exit_code == 2
     assert "survey.csv:3: already stored" in edited.stderr and "weight (was 2.0)" in edited.stderr
     skipped = run("import", str(path), *QUICK, "--date", "2024-05-02", "--weight", "w", "--skip-invalid")
@@ -232,16 +248,22 @@ def test_printing_stops_at_fifty_problems(run, session: Session, tree, tmp_path:
         ("", (), "survey.csv: the file is empty"),
         ("agency,overall\n", (), "survey.csv: no data lines after the header"),
         ("agency,overall\n\n\n", (), "survey.csv: no data lines after the header"),
-        ("agency,access_general\nHN,4\n", (),
-         "survey.csv:1: no column for the required item(s) overall of counter-quick@1"),
-        ("agency,overall\nHN,4\n", ("--weight", "w"),
-         'survey.csv:1: no column "w" (named by --weight); the header has "agency", "overall"'),
+        (
+            "agency,access_general\nHN,4\n",
+            (),
+            "survey.csv:1: no column for the required item(s) overall of counter-quick@1",
+        ),
+        (
+            "agency,overall\nHN,4\n",
+            ("--weight", "w"),
+            'survey.csv:1: no column "w" (named by --weight); the header has "agency", "overall"',
+        ),
         ("site,overall\nHN,4\n", (), 'survey.csv:1: no column "agency" (named by --agency-column)'),
         ("agency;overall\nHN;4\n", (), "(the file seems to use ';' between fields: export it comma-separated)"),
         ("agency,overall,overall\nHN,4,4\n", (), 'survey.csv:1: column "overall" appears twice in the header'),
-        ("agency,overall\nHN,\"4\n", (), "survey.csv:2: not valid CSV (unexpected end of data)"),
+        ('agency,overall\nHN,"4\n', (), "survey.csv:2: not valid CSV (unexpected end of data)"),
     ],
-)  # fmt: skip
+)
 def test_unusable_files_are_refused_in_one_line(
     run, session: Session, tree, tmp_path: Path, text: str, args: tuple[str, ...], message: str
 ) -> None:
@@ -310,8 +332,9 @@ def test_id_column_uuids_and_text_ids(run, session: Session, tree, tmp_path: Pat
     assert result.exit_code == 0, result.output
     session.expire_all()
     assert set(session.scalars(select(Response.submission_id))) == {
-        known, uuid.uuid5(IMPORT_NAMESPACE, "counter-quick:HN-2024-0001"),
-    }  # fmt: skip
+        known,
+        uuid.uuid5(IMPORT_NAMESPACE, "counter-quick:HN-2024-0001"),
+    }
     # The same respondents in another file (other layout, same content): nothing new.
     other = _write(tmp_path, f"agency,overall,rid\nHN,5,HN-2024-0001\nHN,4,{known}\n", "other.csv")
     result = run("import", str(other), *QUICK, "--date", "2024-01-05", "--id-column", "rid")
@@ -346,8 +369,9 @@ def test_ids_repeated_in_the_file(run, session: Session, tree, tmp_path: Path) -
     # The same id with other answers: an error for that line, and nothing is stored.
     clash = _write(tmp_path, "rid,agency,overall\nC,HN,4\nD,HN,5\nC,HN,3\n", "clash.csv")
     for batch_size in ("1", "100"):
-        result = run("import", str(clash), *QUICK, "--date", "2024-01-05", "--id-column", "rid",
-                     "--batch-size", batch_size)  # fmt: skip
+        result = run(
+            "import", str(clash), *QUICK, "--date", "2024-01-05", "--id-column", "rid", "--batch-size", batch_size
+        )
         assert result.exit_code == 2, result.output
         assert 'clash.csv:4: column "rid": the same id as an earlier line of this file, with different content' in (
             result.stderr
@@ -363,8 +387,9 @@ def test_ids_repeated_in_the_file(run, session: Session, tree, tmp_path: Path) -
 def test_lines_are_stored_in_batches_in_one_transaction(
     session: Session, settings: Settings, tree, tmp_path: Path
 ) -> None:
-    rows = "".join(f"HN-X01,2024-02-{day:02d},{day % 5 + 1},{'waiting_time' if day % 5 < 2 else ''}\n"
-                   for day in range(1, 29))  # fmt: skip
+    rows = "".join(
+        f"HN-X01,2024-02-{day:02d},{day % 5 + 1},{'waiting_time' if day % 5 < 2 else ''}\n" for day in range(1, 29)
+    )
     path = _write(tmp_path, "agency,date,overall,reason\n" + rows)
     options = ImportOptions(form="counter-quick@1", agency_column="agency", date_column="date", batch_size=5)
     seen: list[tuple[str, int]] = []
@@ -372,8 +397,14 @@ def test_lines_are_stored_in_batches_in_one_transaction(
         lambda phase, done: seen.append((phase, done))
     )
     assert (report.committed, report.rows, report.new, report.bad_lines) == (True, 28, 28, 0)
-    assert seen[:6] == [("checking", 5), ("checking", 10), ("checking", 15), ("checking", 20), ("checking", 25),
-                        ("checking", 28)]  # fmt: skip
+    assert seen[:6] == [
+        ("checking", 5),
+        ("checking", 10),
+        ("checking", 15),
+        ("checking", 20),
+        ("checking", 25),
+        ("checking", 28),
+    ]
     assert seen[-1] == ("storing", 28)
     assert _count(session, Response) == 28
     months = set(session.scalars(select(Response.local_month)))
@@ -457,25 +488,53 @@ def test_a_large_file_is_stored_exactly_as_the_other_channels_store(
     path = tmp_path / "large.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["agency", "counter", "date", "overall", "access_general", "procedure_field", "reason",
-                         "comment", "sex", "w", "region", "village"])  # fmt: skip
+        writer.writerow(
+            [
+                "agency",
+                "counter",
+                "date",
+                "overall",
+                "access_general",
+                "procedure_field",
+                "reason",
+                "comment",
+                "sex",
+                "w",
+                "region",
+                "village",
+            ]
+        )
         for number in range(3000):
             overall = rng.randint(1, 5)
             reasons = rng.sample(["waiting_time", "attitude", "unclear_guidance"], rng.randint(1, 2))
             day = f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
             agency = rng.choice(["HN", "HN-X01"])
-            writer.writerow([
-                agency, "Q01" if agency == "HN-X01" and rng.random() < 0.5 else "",
-                day if number % 4 else f"{day}T08:15:00.123456+07:00", overall,
-                rng.choice(["", "1", "4", "5"]), rng.choice(["", "land", "justice"]),
-                ";".join(reasons) if overall <= 2 else "",
-                rng.choice(["", "Tốt lắm", 'tab\there, "quoted", back\\slash', "line\nbreak"]),
-                rng.choice(["", "female", "male"]), f"{rng.uniform(0.5, 3.0):.4f}", rng.choice(["north", "south"]),
-                f"V{number % 7}",
-            ])  # fmt: skip
-    options = ImportOptions(form="counter-quick@1", agency_column="agency", counter_column="counter",
-                            date_column="date", weight_column="w", strata_column="region", psu_column="village",
-                            batch_size=700)  # fmt: skip
+            writer.writerow(
+                [
+                    agency,
+                    "Q01" if agency == "HN-X01" and rng.random() < 0.5 else "",
+                    day if number % 4 else f"{day}T08:15:00.123456+07:00",
+                    overall,
+                    rng.choice(["", "1", "4", "5"]),
+                    rng.choice(["", "land", "justice"]),
+                    ";".join(reasons) if overall <= 2 else "",
+                    rng.choice(["", "Tốt lắm", 'tab\there, "quoted", back\\slash', "line\nbreak"]),
+                    rng.choice(["", "female", "male"]),
+                    f"{rng.uniform(0.5, 3.0):.4f}",
+                    rng.choice(["north", "south"]),
+                    f"V{number % 7}",
+                ]
+            )
+    options = ImportOptions(
+        form="counter-quick@1",
+        agency_column="agency",
+        counter_column="counter",
+        date_column="date",
+        weight_column="w",
+        strata_column="region",
+        psu_column="village",
+        batch_size=700,
+    )
     now = datetime(2026, 1, 10, 3, 0, tzinfo=UTC)
     forms = registry(session, settings)
     report = CsvImport(session, settings, forms, path, options, now=now).run()

@@ -22,15 +22,25 @@ from app.responses.service import canonical_json, dossier_hash
 from tests.factories import counter_tree, registry
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
-GOOD = {"overall": 5, "access_general": 4, "civil_servant_general": 3, "procedure_field": "land",
-        "comment": "  Nhanh gọn  ", "dossier_code": "000.00.12.H26-261120-0001", "reason": None}  # fmt: skip
+GOOD = {
+    "overall": 5,
+    "access_general": 4,
+    "civil_servant_general": 3,
+    "procedure_field": "land",
+    "comment": "  Nhanh gọn  ",
+    "dossier_code": "000.00.12.H26-261120-0001",
+    "reason": None,
+}
 
 
 def _submission(answers: dict[str, object], submission_id: uuid.UUID | None = None) -> Submission:
     return Submission(
-        submission_id=submission_id or uuid.uuid4(), form_id="counter-quick", form_version=1,
-        submitted_at=NOW - timedelta(minutes=1), answers=answers,
-    )  # fmt: skip
+        submission_id=submission_id or uuid.uuid4(),
+        form_id="counter-quick",
+        form_version=1,
+        submitted_at=NOW - timedelta(minutes=1),
+        answers=answers,
+    )
 
 
 @pytest.fixture
@@ -86,8 +96,9 @@ def test_same_id_different_content_is_a_conflict_that_changes_nothing(
     origin = Origin(channel=Channel.kiosk, agency_id=commune.id)
     submission_id = uuid.uuid4()
     ingest(session, settings, quick, _submission({"overall": 5}, submission_id), origin, now=NOW)
-    result = ingest(session, settings, quick, _submission({"overall": 1, "reason": ["attitude"]}, submission_id),
-                    origin, now=NOW)  # fmt: skip
+    result = ingest(
+        session, settings, quick, _submission({"overall": 1, "reason": ["attitude"]}, submission_id), origin, now=NOW
+    )
     assert result.status == "conflict"
     assert "different content" in (result.message or "")
     session.expire_all()
@@ -95,8 +106,17 @@ def test_same_id_different_content_is_a_conflict_that_changes_nothing(
 
 
 def test_validation_names_each_field_and_why(quick) -> None:
-    errors = _errors(quick, {"overall": 7, "access_general": "x", "colour": "blue", "reason": ["bribe"],
-                             "procedure_field": "moon", "comment": "a" * 501})  # fmt: skip
+    errors = _errors(
+        quick,
+        {
+            "overall": 7,
+            "access_general": "x",
+            "colour": "blue",
+            "reason": ["bribe"],
+            "procedure_field": "moon",
+            "comment": "a" * 501,
+        },
+    )
     assert errors == {
         "/answers/colour": "unknown item for this form version",
         "/answers/overall": "must be one of the levels [1, 2, 3, 4, 5]",
@@ -117,8 +137,9 @@ def test_skip_rules_and_required_items(quick) -> None:
         "/answers/reason": "not asked: answered only when 'overall' is one of [1, 2]"
     }
     assert validate(quick.definition, {"overall": 1, "reason": ["attitude", "waiting_time"]}).answers == {
-        "overall": 1, "reason": ["waiting_time", "attitude"],
-    }  # fmt: skip
+        "overall": 1,
+        "reason": ["waiting_time", "attitude"],
+    }
     assert prune_unasked(quick.definition, {"overall": 4, "reason": ["attitude"]}) == {"overall": 4}
 
 
@@ -157,8 +178,11 @@ def test_concurrent_replays_store_exactly_one_row(engine: Engine, settings: Sett
     def send() -> None:
         with factory() as own:
             barrier.wait()
-            results.append(ingest(own, settings, quick, submission, Origin(channel=Channel.kiosk, agency_id=agency_id),
-                                  now=NOW).status)  # fmt: skip
+            results.append(
+                ingest(
+                    own, settings, quick, submission, Origin(channel=Channel.kiosk, agency_id=agency_id), now=NOW
+                ).status
+            )
 
     threads = [threading.Thread(target=send) for _ in range(8)]
     for thread in threads:

@@ -97,14 +97,24 @@ def world(session: Session, settings: Settings) -> World:
 
 
 def _submission(submission_id: uuid.UUID, variant: int) -> Submission:
-    return Submission(submission_id=submission_id, form_id="counter-quick", form_version=1,
-                      submitted_at=SUBMITTED, answers=VARIANTS[variant])  # fmt: skip
+    return Submission(
+        submission_id=submission_id,
+        form_id="counter-quick",
+        form_version=1,
+        submitted_at=SUBMITTED,
+        answers=VARIANTS[variant],
+    )
 
 
 def _raw(submission_id: uuid.UUID, variant: int) -> dict[str, Any]:
     """A kiosk item as the API receives it (after JSON decoding)."""
-    return {"submission_id": str(submission_id), "form_id": "counter-quick", "form_version": 1,
-            "submitted_at": SUBMITTED.isoformat(), "answers": VARIANTS[variant]}  # fmt: skip
+    return {
+        "submission_id": str(submission_id),
+        "form_id": "counter-quick",
+        "form_version": 1,
+        "submitted_at": SUBMITTED.isoformat(),
+        "answers": VARIANTS[variant],
+    }
 
 
 def _run_step(session: Session, world: World, kind: str, items: list[tuple[uuid.UUID, int]]) -> list[str]:

@@ -43,13 +43,16 @@ DESIGNS: dict[tuple[str, str], Callable[[dict[str, np.ndarray]], Design]] = {
     ("apiclus1", "clus1_fpc"): lambda d: make_design(d["pw"], clusters=d["dnum"], fpc=d["fpc"]),
     ("apiclus1", "clus1_nofpc"): lambda d: make_design(d["pw"], clusters=d["dnum"]),
     ("satisfaction", "strat_clus"): lambda d: make_design(d["weight"], strata=d["agency"], clusters=d["psu"]),
-    ("satisfaction", "strat_clus_fpc"): lambda d: make_design(d["weight"], strata=d["agency"], clusters=d["psu"],
-                                                                fpc=d["psu_pop"]),
+    ("satisfaction", "strat_clus_fpc"): lambda d: make_design(
+        d["weight"], strata=d["agency"], clusters=d["psu"], fpc=d["psu_pop"]
+    ),
     ("satisfaction", "resp_clus"): lambda d: make_design(d["weight"], clusters=d["resp_id"]),
     ("satisfaction", "strat_clus_poststrat_channel"): lambda d: poststratify(
-        make_design(d["weight"], strata=d["agency"], clusters=d["psu"]), d["channel"],
-        {"in_person": 150000, "phone": 60000, "online": 40000}),
-}  # fmt: skip
+        make_design(d["weight"], strata=d["agency"], clusters=d["psu"]),
+        d["channel"],
+        {"in_person": 150000, "phone": 60000, "online": 40000},
+    ),
+}
 
 
 def _expected() -> list[dict[str, Any]]:

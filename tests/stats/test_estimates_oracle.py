@@ -67,8 +67,11 @@ def test_every_index_row_is_covered() -> None:
 
 
 with (ORACLE / "expected" / "domain_stats.csv").open(encoding="utf-8") as _handle:
-    ELEMENT_ROWS = [r for r in csv.DictReader(_handle) if r["design"] in ("strat_clus", "strat_clus_fpc")
-                    and r["by"] in ("element", "agency+element")]  # fmt: skip
+    ELEMENT_ROWS = [
+        r
+        for r in csv.DictReader(_handle)
+        if r["design"] in ("strat_clus", "strat_clus_fpc") and r["by"] in ("element", "agency+element")
+    ]
 
 
 @pytest.mark.parametrize("row", ELEMENT_ROWS, ids=[f"{r['design']}-{r['group']}" for r in ELEMENT_ROWS])

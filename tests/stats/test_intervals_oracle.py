@@ -24,8 +24,12 @@ with (ORACLE / "expected" / "ci_methods.csv").open(encoding="utf-8") as _handle:
 # R's spline through at most ten profile points misses the exact likelihood root in seven rows (small domains,
 # n = 14 and 16, and a rarely rated element) by more than 1e-4; R's own profile on a fine grid agrees with the
 # engine (see the test below).
-COARSE_PROFILE = {("A04|E6", "strat_clus"), ("A04|E6", "strat_clus_fpc"), ("A10|E6", "strat_clus"),
-                  ("E6", "strat_clus_poststrat_channel")}  # fmt: skip
+COARSE_PROFILE = {
+    ("A04|E6", "strat_clus"),
+    ("A04|E6", "strat_clus_fpc"),
+    ("A10|E6", "strat_clus"),
+    ("E6", "strat_clus_poststrat_channel"),
+}
 
 
 def _estimate(row: dict[str, Any]) -> Any:
@@ -104,8 +108,9 @@ def test_likelihood_root_equals_r_on_a_fine_profile(design: str, group: str, low
     # R: sub <- subset(des, agency == "A04" & element == "E6")  (or element == "E6"); m <- svyglm(satisfied ~ 1,
     # sub, family = quasibinomial); pr <- survey:::MASSprofile_glm(m, 1, alpha, maxsteps = 2000, del = 0.002);
     # plogis(survey:::confint_profile(pr, 1, 0.95, 2 * alpha))[1]. R's default coarse profile: 0.15386, 0.78187.
-    row = next(r for r in OK if (r["design"], r["group"], r["method"], r["level"]) ==
-               (design, group, "likelihood", "0.95"))  # fmt: skip
+    row = next(
+        r for r in OK if (r["design"], r["group"], r["method"], r["level"]) == (design, group, "likelihood", "0.95")
+    )
     _, bounds = _run(row)
     assert bounds.low == pytest.approx(low, abs=2e-6)
 

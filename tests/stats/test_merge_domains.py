@@ -36,5 +36,9 @@ def test_merging_agencies_equals_estimating_the_union(seed: int, rows: int, agen
     assert [e.metric for e in merged] == [e.metric for e in direct]
     for got, want in zip(merged, direct, strict=True):
         assert (got.n, got.df) == (want.n, want.df)
-        assert np.allclose([got.estimate, got.se, got.low, got.high], [want.estimate, want.se, want.low, want.high],
-                           rtol=1e-12, atol=1e-14)  # fmt: skip
+        assert np.allclose(
+            [got.estimate, got.se, got.low, got.high],
+            [want.estimate, want.se, want.low, want.high],
+            rtol=1e-12,
+            atol=1e-14,
+        )

@@ -37,8 +37,10 @@ class Sample:
     def __repr__(self) -> str:  # a falsifying example that can be pasted into a test
         fpc = None if self.fpc is None else self.fpc.tolist()
         domain = None if self.domain is None else self.domain.tolist()
-        return (f"Sample(weights={self.weights.tolist()}, strata={self.strata.tolist()}, "
-                f"clusters={self.clusters.tolist()}, fpc={fpc}, y={self.y.tolist()}, domain={domain})")  # fmt: skip
+        return (
+            f"Sample(weights={self.weights.tolist()}, strata={self.strata.tolist()}, "
+            f"clusters={self.clusters.tolist()}, fpc={fpc}, y={self.y.tolist()}, domain={domain})"
+        )
 
 
 @st.composite
@@ -63,8 +65,14 @@ def samples(draw: st.DrawFn, *, domains: bool = True) -> Sample:
         mask = draw(st.lists(st.booleans(), min_size=n, max_size=n))
         if any(mask):
             domain = np.array(mask)
-    return Sample(np.array(weights), np.array(strata), np.array(clusters), np.array(fpc) if with_fpc else None,
-                  np.array(y, dtype=np.float64), domain)  # fmt: skip
+    return Sample(
+        np.array(weights),
+        np.array(strata),
+        np.array(clusters),
+        np.array(fpc) if with_fpc else None,
+        np.array(y, dtype=np.float64),
+        domain,
+    )
 
 
 def _bounds(estimate: DomainEstimate, method: str) -> Interval:

@@ -123,15 +123,27 @@ class PrivateCluster:
         )
 
     def start(self, timeout: float = 60.0) -> None:
-        done = self.pg_ctl("-o", self.options, "-l", str(self.log), "-w", "-t", str(int(timeout)), "start",
-                           timeout=timeout + 10)  # fmt: skip
+        done = self.pg_ctl(
+            "-o", self.options, "-l", str(self.log), "-w", "-t", str(int(timeout)), "start", timeout=timeout + 10
+        )
         if done.returncode != 0:
             raise RuntimeError(f"pg_ctl start failed: {done.stderr.decode(errors='replace')}\n{self.log_tail()}")
 
     def restart(self, mode: str = "fast", timeout: float = 60.0) -> None:
         """``pg_ctl restart -m fast|immediate``: every connection is cut; returns once it accepts connections."""
-        done = self.pg_ctl("-o", self.options, "-l", str(self.log), "-m", mode, "-w", "-t", str(int(timeout)),
-                           "restart", timeout=timeout + 10)  # fmt: skip
+        done = self.pg_ctl(
+            "-o",
+            self.options,
+            "-l",
+            str(self.log),
+            "-m",
+            mode,
+            "-w",
+            "-t",
+            str(int(timeout)),
+            "restart",
+            timeout=timeout + 10,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"pg_ctl restart failed: {done.stderr.decode(errors='replace')}\n{self.log_tail()}")
 
@@ -193,8 +205,10 @@ def private_cluster(*, fsync: bool = False, max_connections: int = 100) -> Itera
     try:
         subprocess.run(
             [*prefix, initdb, "-D", str(cluster.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"],
-            check=True, capture_output=True, timeout=120,
-        )  # fmt: skip
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         for _attempt in range(3):  # a free port can be taken by someone else before PostgreSQL binds it
             cluster.port = _free_port()
             cluster.options = options.format(port=cluster.port)

@@ -104,14 +104,30 @@ class AppServer:
         """Start and wait until /healthz answers; returns the seconds it took."""
         started = time.perf_counter()
         command = [
-            sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
-            "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning", "--no-access-log",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
         with self.log.open("ab") as handle:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env={**os.environ, **self.env}, stdout=handle, stderr=subprocess.STDOUT,
+                command,
+                cwd=ROOT,
+                env={**os.environ, **self.env},
+                stdout=handle,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         self.wait_healthy(timeout)
         return time.perf_counter() - started
 
