@@ -1,5 +1,5 @@
 """What a form measures, as the statistics engine needs it: the scale items with their satisfied levels, and the
-element, component and overall indices built from them (``../shared/SIPAS.md`` §4, the form's ``indices`` rules)."""
+element, component and overall indices built from them (``docs/sipas-method.md`` §3, the form's ``indices`` rules)."""
 
 from __future__ import annotations
 

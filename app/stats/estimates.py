@@ -6,7 +6,7 @@ number of answers, Σw·answered and Σw·satisfied, plus the respondents and th
 those sums and the design's strata (PSUs per stratum over the whole sample, sampling fractions), so memory grows with
 the number of (domain, PSU) pairs, not with responses.
 
-Arithmetic (``../shared/SIPAS.md`` §4): an item rate is the ratio R_k = Σw·satisfied / Σw·answered — a missing
+Arithmetic (``docs/sipas-method.md`` §3): an item rate is the ratio R_k = Σw·satisfied / Σw·answered — a missing
 answer is missing, not dissatisfied. An index (element, component, overall) is the plain mean of its members' rates;
 members nobody in the domain answered are left out of that domain's mean. Variances are Taylor-linearised: the
 influence of PSU p on R_k is z_pk = (Y_pk − R_k·X_pk)/X_k, an index's is the same mean of its members' z, and the

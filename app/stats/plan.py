@@ -2,7 +2,7 @@
 
 Three answers side by side, all rounded up:
 
-- ``ministry_n``: the rule of the ministry's training material (``../shared/SIPAS.md`` §5), n = N/(1 + N·e²)
+- ``ministry_n``: the rule of the ministry's training material (``docs/sipas-method.md`` §4), n = N/(1 + N·e²)
   (Yamane's formula). It assumes a 50% rate and z = 2 and ignores the design; without a population N it is
   the rule's limit 1/e².
 - ``srs_n``: a simple random sample, n₀ = z²·p(1 − p)/e² with p the target rate; with a population N, the

@@ -1,7 +1,7 @@
 """Survey weights for self-selected counter feedback: post-stratification, raking, trimming, and their cost.
 
 A response at a counter represents the dossiers its agency handled: in a cell (agency, month) the weight is
-N_c / n_c, the dossiers handled over the responses received (``../shared/SIPAS.md`` §5). Where only margins are
+N_c / n_c, the dossiers handled over the responses received (``docs/sipas-method.md`` §4). Where only margins are
 known (procedure field, level), :func:`rake` fits the weights to them. Unequal weights cost precision: Kish's
 effective sample size n_eff = (Σw)²/Σw² (:func:`kish_effective_n`, :func:`weighting_effect`) is what an official
 should see beside every weighted rate.
