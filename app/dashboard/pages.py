@@ -59,7 +59,7 @@ from app.officials.service import (
 from app.officials.throttle import throttle_of
 from app.public.i18n import Lang, pick_lang
 from app.public.links import counter_url
-from app.reports.satisfaction import COVERAGE, Meta
+from app.reports.query import COVERAGE, Meta
 from app.responses.models import Channel
 
 HERE = Path(__file__).parent

@@ -25,7 +25,9 @@ from app.forms.loader import RegisteredForm
 from app.forms.schema import FormDefinition
 from app.officials.scope import Scope
 from app.public.i18n import Lang, text
-from app.reports.satisfaction import Filters, Meta, Result, Row, Trend, satisfaction, trends
+from app.reports.query import Filters, Meta
+from app.reports.satisfaction import Result, Row, satisfaction
+from app.reports.trends import Trend, trends
 from app.responses.models import Channel, Response
 from app.stats.estimates import Estimate
 

@@ -21,20 +21,10 @@ from app.errors import Invalid
 from app.officials.deps import CallerDep, client_ip
 from app.reports import exports
 from app.reports.output import row as estimate_row
-from app.reports.satisfaction import (
-    COVERAGE,
-    GROUPS,
-    Filters,
-    Meta,
-    Rankings,
-    Result,
-    Row,
-    Source,
-    Trend,
-    rankings,
-    satisfaction,
-    trends,
-)
+from app.reports.query import COVERAGE, Filters, Meta, Source
+from app.reports.rankings import Rankings, rankings
+from app.reports.satisfaction import GROUPS, Result, Row, satisfaction
+from app.reports.trends import Trend, trends
 from app.responses.models import Channel
 from app.stats.comparisons import Difference
 from app.stats.intervals import METHODS, Method

@@ -37,7 +37,8 @@ from app.forms.schema import ItemType
 from app.officials.deps import AdminDep, client_ip
 from app.officials.scope import Scope
 from app.reports.exports import MEDIA, neutral
-from app.reports.satisfaction import Filters, agency_selection, choose_form
+from app.reports.query import Filters
+from app.reports.selection import agency_selection, choose_form
 from app.responses.models import Answer, Channel, Response
 
 router = APIRouter(prefix="/api/v1", tags=["responses"])

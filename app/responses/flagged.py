@@ -23,7 +23,7 @@ from fastapi import APIRouter, Path, Query, Request
 from app.deps import SessionDep
 from app.errors import BAD_BODY, DB_INT_MAX
 from app.officials.deps import AdminDep, client_ip
-from app.reports.satisfaction import Filters
+from app.reports.query import Filters
 from app.responses import review
 from app.responses.schemas import (
     RESPONSE_ID_MAX,

@@ -36,7 +36,8 @@ from app.db import utcnow
 from app.directory.models import Agency, Counter
 from app.errors import Conflict, NotFound
 from app.officials.scope import Scope
-from app.reports.satisfaction import Filters, agency_selection
+from app.reports.query import Filters
+from app.reports.selection import agency_selection
 from app.responses.models import Response
 from app.responses.schemas import Decision, FlaggedPage, FlaggedResponse, ReviewFilter, ReviewState
 

@@ -34,7 +34,7 @@ from app.demo import DEMO_PASSWORD, DEMO_USERNAME, PROVINCE_CODE, load_demo
 from app.directory.models import Agency, AgencyLevel, Role
 from app.directory.service import create_official
 from app.main import create_app
-from app.reports.satisfaction import COVERAGE
+from app.reports.query import COVERAGE
 from app.responses.models import Response
 from tests.conftest import BACKENDS, fresh_database_url, make_settings
 from tests.support.browser import artifact

@@ -1,0 +1,86 @@
+"""What an official asks about (``Filters``) and what every figure answer says of how it was made (``Meta``):
+the source, the design, the weighting, what was left out and what no interval covers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from app.errors import Invalid
+from app.responses.models import Channel
+from app.stats.intervals import DEFAULT_METHOD, METHODS, Method
+
+Source = Literal["live", "import"]
+SOURCES: tuple[Source, ...] = ("live", "import")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What an official asks about; everything optional."""
+
+    agency: str | None = None  # a code; its subtree unless ``subtree`` is false; default: the official's scope
+    subtree: bool = True
+    date_from: date | None = None
+    date_to: date | None = None
+    form: str | None = None  # "id" (all versions) or "id@version"; default: the form most answered in the selection
+    channel: Channel | None = None
+    procedure_field: str | None = None
+    method: Method = DEFAULT_METHOD
+    level: float = 0.95
+    weighted: bool | None = None  # None: weighted when population counts exist
+    source: Source | None = None  # None: the one the selection holds (refused when it holds both)
+
+    def check(self) -> None:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise Invalid(f"from: {self.date_from} is after to: {self.date_to}")
+        if self.method not in METHODS:
+            raise Invalid(f"method: {self.method!r} is not one of {', '.join(METHODS)}")
+        if not 0.5 <= self.level < 1:
+            raise Invalid(f"level: {self.level} must be at least 0.5 and below 1 (e.g. 0.95)")
+        if self.source is not None and self.source not in SOURCES:
+            raise Invalid(f"source: {self.source!r} is not one of {', '.join(SOURCES)}")
+
+
+LIVE_DESIGN = (
+    "strata: agency × month; PSUs: counter × week of the month; weights N/n per agency period when weighted; "
+    "channel and procedure-field filters are domains"
+)
+IMPORTED_DESIGN = (
+    "the design each survey file was imported with: its weights (1 when none), strata (within each agency; the "
+    "agency when none) and clusters (each response its own PSU when none); a stratum with one PSU is centred on the "
+    "grand mean"
+)
+# What no interval can cover, said beside every figure (the answer's meta, the dashboard, every export).
+COVERAGE = {
+    "vi": "Khoảng tin cậy chỉ tính sai số chọn mẫu theo thiết kế đã nêu, không tính đến việc ai chọn trả lời: người "
+    "quét mã QR hay dùng kiosk có thể hài lòng hơn hoặc kém hơn những người không trả lời.",
+    "en": "The interval covers sampling error under the stated design only, not who chooses to answer: people who "
+    "scan a QR code or use a kiosk may be more or less satisfied than those who do not answer.",
+}
+
+
+@dataclass(frozen=True)
+class Meta:
+    form: str  # "id@version" whose definitions give the indices
+    date_from: date | None
+    date_to: date | None
+    agency: str | None
+    weighted: bool
+    method: str
+    level: float
+    responses: int  # in the selection, not flagged
+    excluded_suspected_spam: int
+    excluded_test: int
+    responses_without_population_count: int  # weighted only: given the overall ΣN/Σn
+    last_response_date: date | None  # the newest local date in the selection: targets in force then judge it
+    source: Source = "live"
+    design: str = LIVE_DESIGN
+    agencies_without_population_count: tuple[str, ...] = ()  # weighted: agencies given the overall ΣN/Σn
+    # With suspected spam left out: each total indicator's estimate (percent) had they been counted, design and
+    # weights recomputed with them — what the flags change, so that flagging cannot silently move a figure.
+    with_suspected_spam_pct: dict[str, float] = field(default_factory=dict)
+    # Weighted: population counts of the selection's agencies and period changed in the last 30 days (who, when,
+    # old → new, why) — a figure that moved because a count was edited says so.
+    recent_count_changes: list[dict[str, Any]] = field(default_factory=list)
+    coverage: dict[str, str] = field(default_factory=lambda: dict(COVERAGE))

@@ -1,0 +1,398 @@
+"""Which responses a figure stands on, and their design: the selection every officials' figure starts from
+(``plan``), for live responses or imported survey files, never both.
+
+The design of live data (documented in docs/statistics.md):
+
+- **Selection**: responses of one form (all its versions; indices as its newest version defines them) in the
+  period, in the official's visible agencies under the chosen agency, not flagged as suspected spam or test
+  (those are counted separately and never enter a figure).
+- **Strata**: agency × calendar month — the cells population counts are given for.
+- **PSUs**: counter × week of the month (days 1–7, 8–14, 15–21, 22–28, 29–31). Answers given at one counter in
+  one week share the staff, the queue and the week's conditions; treating them as a cluster keeps intervals
+  honest (never narrower than the evidence) and bounds what the database returns by counter-weeks, not
+  responses. A stratum with a single PSU is centred on the grand mean (R's
+  ``survey.lonely.psu = "adjust"``): conservative, never dropped.
+- **Weights** (``weighted``, default on when population counts exist for the selection): each response of an
+  agency's counted period stands for N/n dossiers — N handled (population count), n responses received; responses
+  of periods without a count take the overall ΣN/Σn, and how many did is reported.
+- **Filters on channel or procedure field** are domains, not cuts of the design: the strata and PSUs of the whole
+  selection stay in the variance, as R's ``svyby``/``subset`` do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, extract, func, literal, select
+from sqlalchemy.orm import Session
+
+from app.directory.models import Agency, ProcedureField
+from app.errors import Invalid, NotFound
+from app.forms.indices import Measures, measures
+from app.forms.loader import RegisteredForm
+from app.forms.schema import FormDefinition
+from app.officials.scope import Scope, visible_agency
+from app.reports.models import PopulationCount
+from app.reports.query import IMPORTED_DESIGN, LIVE_DESIGN, Filters, Meta, Source
+from app.reports.reference import recent_count_changes
+from app.reports.sums import SumsQuery, stored_weight
+from app.reports.weighting import cells, whole_month_weights
+from app.responses.models import Channel, Response
+
+
+@dataclass(frozen=True)
+class Plan:
+    meta: Meta
+    measures: Measures
+    definition: FormDefinition
+    root: Agency | None
+    query: SumsQuery  # design filters, weight, strata, PSUs; no domains yet
+    keep: ColumnElement[Any] | None  # the domain condition of channel/procedure-field filters
+    names: dict[str, str] = field(default_factory=dict)  # metric code → name
+
+
+def month_label(value: int) -> str:
+    return f"{value // 100:04d}-{value % 100:02d}"
+
+
+def quarter_label(value: int) -> str:
+    return f"{value // 10:04d}-Q{value % 10}"
+
+
+def week_of_month(date_column: Any) -> Any:
+    """0 for days 1–7, 1 for 8–14, … 4 for 29–31 (SQLAlchemy renders ``extract`` for each database)."""
+    return (cast(extract("day", date_column), Integer) - 1) // 7
+
+
+def quarter_of(month_column: Any) -> Any:
+    """yyyymm → yyyy·10 + quarter, in portable integer arithmetic."""
+    return (month_column // 100) * 10 + (month_column % 100 + 2) // 3
+
+
+def agency_selection(session: Session, scope: Scope, filters: Filters) -> tuple[Agency | None, ColumnElement[bool]]:
+    """The root agency asked about (None: the whole scope) and the condition on Response.agency_id — always
+    inside the official's visible set, computed by ``scope``."""
+    visible = Response.agency_id.in_(scope.agency_ids())
+    if filters.agency is None:
+        root = session.get(Agency, scope.root_id) if scope.root_id else None
+        return root, visible
+    root = visible_agency(session, scope, filters.agency)
+    if not filters.subtree:
+        return root, and_(visible, Response.agency_id == root.id)
+    below = select(Agency.id).where(Agency.path.startswith(root.path, autoescape=True))
+    return root, and_(visible, Response.agency_id.in_(below))
+
+
+def choose_form(
+    session: Session, forms: dict[tuple[str, int], RegisteredForm], filters: Filters, base: list[ColumnElement[bool]]
+) -> tuple[RegisteredForm, list[int]]:
+    if filters.form:
+        text = filters.form.strip()
+        form_id, _, version = text.partition("@")
+        chosen = [(key, found) for key, found in forms.items() if key[0] == form_id]
+        if version:
+            if not version.isdigit():
+                raise Invalid(f"form: {text!r} is not ID or ID@VERSION")
+            chosen = [(key, found) for key, found in chosen if key[1] == int(version)]
+        if not chosen:
+            raise NotFound(f"form: no form {text!r}")
+    else:
+        version_ids = {found.form_version_id: key[0] for key, found in forms.items()}
+        counts: dict[str, int] = {}
+        for version_id, count in session.execute(
+            select(Response.form_version_id, func.count()).where(*base).group_by(Response.form_version_id)
+        ).all():
+            owner = version_ids.get(version_id)
+            if owner is not None:
+                counts[owner] = counts.get(owner, 0) + count
+        form_id = max(sorted(counts), key=lambda key: counts[key]) if counts else min(key[0] for key in forms)
+        chosen = [(key, found) for key, found in forms.items() if key[0] == form_id]
+    chosen.sort(key=lambda pair: pair[0][1])
+    return chosen[-1][1], [found.form_version_id for _key, found in chosen]
+
+
+def _names(definition: FormDefinition) -> dict[str, str]:
+    names = {item.code: item.text.vi for item in definition.items}
+    names.update({element.code: element.name.vi for element in definition.elements})
+    names.update({component.code: component.name.vi for component in definition.components})
+    if definition.indices is not None:
+        names["sipas"] = definition.indices.overall_name.vi
+    return names
+
+
+def plan(
+    session: Session,
+    scope: Scope,
+    forms: dict[tuple[str, int], RegisteredForm],
+    filters: Filters,
+    *,
+    date_from: date | None = None,
+    with_suspected: bool = False,
+) -> Plan:
+    """The selection and its design; ``date_from`` widens the period backwards (rankings' previous period);
+    ``with_suspected`` counts the answers flagged as suspected spam too (the sensitivity of a figure to them)."""
+    filters.check()
+    root, agencies = agency_selection(session, scope, filters)
+    base: list[ColumnElement[bool]] = [agencies]
+    start = date_from or filters.date_from
+    if start:
+        base.append(Response.local_date >= start)
+    if filters.date_to:
+        base.append(Response.local_date <= filters.date_to)
+    registered, version_ids = choose_form(session, forms, filters, base)
+    base.append(Response.form_version_id.in_(version_ids))
+    unflagged: tuple[ColumnElement[bool], ...] = (Response.is_test.is_(False),)
+    if not with_suspected:
+        unflagged = (Response.is_suspected_spam.is_(False), *unflagged)
+    source = choose_source(session, filters, [*base, *unflagged])
+    of_source = Response.channel == Channel.import_ if source == "import" else Response.channel != Channel.import_
+    base.append(of_source)
+    clean = [*base, *unflagged]
+    # n of a population cell counts its whole period, whatever the dates asked: a period cut by `from`/`to` keeps
+    # the weight N/n of its month instead of spreading the month's N over the few days selected.
+    whole_periods = [agencies, Response.form_version_id.in_(version_ids), of_source, *unflagged]
+
+    keep_parts: list[ColumnElement[bool]] = []
+    if filters.channel is not None:
+        keep_parts.append(Response.channel == filters.channel)
+    if filters.procedure_field:
+        field_id = session.scalar(select(ProcedureField.id).where(ProcedureField.code == filters.procedure_field))
+        if field_id is None:
+            raise Invalid(f"procedure_field: no procedure field {filters.procedure_field!r}")
+        keep_parts.append(Response.procedure_field_id == field_id)
+    keep = and_(*keep_parts) if keep_parts else None
+    if source == "import":
+        return _imported(session, filters, registered, root, base, clean, keep)
+
+    found = cells(session, whole_periods, start, filters.date_to)
+    responses = sum(cell.selected for cell in found)
+    last = max((cell.last for cell in found if cell.last is not None), default=None)
+    live = SumsQuery(
+        items=[],
+        filters=clean,
+        stratum=(Response.agency_id, Response.local_month),
+        psu=(Response.counter_id, week_of_month(Response.local_date)),
+    )
+    if filters.weighted is False:
+        return _finish(
+            session, filters, registered, root, base, keep, _Design(live, None, False, responses, 0, last, "live", ())
+        )
+    shares = whole_month_weights(session, found)
+    if shares is not None:  # population periods of whole months: weights by stratum (or field cell), no join
+        weighted = filters.weighted if filters.weighted is not None else responses > shares.uncounted
+        if weighted and shares.by_field:
+            live = replace(live, weight_cell=Response.procedure_field_id)
+        design = _Design(
+            live,
+            shares.weights if weighted else None,
+            weighted,
+            responses,
+            shares.uncounted,
+            last,
+            "live",
+            shares.uncounted_agencies,
+        )
+        return _finish(session, filters, registered, root, base, keep, design)
+    return _joined(session, filters, registered, root, base, keep, live, whole_periods)
+
+
+def _joined(
+    session: Session,
+    filters: Filters,
+    registered: RegisteredForm,
+    root: Agency | None,
+    base: list[ColumnElement[bool]],
+    keep: ColumnElement[Any] | None,
+    live: SumsQuery,
+    whole_periods: list[ColumnElement[bool]],
+) -> Plan:
+    """Population periods that cut months: N/n joined to every row in SQL (field counts are not used)."""
+    counted = (
+        select(
+            PopulationCount.agency_id.label("agency_id"),
+            PopulationCount.period_start.label("period_start"),
+            PopulationCount.period_end.label("period_end"),
+            cast(PopulationCount.dossiers_handled, Float).label("population"),
+            func.count(Response.id).label("n"),
+        )
+        .join(
+            Response,
+            and_(
+                Response.agency_id == PopulationCount.agency_id,
+                Response.local_date >= PopulationCount.period_start,
+                Response.local_date <= PopulationCount.period_end,
+            ),
+        )
+        .where(PopulationCount.procedure_field_id.is_(None), *whole_periods)
+        .group_by(
+            PopulationCount.id,
+            PopulationCount.agency_id,
+            PopulationCount.period_start,
+            PopulationCount.period_end,
+            PopulationCount.dossiers_handled,
+        )
+    ).subquery("cells")
+    in_cell = and_(
+        counted.c.agency_id == Response.agency_id,
+        Response.local_date >= counted.c.period_start,
+        Response.local_date <= counted.c.period_end,
+    )
+    clean = list(live.filters)
+    not_counted = counted.c.n.is_(None)
+    totals = session.execute(
+        select(func.count(), func.sum(case((not_counted, 1), else_=0)), func.max(Response.local_date))
+        .select_from(Response)
+        .outerjoin(counted, in_cell)
+        .where(*clean)
+    ).one()
+    responses, uncounted, last = int(totals[0] or 0), int(totals[1] or 0), totals[2]
+    weighted = filters.weighted if filters.weighted is not None else responses > uncounted
+    uncounted_agencies: tuple[int, ...] = ()
+    if weighted:
+        overall = select(func.sum(counted.c.population) / func.sum(counted.c.n)).scalar_subquery()
+        weight = func.coalesce(counted.c.population / counted.c.n, overall, literal(1.0))
+        live = replace(live, weight=weight, joins=[(counted, in_cell)])
+        missing = session.scalars(
+            select(Response.agency_id).distinct().outerjoin(counted, in_cell).where(*clean, not_counted)
+        )
+        uncounted_agencies = tuple(sorted(missing))
+    design = _Design(live, None, weighted, responses, uncounted, last, "live", uncounted_agencies)
+    return _finish(session, filters, registered, root, base, keep, design)
+
+
+def choose_source(session: Session, filters: Filters, conditions: Sequence[ColumnElement[bool]]) -> Source:
+    """Live responses (QR, kiosk, interview: the live design) or responses imported from survey files (each with the
+    design it was imported with). One figure never blends the two designs: a selection that holds both must say
+    which it wants (``source``, or a channel)."""
+    if filters.channel is not None:
+        wanted: Source = "import" if filters.channel == Channel.import_ else "live"
+        if filters.source is not None and filters.source != wanted:
+            raise Invalid(f"source: {filters.source} responses never have the channel {filters.channel.value}")
+        return wanted
+    if filters.source is not None:
+        return filters.source
+    imported, live = session.execute(
+        select(
+            func.sum(case((Response.channel == Channel.import_, 1), else_=0)),
+            func.sum(case((Response.channel != Channel.import_, 1), else_=0)),
+        ).where(*conditions)
+    ).one()
+    if imported and live:
+        raise Invalid(
+            f"source: the selection holds {int(live):,} live responses (QR code, kiosk, interview; the live design) "
+            f"and {int(imported):,} imported from survey files (each with the design it was imported with), and one "
+            "figure cannot blend two designs: ask for source=live or source=import"
+        )
+    return "import" if imported else "live"
+
+
+def _imported(
+    session: Session,
+    filters: Filters,
+    registered: RegisteredForm,
+    root: Agency | None,
+    base: list[ColumnElement[bool]],
+    clean: list[ColumnElement[bool]],
+    keep: ColumnElement[Any] | None,
+) -> Plan:
+    """Imported survey files keep the design they were imported with (``sipas import --weight --strata --psu``):
+    the same numbers as ``sipas stats`` on the file. Population counts do not apply to them."""
+    responses, weights, last = session.execute(
+        select(func.count(), func.count(Response.weight), func.max(Response.local_date)).where(*clean)
+    ).one()
+    weighted = filters.weighted if filters.weighted is not None else bool(weights)
+    weight = stored_weight() if weighted else literal(1.0, Float)
+    query = SumsQuery(items=[], filters=clean, weight=weight)
+    return _finish(
+        session,
+        filters,
+        registered,
+        root,
+        base,
+        keep,
+        _Design(query, None, weighted, int(responses or 0), 0, last, "import", ()),
+    )
+
+
+@dataclass(frozen=True)
+class _Design:
+    """What a plan decided about the design: the sums query (its weight, strata and PSUs; items filled in later),
+    per-stratum weights, whether it is weighted, and what ``meta`` reports of it."""
+
+    query: SumsQuery
+    stratum_weights: dict[tuple[Any, ...], float] | None
+    weighted: bool
+    responses: int
+    uncounted: int
+    last: date | None
+    source: Source
+    uncounted_agencies: tuple[int, ...]
+
+
+def _finish(
+    session: Session,
+    filters: Filters,
+    registered: RegisteredForm,
+    root: Agency | None,
+    base: list[ColumnElement[bool]],
+    keep: ColumnElement[Any] | None,
+    design: _Design,
+) -> Plan:
+    flagged = session.execute(
+        select(
+            func.sum(case((Response.is_suspected_spam.is_(True), 1), else_=0)),
+            func.sum(case((and_(Response.is_test.is_(True), Response.is_suspected_spam.is_(False)), 1), else_=0)),
+        ).where(*base)
+    ).one()
+    found = measures(registered.definition)
+    definition = registered.definition
+    codes = dict(session.execute(select(Agency.id, Agency.code).where(Agency.id.in_(design.uncounted_agencies))).all())
+    text = LIVE_DESIGN if design.source == "live" else IMPORTED_DESIGN
+    if design.query.weight_cell is not None:
+        text += "; weights raked to the procedure-field counts"
+    meta = Meta(
+        form=f"{definition.id}@{definition.version}",
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        agency=root.code if root else None,
+        weighted=design.weighted,
+        method=filters.method,
+        level=filters.level,
+        responses=design.responses,
+        excluded_suspected_spam=int(flagged[0] or 0),
+        excluded_test=int(flagged[1] or 0),
+        responses_without_population_count=design.uncounted if design.weighted else 0,
+        last_response_date=design.last,
+        source=design.source,
+        design=text,
+        agencies_without_population_count=tuple(sorted(codes[i] for i in design.uncounted_agencies))
+        if design.weighted
+        else (),
+    )
+    if design.weighted and design.source == "live":  # imported files are weighted by their own design, not counts
+        meta = replace(meta, recent_count_changes=_count_changes(session, filters, base))
+    query = replace(design.query, items=found.items, stratum_weights=design.stratum_weights)
+    return Plan(meta, found, definition, root, query, keep, _names(definition))
+
+
+RECENT_CHANGE_DAYS = 30
+
+
+def _count_changes(session: Session, filters: Filters, base: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
+    """Population count changes of the last RECENT_CHANGE_DAYS days whose period meets the selection's."""
+    agency_ids = set(session.scalars(select(Response.agency_id).distinct().where(*base)))
+    since = datetime.now(UTC) - timedelta(days=RECENT_CHANGE_DAYS)
+    out: list[dict[str, Any]] = []
+    for change in recent_count_changes(session, agency_ids=agency_ids, since=since):
+        if filters.date_to is not None and change.period_start > filters.date_to:
+            continue
+        if filters.date_from is not None and change.period_end < filters.date_from:
+            continue
+        out.append(asdict(change))
+    return out
+
+
+# --- satisfaction ---------------------------------------------------------------------------------------------
