@@ -20,8 +20,9 @@ from app.errors import Invalid
 from app.forms.indices import Measures
 from app.reports.csvread import read_columns
 from app.stats.design import Design, DesignError, LonelyPsu, make_design
-from app.stats.estimates import Estimate, IndexSpec, estimate_domains, table_from_rows
+from app.stats.estimates import Estimate, IndexSpec, estimate_domains
 from app.stats.intervals import Method
+from app.stats.tables import table_from_rows
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from app.reports.reference import targets_for
 from app.reports.selection import month_label, plan, quarter_label, quarter_of
 from app.reports.sums import Column, fetch_sums
 from app.responses.models import Channel, Response
-from app.stats.estimates import Estimate, Options, estimate_domains, judged, mean_of_units, merge_domains
+from app.stats.estimates import Estimate, Options, estimate_domains, judged, mean_of_units
+from app.stats.tables import merge_domains
 
 GROUPS = ("agency", "counter", "element", "item", "month", "quarter", "channel")
 DOMAIN_GROUPS = ("agency", "counter", "month", "quarter", "channel")

@@ -27,8 +27,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.responses.models import Answer, Response
 from app.stats.design import LonelyPsu
-from app.stats.estimates import Estimate, IndexSpec, Profiles, PsuTable, StrataInfo, estimate_domains
+from app.stats.estimates import Estimate, IndexSpec, estimate_domains
 from app.stats.intervals import DEFAULT_METHOD, Method
+from app.stats.tables import Profiles, PsuTable, StrataInfo
 
 
 def stored_weight() -> ColumnElement[Any]:

@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import special
 
-from app.stats.estimates import Estimate, IndexSpec, PsuTable, StrataInfo, influence, stratified_variance
+from app.stats.estimates import Estimate, IndexSpec, influence, stratified_variance
 from app.stats.multiplicity import benjamini_hochberg
+from app.stats.tables import PsuTable, StrataInfo
 
 
 @dataclass(frozen=True)

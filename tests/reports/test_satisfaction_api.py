@@ -33,7 +33,9 @@ from app.responses.ingest import Origin, Submission, prepare, store
 from app.responses.models import Channel
 from app.stats.comparisons import Difference, adjust, compare
 from app.stats.design import make_design
-from app.stats.estimates import Estimate, IndexSpec, estimate_domains, judged, table_from_rows, verdict_for
+from app.stats.estimates import Estimate, IndexSpec, estimate_domains, judged
+from app.stats.reliability import verdict_for
+from app.stats.tables import table_from_rows
 from tests.factories import login, registry
 
 ITEMS = [

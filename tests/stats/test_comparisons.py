@@ -9,8 +9,9 @@ from scipy import special
 
 from app.stats.comparisons import series_changes
 from app.stats.design import make_design
-from app.stats.estimates import IndexSpec, estimate_domains, table_from_rows
+from app.stats.estimates import IndexSpec, estimate_domains
 from app.stats.multiplicity import benjamini_hochberg
+from app.stats.tables import table_from_rows
 
 
 def test_benjamini_hochberg_equals_r_p_adjust() -> None:

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from app.stats.comparisons import compare
-from app.stats.estimates import IndexSpec, estimate_domains, table_from_rows
+from app.stats.estimates import IndexSpec, estimate_domains
+from app.stats.tables import table_from_rows
 from tests.stats.test_design_oracle import DESIGNS, ORACLE, _data
 
 WIDE_DESIGNS = {

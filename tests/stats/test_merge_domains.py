@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.stats.design import make_design
-from app.stats.estimates import IndexSpec, estimate_domains, merge_domains, table_from_rows
+from app.stats.estimates import IndexSpec, estimate_domains
+from app.stats.tables import merge_domains, table_from_rows
 
 ITEMS = ["a", "b", "c"]
 INDICES = [IndexSpec("index", "overall", ("a", "b", "c"))]

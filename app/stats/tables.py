@@ -1,0 +1,155 @@
+"""The sufficient statistics every estimate starts from, and how they are made: pure numpy.
+
+Reports never hold responses in memory. Whoever has the data — the database with one GROUP BY
+(``app/reports/sums.py``), or the CSV reader of ``sipas stats`` (:func:`table_from_rows`) — reduces it to a
+:class:`PsuTable`: for every domain and every PSU with rows in it, per item the number of answers, Σw·answered and
+Σw·satisfied, plus the respondents grouped by answer pattern (:class:`Profiles`, for the design effects of indices).
+With the design's strata (:class:`StrataInfo`: PSUs per stratum over the whole sample, sampling fractions) that is
+all ``app/stats/estimates.py`` needs, so memory grows with the number of (domain, PSU) pairs, not with responses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from app.stats.design import Design, DesignError, LonelyPsu
+
+
+@dataclass(frozen=True)
+class StrataInfo:
+    """The design over the whole sample: PSUs per stratum (n_h) and sampling fractions (f_h = n_h/N_h, 0 without
+    a finite-population correction). Domains keep these, as R's ``svyby`` does."""
+
+    psus: NDArray[np.float64]
+    fraction: NDArray[np.float64]
+    lonely_psu: LonelyPsu = "fail"
+
+    @property
+    def total_psus(self) -> float:
+        return float(self.psus.sum())
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """Respondents grouped by their answer pattern within each domain: which items they answered and which of those
+    satisfied them, how many respondents share the pattern and their Σw. The design effect of an index needs the
+    spread of the per-respondent index score, which PSU sums cannot give; patterns can, and there are few of them
+    (answers agree far more often than not)."""
+
+    domain: NDArray[np.intp]  # (Q,)
+    answered: NDArray[np.bool_]  # (Q, K)
+    satisfied: NDArray[np.bool_]  # (Q, K)
+    respondents: NDArray[np.float64]  # (Q,)
+    weight: NDArray[np.float64]  # (Q,) their Σw
+
+
+@dataclass(frozen=True)
+class PsuTable:
+    """Sufficient statistics: one row per (domain, PSU) with rows in the domain; K items in columns."""
+
+    domain: NDArray[np.intp]  # (R,) domain index 0..D-1
+    stratum: NDArray[np.intp]  # (R,) stratum index into StrataInfo
+    psu: NDArray[np.intp]  # (R,) PSU id, unique across strata
+    answers: NDArray[np.float64]  # (R, K) rows that answered item k
+    answered: NDArray[np.float64]  # (R, K) Σw over those rows
+    satisfied: NDArray[np.float64]  # (R, K) Σw·[satisfied]
+    profiles: Profiles | None  # respondents by answer pattern; needed for indices (None: items only)
+
+
+def _grouped(inverse: NDArray[np.intp], size: int, values: NDArray[Any]) -> NDArray[np.float64]:
+    out = np.zeros((size, *values.shape[1:]))
+    np.add.at(out, inverse, values)
+    return out
+
+
+def merge_domains(table: PsuTable, mapping: ArrayLike) -> PsuTable:
+    """The same sums for coarser domains: ``mapping[d]`` is the new domain of old domain d (−1: dropped). Rows of
+    one PSU that fall into the same new domain are added up, e.g. agencies into their province's total."""
+    to = np.asarray(mapping, dtype=np.intp)
+    new = to[table.domain]
+    keep = new >= 0
+    key = np.stack([new[keep], table.psu[keep]], axis=1)
+    unique, inverse = np.unique(key, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    size = unique.shape[0]
+    stratum = np.zeros(size, dtype=np.intp)
+    stratum[inverse] = table.stratum[keep]
+    profiles = None
+    if table.profiles is not None:
+        old = table.profiles
+        profile_domain = to[old.domain]
+        inside = profile_domain >= 0
+        profiles = Profiles(
+            domain=profile_domain[inside],
+            answered=old.answered[inside],
+            satisfied=old.satisfied[inside],
+            respondents=old.respondents[inside],
+            weight=old.weight[inside],
+        )
+    return PsuTable(
+        domain=unique[:, 0].astype(np.intp),
+        stratum=stratum,
+        psu=unique[:, 1].astype(np.intp),
+        answers=_grouped(inverse, size, table.answers[keep]),
+        answered=_grouped(inverse, size, table.answered[keep]),
+        satisfied=_grouped(inverse, size, table.satisfied[keep]),
+        profiles=profiles,
+    )
+
+
+def _patterns(
+    domain: NDArray[np.intp], answered: NDArray[np.bool_], satisfied: NDArray[np.bool_], weights: NDArray[np.float64]
+) -> Profiles:
+    """Rows grouped by (domain, answer pattern): each item 0 unanswered, 1 answered and not satisfied, 2 satisfied."""
+    states = answered.astype(np.int8) + (answered & satisfied).astype(np.int8)
+    key = np.column_stack([domain.astype(np.int64), states.astype(np.int64)])
+    unique, inverse = np.unique(key, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    size = unique.shape[0]
+    codes = unique[:, 1:]
+    return Profiles(
+        domain=unique[:, 0].astype(np.intp),
+        answered=codes > 0,
+        satisfied=codes == 2,
+        respondents=_grouped(inverse, size, np.ones(weights.size)),
+        weight=_grouped(inverse, size, weights),
+    )
+
+
+def table_from_rows(
+    design: Design,
+    domain: ArrayLike,
+    answered: ArrayLike,
+    satisfied: ArrayLike,
+) -> tuple[PsuTable, StrataInfo]:
+    """Reduce row-level data (N rows × K items; ``answered`` and ``satisfied`` 0/1) in domains 0..D-1 (−1: in none)
+    to the sums :func:`estimate_domains` needs — what the database's GROUP BY returns."""
+    if design.calibrated:
+        raise DesignError("post-stratified designs are estimated row by row (design.domain_mean)")
+    labels = np.asarray(domain, dtype=np.intp)
+    a = np.asarray(answered, dtype=np.float64)
+    s = np.asarray(satisfied, dtype=np.float64) * a
+    keep = labels >= 0
+    any_answer = a.any(axis=1) & keep
+    keep &= any_answer & (design.weights > 0)
+    n_psus = design.psu_stratum.size
+    key = labels[keep].astype(np.int64) * n_psus + design.psus[keep]
+    unique, inverse = np.unique(key, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    w = design.weights[keep]
+    size = unique.size
+    psu = (unique % n_psus).astype(np.intp)
+    table = PsuTable(
+        domain=(unique // n_psus).astype(np.intp),
+        stratum=design.psu_stratum[psu],
+        psu=psu,
+        answers=_grouped(inverse, size, a[keep]),
+        answered=_grouped(inverse, size, a[keep] * w[:, None]),
+        satisfied=_grouped(inverse, size, s[keep] * w[:, None]),
+        profiles=_patterns(labels[keep], a[keep] > 0, s[keep] > 0, w),
+    )
+    return table, StrataInfo(design.psus_per_stratum, design.sampling_fraction, design.lonely_psu)
