@@ -16,20 +16,21 @@ from typing import Any
 from pythonjsonlogger.core import RESERVED_ATTRS
 from sqlalchemy.exc import SQLAlchemyError, StatementError
 
+from app.networks import network_of
+
 # A citizen's link carries its signed token in the path (/f/<token>, /f/<token>/thanks …).
 _LINK_TOKEN = re.compile(r"^/f/[^/?]+")
 
 
 def _network(address: str) -> str:
-    """A client address as uvicorn writes it ("host:port", IPv6 unbracketed) cut to its network (IPv4 /24,
-    IPv6 /48); anything else unchanged."""
+    """A client address as uvicorn writes it ("host:port", IPv6 unbracketed) cut to its network (``app.networks``:
+    IPv4 /24, IPv6 /48); anything else unchanged."""
     host = address.rsplit(":", 1)[0] if ":" in address else address
     try:
-        ip = ipaddress.ip_address(host.strip("[]"))
+        ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return address
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+    return network_of(host)
 
 
 class AccessLogRedaction(logging.Filter):

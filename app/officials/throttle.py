@@ -21,7 +21,6 @@ With N workers each keeps its own counts (up to N times the tries), as for the o
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.errors import TooManyRequests
+from app.networks import network_of
 from app.public.ratelimit import RateLimiter
 
 FREE_FAILURES = 5
@@ -44,17 +44,8 @@ BUDGET_MESSAGE = "too many login attempts from your network; retry in {seconds} 
 
 
 def network(client_ip: str | None) -> str:
-    """The client's network: IPv4 /24, IPv6 /48; anything else (a test client's name, none) as it is."""
-    if client_ip is None:
-        return "?"
-    try:
-        ip = ipaddress.ip_address(client_ip.strip("[]"))
-    except ValueError:
-        return client_ip
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+    """The client's network: IPv4 /24, IPv6 /48 (``app.networks``); "?" when unknown."""
+    return "?" if client_ip is None else network_of(client_ip)
 
 
 def lock_seconds(failures: int) -> float:

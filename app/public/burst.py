@@ -35,7 +35,6 @@ same moment.
 
 from __future__ import annotations
 
-import ipaddress
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,13 +43,13 @@ from typing import Any, Literal
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app import networks
 from app.config import Settings
 from app.public.models import DossierLink
 from app.responses.models import Channel, Response
 
 WINDOW_SECONDS = 60
 HOUR_SECONDS = 3600
-IPV4_NETWORK_BITS = 24
 IPV6_NETWORK_BITS = 56
 FLOOD_FACTOR = 2
 LINK_REASON = "burst: {n} submissions on this link within 60 s"
@@ -81,16 +80,8 @@ class Counts:
 
 
 def network_of(host: str) -> str:
-    """The network a client address belongs to (IPv4 /24, IPv6 /56; an IPv4-mapped IPv6 address as IPv4): one
-    office, one home or one phone's delegation. Anything that is not an address stands for itself."""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    bits = IPV4_NETWORK_BITS if address.version == 4 else IPV6_NETWORK_BITS
-    return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
+    """The network a client's answers are counted by: IPv4 /24, IPv6 /56 (``app.networks``)."""
+    return networks.network_of(host, ipv6_prefix=IPV6_NETWORK_BITS)
 
 
 def _same_link(agency_id: int, counter_id: int | None) -> list[Any]:
