@@ -34,7 +34,7 @@ from app.public.i18n import pick_lang
 from app.public.links import LinkNotFound
 from app.public.posters import PAPERS, render_document
 from app.public.qr_endpoints import router as qr_router
-from app.public.ratelimit import RateLimiter
+from app.ratelimit import RateLimiter
 from app.reports.endpoints import router as satisfaction_router
 from app.reports.plan_endpoints import router as plan_router
 from app.reports.reference_endpoints import router as reference_router

@@ -14,7 +14,7 @@ from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.officials.models import OfficialSession
 from app.officials.scope import Scope, scope_of
 from app.officials.service import csrf_ok, resolve
-from app.public.ratelimit import RateLimiter
+from app.ratelimit import RateLimiter
 
 COOKIE = "sipas_session"
 CSRF_HEADER = "X-CSRF-Token"

@@ -1,4 +1,4 @@
-"""Login throttling, kept in each worker's memory (like the rate limiters of :mod:`app.public.ratelimit`).
+"""Login throttling, kept in each worker's memory (like the rate limiters of :mod:`app.ratelimit`).
 
 Failures are counted per (username, client network), never per account: someone guessing from one network slows
 down guesses at that name from that network only, and an official logging in from another network is never
@@ -30,7 +30,7 @@ from typing import Any
 
 from app.errors import TooManyRequests
 from app.networks import network_of
-from app.public.ratelimit import RateLimiter
+from app.ratelimit import RateLimiter
 
 FREE_FAILURES = 5
 LOCK_BASE_SECONDS = 60.0

@@ -30,7 +30,7 @@ from app.officials.scope import Scope, scope_of
 from app.officials.service import resolve as resolve_official
 from app.public import links
 from app.public.models import DossierLink
-from app.public.ratelimit import RateLimiter
+from app.ratelimit import RateLimiter
 
 router = APIRouter(prefix="/api/v1", tags=["links"])
 

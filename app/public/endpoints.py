@@ -29,8 +29,8 @@ from app.public import burst, form_page, links, tokens
 from app.public.form_page import FORM_MISTAKE, PageState
 from app.public.i18n import Lang, pick_lang, t
 from app.public.links import OpenLink
-from app.public.ratelimit import RateLimiter, RecentlySeen
 from app.public.tokens import ClientId
+from app.ratelimit import RateLimiter, RecentlySeen
 from app.responses.ingest import Origin, Submission, SubmissionInvalid, ingest, prune_unasked
 from app.responses.models import Channel
 from app.responses.models import Response as StoredResponse

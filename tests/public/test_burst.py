@@ -6,7 +6,7 @@ import pytest
 
 from app.config import Environment, Settings
 from app.public import burst
-from app.public.ratelimit import RecentlySeen
+from app.ratelimit import RecentlySeen
 
 SETTINGS = Settings(env=Environment.test)  # the defaults
 

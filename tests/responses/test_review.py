@@ -43,7 +43,7 @@ FLAGGED = "/api/v1/responses/flagged"
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     found = Clock(utcnow())
     monkeypatch.setattr("app.public.endpoints.utcnow", found.now)
-    monkeypatch.setattr("app.public.ratelimit.time", types.SimpleNamespace(monotonic=found.monotonic))
+    monkeypatch.setattr("app.ratelimit.time", types.SimpleNamespace(monotonic=found.monotonic))
     yield found
 
 
