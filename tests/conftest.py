@@ -4,6 +4,7 @@ fresh, migrated database of its own (cloned from a template migrated once per ru
 from __future__ import annotations
 
 import shutil
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,10 +16,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.config import Environment, Settings, resolve_secrets
-from app.db import make_engine, make_session_factory
+from app.db import make_engine, make_session_factory, utcnow
 from app.main import create_app
 from app.migrate import migrate
 from app.officials import passwords
+from tests.factories import Clock
 from tests.support.postgres import PostgresServer, postgres_server, unique_name
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -156,3 +158,11 @@ def live_url(app: FastAPI) -> Iterator[str]:
 
     with serve(app, free_port()) as url:
         yield url
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    found = Clock(utcnow())
+    monkeypatch.setattr("app.public.endpoints.utcnow", found.now)
+    monkeypatch.setattr("app.ratelimit.time", types.SimpleNamespace(monotonic=found.monotonic))
+    yield found

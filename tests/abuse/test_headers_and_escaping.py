@@ -22,8 +22,7 @@ from app.public import links
 from app.reports.exports import neutral
 from app.responses.models import Answer
 from app.security import inline_hashes
-from tests.abuse.conftest import hidden
-from tests.factories import PASSWORD, counter_tree, dashboard_login, login
+from tests.factories import PASSWORD, counter_tree, dashboard_login, hidden, login
 
 STRICT = "default-src 'self'; script-src 'self'; style-src 'self'"
 SCRIPT = "<script>alert(1)</script>"

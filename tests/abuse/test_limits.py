@@ -18,8 +18,7 @@ from app.directory.models import Role
 from app.directory.service import create_agency, create_counter, create_device, create_official
 from app.main import create_app
 from app.public import links
-from tests.abuse.conftest import stranger, submit
-from tests.factories import PASSWORD, counter_tree, dashboard_login, login
+from tests.factories import PASSWORD, counter_tree, dashboard_login, login, stranger, submit
 
 
 def _client(settings: Settings, **changes: Any) -> Iterator[TestClient]:

@@ -25,8 +25,7 @@ from app.main import create_app
 from app.public import links
 from app.public.links import mint_dossier_link
 from app.responses.models import Response
-from tests.abuse.conftest import Clock, hidden, stranger, submit
-from tests.factories import counter_tree, login
+from tests.factories import Clock, counter_tree, hidden, login, stranger, submit
 
 ATTEMPTS = 300
 GENUINE = 12

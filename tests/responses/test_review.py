@@ -9,7 +9,6 @@ queue answering like unknown ones, and a decision racing another."""
 from __future__ import annotations
 
 import itertools
-import types
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -31,20 +30,11 @@ from app.responses import review
 from app.responses.ingest import Origin, Submission, prepare, store
 from app.responses.models import Channel, Response
 from app.responses.schemas import ReviewState
-from tests.abuse.conftest import Clock, stranger, submit
-from tests.factories import counter_tree, login, registry
+from tests.factories import Clock, counter_tree, login, registry, stranger, submit
 
 SATISFIED = {"overall": "5", "access_general": "5"}
 ANGRY = {"overall": "1", "reason": "attitude", "access_general": "1"}
 FLAGGED = "/api/v1/responses/flagged"
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    found = Clock(utcnow())
-    monkeypatch.setattr("app.public.endpoints.utcnow", found.now)
-    monkeypatch.setattr("app.ratelimit.time", types.SimpleNamespace(monotonic=found.monotonic))
-    yield found
 
 
 def _other_province(session: Session) -> tuple[Agency, Counter]:
