@@ -176,10 +176,10 @@ def plan(
         stratum=(Response.agency_id, Response.local_month),
         psu=(Response.counter_id, week_of_month(Response.local_date)),
     )
+    agency_ids = tuple(sorted({cell.agency_id for cell in found}))
     if filters.weighted is False:
-        return _finish(
-            session, filters, registered, root, base, keep, _Design(live, None, False, responses, 0, last, "live", ())
-        )
+        design = _Design(live, "live", responses, last, agencies=agency_ids)
+        return _finish(session, filters, registered, root, base, keep, design)
     shares = whole_month_weights(session, found)
     if shares is not None:  # population periods of whole months: weights by stratum (or field cell), no join
         weighted = filters.weighted if filters.weighted is not None else responses > shares.uncounted
@@ -187,16 +187,17 @@ def plan(
             live = replace(live, weight_cell=Response.procedure_field_id)
         design = _Design(
             live,
-            shares.weights if weighted else None,
-            weighted,
-            responses,
-            shares.uncounted,
-            last,
             "live",
-            shares.uncounted_agencies,
+            responses,
+            last,
+            weighted=weighted,
+            stratum_weights=shares.weights if weighted else None,
+            uncounted=shares.uncounted,
+            uncounted_agencies=shares.uncounted_agencies,
+            agencies=agency_ids,
         )
         return _finish(session, filters, registered, root, base, keep, design)
-    return _joined(session, filters, registered, root, base, keep, live, whole_periods)
+    return _joined(session, filters, registered, root, base, keep, live, whole_periods, agency_ids)
 
 
 def _joined(
@@ -208,6 +209,7 @@ def _joined(
     keep: ColumnElement[Any] | None,
     live: SumsQuery,
     whole_periods: list[ColumnElement[bool]],
+    agencies: tuple[int, ...],
 ) -> Plan:
     """Population periods that cut months: N/n joined to every row in SQL (field counts are not used)."""
     counted = (
@@ -259,7 +261,16 @@ def _joined(
             select(Response.agency_id).distinct().outerjoin(counted, in_cell).where(*clean, not_counted)
         )
         uncounted_agencies = tuple(sorted(missing))
-    design = _Design(live, None, weighted, responses, uncounted, last, "live", uncounted_agencies)
+    design = _Design(
+        live,
+        "live",
+        responses,
+        last,
+        weighted=weighted,
+        uncounted=uncounted,
+        uncounted_agencies=uncounted_agencies,
+        agencies=agencies,
+    )
     return _finish(session, filters, registered, root, base, keep, design)
 
 
@@ -313,7 +324,7 @@ def _imported(
         root,
         base,
         keep,
-        _Design(query, None, weighted, int(responses or 0), 0, last, "import", ()),
+        _Design(query, "import", int(responses or 0), last, weighted=weighted),
     )
 
 
@@ -323,13 +334,14 @@ class _Design:
     per-stratum weights, whether it is weighted, and what ``meta`` reports of it."""
 
     query: SumsQuery
-    stratum_weights: dict[tuple[Any, ...], float] | None
-    weighted: bool
-    responses: int
-    uncounted: int
-    last: date | None
     source: Source
-    uncounted_agencies: tuple[int, ...]
+    responses: int
+    last: date | None
+    weighted: bool = False
+    stratum_weights: dict[tuple[Any, ...], float] | None = None
+    uncounted: int = 0
+    uncounted_agencies: tuple[int, ...] = ()
+    agencies: tuple[int, ...] = ()  # live: agencies with responses in the periods (their count changes are listed)
 
 
 def _finish(
@@ -373,7 +385,7 @@ def _finish(
         else (),
     )
     if design.weighted and design.source == "live":  # imported files are weighted by their own design, not counts
-        meta = replace(meta, recent_count_changes=_count_changes(session, filters, base))
+        meta = replace(meta, recent_count_changes=_count_changes(session, filters, design.agencies))
     query = replace(design.query, items=found.items, stratum_weights=design.stratum_weights)
     return Plan(meta, found, definition, root, query, keep, _names(definition))
 
@@ -381,9 +393,8 @@ def _finish(
 RECENT_CHANGE_DAYS = 30
 
 
-def _count_changes(session: Session, filters: Filters, base: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
+def _count_changes(session: Session, filters: Filters, agency_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Population count changes of the last RECENT_CHANGE_DAYS days whose period meets the selection's."""
-    agency_ids = set(session.scalars(select(Response.agency_id).distinct().where(*base)))
     since = datetime.now(UTC) - timedelta(days=RECENT_CHANGE_DAYS)
     out: list[dict[str, Any]] = []
     for change in recent_count_changes(session, agency_ids=agency_ids, since=since):
