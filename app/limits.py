@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from email.message import Message as MimeHeader
 from typing import Any
 from urllib.parse import parse_qsl
@@ -131,39 +131,42 @@ class RequestBody:
 # --- NUL characters ------------------------------------------------------------------------------------------
 
 
-def _name(text: str) -> str:
-    """A name as one JSON pointer token, a NUL in it shown as ``\\u0000``."""
+def pointer_token(text: str) -> str:
+    """A name as one JSON pointer token (RFC 6901), a NUL in it shown as ``\\u0000``."""
     return text.replace("~", "~0").replace("/", "~1").replace(NUL, "\\u0000")
 
 
-def _nul_pointers(value: Any, pointer: str, skip: frozenset[str]) -> Iterator[str]:
-    """JSON pointers of the strings (and object keys) in a decoded JSON document that hold a NUL character."""
-    if pointer in skip:
-        return
-    if isinstance(value, str):
-        if NUL in value:
-            yield pointer or "/"
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            inner = f"{pointer}/{_name(str(key))}"
-            if NUL in str(key):
-                yield inner
-            else:
-                yield from _nul_pointers(item, inner, skip)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _nul_pointers(item, f"{pointer}/{index}", skip)
+def nul_pointers(value: Any, prefix: str = "", skip: frozenset[str] = frozenset()) -> list[str]:
+    """JSON pointers, in document order, of the strings and member names of a decoded JSON document that hold a NUL
+    character (a member name with one is reported as the member). ``skip``: pointers whose subtree is left to the
+    route (a kiosk batch's ``/items``). Iterative: the nesting depth is the sender's choice."""
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [(prefix, value)]
+    while stack:
+        pointer, item = stack.pop()
+        if pointer in skip:
+            continue
+        if isinstance(item, str):
+            if NUL in item:
+                found.append(pointer or "/")
+        elif isinstance(item, dict):
+            for key, inner in reversed(list(item.items())):
+                child = f"{pointer}/{pointer_token(str(key))}"
+                stack.append((child, NUL if NUL in str(key) else inner))
+        elif isinstance(item, list):
+            stack.extend((f"{pointer}/{index}", inner) for index, inner in reversed(list(enumerate(item))))
+    return found
 
 
 def _pairs_with_nul(pairs: Sequence[tuple[str, str]], prefix: str) -> list[str]:
-    return [f"{prefix}/{_name(name)}" for name, value in pairs if NUL in name or NUL in value]
+    return [f"{prefix}/{pointer_token(name)}" for name, value in pairs if NUL in name or NUL in value]
 
 
 def no_nul_in_path(request: Request) -> None:
     """A dependency of every route (``FastAPI(dependencies=…)``): refuses a path parameter holding a NUL character,
     by name (``/path/code: contains a NUL character``), once routing has found the parameters; it runs before the
     route's own dependencies. ``NulRefusal`` checks everything else before routing."""
-    named = [f"/path/{_name(name)}" for name, value in request.path_params.items() if NUL in str(value)]
+    named = [f"/path/{pointer_token(name)}" for name, value in request.path_params.items() if NUL in str(value)]
     if named:
         raise Invalid(
             f"{named[0]}: {NUL_MESSAGE}", details=[{"pointer": name, "message": NUL_MESSAGE} for name in named]
@@ -221,7 +224,7 @@ class NulRefusal:
     @staticmethod
     def _in_headers(scope: Scope) -> list[str]:
         return [
-            f"/header/{_name(name.decode('latin-1'))}"
+            f"/header/{pointer_token(name.decode('latin-1'))}"
             for name, value in scope["headers"]
             if b"\x00" in name or b"\x00" in value
         ]
@@ -241,7 +244,7 @@ class NulRefusal:
                 document = json.loads(body)
             except ValueError:
                 return []  # the app answers that the body is not JSON
-            return list(_nul_pointers(document, "", self.json_skip.get(scope.get("path", ""), frozenset())))
+            return nul_pointers(document, "", self.json_skip.get(scope.get("path", ""), frozenset()))
         return []
 
     @staticmethod
@@ -256,9 +259,9 @@ class NulRefusal:
                 if isinstance(value, UploadFile):
                     content = await value.read()
                     if b"\x00" in content and _is_utf8(content):  # a text file; other files may hold any byte
-                        found.append(f"/{_name(name)}")
+                        found.append(f"/{pointer_token(name)}")
                 elif NUL in name or NUL in value:
-                    found.append(f"/{_name(name)}")
+                    found.append(f"/{pointer_token(name)}")
         finally:
             await form.close()
         return found

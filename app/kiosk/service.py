@@ -20,21 +20,15 @@ from app.directory.models import Counter, Device
 from app.forms.loader import RegisteredForm
 from app.kiosk import plausibility
 from app.kiosk.schemas import FieldProblem, HeartbeatIn, ItemResult, SubmissionIn
+from app.limits import NUL_MESSAGE, nul_pointers
 from app.responses.ingest import Origin, Prepared, Submission, SubmissionInvalid, prepare, store
 from app.responses.models import Channel
 
 submission_adapter = TypeAdapter(SubmissionIn)
-NUL = "\x00"
-NUL_MESSAGE = "contains a NUL character"  # the words app/limits.py answers with for the rest of a request
 
 
 def _pointer(prefix: str, loc: tuple[int | str, ...]) -> str:
     return prefix + "".join(f"/{part}" for part in loc)
-
-
-def _token(name: str) -> str:
-    """A name as one JSON pointer token (RFC 6901), a NUL in it shown as ``\\u0000`` (as app/limits.py does)."""
-    return name.replace("~", "~0").replace("/", "~1").replace(NUL, "\\u0000")
 
 
 def _invalid(index: int, submission_id: uuid.UUID | None, problems: list[FieldProblem]) -> ItemResult:
@@ -51,26 +45,11 @@ def _invalid(index: int, submission_id: uuid.UUID | None, problems: list[FieldPr
 def nul_problems(raw: Any, prefix: str) -> list[FieldProblem]:
     """Every string or member name holding a NUL character, by JSON pointer. PostgreSQL cannot store NUL in text:
     such an item used to fail its whole batch (a 500 the kiosk retried for ever); now it alone is ``invalid``. (The
-    app refuses NULs everywhere else before routing, app/limits.py, and leaves a batch's ``/items`` to this.)"""
+    app refuses NULs everywhere else before routing, ``app.limits.NulRefusal``, and leaves a batch's ``/items`` to
+    this.)"""
     if isinstance(raw, BaseModel):
         raw = raw.model_dump()
-    problems: list[FieldProblem] = []
-    stack: list[tuple[str, Any]] = [(prefix, raw)]  # no recursion: the nesting depth is the sender's choice
-    while stack:
-        pointer, value = stack.pop()
-        if isinstance(value, str):
-            if NUL in value:
-                problems.append(FieldProblem(pointer=pointer, message=NUL_MESSAGE))
-        elif isinstance(value, dict):
-            for name, inner in reversed(list(value.items())):
-                child = f"{pointer}/{_token(str(name))}"
-                if NUL in str(name):
-                    stack.append((child, NUL))  # reported as the member itself, not what it holds
-                else:
-                    stack.append((child, inner))
-        elif isinstance(value, list):
-            stack.extend((f"{pointer}/{index}", inner) for index, inner in reversed(list(enumerate(value))))
-    return problems
+    return [FieldProblem(pointer=pointer, message=NUL_MESSAGE) for pointer in nul_pointers(raw, prefix)]
 
 
 def _parse(raw: Any, prefix: str) -> SubmissionIn | list[FieldProblem]:
