@@ -202,6 +202,34 @@ def _again(
         response.headers["Cache-Control"] = "no-store"
         _cookie(response, request, STATE_COOKIE, value, max_age=form_page.STATE_SECONDS, path=f"/f/{link.token}")
         return response
+    return _shown(
+        request,
+        settings,
+        link,
+        lang,
+        client=client,
+        state=state,
+        answers=answers,
+        mistakes=mistakes,
+        now=now,
+        status_code=status_code,
+    )
+
+
+def _shown(
+    request: Request,
+    settings: Settings,
+    link: OpenLink,
+    lang: Lang,
+    *,
+    client: ClientId,
+    state: PageState,
+    answers: dict[str, Any],
+    mistakes: dict[str, str],
+    now: datetime,
+    status_code: int,
+) -> Response:
+    """The form shown at once with ``answers`` and ``mistakes`` (the page state kept without a draft)."""
     context = form_page.page_context(
         settings,
         link,
@@ -223,21 +251,20 @@ def _not_ours(
     """A post from a browser without a client id we issued (a script, or cookies cleared): nothing is stored; the
     form comes back (400) with the answers kept, a new client id and a page bound to it."""
     client, cookie = tokens.issue_client(settings, now=now.timestamp())
-    state = PageState.new(now)
     mistakes = {FORM_MISTAKE: "form"}
-    context = form_page.page_context(
+    response = _shown(
+        request,
         settings,
         link,
         lang,
-        submission_id=str(state.submission_id),
         client=client,
-        now=now,
+        state=PageState.new(now),
         answers=answers,
-        errors=form_page.error_messages(mistakes, lang),
+        mistakes=mistakes,
+        now=now,
+        status_code=400,
     )
-    response = _html(request, "form.html", context, 400)
     _cookie(response, request, CLIENT_COOKIE, cookie, max_age=CLIENT_COOKIE_SECONDS)
-    _keep_state(response, request, settings, state, client, link.token)
     return response
 
 
