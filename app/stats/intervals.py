@@ -120,11 +120,17 @@ def interval(
     return Interval(*_likelihood(p, variance, df, level, n, rows), method="likelihood")
 
 
+def korn_graubard_factor(n: int, df: float, level: float) -> float:
+    """Korn–Graubard's df adjustment of the effective sample size: (t(n−1)/t(df))² at ``level`` (n ≥ 2, df > 0)."""
+    alpha = 1 - level
+    return float((special.stdtrit(n - 1, alpha / 2) / special.stdtrit(df, alpha / 2)) ** 2)
+
+
 def _korn_graubard(p: float, variance: float, df: float, n: int, level: float, *, cap: bool) -> tuple[float, float]:
     alpha = 1 - level
     if not df > 0 or n < 2:
         return 0.0, 1.0  # no degrees of freedom: nothing is known about the rate
-    factor = (special.stdtrit(n - 1, alpha / 2) / special.stdtrit(df, alpha / 2)) ** 2
+    factor = korn_graubard_factor(n, df, level)
     n_eff = n if (p <= 0 or p >= 1 or is_zero_variance(p, variance)) else p * (1 - p) / variance
     n_star = min(n, n_eff * factor) if cap else n_eff * factor
     low = 0.0 if p <= 0 else float(special.betaincinv(n_star * p, n_star * (1 - p) + 1, alpha / 2))

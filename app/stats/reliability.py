@@ -26,9 +26,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from scipy import optimize, special
+from scipy import optimize
 
-from app.stats.intervals import Method, interval
+from app.stats.intervals import Method, interval, korn_graubard_factor
 
 Verdict = Literal["met", "not_met", "inconclusive", "insufficient_data"]
 
@@ -45,8 +45,7 @@ def korn_graubard_effective_n(n: int, n_eff: float, df: int) -> float:
     """The NCHS effective sample size: n_eff·(t(n−1)/t(df))² at the 95% level, capped at n (0 without df)."""
     if df <= 0 or n <= 1:
         return 0.0
-    factor = (special.stdtrit(n - 1, 0.025) / special.stdtrit(df, 0.025)) ** 2
-    return float(min(n, n_eff * factor))
+    return float(min(n, n_eff * korn_graubard_factor(n, df, 0.95)))
 
 
 def flags_for(
