@@ -18,7 +18,8 @@ from app.cli import cli
 from app.config import Settings
 from app.directory.models import ProcedureField
 from app.errors import Invalid
-from app.responses.importer import IMPORT_NAMESPACE, CsvImport, ImportOptions, import_csv
+from app.responses.import_preparing import IMPORT_NAMESPACE
+from app.responses.importer import CsvImport, ImportOptions, import_csv
 from app.responses.ingest import store
 from app.responses.models import Answer, Channel, Response
 from tests.factories import counter_tree, registry
@@ -544,7 +545,7 @@ def test_a_large_file_is_stored_exactly_as_the_other_channels_store(
 
     # The same lines prepared as before, stored by ``store`` (the path of every other channel) instead.
     job = CsvImport(session, settings, forms, path, options, now=now)
-    prepared = [job._line(line, fields).prepared for line, fields in job._records() if line > 1]
+    prepared = [job.preparer.prepare(line, fields).prepared for line, fields in job.file.records() if line > 1]
     session.rollback()
     session.execute(delete(Answer))
     session.execute(delete(Response))
