@@ -14,9 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from app.config import Environment, Settings, get_settings
-from app.dashboard.pages import router as dashboard_router
+from app.dashboard.router import router as dashboard_router
+from app.dashboard.router_login import router as dashboard_login_router
 from app.db import make_engine, make_session_factory, session_scope
-from app.directory.endpoints import router as management_router
+from app.directory.router import router as management_router
 from app.errors import BUSY, SLOW_BODY, VALIDATION_ERROR, SipasError
 from app.forms.loader import check_registered, load_forms
 from app.health.endpoints import router as health_router
@@ -179,5 +180,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(satisfaction_router)
     app.include_router(export_router)
     app.include_router(flagged_router)
+    app.include_router(dashboard_login_router)
     app.include_router(dashboard_router)
     return app

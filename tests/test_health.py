@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.db import make_engine, make_session_factory
-from app.reports import plan_endpoints
+from app.reports import planning as plan_endpoints  # where GET /api/v1/plan calls plan()
 
 
 def test_healthz_answers_200_when_the_database_is_reachable(client: TestClient) -> None:

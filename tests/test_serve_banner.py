@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app import cli as cli_module
+from app import server_cli
 from app.config import Settings
 from app.db import utcnow
 from app.demo import DEMO_COUNTER, DEMO_PASSWORD, DEMO_USERNAME, demo_kiosk_key
@@ -25,7 +26,7 @@ from app.directory.service import create_agency, create_counter, create_official
 def started(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Run `sipas serve` (uvicorn.run replaced); returns (its output, uvicorn's keyword arguments)."""
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(cli_module.uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(server_cli.uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
 
     def serve(**env: str) -> tuple[str, dict[str, Any]]:
         base = {

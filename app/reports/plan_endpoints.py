@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import Invalid
-from app.stats.plan import COUNTERS, DEFF, LEVEL, MARGIN, MONTHS, POPULATION_MAX, POWER, TARGET, PlanError, plan
+from app.reports.planning import PlanRequest
+from app.stats.plan import COUNTERS, DEFF, LEVEL, MARGIN, MONTHS, POPULATION_MAX, POWER, TARGET, PlanError
 
 router = APIRouter(prefix="/api/v1", tags=["planning"])
 
@@ -59,7 +60,6 @@ LIVE_EXAMPLE: dict[str, Any] = {
     "power_n": 1857,
     "achieved_power": 0.5548750792184433,
 }
-PARAMETERS = {"target_pct": "target", "margin_pct": "margin", "true_rate_pct": "true_rate"}
 
 
 class PlanOut(BaseModel):
@@ -183,19 +183,9 @@ def get_plan(
     ministry's rule, a simple random sample, and the sample with the design effect — with `counters` and `months`,
     for the live design's degrees of freedom; with `true_rate` (and `power`), the chance to show `met`. No login
     needed."""
+    request = PlanRequest(target, margin, deff, population, level, counters, months, true_rate, power)
     try:
-        result = plan(
-            target,
-            margin,
-            deff=deff,
-            population=population,
-            level=level,
-            counters=counters,
-            months=months,
-            true_rate_pct=true_rate,
-            power=power,
-        )
+        result = request.run()
     except PlanError as exc:  # relations between parameters (true_rate above target, …); the Query bounds come first
-        name = PARAMETERS.get(exc.parameter, exc.parameter)
-        raise Invalid(f"/query/{name}: {exc.reason}") from None
+        raise Invalid(f"/query/{exc.parameter}: {exc.reason}") from None
     return PlanOut(**asdict(result))

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import utcnow
-from app.directory import endpoints as directory
+from app.directory import schemas as directory
 from app.directory.models import Agency, Role
 from app.directory.service import create_counter, create_device, create_official
 from app.reports import reference_endpoints as reference

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
-from app.cli import cli, form_json_schema
+from app.cli import cli
 from app.config import Settings
 from app.directory.models import Counter
+from app.forms.cli import form_json_schema
 from app.public import links, tokens
 from app.public.models import DossierLink
 from tests.factories import FORMS_DIR, counter_tree
