@@ -30,7 +30,7 @@ from app.forms.loader import RegisteredForm
 from app.forms.models import FormVersion
 from app.forms.schema import FormDefinition
 from app.public.links import counter_url
-from app.reports.models import PopulationCount, Target
+from app.reference.models import PopulationCount, Target
 from app.responses.ingest import Origin, Prepared, Submission, prepare, store
 from app.responses.models import Channel
 

@@ -36,9 +36,9 @@ from app.public.links import LinkNotFound
 from app.public.posters import PAPERS, render_document
 from app.public.qr_endpoints import router as qr_router
 from app.ratelimit import RateLimiter
+from app.reference.router import router as reference_router
 from app.reports.endpoints import router as satisfaction_router
 from app.reports.plan_endpoints import router as plan_router
-from app.reports.reference_endpoints import router as reference_router
 from app.responses.export import router as export_router
 from app.responses.flagged import router as flagged_router
 from app.security import ForwardedClient, SecurityHeaders, error_headers, inline_hashes, install_docs

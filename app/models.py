@@ -6,7 +6,7 @@ from app.directory.models import Agency, AgencyLevel, Counter, Device, Official,
 from app.forms.models import Form, FormVersion
 from app.officials.models import OfficialSession, SessionKind
 from app.public.models import DossierLink
-from app.reports.models import PopulationCount, Target
+from app.reference.models import PopulationCount, Target
 from app.responses.models import Answer, Channel, Response
 
 __all__ = [

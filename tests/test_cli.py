@@ -18,7 +18,7 @@ from app.demo import DEMO_PASSWORD, demo_kiosk_key
 from app.directory.models import Agency, Counter, Device, Official, Role
 from app.directory.service import create_counter, find_device, get_agency_by_code
 from app.officials.models import OfficialSession, SessionKind
-from app.reports.models import PopulationCount, Target
+from app.reference.models import PopulationCount, Target
 from app.responses.models import Answer, Response
 
 AGENCIES_CSV = """code,name_vi,name_en,level,parent_code

@@ -1,8 +1,8 @@
 """Result tables as downloads: CSV (UTF-8 with BOM, so Excel reads Vietnamese) and XLSX.
 
-Both are safe against spreadsheet formula injection (OWASP "CSV injection"): a text cell that starts with ``=``,
-``+``, ``-``, ``@``, a tab or a carriage return — a comment or a name typed by anyone — is prefixed with ``'`` so
-that a spreadsheet shows it as text instead of running it. Numbers stay numbers.
+Both are safe against spreadsheet formula injection (OWASP "CSV injection"): every cell goes through
+:func:`app.cells.neutral`, so a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+shown as text instead of run. Numbers stay numbers.
 
 Figures carry notes after the table — a blank row, then one sentence a row in the first column: what the intervals do
 not cover (``app.reports.satisfaction.COVERAGE``, in Vietnamese and English). A program that reads the table stops at
@@ -13,34 +13,19 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Sequence
-from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi.responses import Response
 from openpyxl import Workbook
 
+from app.cells import neutral
+
 Format = Literal["csv", "xlsx"]
-DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def neutral(value: Any) -> Any:
-    """A cell value that no spreadsheet will evaluate; lists are joined with ';'."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return None if isinstance(value, float) and not math.isfinite(value) else value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    text = ";".join(str(part) for part in value) if isinstance(value, list | tuple) else str(value)
-    return "'" + text if text.startswith(DANGEROUS_START) else text
 
 
 def to_csv(columns: Sequence[str], rows: Sequence[dict[str, Any]], notes: Sequence[str] = ()) -> bytes:

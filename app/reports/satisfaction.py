@@ -18,8 +18,8 @@ from app.errors import Invalid
 from app.forms.indices import Measures
 from app.forms.loader import RegisteredForm
 from app.officials.scope import Scope
+from app.reference.targets import targets_for
 from app.reports.query import Filters, Meta
-from app.reports.reference import targets_for
 from app.reports.selection import month_label, plan, quarter_label, quarter_of
 from app.reports.sums import Column, fetch_sums
 from app.responses.models import Channel, Response
@@ -96,7 +96,7 @@ def judge(estimate: Estimate, target: float | None) -> Estimate:
 def targets_on(
     session: Session, agency_ids: Sequence[int], indicators: Sequence[str], on: date
 ) -> dict[tuple[int, str], float]:
-    """Threshold (percent) per (agency, indicator) on a date, as :func:`app.reports.reference.targets_for` finds
+    """Threshold (percent) per (agency, indicator) on a date, as :func:`app.reference.targets.targets_for` finds
     it (the agency's own target, else the nearest ancestor's that applies to its subtree)."""
     found = targets_for(session, agency_ids, indicators, on)
     return {key: float(target.threshold_pct) for key, target in found.items()}

@@ -35,9 +35,9 @@ from app.forms.indices import Measures, measures
 from app.forms.loader import RegisteredForm
 from app.forms.schema import FormDefinition
 from app.officials.scope import Scope, visible_agency
-from app.reports.models import PopulationCount
+from app.reference.count_changes import recent_count_changes
+from app.reference.models import PopulationCount
 from app.reports.query import IMPORTED_DESIGN, LIVE_DESIGN, Filters, Meta, Source
-from app.reports.reference import recent_count_changes
 from app.reports.sums import SumsQuery, stored_weight
 from app.reports.weighting import cells, whole_month_weights
 from app.responses.models import Channel, Response

@@ -22,7 +22,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.orm import Session
 
-from app.reports.models import PopulationCount
+from app.reference.models import PopulationCount
 from app.responses.models import Response
 from app.stats.weights import rake_to_counts
 

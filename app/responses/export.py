@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.service import record
+from app.cells import neutral
 from app.deps import FormsDep, SessionDep
 from app.directory.models import Agency, Counter, ProcedureField
 from app.forms.loader import RegisteredForm
@@ -36,7 +37,7 @@ from app.forms.models import FormVersion
 from app.forms.schema import ItemType
 from app.officials.deps import AdminDep, client_ip
 from app.officials.scope import Scope
-from app.reports.exports import MEDIA, neutral
+from app.reports.exports import MEDIA
 from app.reports.query import Filters
 from app.reports.selection import agency_selection, choose_form
 from app.responses.models import Answer, Channel, Response

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.routing import Route
 
+from app.cells import neutral
 from app.config import Settings
 from app.directory.models import Role
 from app.directory.service import create_agency, create_counter
 from app.public import links
-from app.reports.exports import neutral
 from app.responses.models import Answer
 from app.security import inline_hashes
 from tests.factories import PASSWORD, counter_tree, dashboard_login, hidden, login

@@ -22,7 +22,7 @@ from app.dashboard.views import last_full_months, read_filters, sort_key
 from app.db import utcnow
 from app.directory.models import Agency, AgencyLevel, Counter, Official, Role
 from app.directory.service import create_agency, create_counter, create_device, create_official
-from app.reports.models import PopulationCount, Target
+from app.reference.models import PopulationCount, Target
 from app.responses.ingest import Origin, Submission, prepare, store
 from app.responses.models import Channel
 from app.stats.estimates import Estimate

@@ -26,8 +26,8 @@ from app.db import utcnow
 from app.directory import schemas as directory
 from app.directory.models import Agency, Role
 from app.directory.service import create_counter, create_device, create_official
-from app.reports import reference_endpoints as reference
-from app.reports.models import PopulationCount, Target
+from app.reference import schemas as reference
+from app.reference.models import PopulationCount, Target
 from app.responses.models import Channel, Response
 from tests.reports.test_satisfaction_api import World, add_population, add_target, login, province
 

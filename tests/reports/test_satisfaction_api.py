@@ -27,8 +27,8 @@ from app.config import Settings
 from app.db import make_session_factory
 from app.directory.models import Agency, AgencyLevel, Counter, Role
 from app.directory.service import create_agency, create_counter
+from app.reference.models import PopulationCount, Target
 from app.reports import satisfaction as satisfaction_service
-from app.reports.models import PopulationCount, Target
 from app.responses.ingest import Origin, Submission, prepare, store
 from app.responses.models import Channel
 from app.stats.comparisons import Difference, adjust, compare

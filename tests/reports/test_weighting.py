@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.directory.models import AgencyLevel, ProcedureField, Role
 from app.directory.service import create_agency, create_counter
-from app.reports.models import PopulationCount
+from app.reference.models import PopulationCount
 from app.stats.weights import rake, rake_to_counts
 from tests.factories import live_response, login
 

@@ -1,5 +1,5 @@
 """Population counts one official cannot use to flip a figure (issue: "Figures that one official can flip"): the
-plausibility bounds of app.reports.reference.check_count on create, PUT, PATCH and CSV upload, the reason every
+plausibility bounds of app.reference.checks.check_count on create, PUT, PATCH and CSV upload, the reason every
 change needs, the old and new value in the audit log, recent_count_changes, and formula-safe CSV exports."""
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from app.demo import PROVINCE_CODE, load_demo
 from app.directory.models import Agency, AgencyLevel, Counter, ProcedureField, Role
 from app.directory.service import create_agency
 from app.errors import DB_INT_MAX
-from app.reports.models import PopulationCount, Target
-from app.reports.reference import CountChange, count_ceiling, recent_count_changes
+from app.reference.checks import count_ceiling
+from app.reference.count_changes import CountChange, recent_count_changes
+from app.reference.models import PopulationCount, Target
 from app.responses.models import Response
 from tests.factories import counter_tree, live_response, login
 

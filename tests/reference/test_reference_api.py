@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditEvent
 from app.directory.models import Agency, AgencyLevel, Role
 from app.directory.service import create_agency
-from app.reports.models import PopulationCount, Target
-from app.reports.reference import target_for, targets_for
+from app.reference.models import PopulationCount, Target
+from app.reference.targets import target_for, targets_for
 from tests.factories import login
 
 TARGET_HEADER = "agency,indicator,period_start,period_end,threshold_pct,applies_to_subtree\n"

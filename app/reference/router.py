@@ -8,22 +8,33 @@ file uploads again unchanged.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, Response, UploadFile
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel
 
 from app.deps import FormsDep, SessionDep
 from app.errors import BAD_BODY, DB_INT_MAX, Invalid
 from app.officials.deps import AdminDep, CallerDep, client_ip
-from app.reports import reference
-from app.reports.reference import (
-    MAX_DOSSIERS_PER_MONTH,
-    MAX_REASON_CHARS,
-    OUTLIER_FACTOR,
-    PopulationFields,
-    TargetFields,
+from app.reference import counts, targets, uploads
+from app.reference.checks import MAX_REASON_CHARS, known_indicators
+from app.reference.csv_files import population_counts_file, targets_file
+from app.reference.fields import PopulationFields, TargetFields
+from app.reference.schemas import (
+    CONFIRM_TEXT,
+    COUNT_CHANGE,
+    REASON_EXAMPLE,
+    REASON_TEXT,
+    PopulationCountIn,
+    PopulationCountOut,
+    PopulationCountPage,
+    PopulationCountPatch,
+    TargetIn,
+    TargetOut,
+    TargetPage,
+    TargetPatch,
+    UploadOut,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["targets and population counts"])
@@ -75,174 +86,11 @@ Offset = Annotated[int, Query(ge=0, le=DB_INT_MAX, description="skip this many r
 RowId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="the row's id")]
 IndicatorFilter = Annotated[str | None, Query(description="only this indicator", examples=["sipas"])]
 FieldFilter = Annotated[str | None, Query(description="only this procedure field's rows (its code)")]
-
-
-# --- schemas -----------------------------------------------------------------------------------------------------
-
-_AGENCY = Field(min_length=1, max_length=64, description="agency code", examples=["HN"])
-_INDICATOR = Field(
-    min_length=1,
-    max_length=64,
-    examples=["sipas"],
-    description="'sipas' (overall index), a component code ('service'), 'element:<code>' or 'item:<code>'",
-)
-_THRESHOLD = Field(ge=0, le=100, allow_inf_nan=False, description="the rate to reach, in %", examples=[86])
-_SUBTREE = Field(True, description="also applies to every agency below this one (unless it has its own target)")
-_DOSSIERS = Field(
-    ge=0, le=DB_INT_MAX, description="dossiers handled in the period: N_h of the weights", examples=[1250]
-)
-_FIELD = Field(min_length=1, max_length=64, description="procedure field code; null: all fields", examples=[None])
-_REASON_TEXT = (
-    "why: where the count comes from, or why it changes (kept in the audit log with the old and new value, and "
-    "named in the figures' meta)"
-)
-_REASON_EXAMPLE = "Báo cáo kết quả giải quyết TTHC tháng 1/2026 của Sở (số 12/BC-STP)"
-_REASON = Field(min_length=1, max_length=MAX_REASON_CHARS, description=_REASON_TEXT, examples=[_REASON_EXAMPLE])
-_CONFIRM_TEXT = (
-    f"store a count more than {OUTLIER_FACTOR} times, or less than 1/{OUTLIER_FACTOR} of, the agency's usual "
-    "count for a period this long (the median dossiers per day of its other counts); without it such a count is "
-    "a 422 that says so. The ceiling "
-    f"({MAX_DOSSIERS_PER_MONTH} dossiers a month) and the floor (the responses received) are never waived"
-)
-_CONFIRM = Field(False, description=_CONFIRM_TEXT)
-
-_TARGET_EXAMPLE: dict[str, JsonValue] = {
-    "agency": "HN",
-    "indicator": "sipas",
-    "period_start": "2026-01-01",
-    "period_end": "2026-12-31",
-    "threshold_pct": 86,
-    "applies_to_subtree": True,
-}
-_COUNT_EXAMPLE: dict[str, JsonValue] = {
-    "agency": "HN-X01",
-    "period_start": "2026-01-01",
-    "period_end": "2026-01-31",
-    "dossiers_handled": 1250,
-    "procedure_field": None,
-}
-_PATCH_EXAMPLE: dict[str, JsonValue] = {
-    "dossiers_handled": 1320,
-    "reason": "Sở gửi lại số liệu tháng 1 sau rà soát (công văn 45/STP)",
-}
-_COUNT_CHANGE: set[str] = {"reason", "confirm_outlier"}  # not count fields: what the change says of itself
-
-
-class TargetIn(BaseModel):
-    """A whole target (POST, PUT)."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_TARGET_EXAMPLE]})
-
-    agency: str = _AGENCY
-    indicator: str = _INDICATOR
-    period_start: date
-    period_end: date = Field(description="last day of the period (included)")
-    threshold_pct: float = _THRESHOLD
-    applies_to_subtree: bool = _SUBTREE
-
-
-class TargetPatch(BaseModel):
-    """Only the fields to change (PATCH)."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"threshold_pct": 88}]})
-
-    agency: str | None = Field(None, min_length=1, max_length=64)
-    indicator: str | None = Field(None, min_length=1, max_length=64)
-    period_start: date | None = None
-    period_end: date | None = None
-    threshold_pct: float | None = Field(None, ge=0, le=100, allow_inf_nan=False)
-    applies_to_subtree: bool | None = None
-
-
-class TargetOut(BaseModel):
-    model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={"examples": [{"id": 1, **_TARGET_EXAMPLE, "created_at": "2026-01-05T08:30:00Z"}]},
-    )
-
-    id: int
-    agency: str
-    indicator: str
-    period_start: date
-    period_end: date
-    threshold_pct: float
-    applies_to_subtree: bool
-    created_at: datetime
-
-
-class TargetPage(BaseModel):
-    items: list[TargetOut]
-    total: int = Field(description="rows matching the filters, before limit and offset", examples=[1])
-    limit: int = Field(examples=[500])
-    offset: int = Field(examples=[0])
-
-
-class PopulationCountIn(BaseModel):
-    """A whole population count (POST, PUT), with the reason for the change."""
-
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{**_COUNT_EXAMPLE, "reason": _REASON_EXAMPLE}]}
-    )
-
-    agency: str = _AGENCY
-    period_start: date
-    period_end: date = Field(description="last day of the period (included)")
-    dossiers_handled: int = _DOSSIERS
-    procedure_field: str | None = _FIELD
-    reason: str = _REASON
-    confirm_outlier: bool = _CONFIRM
-
-
-class PopulationCountPatch(BaseModel):
-    """Only the fields to change (PATCH), and always the reason; ``procedure_field: null`` makes it the count of
-    all fields."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_PATCH_EXAMPLE]})
-
-    agency: str | None = Field(None, min_length=1, max_length=64)
-    period_start: date | None = None
-    period_end: date | None = None
-    dossiers_handled: int | None = Field(None, ge=0, le=DB_INT_MAX)
-    procedure_field: str | None = Field(None, min_length=1, max_length=64)
-    reason: str = _REASON
-    confirm_outlier: bool = _CONFIRM
-
-
-class PopulationCountOut(BaseModel):
-    model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={"examples": [{"id": 1, **_COUNT_EXAMPLE, "created_at": "2026-02-02T08:30:00Z"}]},
-    )
-
-    id: int
-    agency: str
-    procedure_field: str | None
-    period_start: date
-    period_end: date
-    dossiers_handled: int
-    created_at: datetime
-
-
-class PopulationCountPage(BaseModel):
-    items: list[PopulationCountOut]
-    total: int = Field(description="rows matching the filters, before limit and offset", examples=[1])
-    limit: int = Field(examples=[500])
-    offset: int = Field(examples=[0])
-
-
-class UploadOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    rows: int = Field(description="data rows in the file", examples=[3])
-    created: int = Field(examples=[2])
-    updated: int = Field(description="rows that replaced a stored one with the same key", examples=[1])
-
-
 CsvFile = Annotated[UploadFile, File(description="a UTF-8 CSV file (a BOM is fine), comma-separated")]
-ReasonForm = Annotated[str, Form(min_length=1, max_length=MAX_REASON_CHARS, description=_REASON_TEXT)]
-ConfirmForm = Annotated[bool, Form(description=f"{_CONFIRM_TEXT}; for every row of the file")]
+ReasonForm = Annotated[str, Form(min_length=1, max_length=MAX_REASON_CHARS, description=REASON_TEXT)]
+ConfirmForm = Annotated[bool, Form(description=f"{CONFIRM_TEXT}; for every row of the file")]
 ReasonQuery = Annotated[
-    str, Query(min_length=1, max_length=MAX_REASON_CHARS, description=_REASON_TEXT, examples=[_REASON_EXAMPLE])
+    str, Query(min_length=1, max_length=MAX_REASON_CHARS, description=REASON_TEXT, examples=[REASON_EXAMPLE])
 ]
 
 
@@ -279,7 +127,7 @@ def list_targets(
     """Targets of the agencies in the caller's scope, by agency code, indicator and start. A target set on a
     parent with ``applies_to_subtree`` also applies below it; this list shows it only to those who see the
     parent."""
-    page = reference.list_targets(
+    page = targets.list_targets(
         session, caller.scope, agency=agency, indicator=indicator, on=on, limit=limit, offset=offset
     )
     return TargetPage(
@@ -296,19 +144,19 @@ def export_targets(
     on: OnFilter = None,
 ) -> Response:
     """The same rows as ``GET /targets`` (all of them), in the upload's columns."""
-    page = reference.list_targets(session, caller.scope, agency=agency, indicator=indicator, on=on)
-    return _csv(reference.targets_csv(page.items), "targets.csv")
+    text = targets_file(session, caller.scope, agency=agency, indicator=indicator, on=on)
+    return _csv(text, "targets.csv")
 
 
 @router.post("/targets", status_code=201, response_model=TargetOut, responses=_WRITE_ERRORS)
 def create_target(body: TargetIn, caller: AdminDep, session: SessionDep, forms: FormsDep, request: Request) -> Any:
     """Add a target for an agency in the caller's scope. One agency and indicator may have several periods
     (one per year, say), but they must not overlap."""
-    return reference.create_target(
+    return targets.create_target(
         session,
         caller.scope,
         TargetFields(**body.model_dump()),
-        indicators=reference.known_indicators(form.definition for form in forms.values()),
+        indicators=known_indicators(form.definition for form in forms.values()),
         client_ip=client_ip(request),
     )
 
@@ -320,11 +168,11 @@ def upload_targets(file: CsvFile, caller: AdminDep, session: SessionDep, forms: 
     left out: true); a row with the agency, indicator and period_start of a stored target updates it.
 
     ``curl -F file=@targets.csv -H "Authorization: Bearer $TOKEN" …/api/v1/targets/upload``"""
-    summary = reference.upload_targets(
+    summary = uploads.upload_targets(
         session,
         caller.scope,
         file.file.read(),
-        indicators=reference.known_indicators(form.definition for form in forms.values()),
+        indicators=known_indicators(form.definition for form in forms.values()),
         filename=file.filename,
         client_ip=client_ip(request),
     )
@@ -333,7 +181,7 @@ def upload_targets(file: CsvFile, caller: AdminDep, session: SessionDep, forms: 
 
 @router.get("/targets/{target_id}", response_model=TargetOut, responses=_READ_ERRORS)
 def get_target(target_id: RowId, caller: CallerDep, session: SessionDep) -> Any:
-    return reference.get_target(session, caller.scope, target_id)
+    return targets.get_target(session, caller.scope, target_id)
 
 
 @router.put("/targets/{target_id}", response_model=TargetOut, responses=_WRITE_ERRORS)
@@ -341,12 +189,12 @@ def replace_target(
     target_id: RowId, body: TargetIn, caller: AdminDep, session: SessionDep, forms: FormsDep, request: Request
 ) -> Any:
     """Replace every field of a target."""
-    return reference.update_target(
+    return targets.update_target(
         session,
         caller.scope,
         target_id,
         body.model_dump(),
-        indicators=reference.known_indicators(form.definition for form in forms.values()),
+        indicators=known_indicators(form.definition for form in forms.values()),
         client_ip=client_ip(request),
     )
 
@@ -356,19 +204,19 @@ def change_target(
     target_id: RowId, body: TargetPatch, caller: AdminDep, session: SessionDep, forms: FormsDep, request: Request
 ) -> Any:
     """Change only the fields given."""
-    return reference.update_target(
+    return targets.update_target(
         session,
         caller.scope,
         target_id,
         _changes(body),
-        indicators=reference.known_indicators(form.definition for form in forms.values()),
+        indicators=known_indicators(form.definition for form in forms.values()),
         client_ip=client_ip(request),
     )
 
 
 @router.delete("/targets/{target_id}", status_code=204, response_class=Response, responses=_WRITE_ERRORS)
 def delete_target(target_id: RowId, caller: AdminDep, session: SessionDep, request: Request) -> Response:
-    reference.delete_target(session, caller.scope, target_id, client_ip=client_ip(request))
+    targets.delete_target(session, caller.scope, target_id, client_ip=client_ip(request))
     return Response(status_code=204)
 
 
@@ -387,7 +235,7 @@ def list_population_counts(
 ) -> Any:
     """Dossiers handled by the agencies in the caller's scope, by agency code, start and procedure field (the
     count of all fields first)."""
-    page = reference.list_population_counts(
+    page = counts.list_population_counts(
         session, caller.scope, agency=agency, procedure_field=procedure_field, on=on, limit=limit, offset=offset
     )
     return PopulationCountPage(
@@ -407,10 +255,8 @@ def export_population_counts(
     on: OnFilter = None,
 ) -> Response:
     """The same rows as ``GET /population-counts`` (all of them), in the upload's columns."""
-    page = reference.list_population_counts(
-        session, caller.scope, agency=agency, procedure_field=procedure_field, on=on
-    )
-    return _csv(reference.population_counts_csv(page.items), "population-counts.csv")
+    text = population_counts_file(session, caller.scope, agency=agency, procedure_field=procedure_field, on=on)
+    return _csv(text, "population-counts.csv")
 
 
 @router.post("/population-counts", status_code=201, response_model=PopulationCountOut, responses=_WRITE_ERRORS)
@@ -419,8 +265,8 @@ def create_population_count(body: PopulationCountIn, caller: AdminDep, session: 
     when ``procedure_field`` is null). Periods of one agency and procedure field must not overlap. The count must
     be plausible (at most 10,000,000 a month, no fewer than the responses received, within 10× of the agency's
     usual count unless ``confirm_outlier``) and the ``reason`` is required."""
-    fields = PopulationFields(**body.model_dump(exclude=_COUNT_CHANGE))
-    return reference.create_population_count(
+    fields = PopulationFields(**body.model_dump(exclude=COUNT_CHANGE))
+    return counts.create_population_count(
         session,
         caller.scope,
         fields,
@@ -446,7 +292,7 @@ def upload_population_counts(
     required.
 
     ``curl -F file=@counts.csv -F reason="…" -H "Authorization: Bearer $TOKEN" …/api/v1/population-counts/upload``"""
-    summary = reference.upload_population_counts(
+    summary = uploads.upload_population_counts(
         session,
         caller.scope,
         file.file.read(),
@@ -460,7 +306,7 @@ def upload_population_counts(
 
 @router.get("/population-counts/{count_id}", response_model=PopulationCountOut, responses=_READ_ERRORS)
 def get_population_count(count_id: RowId, caller: CallerDep, session: SessionDep) -> Any:
-    return reference.get_population_count(session, caller.scope, count_id)
+    return counts.get_population_count(session, caller.scope, count_id)
 
 
 @router.put("/population-counts/{count_id}", response_model=PopulationCountOut, responses=_WRITE_ERRORS)
@@ -468,11 +314,11 @@ def replace_population_count(
     count_id: RowId, body: PopulationCountIn, caller: AdminDep, session: SessionDep, request: Request
 ) -> Any:
     """Replace every field of a population count (checked as ``POST`` checks a new one; the reason is required)."""
-    return reference.update_population_count(
+    return counts.update_population_count(
         session,
         caller.scope,
         count_id,
-        body.model_dump(exclude=_COUNT_CHANGE),
+        body.model_dump(exclude=COUNT_CHANGE),
         reason=body.reason,
         confirm_outlier=body.confirm_outlier,
         client_ip=client_ip(request),
@@ -485,8 +331,8 @@ def change_population_count(
 ) -> Any:
     """Change only the fields given (the result checked as ``POST`` checks a new count); ``reason`` is required."""
     given = _changes(body, nullable=frozenset({"procedure_field"}))
-    changes = {name: value for name, value in given.items() if name not in _COUNT_CHANGE}
-    return reference.update_population_count(
+    changes = {name: value for name, value in given.items() if name not in COUNT_CHANGE}
+    return counts.update_population_count(
         session,
         caller.scope,
         count_id,
@@ -502,5 +348,5 @@ def delete_population_count(
     count_id: RowId, reason: ReasonQuery, caller: AdminDep, session: SessionDep, request: Request
 ) -> Response:
     """Remove a population count; ``?reason=`` is required (kept in the audit log with the count's values)."""
-    reference.delete_population_count(session, caller.scope, count_id, reason=reason, client_ip=client_ip(request))
+    counts.delete_population_count(session, caller.scope, count_id, reason=reason, client_ip=client_ip(request))
     return Response(status_code=204)
