@@ -60,8 +60,12 @@ migrations-check: $(VENV)/.installed-dev
 		SIPAS_DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/alembic upgrade head && \
 		SIPAS_DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/alembic check
 
+# The suite on several workers (pytest-xdist; tests/conftest.py gives them one PostgreSQL): the database and browser
+# tests wait on PostgreSQL, Chromium and uvicorn, so more workers than cores pay. Work stealing evens out the long
+# tests. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 4
 pytest: $(VENV)/.installed-dev system-test-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 test: lint typecheck migrations-check pytest
 

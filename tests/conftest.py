@@ -4,9 +4,11 @@ fresh, migrated database of its own (cloned from a template migrated once per ru
 from __future__ import annotations
 
 import shutil
+import tempfile
 import types
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher, profiles
@@ -17,11 +19,18 @@ from sqlalchemy.orm import Session
 
 from app.config import Environment, Settings, resolve_secrets
 from app.db import make_engine, make_session_factory, utcnow
+from app.forms import loader
 from app.main import create_app
 from app.migrate import migrate
 from app.officials import passwords
 from tests.factories import Clock
-from tests.support.postgres import PostgresServer, postgres_server, unique_name
+from tests.support.postgres import (
+    PostgresServer,
+    postgres_server,
+    shared_postgres_server,
+    stop_shared_cluster,
+    unique_name,
+)
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -41,8 +50,58 @@ def cheap_password_hashing() -> Iterator[None]:
     passwords.use_hasher(slow)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def forms_parsed_once() -> Iterator[None]:
+    """Every app start (one or more a test) parses and checks the shipped form files again, about 60 ms: the suite
+    parses each file once per content. A file whose bytes differ (the loader's tests write their own) is parsed
+    anew, and a refusal is never remembered."""
+    parse = loader.parse_form_file
+    parsed: dict[tuple[Path, bytes], loader.LoadedForm] = {}
+
+    def parse_once(path: Path) -> loader.LoadedForm:
+        try:
+            key = (Path(path).resolve(), Path(path).read_bytes())
+        except OSError:
+            return parse(path)
+        if key not in parsed:
+            parsed[key] = parse(path)
+        return parsed[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loader, "parse_form_file", parse_once)
+        yield
+
+
+# --- a parallel run (pytest-xdist) ----------------------------------------------------------------------------
+
+SHARED = pytest.StashKey[Path]()  # the controller's directory for what its workers share
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist's controller, before it starts each worker: give it the directory the workers share."""
+    config: pytest.Config = node.config
+    if SHARED not in config.stash:
+        config.stash[SHARED] = Path(tempfile.mkdtemp(prefix="sipas-pytest-"))
+    node.workerinput["sipas_shared"] = str(config.stash[SHARED])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The controller, after its workers have finished: stop the PostgreSQL cluster one of them started."""
+    shared = config.stash.get(SHARED, None)
+    if shared is not None:
+        stop_shared_cluster(shared)
+        shutil.rmtree(shared, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[PostgresServer]:
+def pg_server(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
+    """One PostgreSQL for the run: in a parallel run the first worker that needs it starts it for all of them
+    (each worker's databases are its own: their names carry its process id)."""
+    shared = getattr(request.config, "workerinput", {}).get("sipas_shared")
+    if shared:
+        yield shared_postgres_server(Path(shared))
+        return
     with postgres_server() as server:
         yield server
 
@@ -154,9 +213,9 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def live_url(app: FastAPI) -> Iterator[str]:
     """The app served by uvicorn on a free port, on this test's database."""
-    from tests.support.live import free_port, serve
+    from tests.support.live import serve
 
-    with serve(app, free_port()) as url:
+    with serve(app) as url:
         yield url
 
 

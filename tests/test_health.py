@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 
 from app.db import make_engine, make_session_factory
 from app.reports import planning as plan_endpoints  # where GET /api/v1/plan calls plan()
+from tests.factories import database_free
 
 
 def test_healthz_answers_200_when_the_database_is_reachable(client: TestClient) -> None:
@@ -14,6 +15,7 @@ def test_healthz_answers_200_when_the_database_is_reachable(client: TestClient) 
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
+@database_free
 def test_healthz_answers_503_when_the_database_goes_away(app: FastAPI) -> None:
     # The database disappears after start-up: nothing listens on port 1.
     lost = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/gone", connect_args={"connect_timeout": 2})
@@ -29,17 +31,20 @@ def test_healthz_answers_503_when_the_database_goes_away(app: FastAPI) -> None:
     }
 
 
+@database_free
 def test_openapi_documents_the_health_check(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/healthz" in spec["paths"]
     assert client.get("/docs").status_code == 200
 
 
+@database_free
 def test_unknown_path_is_a_json_404(client: TestClient) -> None:
     response = client.get("/no/such/page")
     assert response.status_code == 404
 
 
+@database_free
 def test_routing_errors_have_the_same_shape_as_every_other_error(client: TestClient) -> None:
     missing = client.get("/api/v1/no-such-thing")
     assert (missing.status_code, missing.json()) == (404, {"error": {"code": "not_found", "message": "Not Found"}})
@@ -47,6 +52,7 @@ def test_routing_errors_have_the_same_shape_as_every_other_error(client: TestCli
     assert (wrong.status_code, wrong.json()["error"]["code"]) == (405, "method_not_allowed")
 
 
+@database_free
 def test_a_database_lost_mid_request_is_a_503_to_retry(app: FastAPI) -> None:
     """Requests running when PostgreSQL restarts fail inside the app: kiosks retry a 503 with Retry-After."""
     lost = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/gone", connect_args={"connect_timeout": 2})
@@ -60,6 +66,7 @@ def test_a_database_lost_mid_request_is_a_503_to_retry(app: FastAPI) -> None:
     }
 
 
+@database_free
 def test_an_unexpected_error_is_a_logged_json_500_with_the_security_headers(
     app: FastAPI, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.reports.plan_endpoints import EXAMPLE, LIVE_EXAMPLE
 from app.stats.plan import Plan, plan
+from tests.factories import database_free
 
 runner = CliRunner()
 PLAIN_FIELDS = {
@@ -110,6 +111,7 @@ def test_plan_rejects_an_unknown_format() -> None:
     assert result.exit_code == 2
 
 
+@database_free
 def test_plan_endpoint(client: TestClient) -> None:
     response = client.get("/api/v1/plan", params={"target": 86, "margin": 3, "deff": 1.5, "population": 10000})
     assert response.status_code == 200
@@ -145,6 +147,7 @@ def test_plan_endpoint(client: TestClient) -> None:
         ("target=abc&margin=3", "/query/target", "number"),
     ],
 )
+@database_free
 def test_plan_endpoint_rejects_bad_input(client: TestClient, query: str, pointer: str, message: str) -> None:
     response = client.get(f"/api/v1/plan?{query}")
     assert response.status_code == 422
@@ -154,6 +157,7 @@ def test_plan_endpoint_rejects_bad_input(client: TestClient, query: str, pointer
     assert message in error["message"]
 
 
+@database_free
 def test_plan_endpoint_is_public_and_documented(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     operation = spec["paths"]["/api/v1/plan"]["get"]
@@ -243,6 +247,7 @@ def test_plan_rejects_a_bad_design_or_power_in_one_line(args: list[str], message
     assert "Traceback" not in result.output
 
 
+@database_free
 def test_plan_endpoint_for_the_live_design(client: TestClient) -> None:
     query = {"target": 86, "margin": 3, "counters": 1, "months": 1, "true_rate": 89, "power": 0.8}
     response = client.get("/api/v1/plan", params=query)
@@ -273,6 +278,7 @@ def test_plan_endpoint_for_the_live_design(client: TestClient) -> None:
         ("true_rate=89&power=1", "/query/power", "less than or equal to 0.9999"),
     ],
 )
+@database_free
 def test_plan_endpoint_rejects_a_bad_design_or_power(
     client: TestClient, query: str, pointer: str, message: str
 ) -> None:

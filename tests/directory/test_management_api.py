@@ -20,8 +20,8 @@ from app.audit.models import AuditEvent
 from app.config import Settings
 from app.directory.models import Agency, AgencyLevel, Device, Official, Role
 from app.directory.service import create_agency, create_counter, create_device, create_official
+from tests.factories import PASSWORD, log_in_as
 
-PASSWORD = "correct horse battery"
 LOGIN_FIRST = "log in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token"
 NEED_LOGIN = {"error": {"code": "unauthorized", "message": LOGIN_FIRST}}
 NEED_ADMIN = {"error": {"code": "forbidden", "message": "this needs an administrator (province_admin or national)"}}
@@ -47,12 +47,6 @@ class World:
         return self.client.request(method, path, headers=self.headers[who], **kwargs)
 
 
-def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token", data={"username": username, "password": password})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 @pytest.fixture
 def world(client: TestClient, session: Session, settings: Settings) -> World:
     hn = create_agency(session, code="HN", name_vi="Thành phố Hà Nội", name_en="Hanoi", level=AgencyLevel.province)
@@ -76,7 +70,7 @@ def world(client: TestClient, session: Session, settings: Settings) -> World:
     ):
         create_official(session, username=username, password=PASSWORD, role=role, agency=agency)
     session.commit()
-    headers = {"anon": {}, **{name: login(client, name) for name in ("nat", "hn1", "hcm", "anh")}}
+    headers = {"anon": {}, **{name: log_in_as(client, name) for name in ("nat", "hn1", "hcm", "anh")}}
     return World(client, session, settings, headers, devices)
 
 
@@ -474,7 +468,7 @@ def test_create_official(world: World) -> None:
             "locked_until": None,
         }
     ]
-    b_headers = login(world.client, "bao", "another long one")
+    b_headers = log_in_as(world.client, "bao", "another long one")
     assert [row["code"] for row in world.client.get("/api/v1/agencies", headers=b_headers).json()] == ["HN-B"]
     [event] = [e for e in audit_rows(world.session, "official.create") if e.actor == "hn1"]
     hn = world.session.scalar(select(Official.id).where(Official.username == "hn1"))
@@ -534,14 +528,14 @@ def test_update_official(world: World) -> None:
     assert world.client.get("/api/v1/agencies", headers=a_headers).status_code == 401
 
     # A password reset also unlocks the account and closes its sessions.
-    new_headers = login(world.client, "anh")
+    new_headers = log_in_as(world.client, "anh")
     world.session.execute(update(Official).where(Official.username == "anh").values(failed_logins=7))
     world.session.commit()
     reset = world.call("hn1", "PATCH", "/api/v1/officials/anh", json={"password": "a fresh passphrase"})
     assert reset.status_code == 200 and "password" not in reset.text
     assert world.client.get("/api/v1/agencies", headers=new_headers).status_code == 401
     assert world.client.post("/api/v1/auth/token", data={"username": "anh", "password": PASSWORD}).status_code == 401
-    login(world.client, "anh", "a fresh passphrase")
+    log_in_as(world.client, "anh", "a fresh passphrase")
     events = audit_rows(world.session, "official.update")
     assert [e.details["changes"] for e in events if e.details] == [
         {"active": [True, False], "display_name": [None, "Cán bộ A"]},

@@ -52,7 +52,7 @@ from app.directory.service import create_device
 from app.officials.models import OfficialSession, SessionKind
 from app.officials.service import token_hash
 from tests.conftest import make_settings
-from tests.reports.test_satisfaction_api import login, province
+from tests.factories import login, province
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)

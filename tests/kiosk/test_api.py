@@ -18,7 +18,7 @@ from app.directory.models import AgencyLevel, Counter, Device, Role
 from app.directory.service import create_agency, create_counter, create_device, revoke_device
 from app.main import create_app
 from app.responses.models import Answer, Channel, Response
-from tests.factories import counter_tree, login
+from tests.factories import counter_tree, database_free, login
 
 
 def _item(**changes: Any) -> dict[str, Any]:
@@ -272,6 +272,7 @@ def test_heartbeat_records_the_kiosk_state(client: TestClient, key: str, session
     assert device.last_seen_at is not None
 
 
+@database_free
 def test_forms_as_json(client: TestClient) -> None:
     latest = client.get("/api/v1/forms/counter-quick")
     assert latest.status_code == 200

@@ -29,7 +29,7 @@ from app.directory.service import create_counter, create_device, create_official
 from app.reference import schemas as reference
 from app.reference.models import PopulationCount, Target
 from app.responses.models import Channel, Response
-from tests.reports.test_satisfaction_api import World, add_population, add_target, login, province
+from tests.factories import World, add_population, add_target, log_in_as, login, province
 
 # Not official endpoints: the citizen and kiosk channels, the public planner, the login itself.
 PUBLIC = {
@@ -430,13 +430,7 @@ def test_authorization_matrix(routed: FastAPI, client: TestClient, session: Sess
     def fresh(username: str) -> Callable[[], dict[str, str]]:
         """A new session for logout (which ends the one it is called with)."""
 
-        def headers() -> dict[str, str]:
-            response = client.post(
-                "/api/v1/auth/token", data={"username": username, "password": "correct horse battery"}
-            )
-            return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-        return headers
+        return lambda: log_in_as(client, username)
 
     callers = [
         Caller("anonymous", dict, "anonymous", ("TP-A",)),

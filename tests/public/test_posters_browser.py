@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.directory.service import create_counter
 from app.public import links, posters
-from tests.public.test_qr import Tree, agency_in, counter_in, decode, minh_an_tree
+from tests.factories import Tree, agency_in, counter_in, decode, minh_an_tree
 from tests.support.browser import artifact
 
 # A PDF page object is "/Type /Page"; the page tree is "/Type /Pages".

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
@@ -16,81 +15,16 @@ from typer.testing import CliRunner, Result
 
 from app.cli import cli
 from app.config import Settings
-from app.directory.models import Agency, AgencyLevel, Counter
+from app.directory.models import AgencyLevel, Counter
 from app.directory.service import create_agency, create_counter
 from app.errors import Invalid
 from app.public import links, posters, qr
 from app.public.qr_endpoints import router as qr_router
-from tests.factories import registry
+from tests.factories import Tree, agency_in, counter_in, decode, minh_an_tree, registry
 
-ZBARIMG = "/usr/bin/zbarimg"
 SVG = "{http://www.w3.org/2000/svg}"
 URL = "https://gopy.minhan.gov.vn/f/k1.Y3xjb3VudGVyLXF1aWNrfDJ8M3ww.q8tHf2ZxYH1m0Vb4y2Lk9A"
 PUBLIC_BASE_URL = "https://gopy.minhan.gov.vn"
-Tree = dict[str, Agency | Counter]
-
-
-def decode(image: bytes | Path, tmp_path: Path) -> list[str]:
-    """Every code zbarimg finds in a PNG, one text per code (the dbus noise it prints goes to stderr)."""
-    if isinstance(image, bytes):
-        path = tmp_path / "decode-me.png"
-        path.write_bytes(image)
-        image = path
-    result = subprocess.run([ZBARIMG, "--raw", "-q", str(image)], capture_output=True, text=True, check=False)
-    return result.stdout.splitlines()
-
-
-def minh_an_tree(session: Session) -> Tree:
-    """Tỉnh Minh An: its service centre (Q01, Q02 and an inactive Q09), a commune (Q01), a department with no
-    counter. Committed; keys are "MA", "MA-TTPVHCC", "MA-X01", "MA-STP" and "MA-TTPVHCC/Q01" and so on."""
-    province = create_agency(
-        session, code="MA", name_vi="Tỉnh Minh An", name_en="Minh An Province", level=AgencyLevel.province
-    )
-    centre = create_agency(
-        session,
-        code="MA-TTPVHCC",
-        name_vi="Trung tâm Phục vụ hành chính công tỉnh Minh An",
-        name_en="Minh An Public Administration Service Centre",
-        level=AgencyLevel.other,
-        parent=province,
-    )
-    commune = create_agency(session, code="MA-X01", name_vi="Xã An Bình", level=AgencyLevel.commune, parent=province)
-    department = create_agency(
-        session,
-        code="MA-STP",
-        name_vi="Sở Tư pháp",
-        name_en="Department of Justice",
-        level=AgencyLevel.department,
-        parent=province,
-    )
-    tree: Tree = {agency.code: agency for agency in (province, centre, commune, department)}
-    for agency, code, name_vi, name_en in [
-        (centre, "Q01", "Quầy số 1 — Đất đai", "Counter 1 — Land"),
-        (centre, "Q02", "Quầy số 2 — Hộ tịch", "Counter 2 — Civil status"),
-        (centre, "Q09", "Quầy cũ", None),
-        (commune, "Q01", "Bộ phận một cửa", None),
-    ]:
-        tree[f"{agency.code}/{code}"] = create_counter(
-            session, agency=agency, code=code, name_vi=name_vi, name_en=name_en
-        )
-    session.flush()
-    old = tree["MA-TTPVHCC/Q09"]
-    assert isinstance(old, Counter)
-    old.active = False
-    session.commit()
-    return tree
-
-
-def counter_in(tree: Tree, key: str) -> Counter:
-    counter = tree[key]
-    assert isinstance(counter, Counter)
-    return counter
-
-
-def agency_in(tree: Tree, key: str) -> Agency:
-    agency = tree[key]
-    assert isinstance(agency, Agency)
-    return agency
 
 
 # --- images -----------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.config import Settings
 from app.demo import DEMO_PASSWORD, DEMO_USERNAME
+from tests.factories import log_in_as
 
 FIRM = {"met", "not_met"}
 
@@ -26,8 +27,7 @@ def demo(client: TestClient, settings: Settings) -> dict[str, str]:
     }
     result = CliRunner().invoke(cli, ["demo"], env=env)
     assert result.exit_code == 0, result.output
-    token = client.post("/api/v1/auth/token", data={"username": DEMO_USERNAME, "password": DEMO_PASSWORD})
-    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+    return log_in_as(client, DEMO_USERNAME, DEMO_PASSWORD)
 
 
 def _honest(row: dict[str, Any]) -> None:

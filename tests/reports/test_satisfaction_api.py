@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import io
 import itertools
-import random
-import uuid
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -25,28 +22,30 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditEvent
 from app.config import Settings
 from app.db import make_session_factory
-from app.directory.models import Agency, AgencyLevel, Counter, Role
-from app.directory.service import create_agency, create_counter
-from app.reference.models import PopulationCount, Target
+from app.directory.models import AgencyLevel, Role
+from app.directory.service import create_agency
+from app.reference.models import PopulationCount
 from app.reports import satisfaction as satisfaction_service
-from app.responses.ingest import Origin, Submission, prepare, store
 from app.responses.models import Channel
 from app.stats.comparisons import Difference, adjust, compare
 from app.stats.design import make_design
 from app.stats.estimates import Estimate, IndexSpec, estimate_domains, judged
 from app.stats.reliability import verdict_for
 from app.stats.tables import table_from_rows
-from tests.factories import login, registry
+from tests.factories import (
+    DAYS,
+    ELEMENTS,
+    INJECTION,
+    ITEMS,
+    POPULATION,
+    Known,
+    add_rows,
+    add_target,
+    login,
+    make_tree,
+    province,
+)
 
-ITEMS = [
-    "overall",
-    "access_general",
-    "procedure_general",
-    "civil_servant_general",
-    "result_general",
-    "feedback_general",
-]
-ELEMENTS = ["access", "procedure", "civil_servant", "result", "feedback"]
 # counter-quick's indices written out by hand: each element is its "in general" item, the component their mean,
 # the overall index the component.
 INDICES = [
@@ -54,182 +53,7 @@ INDICES = [
     IndexSpec("service", "component", tuple(ELEMENTS)),
     IndexSpec("sipas", "overall", ("service",)),
 ]
-DAYS = (3, 10, 17, 24, 30)  # weeks 0–4 of the month
-MONTHS = (202501, 202502, 202503)
-INJECTION = "=1+2 Xã Cát"  # a name a spreadsheet would evaluate
-
-
-# --- the known province --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Known:
-    """One stored response as the test knows it."""
-
-    agency: str
-    counter: str
-    day: date
-    channel: Channel
-    answers: dict[str, int]  # scale items only
-    procedure_field: str | None = None
-    spam: bool = False
-    test: bool = False
-    comment: str | None = None
-
-    @property
-    def month(self) -> int:
-        return self.day.year * 100 + self.day.month
-
-    @property
-    def week(self) -> int:
-        return (self.day.day - 1) // 7
-
-
-@dataclass
-class World:
-    province: Agency
-    agencies: dict[str, Agency]
-    counters: dict[tuple[str, str], Counter]
-    rows: list[Known] = field(default_factory=list)
-    population: dict[tuple[str, int], int] = field(default_factory=dict)  # (agency, yyyymm) → dossiers handled
-
-    @property
-    def clean(self) -> list[Known]:
-        return [row for row in self.rows if not row.spam and not row.test]
-
-
-def make_tree(session: Session) -> World:
-    """Province TP with communes TP-A (two counters), TP-B and TP-C (one each); TP-C's name starts with '='."""
-    province = create_agency(session, code="TP", name_vi="Tỉnh Thử Nghiệm", level=AgencyLevel.province)
-    agencies = {"TP": province}
-    for code, name in (("TP-A", "Xã An Hòa"), ("TP-B", "Xã Bình Lư"), ("TP-C", INJECTION)):
-        agencies[code] = create_agency(session, code=code, name_vi=name, level=AgencyLevel.commune, parent=province)
-    counters = {
-        (code, counter): create_counter(session, agency=agencies[code], code=counter, name_vi=f"Quầy {counter} {code}")
-        for code, counter in (("TP-A", "Q01"), ("TP-A", "Q02"), ("TP-B", "Q01"), ("TP-C", "Q01"))
-    }
-    session.commit()
-    return World(province, agencies, counters)
-
-
-def add_rows(session: Session, settings: Settings, world: World, rows: Sequence[Known]) -> None:
-    """Store rows through the one ingestion path (as ``app/demo.py`` does, without HTTP)."""
-    forms = registry(session, settings)
-    form = forms[("counter-quick", 1)]
-    prepared = []
-    for row in rows:
-        answers: dict[str, Any] = dict(row.answers)
-        if answers.get("overall", 5) <= 2:
-            answers["reason"] = ["waiting_time"]
-        if row.procedure_field:
-            answers["procedure_field"] = row.procedure_field
-        if row.comment:
-            answers["comment"] = row.comment
-        submitted = datetime.combine(row.day, time(10, 0), tzinfo=settings.zone).astimezone(UTC)
-        submission = Submission(
-            submission_id=uuid.uuid4(),
-            form_id="counter-quick",
-            form_version=1,
-            submitted_at=submitted,
-            answers=answers,
-            profile={"sex": "female"},
-            dossier_code="000.00.12.H26-250101-0001",
-        )
-        counter = world.counters[(row.agency, row.counter)]
-        origin = Origin(
-            channel=row.channel,
-            agency_id=world.agencies[row.agency].id,
-            counter_id=counter.id,
-            is_suspected_spam=row.spam,
-            is_test=row.test,
-            flag_reason="honeypot" if row.spam else None,
-        )
-        prepared.append(prepare(settings, form, submission, origin, now=submitted + timedelta(minutes=1)))
-    store(session, prepared)
-    world.rows.extend(rows)
-
-
-def add_population(session: Session, world: World, counts: dict[tuple[str, int], int]) -> None:
-    for (code, month), dossiers in counts.items():
-        start = date(month // 100, month % 100, 1)
-        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        session.add(
-            PopulationCount(
-                agency_id=world.agencies[code].id, period_start=start, period_end=end, dossiers_handled=dossiers
-            )
-        )
-    session.commit()
-    world.population.update(counts)
-
-
-def add_target(
-    session: Session, agency: Agency, threshold: float, indicator: str = "sipas", subtree: bool = True
-) -> None:
-    session.add(
-        Target(
-            agency_id=agency.id,
-            indicator=indicator,
-            period_start=date(2025, 1, 1),
-            period_end=date(2025, 12, 31),
-            threshold_pct=threshold,
-            applies_to_subtree=subtree,
-        )
-    )
-    session.commit()
-
-
-SMALL = {"TP-A": 12, "TP-B": 10, "TP-C": 6}
 LARGE = {"TP-A": 70, "TP-B": 90, "TP-C": 6}  # TP-A and TP-B reliable in one month (NCHS rule), TP-C never
-
-
-def random_rows(seed: int = 7, per_month: dict[str, int] = SMALL) -> list[Known]:
-    """About ninety responses over three months (``SMALL``): agencies of different quality, missing answers (feedback
-    most often), both channels, two procedure fields, a few comments; then five flagged ones, all 'very
-    satisfied'."""
-    rng = random.Random(seed)
-    quality = {"TP-A": 0.88, "TP-B": 0.62, "TP-C": 0.78}
-    counters = {"TP-A": ["Q01", "Q02"], "TP-B": ["Q01"], "TP-C": ["Q01"]}
-    rows: list[Known] = []
-    for month in MONTHS:
-        for agency, count in per_month.items():
-            for _ in range(count):
-                answers = {"overall": rng.choice([4, 5]) if rng.random() < quality[agency] else rng.choice([1, 2, 3])}
-                for element in ELEMENTS:
-                    if rng.random() < (0.4 if element == "feedback" else 0.12):
-                        continue
-                    answers[f"{element}_general"] = (
-                        rng.choice([4, 5]) if rng.random() < quality[agency] else rng.choice([1, 2, 3])
-                    )
-                day = date(month // 100, month % 100, min(rng.choice(DAYS), 28 if month % 100 == 2 else 31))
-                rows.append(
-                    Known(
-                        agency,
-                        rng.choice(counters[agency]),
-                        day,
-                        Channel.kiosk if rng.random() < 0.3 else Channel.web_qr,
-                        answers,
-                        procedure_field=rng.choice(["land", "civil_status", None]),
-                        comment="Gọi tôi: 0912 345 678, Nguyễn Văn Ba" if rng.random() < 0.1 else None,
-                    )
-                )
-    everything = dict.fromkeys(ITEMS, 5)
-    rows += [Known("TP-A", "Q01", date(2025, 1, 10), Channel.kiosk, everything, spam=True) for _ in range(3)]
-    rows += [Known("TP-B", "Q01", date(2025, 2, 17), Channel.web_qr, everything, test=True) for _ in range(2)]
-    return rows
-
-
-POPULATION = {("TP-A", 202501): 120, ("TP-A", 202502): 90, ("TP-B", 202501): 200, ("TP-C", 202503): 30}
-
-
-def province(
-    session: Session, settings: Settings, *, population: bool = True, per_month: dict[str, int] = SMALL
-) -> World:
-    world = make_tree(session)
-    add_rows(session, settings, world, random_rows(per_month=per_month))
-    if population:
-        add_population(session, world, POPULATION)
-    add_target(session, world.province, 86.0)
-    return world
 
 
 # --- the expected numbers, from app/stats only ---------------------------------------------------------------

@@ -21,7 +21,7 @@ from app.directory.models import AgencyLevel, Counter, Role
 from app.directory.service import create_agency, create_counter, create_device
 from app.responses import export
 from app.responses.models import Channel, Response
-from tests.reports.test_satisfaction_api import ITEMS, Known, World, add_rows, login, province
+from tests.factories import ITEMS, Known, World, add_rows, login, province
 
 PATH = "/api/v1/responses/export"
 COLUMNS = [*export.FIXED_COLUMNS, *ITEMS, "reason"]

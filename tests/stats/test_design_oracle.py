@@ -9,64 +9,18 @@ svymean, deff=TRUE)` and `svytotal`. Copied from the project's shared oracle so 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from app.stats.design import Design, DesignError, domain_mean, make_design, poststratify
-
-ORACLE = Path(__file__).parent / "oracle"
-
-
-@cache
-def _data(name: str) -> dict[str, np.ndarray]:
-    with (ORACLE / "data" / f"{name}.csv").open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    columns: dict[str, np.ndarray] = {}
-    for key in rows[0]:
-        values = [row[key] for row in rows]
-        try:
-            columns[key] = np.array([float(value) if value not in ("", "NA") else np.nan for value in values])
-        except ValueError:
-            columns[key] = np.array(values)
-    return columns
-
-
-DESIGNS: dict[tuple[str, str], Callable[[dict[str, np.ndarray]], Design]] = {
-    ("apistrat", "strat_fpc"): lambda d: make_design(d["pw"], strata=d["stype"], fpc=d["fpc"]),
-    ("apistrat", "strat_nofpc"): lambda d: make_design(d["pw"], strata=d["stype"]),
-    ("apistrat", "weights_only"): lambda d: make_design(d["pw"]),
-    ("apiclus1", "clus1_fpc"): lambda d: make_design(d["pw"], clusters=d["dnum"], fpc=d["fpc"]),
-    ("apiclus1", "clus1_nofpc"): lambda d: make_design(d["pw"], clusters=d["dnum"]),
-    ("satisfaction", "strat_clus"): lambda d: make_design(d["weight"], strata=d["agency"], clusters=d["psu"]),
-    ("satisfaction", "strat_clus_fpc"): lambda d: make_design(
-        d["weight"], strata=d["agency"], clusters=d["psu"], fpc=d["psu_pop"]
-    ),
-    ("satisfaction", "resp_clus"): lambda d: make_design(d["weight"], clusters=d["resp_id"]),
-    ("satisfaction", "strat_clus_poststrat_channel"): lambda d: poststratify(
-        make_design(d["weight"], strata=d["agency"], clusters=d["psu"]),
-        d["channel"],
-        {"in_person": 150000, "phone": 60000, "online": 40000},
-    ),
-}
+from app.stats.design import DesignError, domain_mean, make_design
+from tests.factories import ORACLE, ORACLE_DESIGNS, oracle_data, oracle_domain
 
 
 def _expected() -> list[dict[str, Any]]:
     with (ORACLE / "expected" / "domain_stats.csv").open(encoding="utf-8") as handle:
-        return [row for row in csv.DictReader(handle) if (row["dataset"], row["design"]) in DESIGNS]
-
-
-def _domain(data: dict[str, np.ndarray], by: str, group: str) -> np.ndarray:
-    if by == "(overall)":
-        return np.ones(next(iter(data.values())).size, dtype=bool)
-    inside = np.ones(next(iter(data.values())).size, dtype=bool)
-    for variable, value in zip(by.split("+"), group.split("|"), strict=True):
-        inside &= data[variable].astype(str) == value
-    return inside
+        return [row for row in csv.DictReader(handle) if (row["dataset"], row["design"]) in ORACLE_DESIGNS]
 
 
 ROWS = _expected()
@@ -74,9 +28,9 @@ ROWS = _expected()
 
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r['design']}-{r['outcome']}-{r['by']}-{r['group']}" for r in ROWS])
 def test_domain_mean_equals_r(row: dict[str, Any]) -> None:
-    data = _data(row["dataset"])
-    design = DESIGNS[(row["dataset"], row["design"])](data)
-    got = domain_mean(design, data[row["outcome"]], _domain(data, row["by"], row["group"]))
+    data = oracle_data(row["dataset"])
+    design = ORACLE_DESIGNS[(row["dataset"], row["design"])](data)
+    got = domain_mean(design, data[row["outcome"]], oracle_domain(data, row["by"], row["group"]))
     assert got.n == int(row["n"])
     assert got.df == int(row["df"])
     assert got.sum_w == pytest.approx(float(row["sum_w"]), rel=1e-12)

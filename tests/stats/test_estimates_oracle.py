@@ -19,12 +19,12 @@ import pytest
 from app.stats.comparisons import compare
 from app.stats.estimates import IndexSpec, estimate_domains
 from app.stats.tables import table_from_rows
-from tests.stats.test_design_oracle import DESIGNS, ORACLE, _data
+from tests.factories import ORACLE, ORACLE_DESIGNS, oracle_data
 
 WIDE_DESIGNS = {
-    "strat_clus": DESIGNS[("satisfaction", "strat_clus")],
-    "strat_clus_fpc": DESIGNS[("satisfaction", "strat_clus_fpc")],
-    "resp_clus": DESIGNS[("satisfaction", "resp_clus")],
+    "strat_clus": ORACLE_DESIGNS[("satisfaction", "strat_clus")],
+    "strat_clus_fpc": ORACLE_DESIGNS[("satisfaction", "strat_clus_fpc")],
+    "resp_clus": ORACLE_DESIGNS[("satisfaction", "resp_clus")],
 }
 ELEMENTS = ["E1", "E2", "E3", "E4", "E5", "E6"]
 INDEX = [IndexSpec("index", "index", tuple(ELEMENTS))]
@@ -38,7 +38,7 @@ def _by_agency(design_name: str, complete: bool = False) -> dict[str, Any]:
     """Items and the index overall and per agency; ``complete``: over respondents who rated all six elements only
     (each one's score is then their plain share of satisfied elements, so R's ``svymean`` of that score needs no
     linearisation to define it)."""
-    data = _data("satisfaction_wide")
+    data = oracle_data("satisfaction_wide")
     design = WIDE_DESIGNS[design_name](data)
     scores = np.column_stack([data[e] for e in ELEMENTS])
     answered = ~np.isnan(scores)
@@ -101,7 +101,7 @@ def test_item_rate_equals_r_svymean(row: dict[str, str]) -> None:
 def test_difference_between_two_domains_equals_r_svycontrast(
     by: str, a: str, b: str, difference: float, se: float
 ) -> None:
-    data = _data("satisfaction_wide")
+    data = oracle_data("satisfaction_wide")
     design = WIDE_DESIGNS["strat_clus"](data)
     answered = ~np.isnan(data["E1"])[:, None]
     satisfied = answered & (np.nan_to_num(data["E1"]) >= 4)[:, None]

@@ -16,10 +16,10 @@ import pytest
 
 from app.stats.design import domain_mean
 from app.stats.intervals import interval, t_quantile
-from tests.stats.test_design_oracle import DESIGNS, ORACLE, _data, _domain
+from tests.factories import ORACLE, ORACLE_DESIGNS, oracle_data, oracle_domain
 
 with (ORACLE / "expected" / "ci_methods.csv").open(encoding="utf-8") as _handle:
-    ROWS = [row for row in csv.DictReader(_handle) if (row["dataset"], row["design"]) in DESIGNS]
+    ROWS = [row for row in csv.DictReader(_handle) if (row["dataset"], row["design"]) in ORACLE_DESIGNS]
 
 # R's spline through at most ten profile points misses the exact likelihood root in seven rows (small domains,
 # n = 14 and 16, and a rarely rated element) by more than 1e-4; R's own profile on a fine grid agrees with the
@@ -33,9 +33,9 @@ COARSE_PROFILE = {
 
 
 def _estimate(row: dict[str, Any]) -> Any:
-    data = _data(row["dataset"])
-    design = DESIGNS[(row["dataset"], row["design"])](data)
-    got = domain_mean(design, data[row["outcome"]], _domain(data, row["by"], row["group"]))
+    data = oracle_data(row["dataset"])
+    design = ORACLE_DESIGNS[(row["dataset"], row["design"])](data)
+    got = domain_mean(design, data[row["outcome"]], oracle_domain(data, row["by"], row["group"]))
     return design, got
 
 

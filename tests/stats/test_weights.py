@@ -15,15 +15,12 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from app.stats.weights import kish_effective_n, poststratification_weights, rake, trim, weighting_effect
-from tests.stats.test_design_oracle import _data
-
-ORACLE = Path(__file__).parent / "oracle"
+from tests.factories import ORACLE, oracle_data
 
 STYPE = {"E": 4421.0, "H": 755.0, "M": 1018.0}
 AWARDS = {0: 2500.0, 1: 3694.0}
@@ -84,7 +81,7 @@ R_TRIM_15_45 = {
 
 
 def _apistrat() -> dict[str, np.ndarray]:
-    data = _data("apistrat")
+    data = oracle_data("apistrat")
     return {
         "pw": data["pw"],
         "stype": data["stype"],

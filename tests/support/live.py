@@ -19,9 +19,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(app: FastAPI, port: int) -> Iterator[str]:
+def serve(app: FastAPI, port: int | None = None) -> Iterator[str]:
+    """Serve ``app`` until the block ends, on ``port`` or else on a port the system picks: the socket is bound
+    here, before the server starts, so that no other process (a parallel run's other workers) can take it."""
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", port or 0))
+    port = int(listening.getsockname()[1])
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
@@ -33,3 +38,4 @@ def serve(app: FastAPI, port: int) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        listening.close()
