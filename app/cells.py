@@ -2,7 +2,7 @@
 
 A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return — a comment or a name typed by
 anyone — is prefixed with ``'`` so that a spreadsheet shows it as text; numbers stay numbers. Every download uses
-:func:`neutral`: the result tables (``app.reports.exports``), the responses export and the reference files.
+:func:`neutral`: the result tables (``app.reports.downloads``), the responses export and the reference files.
 """
 
 from __future__ import annotations
@@ -12,6 +12,11 @@ from datetime import date, datetime
 from typing import Any
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+# The media types of a downloaded table.
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def neutral(value: Any) -> Any:

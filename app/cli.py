@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import typer
 
-from app.directory.cli import agency_cli, kiosk_cli, official_cli
+from app.admin.cli import agency_cli, kiosk_cli, official_cli
 from app.forms.cli import forms_cli
-from app.public.cli import link_cli, qr_files
+from app.links.cli import link_cli, qr_files
+from app.planning.cli import plan_sample
 from app.reports.cli import stats
-from app.reports.plan_cli import plan_sample
 from app.responses.cli import import_responses
 from app.server_cli import backup_database, demo, migrate, purge, restore_database, serve
 

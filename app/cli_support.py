@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings, SettingsError, resolve_secrets
 from app.db import make_engine, make_session_factory, session_scope
-from app.errors import SipasError
-from app.forms.loader import FormError, RegisteredForm, check_registered, load_forms
+from app.errors import DefinitionError, SipasError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -30,7 +29,7 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except SipasError as exc:
             typer.echo(f"error: {exc.message}", err=True)
-        except (FormError, SettingsError) as exc:
+        except (DefinitionError, SettingsError) as exc:
             typer.echo(f"error: {exc}", err=True)
         except ValidationError as exc:  # the settings read from the environment
             for problem in exc.errors():
@@ -58,8 +57,3 @@ def run_in_session(settings: Settings, task: Callable[[Session], R]) -> R:
             return task(session)
     finally:
         engine.dispose()
-
-
-def form_registry(session: Session, settings: Settings) -> dict[tuple[str, int], RegisteredForm]:
-    """The forms of SIPAS_FORMS_DIR, checked against those the database has registered."""
-    return check_registered(session, load_forms(settings.forms_dir))

@@ -103,9 +103,14 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def read_snapshot(session: Session) -> Iterator[None]:
     """Every read inside sees the database as of one moment. A report runs several queries (strata weights, sums,
     unit counts); under PostgreSQL's READ COMMITTED, or SQLite's statement-by-statement reads, a response committed
-    between two of them (say an agency's first of a new month) would appear in one and not the other. Commits what
-    the session holds first, and ends the snapshot on the way out."""
-    session.commit()
+    between two of them (say an agency's first of a new month) would appear in one and not the other.
+
+    Writes are the services' to commit, never this one's: a session holding unsaved changes is refused
+    (a programming error), and the read-only transaction earlier reads began (the caller's session lookup) is
+    rolled back before the snapshot starts. The snapshot ends on the way out."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("read_snapshot: the session holds unsaved changes; the service that made them commits")
+    session.rollback()
     if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     else:  # the driver opens transactions only for writes; a deferred BEGIN makes the reads one WAL snapshot

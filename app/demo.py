@@ -22,14 +22,14 @@ from app.directory.service import (
     create_agency,
     create_counter,
     create_device,
-    create_official,
     get_agency_by_code,
     get_counter,
 )
 from app.forms.loader import RegisteredForm
 from app.forms.models import FormVersion
-from app.forms.schema import FormDefinition
-from app.public.links import counter_url
+from app.forms.schemas import FormDefinition
+from app.links.service import counter_url
+from app.officials.service import create_official
 from app.reference.models import PopulationCount, Target
 from app.responses.ingest import Origin, Prepared, Submission, prepare, store
 from app.responses.models import Channel

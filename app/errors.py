@@ -59,6 +59,20 @@ BAD_BODY: dict[int | str, dict[str, Any]] = {
 }
 
 
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The body of every error answer, from a route, an exception handler or a middleware:
+    ``{"error": {"code", "message"[, "details"]}}``."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return {"error": error}
+
+
+class DefinitionError(Exception):
+    """A file the service is set up from is wrong (a form definition); the message names the file and the place.
+    Not an HTTP error: commands print it as one line, the server refuses to start."""
+
+
 class SipasError(Exception):
     status_code = 400
     code = "bad_request"
@@ -69,10 +83,7 @@ class SipasError(Exception):
         self.details = details
 
     def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.details is not None:
-            body["details"] = self.details
-        return {"error": body}
+        return error_body(self.code, self.message, self.details)
 
 
 class NotFound(SipasError):

@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import Invalid
+from app.errors import Invalid, Unavailable, error_body
 
 logger = logging.getLogger("sipas")
 
@@ -37,11 +37,8 @@ async def _answer(
     details: Any = None,
     headers: Sequence[tuple[bytes, bytes]] = (),
 ) -> None:
-    """An error answer in the app's shape (``{"error": {"code", "message", "details"}}``) from a middleware."""
-    error: dict[str, Any] = {"code": code, "message": message}
-    if details is not None:
-        error["details"] = details
-    body = json.dumps({"error": error}).encode()
+    """An error answer in the app's shape (:func:`app.errors.error_body`) from a middleware."""
+    body = json.dumps(error_body(code, message, details)).encode()
     start = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]
     await send({"type": "http.response.start", "status": status, "headers": start})
     await send({"type": "http.response.body", "body": body})
@@ -319,4 +316,6 @@ class InFlightLimit:
             places.release()
 
     async def _busy(self, send: Send) -> None:
-        await _answer(send, 503, "busy", "the server is busy; retry in a moment", headers=[(b"retry-after", b"1")])
+        await _answer(
+            send, 503, Unavailable.code, "the server is busy; retry in a moment", headers=[(b"retry-after", b"1")]
+        )

@@ -13,34 +13,34 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from app.admin.router import router as management_router
 from app.config import Environment, Settings, get_settings
 from app.dashboard.router import router as dashboard_router
 from app.dashboard.router_login import router as dashboard_login_router
+from app.dashboard.views import FigureCache
 from app.db import make_engine, make_session_factory, session_scope
-from app.directory.router import router as management_router
-from app.errors import BUSY, SLOW_BODY, VALIDATION_ERROR, SipasError
+from app.errors import BUSY, SLOW_BODY, VALIDATION_ERROR, SipasError, Unavailable, error_body
 from app.forms.loader import check_registered, load_forms
-from app.health.endpoints import router as health_router
-from app.kiosk.endpoints import router as kiosk_router
-from app.kiosk.page import router as kiosk_page_router
-from app.kiosk.page import templates as kiosk_templates
+from app.health.router import router as health_router
+from app.kiosk.router import page_router as kiosk_page_router
+from app.kiosk.router import router as kiosk_router
+from app.kiosk.router import templates as kiosk_templates
 from app.limits import InFlightLimit, NulRefusal, RequestBody, no_nul_in_path
+from app.links.posters import PAPERS, render_document
+from app.links.router import mint_limiter, qr_router
+from app.links.router import router as links_api_router
+from app.links.service import LinkNotFound
 from app.logging import redact_database_errors
 from app.officials.deps import COOKIE
-from app.officials.endpoints import router as auth_router
-from app.public.api import router as links_api_router
-from app.public.endpoints import client_bursts, form_limiters, message_page
-from app.public.endpoints import router as public_router
+from app.officials.router import router as auth_router
+from app.planning.router import router as plan_router
 from app.public.i18n import pick_lang
-from app.public.links import LinkNotFound
-from app.public.posters import PAPERS, render_document
-from app.public.qr_endpoints import router as qr_router
+from app.public.router import client_bursts, form_limiters, message_page
+from app.public.router import router as public_router
 from app.ratelimit import RateLimiter
 from app.reference.router import router as reference_router
-from app.reports.endpoints import router as satisfaction_router
-from app.reports.plan_endpoints import router as plan_router
-from app.responses.export import router as export_router
-from app.responses.flagged import router as flagged_router
+from app.reports.router import router as satisfaction_router
+from app.responses.router import router as responses_router
 from app.security import ForwardedClient, SecurityHeaders, error_headers, inline_hashes, install_docs
 
 logger = logging.getLogger("sipas")
@@ -97,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.form_client_bursts = client_bursts()
     app.state.kiosk_limiter = RateLimiter(settings.kiosk_rate_per_minute, 60)
     app.state.official_limiter = RateLimiter(settings.official_rate_per_minute, 60)
+    app.state.dossier_link_limiter = mint_limiter()
+    app.state.dashboard_cache = FigureCache()
     app.add_middleware(
         InFlightLimit,
         limit=settings.max_requests_in_flight,
@@ -137,22 +139,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         # Routing's 404/405 and an unreadable body's 400, in the same shape as every other error.
         code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
-        return JSONResponse(
-            {"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code, headers=exc.headers
-        )
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         details = [{"pointer": _pointer(tuple(err["loc"])), "message": err["msg"]} for err in exc.errors()]
         first = details[0] if details else {"pointer": "/", "message": "invalid request"}
-        body = {"error": {"code": "invalid", "message": f"{first['pointer']}: {first['message']}", "details": details}}
-        return JSONResponse(body, status_code=422)
+        return JSONResponse(error_body("invalid", f"{first['pointer']}: {first['message']}", details), status_code=422)
 
     @app.exception_handler(OperationalError)
     async def _database_unavailable(request: Request, _exc: OperationalError) -> JSONResponse:
         # The database went away mid-request (restart, failover): nothing was committed; the client may retry.
         logger.warning("database unavailable", extra={"path": request.url.path})
-        body = {"error": {"code": "unavailable", "message": "the database is unavailable; retry in a moment"}}
+        body = error_body(Unavailable.code, "the database is unavailable; retry in a moment")
         return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
 
     @app.exception_handler(ClientDisconnect)
@@ -164,7 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", extra={"path": request.url.path})
-        body = {"error": {"code": "internal", "message": "internal error; it has been logged"}}
+        body = error_body("internal", "internal error; it has been logged")
         return JSONResponse(body, status_code=500, headers=error_headers())  # sent past the headers' middleware
 
     app.include_router(health_router)
@@ -178,8 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(management_router)
     app.include_router(reference_router)
     app.include_router(satisfaction_router)
-    app.include_router(export_router)
-    app.include_router(flagged_router)
+    app.include_router(responses_router)
     app.include_router(dashboard_login_router)
     app.include_router(dashboard_router)
     return app

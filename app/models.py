@@ -5,9 +5,8 @@ from app.db import Base
 from app.directory.models import Agency, AgencyLevel, Counter, Device, Official, ProcedureField, Role
 from app.forms.models import Form, FormVersion
 from app.officials.models import OfficialSession, SessionKind
-from app.public.models import DossierLink
 from app.reference.models import PopulationCount, Target
-from app.responses.models import Answer, Channel, Response
+from app.responses.models import Answer, Channel, DossierLink, Response
 
 __all__ = [
     "Agency",

@@ -1,4 +1,4 @@
-"""How fast the officials' dashboard answers on the demo province (figures for the README).
+"""How fast the officials' dashboard answers on the demo province (figures for docs/benchmarks.md).
 
 For each backend: a fresh database (a SQLite file; a PostgreSQL database on the server tests.support.postgres finds
 or starts), migrated and filled with the demo (``app.demo.load_demo``; on PostgreSQL followed by ``ANALYZE``, as

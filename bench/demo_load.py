@@ -1,4 +1,4 @@
-"""How long the demo load takes and how large the SQLite file gets (figures for the README).
+"""How long the demo load takes and how large the SQLite file gets (figures for docs/benchmarks.md).
 
 Usage: .venv/bin/python bench/demo_load.py [--seed N]
 """

@@ -1,5 +1,5 @@
 """Kiosk ingestion on PostgreSQL: batch throughput, single-post latency at a fixed rate, and COPY as the ceiling
-(figures for the README).
+(figures for docs/benchmarks.md).
 
 Starts its own PostgreSQL database (tests.support.postgres) and `uvicorn app.main:create_app --factory` on a free
 loopback port, sends traffic only to 127.0.0.1, then stops the server and drops the database.

@@ -1,5 +1,5 @@
 """Open-loop load on the real server: a mix of citizen form posts, kiosk batches and officials' queries at a fixed
-rate, stepped up until the server stops keeping up (figures for the README).
+rate, stepped up until the server stops keeping up (figures for docs/benchmarks.md).
 
 Starts a private, throw-away PostgreSQL cluster (never the machine's server), loads the demo province (so the
 officials' queries aggregate about 22,000 responses), registers kiosks, then runs
@@ -50,10 +50,10 @@ from app.db import make_engine, make_session_factory  # noqa: E402
 from app.demo import DEMO_PASSWORD, DEMO_USERNAME, load_demo  # noqa: E402
 from app.directory.models import Counter  # noqa: E402
 from app.directory.service import create_device  # noqa: E402
+from app.links.service import counter_token  # noqa: E402
+from app.links.tokens import issue_client  # noqa: E402
 from app.migrate import migrate  # noqa: E402
 from app.public.form_page import csrf_token  # noqa: E402
-from app.public.links import counter_token  # noqa: E402
-from app.public.tokens import issue_client  # noqa: E402
 from tests.support.postgres import PrivateCluster, private_cluster  # noqa: E402
 from tests.support.services import (  # noqa: E402
     AppServer,

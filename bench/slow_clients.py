@@ -59,7 +59,8 @@ import json
 from app.config import Settings, resolve_secrets
 from app.db import make_engine, make_session_factory
 from app.directory.models import AgencyLevel, Role
-from app.directory.service import create_agency, create_counter, create_device, create_official
+from app.directory.service import create_agency, create_counter, create_device
+from app.officials.service import create_official
 from app.migrate import migrate
 
 settings = resolve_secrets(Settings())

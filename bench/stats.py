@@ -1,5 +1,5 @@
 """Design-based estimates at scale: SQL pushdown on PostgreSQL, `sipas stats` on a CSV file, and R's survey package
-on the same synthetic data (figures for the README).
+on the same synthetic data (figures for docs/benchmarks.md).
 
 Synthetic survey: 50 agencies (the strata) × 20 items (the elements) = 1,000 domains; 2,000 PSUs (40 per agency)
 with weights varying by PSU; satisfaction about 85 %, varying by agency, item and PSU. Every respondent answers the

@@ -222,6 +222,6 @@ def live_url(app: FastAPI) -> Iterator[str]:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     found = Clock(utcnow())
-    monkeypatch.setattr("app.public.endpoints.utcnow", found.now)
+    monkeypatch.setattr("app.public.router.utcnow", found.now)
     monkeypatch.setattr("app.ratelimit.time", types.SimpleNamespace(monotonic=found.monotonic))
     yield found

@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.directory.models import Agency, AgencyLevel, Counter, Role
-from app.directory.service import create_agency, create_counter, create_official
+from app.directory.service import create_agency, create_counter
 from app.forms.loader import RegisteredForm, check_registered, load_forms
+from app.officials.service import create_official
 from app.reference.models import PopulationCount, Target
 from app.responses.ingest import Origin, Submission, prepare, store
 from app.responses.models import Channel

@@ -23,8 +23,9 @@ from app.cli import cli
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.directory.models import Role
-from app.directory.service import create_device, create_official
-from app.public.links import mint_dossier_link
+from app.directory.service import create_device
+from app.links.service import mint_dossier_link
+from app.officials.service import create_official
 from app.responses.ingest import Origin, Submission, ingest
 from app.responses.models import Channel
 from tests.conftest import make_settings

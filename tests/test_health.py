@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.db import make_engine, make_session_factory
-from app.reports import planning as plan_endpoints  # where GET /api/v1/plan calls plan()
+from app.planning import service as planning  # where GET /api/v1/plan calls plan()
 from tests.factories import database_free
 
 
@@ -73,7 +73,7 @@ def test_an_unexpected_error_is_a_logged_json_500_with_the_security_headers(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(plan_endpoints, "plan", broken)
+    monkeypatch.setattr(planning, "plan", broken)
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/api/v1/plan", params={"target": 86, "margin": 3})
     assert response.status_code == 500

@@ -55,7 +55,7 @@ def test_a_request_beyond_the_limit_waits_then_gets_503_and_health_checks_pass()
     assert busy[0]["status"] == 503
     assert (b"retry-after", b"1") in busy[0]["headers"]
     assert json.loads(busy[1]["body"]) == {
-        "error": {"code": "busy", "message": "the server is busy; retry in a moment"}
+        "error": {"code": "unavailable", "message": "the server is busy; retry in a moment"}
     }
     assert inside == ["/slow", "/healthz", "/api/v1/plan"]
 

@@ -21,7 +21,7 @@ from app.config import Settings
 from app.directory.models import Official, Role
 from app.directory.service import create_device
 from app.limits import NulRefusal
-from app.public import links
+from app.links import service as links
 from tests.factories import counter_tree, login
 
 NUL = "\x00"

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.reports.plan_endpoints import EXAMPLE, LIVE_EXAMPLE
+from app.planning.schemas import EXAMPLE, LIVE_EXAMPLE
 from app.stats.plan import Plan, plan
 from tests.factories import database_free
 

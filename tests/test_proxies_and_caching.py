@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.directory.models import Role
-from app.directory.service import create_official
+from app.links import service as links
 from app.main import create_app
 from app.officials.models import OfficialSession
-from app.public import links
+from app.officials.service import create_official
 from app.security import ForwardedClient
 from tests.factories import PASSWORD, counter_tree, login
 

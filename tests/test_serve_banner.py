@@ -19,7 +19,8 @@ from app.config import Settings
 from app.db import utcnow
 from app.demo import DEMO_COUNTER, DEMO_PASSWORD, DEMO_USERNAME, demo_kiosk_key
 from app.directory.models import AgencyLevel, Official, Role
-from app.directory.service import create_agency, create_counter, create_official
+from app.directory.service import create_agency, create_counter
+from app.officials.service import create_official
 
 
 @pytest.fixture

@@ -36,6 +36,30 @@ def record(
     return event
 
 
+def record_download(
+    session: Session,
+    *,
+    actor: str,
+    official_id: int,
+    what: str,
+    file_format: str,
+    rows: int,
+    query: str,
+    client_ip: str | None,
+) -> None:
+    """Audit a download (figures, raw responses) and commit: a download is recorded before it is sent."""
+    record(
+        session,
+        action="export",
+        actor=actor,
+        official_id=official_id,
+        object_type=what,
+        details={"format": file_format, "rows": rows, "query": query},
+        client_ip=client_ip,
+    )
+    session.commit()
+
+
 def forget_addresses(session: Session, *, before: datetime) -> int:
     """Blank the client address of events older than ``before`` (the events themselves stay); returns how many."""
     statement = (

@@ -21,12 +21,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "footer": {
         "vi": "Số liệu tính theo phương pháp SIPAS (Quyết định 1001/QĐ-BNV): tỷ lệ hài lòng là tỷ lệ trả lời mức 4–5 "
         "trên số người trả lời; khoảng tin cậy {level} ({method}) theo thiết kế phân tầng cơ quan × tháng, cụm quầy "
-        "× tuần; “đạt” khi cận dưới ≥ mục tiêu, “chưa đạt” khi cận trên < mục tiêu. Chi tiết: README, mục "
-        "“Statistics: official figures with honest intervals”.",
+        "× tuần; “đạt” khi cận dưới ≥ mục tiêu, “chưa đạt” khi cận trên < mục tiêu. Chi tiết: docs/statistics.md.",
         "en": "Figures follow the SIPAS method (Decision 1001/QĐ-BNV): the satisfaction rate is the share of answers "
         "at levels 4–5 among those who answered; {level} intervals ({method}) follow the design (strata: agency × "
         "month; clusters: counter × week); “met” when the lower bound ≥ the target, “not met” when the upper bound "
-        "< the target. Details: README, section “Statistics: official figures with honest intervals”.",
+        "< the target. Details: docs/statistics.md.",
     },
     # login
     "login_title": {"vi": "Đăng nhập cho cán bộ", "en": "Officials' login"},

@@ -35,9 +35,9 @@ from app.dashboard.views import (
 )
 from app.deps import FormsDep, SessionDep, SettingsDep
 from app.errors import Forbidden, Invalid, NotFound
+from app.links.service import counter_url
 from app.officials.scope import visible_agency
 from app.public.i18n import Lang
-from app.public.links import counter_url
 from app.reports.query import COVERAGE, Meta
 from app.responses.models import Channel
 
@@ -51,9 +51,7 @@ Subject = TypeVar("Subject")
 
 
 def _cache(request: Request) -> FigureCache:
-    cache: FigureCache | None = getattr(request.app.state, "dashboard_cache", None)
-    if cache is None:
-        cache = request.app.state.dashboard_cache = FigureCache()
+    cache: FigureCache = request.app.state.dashboard_cache  # made with the app (app.main.create_app)
     return cache
 
 
@@ -134,6 +132,7 @@ def _figures(
     session: SessionDep,
     settings: SettingsDep,
     forms: FormsDep,
+    *,
     report: Callable[[Figures, Subject, Chosen, Lang, str, date], Found],
     subject: Subject,
 ) -> tuple[Chosen, Found | None, dict[str, Any]]:
@@ -166,7 +165,7 @@ def overview_page(
     request: Request, viewer: ViewerDep, session: SessionDep, settings: SettingsDep, forms: FormsDep
 ) -> Response:
     lang = lang_of(request)
-    chosen, found, context = _figures(request, viewer, session, settings, forms, overview, viewer.root)
+    chosen, found, context = _figures(request, viewer, session, settings, forms, report=overview, subject=viewer.root)
     context |= {"page_title": t("overview_title", lang), "filter_query": urlencode(chosen.query())}
     if found is not None:
         context["verdict_summary"] = verdict_summary(found.agencies, lang)
@@ -188,7 +187,7 @@ def agency_detail(
 ) -> Response:
     agency = visible_agency(session, viewer.scope, code)  # NotFound → the 404 page, as for an unknown code
     lang = lang_of(request)
-    chosen, found, context = _figures(request, viewer, session, settings, forms, agency_page, agency)
+    chosen, found, context = _figures(request, viewer, session, settings, forms, report=agency_page, subject=agency)
     context |= {"page_title": agency_name(agency, lang), "agency": agency}
     if found is not None:
         points = [charts.Point(p.period, p.estimate, p.alerts) for p in found.trend.points] if found.trend else []

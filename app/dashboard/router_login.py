@@ -14,8 +14,8 @@ from app.dashboard.rendering import NO_STORE, ViewerDep, base_context, lang_of, 
 from app.deps import SessionDep, SettingsDep
 from app.errors import TooManyRequests, Unauthorized
 from app.officials.deps import COOKIE, client_ip
-from app.officials.endpoints import cookie_secure, set_session_cookie
 from app.officials.models import SessionKind
+from app.officials.router import cookie_secure, set_session_cookie
 from app.officials.service import csrf_ok, login, login_csrf_ok, login_csrf_token, login_nonce, logout, resolve
 from app.officials.throttle import throttle_of
 
@@ -36,11 +36,11 @@ def _login_page(
     request: Request,
     settings: Settings,
     next_path: str,
+    *,
     status_code: int = 200,
     error: str | None = None,
     username: str = "",
     notice: str | None = None,
-    *,
     fresh_nonce: bool = False,
 ) -> HTMLResponse:
     """The login form with its anti-forgery token: an HMAC of the nonce in the browser's pre-session cookie, which
@@ -86,6 +86,7 @@ def login_form(request: Request, session: SessionDep, settings: SettingsDep) -> 
 
 @router.post("/login", response_class=HTMLResponse)
 def login_submit(
+    *,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -98,9 +99,19 @@ def login_submit(
     next_path = _safe_next(next)
     if not login_csrf_ok(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
         # Not from this site's own form (or its cookie was lost): no password is checked; a fresh form is shown.
-        return _login_page(request, settings, next_path, 403, t("csrf_body", lang), username, fresh_nonce=True)
+        return _login_page(
+            request,
+            settings,
+            next_path,
+            status_code=403,
+            error=t("csrf_body", lang),
+            username=username,
+            fresh_nonce=True,
+        )
     if not username.strip() or not password:
-        return _login_page(request, settings, next_path, 422, t("login_missing", lang), username)
+        return _login_page(
+            request, settings, next_path, status_code=422, error=t("login_missing", lang), username=username
+        )
     try:
         opened = login(
             session,
@@ -112,10 +123,19 @@ def login_submit(
             client_ip=client_ip(request),
         )
     except Unauthorized:
-        return _login_page(request, settings, next_path, 401, t("login_wrong", lang), username)
+        return _login_page(
+            request, settings, next_path, status_code=401, error=t("login_wrong", lang), username=username
+        )
     except TooManyRequests as locked:
         seconds = int(float((locked.details or {}).get("retry_after_seconds", 60))) + 1
-        page = _login_page(request, settings, next_path, 429, t("login_locked", lang, seconds=seconds), username)
+        page = _login_page(
+            request,
+            settings,
+            next_path,
+            status_code=429,
+            error=t("login_locked", lang, seconds=seconds),
+            username=username,
+        )
         page.headers.update(locked.headers)
         return page
     response = RedirectResponse(next_path, 303)

@@ -22,13 +22,14 @@ from sqlalchemy.orm import Session
 
 from app.directory.models import Agency, Counter, Device
 from app.forms.loader import RegisteredForm
-from app.forms.schema import FormDefinition
+from app.forms.schemas import FormDefinition
 from app.officials.scope import Scope
 from app.public.i18n import Lang, text
-from app.reports.query import Filters, Meta
+from app.reports.query import Meta
 from app.reports.satisfaction import Result, Row, satisfaction
 from app.reports.trends import Trend, trends
 from app.responses.models import Channel, Response
+from app.responses.selection import Filters
 from app.stats.estimates import Estimate
 
 Forms = dict[tuple[str, int], RegisteredForm]

@@ -1,4 +1,4 @@
-"""Agencies, counters, officials and devices: creation, import and listing."""
+"""Agencies, counters and devices: creation, import and listing (officials' accounts: :mod:`app.officials.service`)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import record
 from app.db import utcnow
-from app.directory.models import Agency, AgencyLevel, Counter, Device, Official, Role
+from app.directory.models import Agency, AgencyLevel, Counter, Device
 from app.errors import Invalid, NotFound
-from app.officials import passwords, usernames
 
 AGENCY_CSV_COLUMNS = ("code", "name_vi", "name_en", "level", "parent_code")
 
@@ -206,51 +205,6 @@ def create_counter(session: Session, *, agency: Agency, code: str, name_vi: str,
     return counter
 
 
-# --- officials --------------------------------------------------------------------------------------------
-
-
-def create_official(
-    session: Session,
-    *,
-    username: str,
-    password: str,
-    role: Role,
-    agency: Agency | None,
-    display_name: str | None = None,
-    actor: str = "cli",
-    official_id: int | None = None,
-    client_ip: str | None = None,
-) -> Official:
-    """Add an official with an argon2 password hash; the national role alone may have no agency. The username
-    is normalised and checked by :mod:`app.officials.usernames`, the password by :mod:`app.officials.passwords`
-    (Invalid or Conflict saying what is wrong)."""
-    username = usernames.normalise(username)
-    passwords.check(password, username=username, display_name=display_name)
-    if agency is None and role is not Role.national:
-        raise Invalid(f"role {role.value!r} needs an agency (--agency CODE)")
-    usernames.ensure_available(session, username)
-    official = Official(
-        username=username,
-        password_hash=passwords.hash_password(password),
-        role=role,
-        agency_id=agency.id if agency else None,
-        display_name=display_name,
-    )
-    session.add(official)
-    session.flush()
-    record(
-        session,
-        action="official.create",
-        actor=actor,
-        official_id=official_id,
-        client_ip=client_ip,
-        object_type="official",
-        object_id=official.id,
-        details={"username": username, "role": role.value, "agency": agency.code if agency else None},
-    )
-    return official
-
-
 # --- devices ----------------------------------------------------------------------------------------------
 
 DEVICE_KEY_PREFIX_LENGTH = 12
@@ -331,7 +285,3 @@ def revoke_device(
         )
     session.refresh(device)
     return device
-
-
-def official_exists(session: Session, username: str) -> bool:
-    return session.scalar(select(Official.id).where(Official.username == username)) is not None

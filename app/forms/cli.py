@@ -11,7 +11,7 @@ import typer
 from app.cli_support import friendly_errors
 from app.config import Settings
 from app.forms.loader import load_forms
-from app.forms.schema import FormDefinition
+from app.forms.schemas import FormDefinition
 
 forms_cli = typer.Typer(help="Form definitions (survey_forms/)", no_args_is_help=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.forms.schema import FormDefinition, ItemType
+from app.forms.schemas import FormDefinition, ItemType
 from app.stats.estimates import IndexSpec
 
 

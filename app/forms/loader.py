@@ -17,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.directory.models import ProcedureField
+from app.errors import DefinitionError
 from app.forms.models import Form, FormVersion
-from app.forms.schema import FormDefinition
+from app.forms.schemas import FormDefinition
 
 
-class FormError(Exception):
+class FormError(DefinitionError):
     """A form definition is invalid or conflicts with what is stored; the message names the file and path."""
 
 

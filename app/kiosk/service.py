@@ -163,7 +163,7 @@ def receive(
     prepared: list[tuple[int, Prepared]] = []
     for index, item in parsed:
         prefix = f"{pointer_prefix}/{index}" if pointer_prefix else ""
-        problem = _place_and_time(settings, forms, device, places, item, prefix, earliest)
+        problem = _place_and_time(settings, forms, device, places, item, prefix=prefix, earliest=earliest)
         if isinstance(problem, FieldProblem):
             results[index] = _invalid(index, item.submission_id, [problem])
             continue
@@ -213,6 +213,7 @@ def _place_and_time(
     device: Device,
     places: _Places,
     item: SubmissionIn,
+    *,
     prefix: str,
     earliest: datetime,
 ) -> tuple[RegisteredForm, int | None] | FieldProblem:

@@ -1,4 +1,5 @@
-"""Login with throttling (:mod:`app.officials.throttle`), session tokens, logout and CSRF tokens."""
+"""Officials' accounts (creation) and login with throttling (:mod:`app.officials.throttle`), session tokens,
+logout and CSRF tokens."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from sqlalchemy.orm import Session
 from app.audit.service import record
 from app.config import Settings
 from app.db import utcnow
-from app.directory.models import Official
-from app.errors import Unauthorized
-from app.officials import passwords
+from app.directory.models import Agency, Official, Role
+from app.errors import Invalid, Unauthorized
+from app.officials import passwords, usernames
 from app.officials.models import OfficialSession, SessionKind
 from app.officials.throttle import LoginThrottle
 from app.officials.usernames import login_name
@@ -171,3 +172,45 @@ def delete_ended_sessions(session: Session, *, before: datetime) -> int:
     ended = func.coalesce(OfficialSession.revoked_at, OfficialSession.expires_at)
     statement = delete(OfficialSession).where(ended < before, OfficialSession.expires_at < before)
     return int(session.execute(statement, execution_options={"synchronize_session": False}).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def create_official(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    agency: Agency | None,
+    display_name: str | None = None,
+    actor: str = "cli",
+    official_id: int | None = None,
+    client_ip: str | None = None,
+) -> Official:
+    """Add an official with an argon2 password hash; the national role alone may have no agency. The username
+    is normalised and checked by :mod:`app.officials.usernames`, the password by :mod:`app.officials.passwords`
+    (Invalid or Conflict saying what is wrong)."""
+    username = usernames.normalise(username)
+    passwords.check(password, username=username, display_name=display_name)
+    if agency is None and role is not Role.national:
+        raise Invalid(f"role {role.value!r} needs an agency (--agency CODE)")
+    usernames.ensure_available(session, username)
+    official = Official(
+        username=username,
+        password_hash=passwords.hash_password(password),
+        role=role,
+        agency_id=agency.id if agency else None,
+        display_name=display_name,
+    )
+    session.add(official)
+    session.flush()
+    record(
+        session,
+        action="official.create",
+        actor=actor,
+        official_id=official_id,
+        client_ip=client_ip,
+        object_type="official",
+        object_id=official.id,
+        details={"username": username, "role": role.value, "agency": agency.code if agency else None},
+    )
+    return official

@@ -45,8 +45,7 @@ from sqlalchemy.orm import Session
 
 from app import networks
 from app.config import Settings
-from app.public.models import DossierLink
-from app.responses.models import Channel, Response
+from app.responses.models import Channel, DossierLink, Response
 
 WINDOW_SECONDS = 60
 HOUR_SECONDS = 3600
@@ -149,7 +148,7 @@ def flag_earlier(
     now: datetime,
 ) -> int:
     """Flag the earlier answers of a burst or a flood that are not flagged yet; returns how many were. Budgets
-    flag only what is beyond them, so nothing earlier."""
+    flag only what is beyond them, so nothing earlier. The caller commits (with the answer that judged them)."""
     # An answer an administrator released stays released: a later burst does not flag it again.
     condition: list[Any] = [Response.is_suspected_spam.is_(False), Response.flag_review.is_(None)]
     if verdict.rule == "link":
@@ -162,5 +161,4 @@ def flag_earlier(
         return 0
     statement = update(Response).where(*condition).values(is_suspected_spam=True, flag_reason=verdict.reason)
     result = session.execute(statement.execution_options(synchronize_session=False))
-    session.commit()
     return int(getattr(result, "rowcount", 0) or 0)

@@ -29,13 +29,12 @@ from typing import Any, Literal
 from starlette.datastructures import FormData
 
 from app.config import Settings, decode_key
-from app.forms.schema import FormDefinition, Item, ItemType
+from app.forms.schemas import FormDefinition, Item, ItemType
+from app.links.service import OpenLink
+from app.links.tokens import ClientId
 from app.public.i18n import Lang, t, text
-from app.public.links import OpenLink
-from app.public.tokens import ClientId
 from app.responses.ingest import FieldError
 
-HIDDEN_FIELDS = ("submission_id", "csrf", "lang", "website")
 STATE_SECONDS = 12 * 3600  # a visit: the same submission id for this browser and link, unless a new answer is asked
 DRAFT_SECONDS = 30 * 60  # the answers of a refused post are offered back this long
 STATE_COOKIE_LIMIT = 3800  # bytes of cookie value; a bigger draft is shown at once (422/400) instead of redirected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from app.forms.schema import Text
+from app.forms.schemas import Text
 
 Lang = Literal["vi", "en"]
 

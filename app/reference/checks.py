@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import DB_INT_MAX
 from app.forms.indices import measures
-from app.forms.schema import FormDefinition
+from app.forms.schemas import FormDefinition
 from app.reference.fields import PopulationFields, Problem, TargetFields, describe_series, invalid
 from app.responses.models import Channel, Response
 

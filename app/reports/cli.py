@@ -83,6 +83,7 @@ def _scale(
 
 
 def stats(
+    *,
     file: Annotated[Path, typer.Argument(help="CSV file (UTF-8), one row per respondent")],
     form: Annotated[
         str | None,

@@ -1,46 +1,13 @@
-"""What an official asks about (``Filters``) and what every figure answer says of how it was made (``Meta``):
-the source, the design, the weighting, what was left out and what no interval covers."""
+"""What every figure answer says of how it was made (``Meta``): the source, the design, the weighting, what was
+left out and what no interval covers. What an official asks about (``Filters``) is :mod:`app.responses.selection`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
-from app.errors import Invalid
-from app.responses.models import Channel
-from app.stats.intervals import DEFAULT_METHOD, METHODS, Method
-
-Source = Literal["live", "import"]
-SOURCES: tuple[Source, ...] = ("live", "import")
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What an official asks about; everything optional."""
-
-    agency: str | None = None  # a code; its subtree unless ``subtree`` is false; default: the official's scope
-    subtree: bool = True
-    date_from: date | None = None
-    date_to: date | None = None
-    form: str | None = None  # "id" (all versions) or "id@version"; default: the form most answered in the selection
-    channel: Channel | None = None
-    procedure_field: str | None = None
-    method: Method = DEFAULT_METHOD
-    level: float = 0.95
-    weighted: bool | None = None  # None: weighted when population counts exist
-    source: Source | None = None  # None: the one the selection holds (refused when it holds both)
-
-    def check(self) -> None:
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise Invalid(f"from: {self.date_from} is after to: {self.date_to}")
-        if self.method not in METHODS:
-            raise Invalid(f"method: {self.method!r} is not one of {', '.join(METHODS)}")
-        if not 0.5 <= self.level < 1:
-            raise Invalid(f"level: {self.level} must be at least 0.5 and below 1 (e.g. 0.95)")
-        if self.source is not None and self.source not in SOURCES:
-            raise Invalid(f"source: {self.source!r} is not one of {', '.join(SOURCES)}")
-
+from app.responses.selection import Source
 
 LIVE_DESIGN = (
     "strata: agency × month; PSUs: counter × week of the month; weights N/n per agency period when weighted; "

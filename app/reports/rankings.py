@@ -15,11 +15,12 @@ from app.db import in_one_snapshot
 from app.directory.models import Agency, AgencyLevel
 from app.forms.loader import RegisteredForm
 from app.officials.scope import Scope
-from app.reports.query import Filters, Meta
+from app.reports.query import Meta
 from app.reports.satisfaction import judge, judged_on, metric_code, pick, targets_on
-from app.reports.selection import plan
+from app.reports.selection import figure_selection
 from app.reports.sums import Column, fetch_sums
 from app.responses.models import Response
+from app.responses.selection import Filters
 from app.stats.comparisons import Difference, adjust, compare, honest
 from app.stats.estimates import Estimate, estimate_domains
 
@@ -38,7 +39,7 @@ class Ranked:
 @dataclass(frozen=True)
 class Rankings:
     meta: Meta
-    level: str
+    agency_level: str  # the level ranked, or "children" (of the chosen agency)
     indicator: str
     previous_from: date | None
     previous_to: date | None
@@ -60,47 +61,47 @@ def rankings(
     forms: dict[tuple[str, int], RegisteredForm],
     filters: Filters,
     *,
-    level: AgencyLevel | None = None,
+    agency_level: AgencyLevel | None = None,
     indicator: str = "sipas",
 ) -> Rankings:
     """Agencies at a level (default: the children of the chosen agency) ranked by an index, each with its
     interval, whether it is statistically distinguishable from the next one, and its change since the previous
     period of the same length (when both dates are given)."""
     previous = _previous_period(filters)
-    plan_ = plan(session, scope, forms, filters, date_from=previous[0] if previous else None)
-    metric = metric_code(plan_.measures.items, indicator, plan_.measures)
+    selected = figure_selection(session, scope, forms, filters, date_from=previous[0] if previous else None)
+    metric = metric_code(selected.measures.items, indicator, selected.measures)
     candidates = select(Agency).where(scope.agencies())
-    if plan_.root is not None:
-        candidates = candidates.where(Agency.path.startswith(plan_.root.path, autoescape=True))
-    if level is not None:
-        candidates = candidates.where(Agency.level == level)
-    elif plan_.root is not None:
-        candidates = candidates.where(Agency.parent_id == plan_.root.id)
+    if selected.root is not None:
+        candidates = candidates.where(Agency.path.startswith(selected.root.path, autoescape=True))
+    if agency_level is not None:
+        candidates = candidates.where(Agency.level == agency_level)
+    elif selected.root is not None:
+        candidates = candidates.where(Agency.parent_id == selected.root.id)
     else:
         candidates = candidates.where(Agency.parent_id.is_(None))
     ranked_agencies = {agency.id: agency for agency in session.scalars(candidates)}
     own = aliased(Agency)
     unit = aliased(Agency)
     joins = [
-        *plan_.query.joins,
+        *selected.query.joins,
         (own, own.id == Response.agency_id),
         (unit, and_(unit.id.in_(list(ranked_agencies) or [-1]), own.path.startswith(unit.path))),
     ]
     current = case((Response.local_date >= filters.date_from, 1), else_=0) if previous else literal(1)
     domains: list[tuple[str, Column]] = [
-        ("_keep", case((plan_.keep, 1), else_=0) if plan_.keep is not None else literal(1)),
+        ("_keep", case((selected.keep, 1), else_=0) if selected.keep is not None else literal(1)),
         ("agency", unit.id),
         ("current", current),
     ]
-    query = replace(plan_.query, domains=domains, joins=joins)
+    query = replace(selected.query, domains=domains, joins=joins)
     sums = fetch_sums(session, query)
     strata = replace(sums.strata, lonely_psu="adjust")
-    items, indices = query.items, plan_.measures.indices
+    items, indices = query.items, selected.measures.indices
     results = estimate_domains(
         sums.table, strata, items, indices, domains=len(sums.keys), level=filters.level, method=filters.method
     )
     index = {key: d for d, key in enumerate(sums.keys)}
-    on = judged_on(filters, plan_.meta)
+    on = judged_on(filters, selected.meta)
     targets = targets_on(session, list(ranked_agencies), [indicator], on)
     entries: list[tuple[Agency, Estimate, int, Estimate | None, int | None]] = []
     for agency_id, agency in ranked_agencies.items():
@@ -121,12 +122,18 @@ def rankings(
     following: list[Difference | None] = []
     for position, (_agency, found, d, before, p) in enumerate(reliable):
         if p is not None and before is not None and not before.unreliable:
-            changes.append(_difference(sums, strata, items, indices, (d, found), (p, before), metric, filters.level))
+            changes.append(
+                _difference(
+                    sums, strata, items, indices, a=(d, found), b=(p, before), metric=metric, level=filters.level
+                )
+            )
         else:
             changes.append(None)
         if position + 1 < len(reliable):
             after = (reliable[position + 1][2], reliable[position + 1][1])
-            following.append(_difference(sums, strata, items, indices, (d, found), after, metric, filters.level))
+            following.append(
+                _difference(sums, strata, items, indices, a=(d, found), b=after, metric=metric, level=filters.level)
+            )
         else:
             following.append(None)
     adjusted = adjust([*changes, *following])  # one family: every comparison this answer makes
@@ -141,8 +148,8 @@ def rankings(
     for agency, found, _d, before, _p in unranked:
         rows.append(Ranked(None, agency, found, before, None, None, None))
     return Rankings(
-        plan_.meta,
-        level.value if level else "children",
+        selected.meta,
+        agency_level.value if agency_level else "children",
         indicator,
         previous[0] if previous else None,
         previous[1] if previous else None,
@@ -155,6 +162,7 @@ def _difference(
     strata: Any,
     items: Sequence[str],
     indices: Any,
+    *,
     a: tuple[int, Estimate],
     b: tuple[int, Estimate],
     metric: str,

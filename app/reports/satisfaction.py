@@ -19,10 +19,11 @@ from app.forms.indices import Measures
 from app.forms.loader import RegisteredForm
 from app.officials.scope import Scope
 from app.reference.targets import targets_for
-from app.reports.query import Filters, Meta
-from app.reports.selection import month_label, plan, quarter_label, quarter_of
+from app.reports.query import Meta
+from app.reports.selection import figure_selection, month_label, quarter_label, quarter_of
 from app.reports.sums import Column, fetch_sums
 from app.responses.models import Channel, Response
+from app.responses.selection import Filters
 from app.stats.estimates import Estimate, Options, estimate_domains, judged, mean_of_units
 from app.stats.tables import merge_domains
 
@@ -146,21 +147,21 @@ def satisfaction(
     unknown = [group for group in group_by if group not in GROUPS]
     if unknown:
         raise Invalid(f"group_by: {', '.join(unknown)} not one of {', '.join(GROUPS)}")
-    plan_ = plan(session, scope, forms, filters)
+    selected = figure_selection(session, scope, forms, filters)
     domain_groups = [group for group in DOMAIN_GROUPS if group in group_by]
     domains: list[tuple[str, Column]] = [(group, _domain_expression(group)) for group in domain_groups]
-    if plan_.keep is not None:
-        domains.insert(0, ("_keep", case((plan_.keep, 1), else_=0)))
+    if selected.keep is not None:
+        domains.insert(0, ("_keep", case((selected.keep, 1), else_=0)))
     if "counter" in domain_groups:
         domains.append(("_counter_agency", Response.agency_id))
-    query = replace(plan_.query, domains=domains)
+    query = replace(selected.query, domains=domains)
     sums = fetch_sums(session, query)
     strata = replace(sums.strata, lonely_psu="adjust")
     results = estimate_domains(
         sums.table,
         strata,
         query.items,
-        plan_.measures.indices,
+        selected.measures.indices,
         domains=len(sums.keys),
         level=filters.level,
         method=filters.method,
@@ -168,7 +169,7 @@ def satisfaction(
     kept: list[tuple[tuple[Any, ...], int | None, list[Estimate]]] = []
     for key, estimates in zip(sums.keys, results, strict=True):
         rest = key
-        if plan_.keep is not None:
+        if selected.keep is not None:
             if key[0] != 1:
                 continue
             rest = key[1:]
@@ -180,15 +181,21 @@ def satisfaction(
         kept.append((rest, owner, estimates))
     total: list[Estimate] = []
     if domain_groups:  # the whole selection too, from the same sums (no second query)
-        mapping = [0 if plan_.keep is None or key[0] == 1 else -1 for key in sums.keys]
+        mapping = [0 if selected.keep is None or key[0] == 1 else -1 for key in sums.keys]
         merged = merge_domains(sums.table, mapping)
         total = estimate_domains(
-            merged, strata, query.items, plan_.measures.indices, domains=1, level=filters.level, method=filters.method
+            merged,
+            strata,
+            query.items,
+            selected.measures.indices,
+            domains=1,
+            level=filters.level,
+            method=filters.method,
         )[0]
     values, names = _labels(session, domain_groups, [rest for rest, _owner, _estimates in kept])
     kinds = _kinds(group_by)
-    root_id = plan_.root.id if plan_.root else None
-    on = judged_on(filters, plan_.meta)
+    root_id = selected.root.id if selected.root else None
+    on = judged_on(filters, selected.meta)
     indicators = sorted({indicator_of(e) for _rest, _owner, found in kept for e in found if e.kind in kinds})
     owners = {owner if owner is not None else root_id for _rest, owner, _found in kept} | {root_id}  # total: root
     targets = targets_on(session, [owner for owner in owners if owner is not None], indicators, on)
@@ -203,7 +210,13 @@ def satisfaction(
             indicator = indicator_of(estimate)
             target = targets.get((judge_by, indicator)) if judge_by is not None else None
             out.append(
-                Row(value, name, indicator, plan_.names.get(estimate.metric, estimate.metric), judge(estimate, target))
+                Row(
+                    value,
+                    name,
+                    indicator,
+                    selected.names.get(estimate.metric, estimate.metric),
+                    judge(estimate, target),
+                )
             )
         return out
 
@@ -213,14 +226,14 @@ def satisfaction(
         rows += rows_of(estimates, owner if owner is not None else root_id, value, name)
     totals = rows_of(total, root_id, {}, {}) if domain_groups else rows
     unit_mean: list[Row] = []
-    if domain_groups == ["agency"] and plan_.keep is None:
+    if domain_groups == ["agency"] and selected.keep is None:
         target = {row.indicator: row.estimate.target for row in totals}
         for row in totals:
             units = [found.estimate for found in rows if found.indicator == row.indicator]
             options = Options(level=filters.level, method=filters.method, target=target[row.indicator])
             mean = mean_of_units(row.estimate.metric, row.estimate.kind, units, options)
             unit_mean.append(Row({}, {}, row.indicator, row.name, mean))
-    meta = plan_.meta
+    meta = selected.meta
     if meta.excluded_suspected_spam and totals:
         meta = replace(meta, with_suspected_spam_pct=_with_suspected(session, scope, forms, filters, totals))
     return Result(meta, rows, totals, unit_mean)
@@ -234,7 +247,7 @@ def _with_suspected(
     totals: Sequence[Row],
 ) -> dict[str, float]:
     """The total indicators' estimates with the suspected spam counted (a second selection, design and weights)."""
-    widened = plan(session, scope, forms, filters, with_suspected=True)
+    widened = figure_selection(session, scope, forms, filters, with_suspected=True)
     whole = case((widened.keep, 1), else_=0) if widened.keep is not None else literal(1)
     query = replace(widened.query, domains=[("_keep", whole)])
     sums = fetch_sums(session, query)

@@ -1,5 +1,5 @@
 """Which responses a figure stands on, and their design: the selection every officials' figure starts from
-(``plan``), for live responses or imported survey files, never both.
+(``figure_selection``), for live responses or imported survey files, never both.
 
 The design of live data (documented in docs/statistics.md):
 
@@ -30,21 +30,22 @@ from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, extract,
 from sqlalchemy.orm import Session
 
 from app.directory.models import Agency, ProcedureField
-from app.errors import Invalid, NotFound
+from app.errors import Invalid
 from app.forms.indices import Measures, measures
 from app.forms.loader import RegisteredForm
-from app.forms.schema import FormDefinition
-from app.officials.scope import Scope, visible_agency
+from app.forms.schemas import FormDefinition
+from app.officials.scope import Scope
 from app.reference.count_changes import recent_count_changes
 from app.reference.models import PopulationCount
-from app.reports.query import IMPORTED_DESIGN, LIVE_DESIGN, Filters, Meta, Source
+from app.reports.query import IMPORTED_DESIGN, LIVE_DESIGN, Meta
 from app.reports.sums import SumsQuery, stored_weight
 from app.reports.weighting import cells, whole_month_weights
 from app.responses.models import Channel, Response
+from app.responses.selection import Filters, Source, agency_selection, choose_form
 
 
 @dataclass(frozen=True)
-class Plan:
+class FigureSelection:
     meta: Meta
     measures: Measures
     definition: FormDefinition
@@ -72,48 +73,6 @@ def quarter_of(month_column: Any) -> Any:
     return (month_column // 100) * 10 + (month_column % 100 + 2) // 3
 
 
-def agency_selection(session: Session, scope: Scope, filters: Filters) -> tuple[Agency | None, ColumnElement[bool]]:
-    """The root agency asked about (None: the whole scope) and the condition on Response.agency_id — always
-    inside the official's visible set, computed by ``scope``."""
-    visible = Response.agency_id.in_(scope.agency_ids())
-    if filters.agency is None:
-        root = session.get(Agency, scope.root_id) if scope.root_id else None
-        return root, visible
-    root = visible_agency(session, scope, filters.agency)
-    if not filters.subtree:
-        return root, and_(visible, Response.agency_id == root.id)
-    below = select(Agency.id).where(Agency.path.startswith(root.path, autoescape=True))
-    return root, and_(visible, Response.agency_id.in_(below))
-
-
-def choose_form(
-    session: Session, forms: dict[tuple[str, int], RegisteredForm], filters: Filters, base: list[ColumnElement[bool]]
-) -> tuple[RegisteredForm, list[int]]:
-    if filters.form:
-        text = filters.form.strip()
-        form_id, _, version = text.partition("@")
-        chosen = [(key, found) for key, found in forms.items() if key[0] == form_id]
-        if version:
-            if not version.isdigit():
-                raise Invalid(f"form: {text!r} is not ID or ID@VERSION")
-            chosen = [(key, found) for key, found in chosen if key[1] == int(version)]
-        if not chosen:
-            raise NotFound(f"form: no form {text!r}")
-    else:
-        version_ids = {found.form_version_id: key[0] for key, found in forms.items()}
-        counts: dict[str, int] = {}
-        for version_id, count in session.execute(
-            select(Response.form_version_id, func.count()).where(*base).group_by(Response.form_version_id)
-        ).all():
-            owner = version_ids.get(version_id)
-            if owner is not None:
-                counts[owner] = counts.get(owner, 0) + count
-        form_id = max(sorted(counts), key=lambda key: counts[key]) if counts else min(key[0] for key in forms)
-        chosen = [(key, found) for key, found in forms.items() if key[0] == form_id]
-    chosen.sort(key=lambda pair: pair[0][1])
-    return chosen[-1][1], [found.form_version_id for _key, found in chosen]
-
-
 def _names(definition: FormDefinition) -> dict[str, str]:
     names = {item.code: item.text.vi for item in definition.items}
     names.update({element.code: element.name.vi for element in definition.elements})
@@ -123,7 +82,7 @@ def _names(definition: FormDefinition) -> dict[str, str]:
     return names
 
 
-def plan(
+def figure_selection(
     session: Session,
     scope: Scope,
     forms: dict[tuple[str, int], RegisteredForm],
@@ -131,7 +90,7 @@ def plan(
     *,
     date_from: date | None = None,
     with_suspected: bool = False,
-) -> Plan:
+) -> FigureSelection:
     """The selection and its design; ``date_from`` widens the period backwards (rankings' previous period);
     ``with_suspected`` counts the answers flagged as suspected spam too (the sensitivity of a figure to them)."""
     filters.check()
@@ -165,7 +124,7 @@ def plan(
         keep_parts.append(Response.procedure_field_id == field_id)
     keep = and_(*keep_parts) if keep_parts else None
     if source == "import":
-        return _imported(session, filters, registered, root, base, clean, keep)
+        return _imported(session, filters, registered, root, base=base, clean=clean, keep=keep)
 
     found = cells(session, whole_periods, start, filters.date_to)
     responses = sum(cell.selected for cell in found)
@@ -179,7 +138,7 @@ def plan(
     agency_ids = tuple(sorted({cell.agency_id for cell in found}))
     if filters.weighted is False:
         design = _Design(live, "live", responses, last, agencies=agency_ids)
-        return _finish(session, filters, registered, root, base, keep, design)
+        return _finish(session, filters, registered, root, base=base, keep=keep, design=design)
     shares = whole_month_weights(session, found)
     if shares is not None:  # population periods of whole months: weights by stratum (or field cell), no join
         weighted = filters.weighted if filters.weighted is not None else responses > shares.uncounted
@@ -196,8 +155,18 @@ def plan(
             uncounted_agencies=shares.uncounted_agencies,
             agencies=agency_ids,
         )
-        return _finish(session, filters, registered, root, base, keep, design)
-    return _joined(session, filters, registered, root, base, keep, live, whole_periods, agency_ids)
+        return _finish(session, filters, registered, root, base=base, keep=keep, design=design)
+    return _joined(
+        session,
+        filters,
+        registered,
+        root,
+        base=base,
+        keep=keep,
+        live=live,
+        whole_periods=whole_periods,
+        agencies=agency_ids,
+    )
 
 
 def _joined(
@@ -205,12 +174,13 @@ def _joined(
     filters: Filters,
     registered: RegisteredForm,
     root: Agency | None,
+    *,
     base: list[ColumnElement[bool]],
     keep: ColumnElement[Any] | None,
     live: SumsQuery,
     whole_periods: list[ColumnElement[bool]],
     agencies: tuple[int, ...],
-) -> Plan:
+) -> FigureSelection:
     """Population periods that cut months: N/n joined to every row in SQL (field counts are not used)."""
     counted = (
         select(
@@ -271,7 +241,7 @@ def _joined(
         uncounted_agencies=uncounted_agencies,
         agencies=agencies,
     )
-    return _finish(session, filters, registered, root, base, keep, design)
+    return _finish(session, filters, registered, root, base=base, keep=keep, design=design)
 
 
 def choose_source(session: Session, filters: Filters, conditions: Sequence[ColumnElement[bool]]) -> Source:
@@ -305,10 +275,11 @@ def _imported(
     filters: Filters,
     registered: RegisteredForm,
     root: Agency | None,
+    *,
     base: list[ColumnElement[bool]],
     clean: list[ColumnElement[bool]],
     keep: ColumnElement[Any] | None,
-) -> Plan:
+) -> FigureSelection:
     """Imported survey files keep the design they were imported with (``sipas import --weight --strata --psu``):
     the same numbers as ``sipas stats`` on the file. Population counts do not apply to them."""
     responses, weights, last = session.execute(
@@ -322,15 +293,15 @@ def _imported(
         filters,
         registered,
         root,
-        base,
-        keep,
-        _Design(query, "import", int(responses or 0), last, weighted=weighted),
+        base=base,
+        keep=keep,
+        design=_Design(query, "import", int(responses or 0), last, weighted=weighted),
     )
 
 
 @dataclass(frozen=True)
 class _Design:
-    """What a plan decided about the design: the sums query (its weight, strata and PSUs; items filled in later),
+    """What the selection decided about the design: the sums query (its weight, strata and PSUs; items filled in later),
     per-stratum weights, whether it is weighted, and what ``meta`` reports of it."""
 
     query: SumsQuery
@@ -349,10 +320,11 @@ def _finish(
     filters: Filters,
     registered: RegisteredForm,
     root: Agency | None,
+    *,
     base: list[ColumnElement[bool]],
     keep: ColumnElement[Any] | None,
     design: _Design,
-) -> Plan:
+) -> FigureSelection:
     flagged = session.execute(
         select(
             func.sum(case((Response.is_suspected_spam.is_(True), 1), else_=0)),
@@ -387,7 +359,7 @@ def _finish(
     if design.weighted and design.source == "live":  # imported files are weighted by their own design, not counts
         meta = replace(meta, recent_count_changes=_count_changes(session, filters, design.agencies))
     query = replace(design.query, items=found.items, stratum_weights=design.stratum_weights)
-    return Plan(meta, found, definition, root, query, keep, _names(definition))
+    return FigureSelection(meta, found, definition, root, query, keep, _names(definition))
 
 
 RECENT_CHANGE_DAYS = 30

@@ -11,12 +11,14 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from app.cli_support import form_registry, friendly_errors, load_settings, run_in_session
+from app.cli_support import friendly_errors, load_settings, run_in_session
+from app.forms.service import form_registry
 from app.responses.importer import MAX_BATCH_SIZE, CsvImport, ImportOptions, ImportReport
 
 
 @friendly_errors
 def import_responses(
+    *,
     file: Annotated[Path, typer.Argument(help="CSV file (UTF-8), one response per line, answers in item-code columns")],
     form: Annotated[str, typer.Option(help="The form version the file answers, as ID@VERSION (e.g. sipas-2023@1)")],
     agency_column: Annotated[str, typer.Option(help="Column with the agency code of each line")],

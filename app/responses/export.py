@@ -1,4 +1,4 @@
-"""``GET /api/v1/responses/export``: raw responses, one row each, for administrators — without personal data.
+"""Raw responses, one row each, for administrators (``GET /api/v1/responses/export``) — without personal data.
 
 A row is what a statistician needs to re-analyse the survey and nothing that points at a person: the form version,
 agency and counter codes, channel, local date and month, the flags, and one column per answer item (scale levels,
@@ -19,30 +19,20 @@ import io
 import itertools
 import tempfile
 from collections.abc import Iterator, Sequence
-from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.audit.service import record
 from app.cells import neutral
-from app.deps import FormsDep, SessionDep
 from app.directory.models import Agency, Counter, ProcedureField
 from app.forms.loader import RegisteredForm
 from app.forms.models import FormVersion
-from app.forms.schema import ItemType
-from app.officials.deps import AdminDep, client_ip
+from app.forms.schemas import ItemType
 from app.officials.scope import Scope
-from app.reports.exports import MEDIA
-from app.reports.query import Filters
-from app.reports.selection import agency_selection, choose_form
 from app.responses.models import Answer, Channel, Response
-
-router = APIRouter(prefix="/api/v1", tags=["responses"])
+from app.responses.selection import Filters, agency_selection, choose_form
 
 BATCH = 1000  # rows fetched from the database at a time
 EXPORTED_TYPES = (ItemType.scale, ItemType.single_choice, ItemType.multiple_choice)
@@ -194,55 +184,8 @@ def xlsx_chunks(columns: Sequence[str], rows: Iterator[dict[str, Any]]) -> Itera
             yield chunk
 
 
-def _stream(factory: sessionmaker[Session], selection: Selection, fmt: ExportFormat) -> Iterator[bytes]:
+def stream(factory: sessionmaker[Session], selection: Selection, fmt: ExportFormat) -> Iterator[bytes]:
     # A session of its own: the request's session may be closed before the body has been sent.
     with factory() as session:
         rows = selection.rows(session)
         yield from csv_chunks(selection.columns, rows) if fmt == "csv" else xlsx_chunks(selection.columns, rows)
-
-
-@router.get(
-    "/responses/export",
-    response_class=StreamingResponse,
-    responses={
-        200: {"content": {"text/csv": {}, MEDIA["xlsx"]: {}}, "description": "One row per response"},
-        401: {"description": "Not logged in"},
-        403: {"description": "Administrators only"},
-        404: {"description": "No such agency (or not yours)"},
-        422: {"description": "A parameter is wrong; the message names it"},
-    },
-)
-def export_responses(
-    request: Request,
-    caller: AdminDep,
-    session: SessionDep,
-    forms: FormsDep,
-    agency: Annotated[str | None, Query(description="Agency code; default: the whole scope")] = None,
-    subtree: Annotated[bool, Query(description="Include the agencies below it")] = True,
-    date_from: Annotated[date | None, Query(alias="from", description="First day (local date), inclusive")] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="Last day (local date), inclusive")] = None,
-    form: Annotated[str | None, Query(description="ID or ID@VERSION; default: the form most answered")] = None,
-    channel: Annotated[Channel | None, Query(description="Only responses of this channel")] = None,
-    format: Annotated[ExportFormat, Query(description="csv or xlsx")] = "csv",
-) -> StreamingResponse:
-    """Raw responses, one row each, with their answers as columns (item codes), channel, agency and counter codes,
-    local date and flags — no personal data: no ids, dossier hashes, profile fields or free-text answers.
-    Administrators only; audited."""
-    filters = Filters(agency=agency, subtree=subtree, date_from=date_from, date_to=date_to, form=form, channel=channel)
-    selection = Selection(session, caller.scope, forms, filters)
-    record(
-        session,
-        action="export",
-        actor=caller.official.username,
-        official_id=caller.official.id,
-        object_type="responses",
-        details={"format": format, "rows": selection.count(session), "query": str(request.url.query)},
-        client_ip=client_ip(request),
-    )
-    session.commit()
-    filename = f"sipas-responses-{date.today().isoformat()}.{format}"
-    return StreamingResponse(
-        _stream(request.app.state.session_factory, selection, format),
-        media_type=MEDIA[format],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )

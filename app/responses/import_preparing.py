@@ -19,7 +19,7 @@ from typing import IO, Any, TypeVar
 
 from app.config import Settings
 from app.forms.loader import RegisteredForm
-from app.forms.schema import PROFILE_FIELDS
+from app.forms.schemas import PROFILE_FIELDS
 from app.responses.import_reading import ISO_DATE, Layout, answer, label, parse_when, quote, weight
 from app.responses.import_writing import RESPONSES, Record, remembering
 from app.responses.ingest import (

@@ -24,7 +24,7 @@ from typing import Any, BinaryIO, Protocol, cast
 from app.config import Settings
 from app.errors import Invalid, NotFound
 from app.forms.loader import RegisteredForm
-from app.forms.schema import PROFILE_FIELDS, Item, ItemType
+from app.forms.schemas import PROFILE_FIELDS, Item, ItemType
 
 # A bare date stands for this local time of day.
 NOON = clock(12, 0)

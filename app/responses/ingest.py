@@ -24,9 +24,8 @@ from app.db import utcnow
 from app.directory.models import ProcedureField
 from app.errors import Invalid
 from app.forms.loader import RegisteredForm
-from app.forms.schema import PROFILE_FIELDS, FormDefinition, Item, ItemType
-from app.public.models import DossierLink
-from app.responses.models import Answer, Channel, Response
+from app.forms.schemas import PROFILE_FIELDS, FormDefinition, Item, ItemType
+from app.responses.models import Answer, Channel, DossierLink, Response
 from app.responses.service import AnswerValue, answer_rows, content_hash, dossier_hash, local_period
 
 
@@ -447,8 +446,10 @@ def ingest(
     origin: Origin,
     *,
     now: datetime | None = None,
+    commit: bool = True,
 ) -> IngestResult:
-    """Validate and store one submission exactly once, and commit. Raises SubmissionInvalid.
+    """Validate and store one submission exactly once, and commit (``commit=False``: the caller commits, with
+    what else belongs to the same answer). Raises SubmissionInvalid.
 
     A response through a single-use dossier link also claims the link in the same transaction: if another
     response claimed it first, nothing is stored (``already_answered``)."""
@@ -471,5 +472,6 @@ def ingest(
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             session.rollback()
             return IngestResult("already_answered", None, None, "this link has already been used")
-    session.commit()
+    if commit:
+        session.commit()
     return result

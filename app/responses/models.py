@@ -94,7 +94,8 @@ class Response(Base):
     # HMAC-SHA256 of the dossier code under the service's dossier key: links a response to a dossier for
     # de-duplication without storing the code itself.
     dossier_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    # SHA-256 of the canonical submitted content: tells an identical replay from a conflicting one.
+    # HMAC-SHA256 (keyed with the dossier key, app.responses.service.content_hash) of the canonical submitted
+    # content: tells an identical replay from a conflicting one, and gives no dossier code back.
     content_hash: Mapped[str] = mapped_column(String(64))
 
     answers: Mapped[list[Answer]] = relationship(
@@ -119,3 +120,25 @@ class Answer(Base):
     satisfied: Mapped[int | None] = mapped_column(SmallInteger)
 
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class DossierLink(Base):
+    """A single-use link bound to one dossier, minted by the one-stop software and printed on its receipt; the
+    answer it opens uses it up (:func:`app.responses.ingest.store`)."""
+
+    __tablename__ = "dossier_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_id: Mapped[str] = mapped_column(ForeignKey("forms.id", ondelete="RESTRICT"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id", ondelete="RESTRICT"))
+    # The dossier code only as a keyed hash (as on responses).
+    dossier_hash: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set in the same transaction that stores the answer: a second use finds it set and stores nothing.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("responses.id", ondelete="SET NULL"))
+    # Revoked by an official or by the counter's deactivation: the link opens an explanation, never the form.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -36,10 +36,9 @@ from app.db import utcnow
 from app.directory.models import Agency, Counter
 from app.errors import Conflict, NotFound
 from app.officials.scope import Scope
-from app.reports.query import Filters
-from app.reports.selection import agency_selection
 from app.responses.models import Response
 from app.responses.schemas import Decision, FlaggedPage, FlaggedResponse, ReviewFilter, ReviewState
+from app.responses.selection import Filters, agency_selection
 
 # What a decision writes: (is_suspected_spam, flag_review), and the state it leads to.
 _OUTCOME: dict[Decision, tuple[bool, ReviewState]] = {

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.forms.schema import FormDefinition, ItemType
+from app.forms.schemas import FormDefinition, ItemType
 
 AnswerValue = int | str | list[str]
 

@@ -173,7 +173,7 @@ def estimate_domains(
     for d in range(count):
         rows = order[bounds[d] : bounds[d + 1]]
         profiles = profile_order[profile_bounds[d] : profile_bounds[d + 1]]
-        results.append(_one_domain(table, rows, profiles, strata, items, indices, options))
+        results.append(_one_domain(table, rows, profiles, strata, items=items, indices=indices, options=options))
     return results
 
 
@@ -256,6 +256,7 @@ def _one_domain(
     rows: NDArray[np.intp],
     profiles: NDArray[np.intp],
     strata: StrataInfo,
+    *,
     items: Sequence[str],
     indices: Sequence[IndexSpec],
     options: Options,
@@ -278,9 +279,9 @@ def _one_domain(
                 "item",
                 p,
                 float(variances[k]),
-                spread,
-                _df(found.psu, found.stratum, inside),
-                options,
+                spread=spread,
+                df=_df(found.psu, found.stratum, inside),
+                options=options,
                 members=1,
                 census=census,
             )
@@ -301,9 +302,9 @@ def _one_domain(
                 spec.kind,
                 p,
                 float(variances[column]),
-                spread,
-                _df(found.psu, found.stratum, inside),
-                options,
+                spread=spread,
+                df=_df(found.psu, found.stratum, inside),
+                options=options,
                 members=found.members[m],
                 census=census,
             )
@@ -339,10 +340,10 @@ def _estimate(
     kind: str,
     p: float,
     variance: float,
+    *,
     spread: Moments,
     df: int,
     options: Options,
-    *,
     members: int,
     census: bool,
 ) -> Estimate:
@@ -406,4 +407,4 @@ def mean_of_units(metric: str, kind: str, units: Sequence[Estimate], options: Op
     # The spread of one answer, p(1 − p), as for an item: n_eff = p(1 − p)/var, deff against n answers drawn with
     # replacement (a mean of units has no population total to draw from).
     spread = Moments(n=n, sum_w=float(n), variance=p * (1 - p))
-    return _estimate(metric, kind, p, variance, spread, df, options, members=count, census=False)
+    return _estimate(metric, kind, p, variance, spread=spread, df=df, options=options, members=count, census=False)

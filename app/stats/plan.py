@@ -201,12 +201,14 @@ def met_power(
     if math.isinf(n):
         return 1.0  # a census
     rows = max(2, math.ceil(n))
-    thresholds = np.array([_met_threshold(n, rows, target, deff, df, level, w) for w in _chi2_nodes(df)])
+    thresholds = np.array(
+        [_met_threshold(n, rows, target=target, deff=deff, df=df, level=level, w=w) for w in _chi2_nodes(df)]
+    )
     spread = math.sqrt(deff * true_rate * (1 - true_rate) / n)
     return float(np.mean(stats.norm.sf((thresholds - true_rate) / spread)))
 
 
-def _met_threshold(n: float, rows: int, target: float, deff: float, df: float, level: float, w: float) -> float:
+def _met_threshold(n: float, rows: int, *, target: float, deff: float, df: float, level: float, w: float) -> float:
     """The estimate whose Korn–Graubard lower bound is ``target``, the variance being deff·p(1 − p)/n·w."""
 
     def gap(p: float) -> float:
@@ -292,7 +294,17 @@ def _plain(target_pct: float, margin_pct: float, deff: float, population: int | 
         ministry_n=ministry,
         srs_n=srs,
         design_n=design,
-        explanation=_explain(target, margin, effect, size, confidence, z, ministry, srs, design),
+        explanation=_explain(
+            target=target,
+            margin=margin,
+            deff=effect,
+            population=size,
+            level=confidence,
+            z=z,
+            ministry=ministry,
+            srs=srs,
+            design=design,
+        ),
     )
 
 
@@ -377,6 +389,7 @@ def _whole(name: str, value: object, low: int, high: int) -> int:
 
 
 def _explain(
+    *,
     target: float,
     margin: float,
     deff: float,

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.directory.models import Role
-from app.directory.service import create_device, create_official
-from app.public import links
+from app.directory.service import create_device
+from app.links import service as links
+from app.officials.service import create_official
 from tests.factories import counter_tree
 
 PASSWORD = "correct horse battery"

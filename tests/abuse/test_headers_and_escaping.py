@@ -19,7 +19,7 @@ from app.cells import neutral
 from app.config import Settings
 from app.directory.models import Role
 from app.directory.service import create_agency, create_counter
-from app.public import links
+from app.links import service as links
 from app.responses.models import Answer
 from app.security import inline_hashes
 from tests.factories import PASSWORD, counter_tree, dashboard_login, hidden, login

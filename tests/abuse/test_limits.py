@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.directory.models import Role
-from app.directory.service import create_agency, create_counter, create_device, create_official
+from app.directory.service import create_agency, create_counter, create_device
+from app.links import service as links
 from app.main import create_app
-from app.public import links
+from app.officials.service import create_official
 from tests.factories import PASSWORD, counter_tree, dashboard_login, login, stranger, submit
 
 

@@ -4,7 +4,7 @@ that takes a new client id for every answer (the issue's "fresh cookie" script) 
 counted per hour on a link, and at most the link budget whatever its networks and the workers; an office network
 with 30 honest citizens an hour keeps every answer.
 
-The numbers of the simulations are printed (run with ``-s``) and quoted in the README."""
+The numbers of the simulations are printed (run with ``-s``) and quoted in docs/operations.md."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.directory.models import Counter, Role
+from app.links import service as links
+from app.links.service import mint_dossier_link
 from app.main import create_app
-from app.public import links
-from app.public.links import mint_dossier_link
 from app.responses.models import Response
 from tests.factories import Clock, counter_tree, hidden, login, stranger, submit
 
@@ -112,7 +112,7 @@ def _report(name: str, figures: dict[str, Any]) -> None:
     reasons = figures.get("reasons")
     if reasons is not None:
         figures = {**figures, "reasons": {"distinct": len(reasons), "examples": reasons[:1] + reasons[-1:]}}
-    print(f"\n{name}: {json.dumps(figures, default=str)}")  # the README's figures, with pytest -s
+    print(f"\n{name}: {json.dumps(figures, default=str)}")  # the figures of docs/operations.md, with pytest -s
 
 
 def test_one_client_stuffing_is_throttled_flagged_and_moves_nothing(

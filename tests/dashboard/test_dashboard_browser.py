@@ -32,8 +32,8 @@ from app.dashboard.views import last_full_months
 from app.db import make_engine, make_session_factory
 from app.demo import DEMO_PASSWORD, DEMO_USERNAME, PROVINCE_CODE, load_demo
 from app.directory.models import Agency, AgencyLevel, Role
-from app.directory.service import create_official
 from app.main import create_app
+from app.officials.service import create_official
 from app.reports.query import COVERAGE
 from app.responses.models import Response
 from tests.conftest import BACKENDS, fresh_database_url, make_settings

@@ -21,7 +21,8 @@ from app.dashboard import charts, format
 from app.dashboard.views import last_full_months, read_filters, sort_key
 from app.db import utcnow
 from app.directory.models import Agency, AgencyLevel, Counter, Official, Role
-from app.directory.service import create_agency, create_counter, create_device, create_official
+from app.directory.service import create_agency, create_counter, create_device
+from app.officials.service import create_official
 from app.reference.models import PopulationCount, Target
 from app.responses.ingest import Origin, Submission, prepare, store
 from app.responses.models import Channel

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditEvent
 from app.config import Settings
 from app.directory.models import Agency, AgencyLevel, Device, Official, Role
-from app.directory.service import create_agency, create_counter, create_device, create_official
+from app.directory.service import create_agency, create_counter, create_device
+from app.officials.service import create_official
 from tests.factories import PASSWORD, log_in_as
 
 LOGIN_FIRST = "log in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token"

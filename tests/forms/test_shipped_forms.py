@@ -15,7 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.forms.loader import FormError, load_forms
-from app.forms.schema import PROFILE_FIELDS, FormDefinition, ItemType
+from app.forms.schemas import PROFILE_FIELDS, FormDefinition, ItemType
 from app.responses.ingest import SubmissionInvalid, validate
 
 FORMS = Path(__file__).resolve().parents[2] / "survey_forms"

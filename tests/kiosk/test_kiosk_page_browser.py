@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.directory.models import Device
 from app.directory.service import create_device, revoke_device
-from app.kiosk.page import router as kiosk_page_router
+from app.kiosk.router import page_router as kiosk_page_router
 from app.main import create_app
 from app.responses.models import Answer, Channel, Response
 from tests.factories import counter_tree

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.config import Settings
 from app.directory.models import Official, Role
-from app.directory.service import create_official
 from app.errors import Conflict, Invalid
 from app.officials import passwords, usernames
+from app.officials.service import create_official
 from tests.factories import counter_tree, login
 
 STRONG = "ca phe sua da luc bay gio"  # five words that do not belong together

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.directory.models import Official, Role
-from app.directory.service import create_official
 from app.errors import TooManyRequests
 from app.officials import passwords
+from app.officials.service import create_official
 from app.officials.throttle import CHECKS_PER_NETWORK_PER_MINUTE, FREE_FAILURES, LoginThrottle, lock_seconds, network
 from tests.factories import counter_tree
 

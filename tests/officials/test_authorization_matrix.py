@@ -21,11 +21,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.admin import schemas as admin
 from app.config import Settings
 from app.db import utcnow
-from app.directory import schemas as directory
 from app.directory.models import Agency, Role
-from app.directory.service import create_counter, create_device, create_official
+from app.directory.service import create_counter, create_device
+from app.officials.service import create_official
 from app.reference import schemas as reference
 from app.reference.models import PopulationCount, Target
 from app.responses.models import Channel, Response
@@ -223,13 +224,13 @@ MATRIX: dict[tuple[str, str], Case] = {
         201,
         lambda ctx, code: (
             "/api/v1/agencies",
-            _json(directory.AgencyIn(code=f"{code}-N{ctx.next()}", name_vi="Xã Mới", level="commune", parent=code)),
+            _json(admin.AgencyIn(code=f"{code}-N{ctx.next()}", name_vi="Xã Mới", level="commune", parent=code)),
         ),
     ),  # type: ignore[arg-type]
     ("PATCH", "/api/v1/agencies/{code}"): Case(
         "write",
         200,
-        lambda ctx, code: (f"/api/v1/agencies/{code}", _json(directory.AgencyPatch(name_vi=_name(ctx, code)))),
+        lambda ctx, code: (f"/api/v1/agencies/{code}", _json(admin.AgencyPatch(name_vi=_name(ctx, code)))),
     ),
     ("GET", "/api/v1/agencies/{code}/counters"): Case(
         "read", 200, lambda ctx, code: (f"/api/v1/agencies/{code}/counters", {})
@@ -239,7 +240,7 @@ MATRIX: dict[tuple[str, str], Case] = {
         201,
         lambda ctx, code: (
             f"/api/v1/agencies/{code}/counters",
-            _json(directory.CounterIn(code=f"N{ctx.next()}", name_vi="Quầy mới")),
+            _json(admin.CounterIn(code=f"N{ctx.next()}", name_vi="Quầy mới")),
         ),
     ),
     ("PATCH", "/api/v1/agencies/{code}/counters/{counter}"): Case(
@@ -247,7 +248,7 @@ MATRIX: dict[tuple[str, str], Case] = {
         200,
         lambda ctx, code: (
             f"/api/v1/agencies/{code}/counters/Q01",
-            _json(directory.CounterPatch(name_vi=f"Quầy Q01 {code}")),
+            _json(admin.CounterPatch(name_vi=f"Quầy Q01 {code}")),
         ),
     ),
     ("POST", "/api/v1/agencies/{code}/counters/{counter}/revoke-links"): Case(
@@ -261,7 +262,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/devices"): Case(
         "write",
         201,
-        lambda ctx, code: ("/api/v1/devices", _json(directory.DeviceIn(agency=code, counter="Q01", label="Kiosk mới"))),
+        lambda ctx, code: ("/api/v1/devices", _json(admin.DeviceIn(agency=code, counter="Q01", label="Kiosk mới"))),
     ),
     ("POST", "/api/v1/devices/{device_id}/revoke"): Case(
         "write", 200, lambda ctx, code: (f"/api/v1/devices/{ctx.device(code)}/revoke", {})
@@ -273,7 +274,7 @@ MATRIX: dict[tuple[str, str], Case] = {
         lambda ctx, code: (
             "/api/v1/officials",
             _json(
-                directory.OfficialIn(
+                admin.OfficialIn(
                     username=f"new{ctx.next()}", password="long enough password", role=Role.agency_official, agency=code
                 )
             ),
@@ -284,7 +285,7 @@ MATRIX: dict[tuple[str, str], Case] = {
         200,
         lambda ctx, code: (
             f"/api/v1/officials/{ctx.official(code)}",
-            _json(directory.OfficialPatch(display_name="Cán bộ")),
+            _json(admin.OfficialPatch(display_name="Cán bộ")),
         ),
     ),
     ("GET", "/api/v1/audit"): Case("admin_read", 200, _same("/api/v1/audit")),

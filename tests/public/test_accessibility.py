@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.public import links
+from app.links import service as links
 from tests.factories import counter_tree
 
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}

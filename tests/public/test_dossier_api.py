@@ -14,10 +14,9 @@ from app.audit.models import AuditEvent
 from app.config import Settings
 from app.directory.models import Agency, AgencyLevel, Counter, Role
 from app.directory.service import create_agency, create_counter, create_device, revoke_device
-from app.public import links
-from app.public.api import MINT_PER_MINUTE
-from app.public.models import DossierLink
-from app.responses.models import Response
+from app.links import service as links
+from app.links.router import MINT_PER_MINUTE
+from app.responses.models import DossierLink, Response
 from tests.factories import counter_tree, login, registry
 
 

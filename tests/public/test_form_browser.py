@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.directory.models import Counter
 from app.forms.models import FormVersion
-from app.public import links
+from app.links import service as links
 from app.responses.models import Answer, Response
 from tests.factories import counter_tree
 from tests.support.browser import artifact

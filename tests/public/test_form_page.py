@@ -18,8 +18,9 @@ from app.config import Settings
 from app.directory.models import Counter
 from app.directory.service import create_counter
 from app.forms.models import FormVersion
+from app.links import service as links
+from app.links import tokens
 from app.main import create_app
-from app.public import links, tokens
 from app.responses.models import Answer, Channel, Response
 from tests.factories import counter_tree, registry
 
@@ -217,11 +218,11 @@ def test_a_page_expires(
     app: FastAPI, settings: Settings, path: str, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened = datetime.now(UTC)
-    monkeypatch.setattr("app.public.endpoints.utcnow", lambda: opened)
+    monkeypatch.setattr("app.public.router.utcnow", lambda: opened)
     client = TestClient(app)
     fields = _hidden(client.get(path).text)
     later = opened + timedelta(minutes=settings.form_page_ttl_minutes, seconds=1)
-    monkeypatch.setattr("app.public.endpoints.utcnow", lambda: later)
+    monkeypatch.setattr("app.public.router.utcnow", lambda: later)
     response = client.post(path, data={**fields, "overall": "4"}, follow_redirects=False)
     _back_to_the_form(response, path)
     again = client.get(response.headers["location"]).text

@@ -14,8 +14,9 @@ from app.cli import cli
 from app.config import Settings
 from app.directory.models import Counter
 from app.forms.cli import form_json_schema
-from app.public import links, tokens
-from app.public.models import DossierLink
+from app.links import service as links
+from app.links import tokens
+from app.responses.models import DossierLink
 from tests.factories import FORMS_DIR, counter_tree
 
 

@@ -15,11 +15,12 @@ from typer.testing import CliRunner, Result
 
 from app.cli import cli
 from app.config import Settings
-from app.directory.models import AgencyLevel, Counter
+from app.directory.models import Agency, AgencyLevel, Counter
 from app.directory.service import create_agency, create_counter
 from app.errors import Invalid
-from app.public import links, posters, qr
-from app.public.qr_endpoints import router as qr_router
+from app.links import posters, qr
+from app.links import service as links
+from app.links.router import qr_router
 from tests.factories import Tree, agency_in, counter_in, decode, minh_an_tree, registry
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -165,10 +166,16 @@ def test_dossier_links_have_codes_but_no_poster(
 # --- posters and files ------------------------------------------------------------------------------------
 
 
+def _posters_file(session: Session, settings: Settings, agency: Agency, size: posters.PaperSize, out: Path) -> str:
+    """The posters file ``sipas qr`` writes for an agency subtree."""
+    posters.write_qr_files(session, settings, agency, out, size=size)
+    return (out / f"posters-{size}.html").read_text(encoding="utf-8")
+
+
 def test_posters_cover_the_active_counters_of_the_subtree_in_order(
-    session: Session, settings: Settings, tree: Tree
+    session: Session, settings: Settings, tree: Tree, tmp_path: Path
 ) -> None:
-    html = posters.render_posters(session, settings, agency_in(tree, "MA"), size="a4")
+    html = _posters_file(session, settings, agency_in(tree, "MA"), "a4", tmp_path)
     urls = [
         links.counter_url(settings, counter_in(tree, key)) for key in ("MA-TTPVHCC/Q01", "MA-TTPVHCC/Q02", "MA-X01/Q01")
     ]
@@ -180,11 +187,11 @@ def test_posters_cover_the_active_counters_of_the_subtree_in_order(
     assert "<title>Mã QR đánh giá — Tỉnh Minh An</title>" in html
 
 
-def test_names_are_escaped(session: Session, settings: Settings, tree: Tree) -> None:
+def test_names_are_escaped(session: Session, settings: Settings, tree: Tree, tmp_path: Path) -> None:
     counter = counter_in(tree, "MA-X01/Q01")
     counter.name_vi = "Quầy <b>1</b> & 2"
     session.commit()
-    html = posters.render_posters(session, settings, agency_in(tree, "MA-X01"), size="a5")
+    html = _posters_file(session, settings, agency_in(tree, "MA-X01"), "a5", tmp_path)
     assert "Quầy &lt;b&gt;1&lt;/b&gt; &amp; 2" in html
 
 
@@ -192,7 +199,7 @@ def test_an_agency_without_counters_has_nothing_to_print(
     session: Session, settings: Settings, tree: Tree, tmp_path: Path
 ) -> None:
     with pytest.raises(Invalid) as raised:
-        posters.render_posters(session, settings, agency_in(tree, "MA-STP"), size="a4")
+        _posters_file(session, settings, agency_in(tree, "MA-STP"), "a4", tmp_path)
     assert raised.value.message == "agency 'MA-STP' and the agencies below it have no active counters: nothing to print"
 
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.config import Environment, Settings, resolve_secrets
-from app.public import tokens
+from app.links import tokens
 
 
 def _settings(tmp: Path, **keys: bytes) -> Settings:

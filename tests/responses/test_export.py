@@ -20,6 +20,7 @@ from app.config import Settings
 from app.directory.models import AgencyLevel, Counter, Role
 from app.directory.service import create_agency, create_counter, create_device
 from app.responses import export
+from app.responses import router as responses_router
 from app.responses.models import Channel, Response
 from tests.factories import ITEMS, Known, World, add_rows, login, province
 
@@ -31,7 +32,7 @@ COLUMNS = [*export.FIXED_COLUMNS, *ITEMS, "reason"]
 def routed(app: FastAPI) -> FastAPI:
     """The app with the export router (until app/main.py registers it)."""
     if not any(getattr(route, "path", None) == PATH for route in app.routes):
-        app.include_router(export.router)
+        app.include_router(responses_router.router)
     return app
 
 

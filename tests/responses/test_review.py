@@ -24,8 +24,8 @@ from app.config import Settings
 from app.db import utcnow
 from app.directory.models import Agency, AgencyLevel, Counter, Role
 from app.directory.service import create_agency, create_counter
+from app.links import service as links
 from app.main import create_app
-from app.public import links
 from app.responses import review
 from app.responses.ingest import Origin, Submission, prepare, store
 from app.responses.models import Channel, Response

@@ -1,5 +1,5 @@
 """``sipas plan``: the sample-size planner of :mod:`app.stats.plan` on the command line, beside its HTTP form in
-:mod:`app.reports.plan_endpoints` (assembled into ``sipas`` by :mod:`app.cli`)."""
+:mod:`app.planning.router` (assembled into ``sipas`` by :mod:`app.cli`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import typer
 
 from app.cli_support import friendly_errors
 from app.errors import SipasError
-from app.reports.planning import PlanRequest
+from app.planning.service import PlanRequest
 from app.stats.plan import DesignPlan, Plan, PlanError
 
 PlanFormat = Literal["text", "json"]
@@ -20,6 +20,7 @@ PlanFormat = Literal["text", "json"]
 
 @friendly_errors
 def plan_sample(
+    *,
     target: Annotated[float, typer.Option(help="Target rate in % (e.g. 86)")],
     margin: Annotated[float, typer.Option(help="Wanted margin of error, ± percentage points (e.g. 3)")],
     deff: Annotated[float, typer.Option(help="Design effect of the survey (1 = simple random sample)")] = 1.0,

@@ -9,10 +9,12 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from app.cli_support import form_registry, friendly_errors, load_settings, run_in_session
+from app.cli_support import friendly_errors, load_settings, run_in_session
 from app.directory import service as directory
 from app.errors import SipasError
-from app.public import links, posters
+from app.forms.service import DEFAULT_COUNTER_FORM, DEFAULT_DOSSIER_FORM, form_registry, latest_form
+from app.links import posters
+from app.links import service as links
 
 link_cli = typer.Typer(
     help="Links citizens open: counters' QR links and single-use dossier links", no_args_is_help=True
@@ -24,14 +26,14 @@ link_cli = typer.Typer(
 def link_counter(
     agency: Annotated[str, typer.Option(help="Agency code")],
     counter: Annotated[str, typer.Option(help="Counter code within the agency")],
-    form: Annotated[str, typer.Option(help="Form the link opens")] = links.DEFAULT_COUNTER_FORM,
+    form: Annotated[str, typer.Option(help="Form the link opens")] = DEFAULT_COUNTER_FORM,
 ) -> None:
     """Print a counter's standing link (the address its QR code carries)."""
     settings = load_settings()
 
     def task(session: Session) -> None:
         desk = directory.get_counter(session, directory.get_agency_by_code(session, agency), counter)
-        if links.latest_form(form_registry(session, settings), form) is None:
+        if latest_form(form_registry(session, settings), form) is None:
             raise SipasError(f"unknown form {form!r}")
         typer.echo(links.counter_url(settings, desk, form))
 
@@ -63,7 +65,7 @@ def link_dossier(
     agency: Annotated[str, typer.Option(help="Agency code")],
     dossier: Annotated[str, typer.Option(help="The dossier code (stored only as a keyed hash)")],
     counter: Annotated[str | None, typer.Option(help="Counter code within the agency")] = None,
-    form: Annotated[str, typer.Option(help="Form the link opens")] = links.DEFAULT_DOSSIER_FORM,
+    form: Annotated[str, typer.Option(help="Form the link opens")] = DEFAULT_DOSSIER_FORM,
     days: Annotated[int | None, typer.Option(help="Days the link stays valid [SIPAS_DOSSIER_LINK_DAYS]")] = None,
 ) -> None:
     """Mint a single-use feedback link for one dossier and print it."""
@@ -83,7 +85,6 @@ def link_dossier(
             days=days,
             actor="cli",
         )
-        session.commit()
         typer.echo(links.link_url(settings, token))
         typer.echo(f"single use; valid until {link.expires_at.astimezone(settings.zone):%Y-%m-%d %H:%M}")
 
@@ -95,7 +96,7 @@ def qr_files(
     agency: Annotated[str, typer.Option(help="Agency code: its counters and those of every agency below it")],
     out: Annotated[Path, typer.Option(help="Folder to write into (created if missing)")],
     size: Annotated[posters.PaperSize, typer.Option(help="Paper size of the posters")] = "a4",
-    form: Annotated[str, typer.Option(help="Form the codes open")] = links.DEFAULT_COUNTER_FORM,
+    form: Annotated[str, typer.Option(help="Form the codes open")] = DEFAULT_COUNTER_FORM,
 ) -> None:
     """Write each counter's QR code (PNG and SVG) and one printable poster file for an agency subtree."""
     settings = load_settings()
@@ -104,7 +105,7 @@ def qr_files(
 
     def task(session: Session) -> None:
         root = directory.get_agency_by_code(session, agency)
-        if links.latest_form(form_registry(session, settings), form) is None:
+        if latest_form(form_registry(session, settings), form) is None:
             raise SipasError(f"unknown form {form!r}")
         written = posters.write_qr_files(session, settings, root, out, size=size, form_id=form)
         for path in written:

@@ -8,7 +8,6 @@ to that id (``app/public/form_page.py``), and which answers may count is decided
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,13 +24,15 @@ from starlette.datastructures import FormData
 from app.config import Settings
 from app.db import utcnow
 from app.deps import FormsDep, SessionDep, SettingsDep
-from app.public import burst, form_page, links, tokens
+from app.links import service as links
+from app.links import tokens
+from app.links.service import OpenLink
+from app.links.tokens import ClientId
+from app.public import burst, form_page, service
 from app.public.form_page import FORM_MISTAKE, PageState
 from app.public.i18n import Lang, pick_lang, t
-from app.public.links import OpenLink
-from app.public.tokens import ClientId
 from app.ratelimit import RateLimiter, RecentlySeen
-from app.responses.ingest import Origin, Submission, SubmissionInvalid, ingest, prune_unasked
+from app.responses.ingest import Origin, Submission, SubmissionInvalid, prune_unasked
 from app.responses.models import Channel
 from app.responses.models import Response as StoredResponse
 from app.security import CSP_HEADER, policy, source_hash
@@ -88,14 +89,6 @@ def client_bursts() -> RecentlySeen:
     """The answers each client id and each network gave within the hour, for the bursts and the hourly budgets
     (one tracker per app, per worker)."""
     return RecentlySeen(burst.HOUR_SECONDS)
-
-
-def _link_key(link: OpenLink) -> str:
-    """What a link opens, whatever the spelling of its token (an old key's token and a new one open the same
-    counter): the per-link limits and budgets count per counter, or per dossier link."""
-    if link.dossier_link is not None:
-        return f"dossier:{link.dossier_link.id}"
-    return f"counter:{link.counter.id}" if link.counter is not None else f"agency:{link.agency.id}"
 
 
 def _cookie(response: Response, request: Request, name: str, value: str, *, max_age: int, path: str = "/") -> None:
@@ -268,44 +261,6 @@ def _not_ours(
     return response
 
 
-@dataclass(frozen=True)
-class _Judged:
-    verdict: burst.Verdict
-    keys: tuple[str, ...]  # the trackers an answer stored now is recorded in
-    client_minute: list[str]  # the client's earlier answers within 60 s (flagged with a burst of its own)
-    network_hour: list[str]  # the network's earlier answers through the link within the hour (flagged with a flood)
-
-
-def _judge(
-    request: Request,
-    session: Session,
-    settings: Settings,
-    link: OpenLink,
-    client: ClientId,
-    submission_id: str,
-    now: datetime,
-) -> _Judged:
-    if link.dossier_link is not None:  # single-use: cannot be stuffed
-        return _Judged(burst.Verdict(None), (), [], [])
-    seen: RecentlySeen = request.app.state.form_client_bursts
-    network = burst.network_of(request.client.host if request.client else "")
-    client_key, network_key = f"client:{client.value}", f"network:{network}|{_link_key(link)}"
-
-    def earlier(key: str, within: float | None = None) -> list[str]:
-        return [value for value in seen.recent(key, within=within) if value != submission_id]
-
-    agency_id, counter_id = link.agency.id, link.counter.id if link.counter else None
-    client_minute, network_hour = earlier(client_key, burst.WINDOW_SECONDS), earlier(network_key)
-    counts = burst.Counts(
-        on_link=burst.link_count(session, settings, agency_id, counter_id, now) + 1,
-        from_client=len(client_minute) + 1,
-        client_hour=len(earlier(client_key)) + 1,
-        network_hour=len(network_hour) + 1,
-        link_hour=burst.link_counted_in_hour(session, settings, agency_id, counter_id, now) + 1,
-    )
-    return _Judged(burst.judge(settings, counts), (client_key, network_key), client_minute, network_hour)
-
-
 def _thanks(
     request: Request, settings: Settings, client: ClientId, token: str, lang: Lang, state: PageState
 ) -> Response:
@@ -349,13 +304,17 @@ def _submit(
     if _stored(session, submission_id):  # sent before (double tap, refresh, Back): nothing to check or count
         return _thanks(request, settings, client, token, lang, state)
     per_link, per_client = request.app.state.form_limiters
-    wait = max(per_link.retry_after(f"link:{_link_key(link)}"), per_client.retry_after(f"client:{client.value}"))
+    wait = max(per_link.retry_after(f"link:{service.link_key(link)}"), per_client.retry_after(f"client:{client.value}"))
     if wait > 0:
         page = message_page(request, lang, "slow_down", 429, form_page.place(link, lang))
         page.headers["Retry-After"] = str(int(wait) + 1)
         return page
     honeypot = bool(str(form.get("website") or "").strip())
-    judged = _judge(request, session, settings, link, client, str(submission_id), now)
+    seen: RecentlySeen = request.app.state.form_client_bursts
+    host = request.client.host if request.client else ""
+    judged = service.judge(
+        session, settings, seen, link, client=client, host=host, submission_id=str(submission_id), now=now
+    )
     reason = "honeypot field filled" if honeypot else judged.verdict.reason
     agency_id, counter_id = link.agency.id, link.counter.id if link.counter else None
     origin = Origin(
@@ -375,7 +334,9 @@ def _submit(
         answers=prune_unasked(definition, answers),
     )
     try:
-        result = ingest(session, settings, link.form, submission, origin, now=now)
+        result = service.take(
+            session, settings, seen=seen, link=link, submission=submission, origin=origin, judged=judged, now=now
+        )
     except SubmissionInvalid as invalid:
         return _again(
             request,
@@ -391,20 +352,6 @@ def _submit(
         )
     if result.status == "already_answered":
         return message_page(request, lang, "used", 410, form_page.place(link, lang))
-    if result.status == "stored":
-        seen: RecentlySeen = request.app.state.form_client_bursts
-        for key in judged.keys:
-            seen.add(key, str(submission_id))
-        burst.flag_earlier(
-            session,
-            settings,
-            judged.verdict,
-            agency_id=agency_id,
-            counter_id=counter_id,
-            client_submissions=judged.client_minute,
-            network_submissions=judged.network_hour,
-            now=now,
-        )
     # Stored, or sent a moment ago by a double tap: both end on the thank-you page.
     return _thanks(request, settings, client, token, lang, state)
 

@@ -1,4 +1,4 @@
-"""The request and response bodies of the directory API (:mod:`app.directory.router`): agencies, counters, kiosks,
+"""The request and response bodies of the directory API (:mod:`app.admin.router`): agencies, counters, kiosks,
 officials and the audit log."""
 
 from __future__ import annotations

@@ -15,12 +15,10 @@ from app.db import utcnow
 from app.directory.models import Agency, Counter
 from app.errors import Invalid, NotFound
 from app.forms.loader import RegisteredForm
-from app.public import tokens
-from app.public.models import DossierLink
+from app.forms.service import DEFAULT_COUNTER_FORM, DEFAULT_DOSSIER_FORM, latest_form
+from app.links import tokens
+from app.responses.models import DossierLink
 from app.responses.service import dossier_hash
-
-DEFAULT_COUNTER_FORM = "counter-quick"
-DEFAULT_DOSSIER_FORM = "tt01-dossier"
 
 
 class LinkNotFound(NotFound):
@@ -55,11 +53,6 @@ class OpenLink:
     agency: Agency
     counter: Counter | None
     dossier_link: DossierLink | None = None
-
-
-def latest_form(forms: dict[tuple[str, int], RegisteredForm], form_id: str) -> RegisteredForm | None:
-    versions = [key for key in forms if key[0] == form_id]
-    return forms[max(versions)] if versions else None
 
 
 def counter_token(settings: Settings, counter: Counter, form_id: str = DEFAULT_COUNTER_FORM) -> str:
@@ -192,7 +185,7 @@ def revoke_dossier_link(
     now: datetime | None = None,
 ) -> DossierLink:
     """Revoke one dossier link: it opens an explanation, never the form. Revoking twice changes nothing (the first
-    time is kept); a link already used keeps its answer. The caller commits."""
+    time is kept); a link already used keeps its answer. Commits, with its audit event."""
     if link.revoked_at is None:
         link.revoked_at = now or utcnow()
         agency = session.get(Agency, link.agency_id)
@@ -212,7 +205,7 @@ def revoke_dossier_link(
             object_id=link.id,
             details=details,
         )
-        session.flush()
+        session.commit()
     return link
 
 
@@ -229,7 +222,7 @@ def mint_dossier_link(
     actor: str,
     now: datetime | None = None,
 ) -> tuple[DossierLink, str]:
-    """Create a single-use link for one dossier; returns the link and its token. The caller commits."""
+    """Create a single-use link for one dossier and commit it; returns the link and its token."""
     code = dossier_code.strip()
     if not code or len(code) > 64:
         raise Invalid("dossier_code: 1 to 64 characters")
@@ -256,7 +249,7 @@ def mint_dossier_link(
         expires_at=created + timedelta(days=lifetime),
     )
     session.add(link)
-    session.flush()
+    session.commit()
     token = tokens.sign(settings, tokens.DossierLinkRef(link_id=link.id, expires_at=int(link.expires_at.timestamp())))
     return link, token
 

@@ -1,20 +1,26 @@
-"""Kiosk API: single and batch submissions, heartbeat, and form definitions as JSON (docs/kiosk-api.md)."""
+"""Kiosk API: single and batch submissions, heartbeat, and form definitions as JSON (docs/kiosk-api.md).
+
+The kiosk-mode page (``page_router``, not in the API document): a tablet at a counter shows a quick form, queues
+answers offline and sends them in batches to this API. The page is static; everything it knows comes from the API.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.templating import Jinja2Templates
 
 from app.db import utcnow
 from app.deps import FormsDep, SessionDep, SettingsDep
 from app.directory.models import Device
 from app.errors import BAD_BODY, Conflict, Invalid, NotFound, TooLarge, TooManyRequests, UnsupportedMediaType
+from app.forms.service import latest_form
 from app.kiosk import service
 from app.kiosk.auth import current_device
 from app.kiosk.schemas import BatchIn, BatchOut, HeartbeatIn, HeartbeatOut, Stored, SubmissionIn
-from app.public.links import latest_form
 
 router = APIRouter(prefix="/api/v1", tags=["kiosk"])
 
@@ -129,3 +135,29 @@ def form_version(form_id: str, version: int, forms: FormsDep) -> dict[str, Any]:
     if form is None:
         raise NotFound(f"unknown form {form_id!r} version {version}")
     return form.definition.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+# The kiosk page includes the citizen pages' stylesheet so both channels look alike.
+templates = Jinja2Templates(directory=[HERE / "templates", HERE.parent / "public" / "templates"])
+page_router = APIRouter(include_in_schema=False)
+# Always revalidate: the service worker keeps the offline copy, the HTTP cache must never serve a stale app.
+REVALIDATE = {"Cache-Control": "no-cache"}
+
+
+@page_router.get("/kiosk", response_class=HTMLResponse)
+def kiosk_page(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(request, "kiosk.html", {}, headers=REVALIDATE)
+
+
+@page_router.get("/kiosk/app.js")
+def kiosk_script() -> FileResponse:
+    return FileResponse(STATIC / "app.js", media_type="text/javascript; charset=utf-8", headers=REVALIDATE)
+
+
+@page_router.get("/kiosk/sw.js")
+def kiosk_service_worker() -> FileResponse:
+    # The worker lives under /kiosk/ but must control the page /kiosk itself, one level up.
+    headers = {**REVALIDATE, "Service-Worker-Allowed": "/kiosk"}
+    return FileResponse(STATIC / "sw.js", media_type="text/javascript; charset=utf-8", headers=headers)

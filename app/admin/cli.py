@@ -15,6 +15,7 @@ from app.directory import service as directory
 from app.directory.models import Role
 from app.errors import Invalid
 from app.officials import passwords, usernames
+from app.officials import service as officials
 
 agency_cli = typer.Typer(help="Agencies (the administrative hierarchy)", no_args_is_help=True)
 kiosk_cli = typer.Typer(help="Kiosk and tablet devices", no_args_is_help=True)
@@ -108,7 +109,7 @@ def official_create(
 
     def task(session: Session) -> None:
         scope = directory.get_agency_by_code(session, agency) if agency else None
-        official = directory.create_official(
+        official = officials.create_official(
             session, username=name, password=password, role=role, agency=scope, display_name=display_name
         )
         session.commit()

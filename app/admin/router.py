@@ -1,6 +1,6 @@
 """``/api/v1/agencies``, ``/devices``, ``/officials``, ``/audit``: the directory read by officials and managed by
-administrators, always within the caller's visible agencies (logic in :mod:`app.directory.management`, bodies in
-:mod:`app.directory.schemas`)."""
+administrators, always within the caller's visible agencies (logic in :mod:`app.admin.service`, bodies in
+:mod:`app.admin.schemas`)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from app.config import Settings
-from app.deps import SessionDep, SettingsDep
-from app.directory import management
-from app.directory.models import Counter, Device, Official
-from app.directory.schemas import (
+from app.admin import service as admin
+from app.admin.schemas import (
     AgencyIn,
     AgencyOut,
     AgencyPatch,
@@ -30,9 +27,13 @@ from app.directory.schemas import (
     OfficialOut,
     OfficialPatch,
 )
+from app.config import Settings
+from app.deps import SessionDep, SettingsDep
+from app.directory.models import Counter, Device, Official
 from app.errors import BAD_BODY, DB_INT_MAX, INVALID_ON_HTML, Conflict
+from app.links import posters
+from app.links import service as links
 from app.officials.deps import AdminDep, Caller, CallerDep, client_ip
-from app.public import links, posters
 
 router = APIRouter(prefix="/api/v1", tags=["management"])
 
@@ -50,14 +51,14 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 ADMIN_READ_ERRORS: dict[int | str, dict[str, Any]] = {401: READ_ERRORS[401], 403: WRITE_ERRORS[403]}
 
 
-def _actor(caller: Caller, request: Request) -> management.Actor:
-    return management.Actor(caller.official.username, caller.official.id, client_ip(request))
+def _actor(caller: Caller, request: Request) -> admin.Actor:
+    return admin.Actor(caller.official.username, caller.official.id, client_ip(request))
 
 
 # --- agencies ---------------------------------------------------------------------------------------------
 
 
-def _agency_out(node: management.AgencyNode) -> AgencyOut:
+def _agency_out(node: admin.AgencyNode) -> AgencyOut:
     agency = node.agency
     return AgencyOut(
         code=agency.code,
@@ -77,19 +78,19 @@ def _agency_out(node: management.AgencyNode) -> AgencyOut:
 def list_agencies(caller: CallerDep, session: SessionDep) -> list[AgencyOut]:
     """The caller's agency and everything below it (everything for national officials), parents before
     children, siblings by code."""
-    return [_agency_out(node) for node in management.agency_tree(session, caller.scope)]
+    return [_agency_out(node) for node in admin.agency_tree(session, caller.scope)]
 
 
 @router.get("/agencies/{code}", response_model=AgencyOut, responses=READ_ERRORS)
 def get_agency(code: str, caller: CallerDep, session: SessionDep) -> AgencyOut:
-    return _agency_out(management.agency_by_code(session, caller.scope, code))
+    return _agency_out(admin.agency_by_code(session, caller.scope, code))
 
 
 @router.post("/agencies", status_code=201, response_model=AgencyOut, responses=WRITE_ERRORS)
 def create_agency(body: AgencyIn, caller: AdminDep, session: SessionDep, request: Request) -> AgencyOut:
     """Add an agency under a visible parent. A province administrator cannot add a root or anything outside
     its subtree (the parent answers 404 there)."""
-    agency = management.add_agency(
+    agency = admin.add_agency(
         session,
         caller.scope,
         _actor(caller, request),
@@ -99,17 +100,15 @@ def create_agency(body: AgencyIn, caller: AdminDep, session: SessionDep, request
         level=body.level,
         parent_code=body.parent,
     )
-    session.commit()
-    return _agency_out(management.agency_node(session, caller.scope, agency))
+    return _agency_out(admin.agency_node(session, caller.scope, agency))
 
 
 @router.patch("/agencies/{code}", response_model=AgencyOut, responses=WRITE_ERRORS)
 def update_agency(code: str, body: AgencyPatch, caller: AdminDep, session: SessionDep, request: Request) -> AgencyOut:
     """Rename an agency, or deactivate it (its QR codes stop opening) or reactivate it."""
     changes = body.model_dump(exclude_unset=True)
-    agency = management.update_agency(session, caller.scope, _actor(caller, request), code, changes)
-    session.commit()
-    return _agency_out(management.agency_node(session, caller.scope, agency))
+    agency = admin.update_agency(session, caller.scope, _actor(caller, request), code, changes)
+    return _agency_out(admin.agency_node(session, caller.scope, agency))
 
 
 # --- counters ---------------------------------------------------------------------------------------------
@@ -133,7 +132,7 @@ def _counter_out(settings: Settings, counter: Counter) -> CounterOut:
 @router.get("/agencies/{code}/counters", response_model=list[CounterOut], responses=READ_ERRORS)
 def list_counters(code: str, caller: CallerDep, session: SessionDep, settings: SettingsDep) -> list[CounterOut]:
     """The agency's own counters (not those of agencies below it), by code, inactive ones included."""
-    _agency, counters = management.counters_of(session, caller.scope, code)
+    _agency, counters = admin.counters_of(session, caller.scope, code)
     return [_counter_out(settings, counter) for counter in counters]
 
 
@@ -141,15 +140,15 @@ def list_counters(code: str, caller: CallerDep, session: SessionDep, settings: S
 def create_counter(
     code: str, body: CounterIn, caller: AdminDep, session: SessionDep, settings: SettingsDep, request: Request
 ) -> CounterOut:
-    counter = management.add_counter(
+    counter = admin.add_counter(
         session, caller.scope, _actor(caller, request), code, code=body.code, name_vi=body.name_vi, name_en=body.name_en
     )
-    session.commit()
     return _counter_out(settings, counter)
 
 
 @router.patch("/agencies/{code}/counters/{counter}", response_model=CounterOut, responses=WRITE_ERRORS)
 def update_counter(
+    *,
     code: str,
     counter: str,
     body: CounterPatch,
@@ -160,8 +159,7 @@ def update_counter(
 ) -> CounterOut:
     """Rename a counter, or deactivate it (its QR codes stop opening) or reactivate it."""
     changes = body.model_dump(exclude_unset=True)
-    updated = management.update_counter(session, caller.scope, _actor(caller, request), code, counter, changes)
-    session.commit()
+    updated = admin.update_counter(session, caller.scope, _actor(caller, request), code, counter, changes)
     return _counter_out(settings, updated)
 
 
@@ -171,8 +169,7 @@ def revoke_counter_links(
 ) -> CounterOut:
     """Every QR code and poster printed for this counter so far stops opening at once; the answer carries the
     new link to print."""
-    revoked = management.revoke_counter_links(session, caller.scope, _actor(caller, request), code, counter)
-    session.commit()
+    revoked = admin.revoke_counter_links(session, caller.scope, _actor(caller, request), code, counter)
     return _counter_out(settings, revoked)
 
 
@@ -194,7 +191,7 @@ def counter_poster(
     size: Annotated[posters.PaperSize, Query(description="Paper size")] = "a4",
 ) -> HTMLResponse:
     """The counter's printable poster: one page, its current QR code large, names in Vietnamese and English."""
-    found = management.counter_of(session, caller.scope, code, counter)
+    found = admin.counter_of(session, caller.scope, code, counter)
     if not (found.active and found.agency.active):
         raise Conflict(
             f"counter {found.code!r} of agency {found.agency.code!r} is inactive: its QR code would not "
@@ -224,13 +221,13 @@ def _device_fields(device: Device) -> dict[str, Any]:
 @router.get("/devices", response_model=list[DeviceOut], responses=ADMIN_READ_ERRORS)
 def list_devices(caller: AdminDep, session: SessionDep) -> list[DeviceOut]:
     """The kiosks of the visible agencies with their last heartbeat, revoked ones included."""
-    return [DeviceOut(**_device_fields(device)) for device in management.devices(session, caller.scope)]
+    return [DeviceOut(**_device_fields(device)) for device in admin.devices(session, caller.scope)]
 
 
 @router.post("/devices", status_code=201, response_model=DeviceCreated, responses=WRITE_ERRORS)
 def create_device(body: DeviceIn, caller: AdminDep, session: SessionDep, request: Request) -> DeviceCreated:
     """Register a kiosk; the answer carries its key, once (only a hash is stored)."""
-    device, key = management.add_device(
+    device, key = admin.add_device(
         session,
         caller.scope,
         _actor(caller, request),
@@ -238,15 +235,13 @@ def create_device(body: DeviceIn, caller: AdminDep, session: SessionDep, request
         counter_code=body.counter,
         label=body.label,
     )
-    session.commit()
     return DeviceCreated(**_device_fields(device), key=key)
 
 
 @router.post("/devices/{device_id}/revoke", response_model=DeviceOut, responses=WRITE_ERRORS)
 def revoke_device(device_id: uuid.UUID, caller: AdminDep, session: SessionDep, request: Request) -> DeviceOut:
     """The device's key stops working at once; revoking again changes nothing."""
-    device = management.revoke_device(session, caller.scope, _actor(caller, request), device_id)
-    session.commit()
+    device = admin.revoke_device(session, caller.scope, _actor(caller, request), device_id)
     return DeviceOut(**_device_fields(device))
 
 
@@ -268,14 +263,14 @@ def _official_out(official: Official) -> OfficialOut:
 @router.get("/officials", response_model=list[OfficialOut], responses=ADMIN_READ_ERRORS)
 def list_officials(caller: AdminDep, session: SessionDep) -> list[OfficialOut]:
     """Officials whose agency is visible, by username; national officials appear to national callers only."""
-    return [_official_out(official) for official in management.officials(session, caller.scope)]
+    return [_official_out(official) for official in admin.officials(session, caller.scope)]
 
 
 @router.post("/officials", status_code=201, response_model=OfficialOut, responses=WRITE_ERRORS)
 def create_official(body: OfficialIn, caller: AdminDep, session: SessionDep, request: Request) -> OfficialOut:
     """A province administrator may create province administrators and agency officials for agencies of its
     subtree; only a national official may create national officials."""
-    official = management.add_official(
+    official = admin.add_official(
         session,
         caller.scope,
         _actor(caller, request),
@@ -285,7 +280,6 @@ def create_official(body: OfficialIn, caller: AdminDep, session: SessionDep, req
         agency_code=body.agency,
         display_name=body.display_name,
     )
-    session.commit()
     return _official_out(official)
 
 
@@ -296,8 +290,7 @@ def update_official(
     """Deactivate or reactivate an official, change the display name, or reset the password (which also unlocks
     the account). Deactivation and a password reset close the official's open sessions."""
     changes = body.model_dump(exclude_unset=True)
-    official, _closed = management.update_official(session, caller.scope, _actor(caller, request), username, changes)
-    session.commit()
+    official, _closed = admin.update_official(session, caller.scope, _actor(caller, request), username, changes)
     return _official_out(official)
 
 
@@ -321,7 +314,7 @@ def audit_log(
 ) -> AuditPage:
     """The audit log, newest first. National officials see every event; a province administrator sees the events
     of officials of its agencies, and the events about its agencies, counters, kiosks and officials."""
-    events = management.audit_events(session, caller.scope, limit=limit, before=before, action=action)
+    events = admin.audit_events(session, caller.scope, limit=limit, before=before, action=action)
     next_before = events[-1].id if len(events) == limit else None
     return AuditPage(
         events=[AuditEventOut.model_validate(event, from_attributes=True) for event in events], next_before=next_before

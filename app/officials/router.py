@@ -6,34 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel, Field
 
 from app.config import Environment, Settings
 from app.deps import SessionDep, SettingsDep
 from app.errors import Invalid
 from app.officials.deps import COOKIE, CallerDep, client_ip
 from app.officials.models import SessionKind
+from app.officials.schemas import MeOut, TokenOut
 from app.officials.service import Opened, login, logout
 from app.officials.throttle import throttle_of
 
 router = APIRouter(prefix="/api/v1/auth", tags=["officials"])
 NOT_LOGGED_IN: dict[int | str, dict[str, Any]] = {401: {"description": "No token, or an expired or closed session"}}
-
-
-class TokenOut(BaseModel):
-    access_token: str = Field(examples=["q0Qp6m1m0Yx…"])
-    token_type: str = Field("bearer", examples=["bearer"])
-    expires_in: int = Field(description="seconds until the token expires", examples=[43200])
-
-
-class MeOut(BaseModel):
-    username: str = Field(examples=["demo"])
-    display_name: str | None = Field(examples=["Cán bộ Sở Nội vụ (demo)"])
-    role: str = Field(examples=["province_admin"])
-    agency: str | None = Field(
-        description="code of the root of the official's scope; null for national", examples=["MA"]
-    )
-    expires_at: str
 
 
 def cookie_secure(settings: Settings, request: Request) -> bool:

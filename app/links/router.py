@@ -3,34 +3,47 @@
 Minting is limited per device (:data:`MINT_PER_MINUTE`, then 429 with Retry-After) and refused for a deactivated
 counter or agency (422). A link is revoked by the device that minted it or by an administrator whose agencies
 include the link's agency (``DELETE /api/v1/dossier-links/{id}`` or ``POST …/{id}/revoke``); a revoked link opens an
-explanation page, never the form (:func:`app.public.links.resolve`).
+explanation page, never the form (:func:`app.links.service.resolve`).
+
+QR images and the printable poster of a link (``qr_router``): `/f/{token}/qr.png`, `/f/{token}/qr.svg`,
+`/f/{token}/poster`. Each carries the very link it is asked about, so what is printed is what was checked; a bad or
+revoked token is the same friendly 404 as the form itself.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.deps import FormsDep, SessionDep, SettingsDep
 from app.directory.models import Agency, Device, Official
 from app.directory.service import find_device, get_counter
-from app.errors import BAD_BODY, DB_INT_MAX, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
+from app.errors import (
+    BAD_BODY,
+    DB_INT_MAX,
+    INVALID_ON_HTML,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 from app.kiosk.auth import DeviceDep, bearer
+from app.links import posters, qr
+from app.links import service as links
+from app.links.schemas import DossierLinkCreated, DossierLinkRequest, DossierLinkRevoked
 from app.officials.deps import within_official_rate
 from app.officials.scope import Scope, scope_of
 from app.officials.service import resolve as resolve_official
-from app.public import links
-from app.public.models import DossierLink
 from app.ratelimit import RateLimiter
+from app.responses.models import DossierLink
 
 router = APIRouter(prefix="/api/v1", tags=["links"])
 
@@ -38,44 +51,16 @@ router = APIRouter(prefix="/api/v1", tags=["links"])
 # one link per dossier handed back; 120 a minute is far above a busy reception desk and stops a script minting
 # thousands. Beyond it: 429 with Retry-After.
 MINT_PER_MINUTE = 120
-_limiter_lock = threading.Lock()
+
+
+def mint_limiter() -> RateLimiter:
+    """The minting limiter, made with the app (one per app, so tests and workers do not share counts)."""
+    return RateLimiter(MINT_PER_MINUTE, 60)
 
 
 def _mint_limiter(request: Request) -> RateLimiter:
-    """This app's minting limiter, made on first use (one per app, so tests and workers do not share counts)."""
-    state = request.app.state
-    limiter: RateLimiter | None = getattr(state, "dossier_link_limiter", None)
-    if limiter is None:
-        with _limiter_lock:
-            limiter = getattr(state, "dossier_link_limiter", None)
-            if limiter is None:
-                limiter = RateLimiter(MINT_PER_MINUTE, 60)
-                state.dossier_link_limiter = limiter
+    limiter: RateLimiter = request.app.state.dossier_link_limiter
     return limiter
-
-
-class DossierLinkRequest(BaseModel):
-    dossier_code: str = Field(min_length=1, max_length=64, examples=["000.00.12.H26-261120-0001"])
-    counter: str | None = Field(
-        default=None,
-        max_length=64,
-        description="Counter code within the device's agency; default: the device's own counter",
-    )
-    form_id: str = Field(default=links.DEFAULT_DOSSIER_FORM, max_length=64, examples=["tt01-dossier"])
-    days: int | None = Field(default=None, ge=1, le=366, description="Validity; default SIPAS_DOSSIER_LINK_DAYS")
-
-
-class DossierLinkCreated(BaseModel):
-    id: int = Field(description="For DELETE /api/v1/dossier-links/{id} (revocation)")
-    url: str
-    token: str
-    expires_at: datetime
-
-
-class DossierLinkRevoked(BaseModel):
-    id: int
-    revoked_at: datetime
-    used: bool = Field(description="Answered before it was revoked (the answer is kept)")
 
 
 @router.post(
@@ -120,7 +105,6 @@ def create_dossier_link(
         days=body.days,
         actor=device_actor(device),
     )
-    session.commit()
     return DossierLinkCreated(id=link.id, url=links.link_url(settings, token), token=token, expires_at=link.expires_at)
 
 
@@ -204,7 +188,6 @@ def _revoke(request: Request, link_id: int, who: Revoker, session: Session) -> D
             official_id=who.official.id,
             client_ip=request.client.host if request.client else None,
         )
-    session.commit()
     assert link.revoked_at is not None
     return DossierLinkRevoked(id=link.id, revoked_at=link.revoked_at, used=link.used_at is not None)
 
@@ -233,3 +216,45 @@ def revoke_dossier_link(
     request: Request, link_id: LinkId, who: Annotated[Revoker, Depends(revoker)], session: SessionDep
 ) -> DossierLinkRevoked:
     return _revoke(request, link_id, who, session)
+
+
+qr_router = APIRouter(tags=["qr"])
+# A link's image never changes while the link is valid; a day's caching spares phones and printers a refetch.
+IMAGE_CACHE = {"Cache-Control": "public, max-age=86400"}
+# A bad, old or revoked token: the citizen's "not found" page (HTML), as for the form itself.
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown, expired or revoked link: a page in Vietnamese", "content": {"text/html": {}}},
+}
+
+
+@qr_router.get(
+    "/f/{token}/qr.png", response_class=Response, responses={200: {"content": {"image/png": {}}}, **NOT_FOUND}
+)
+def qr_png(token: str, session: SessionDep, settings: SettingsDep, forms: FormsDep) -> Response:
+    """The link's QR code as a PNG (10 pixels per module)."""
+    link = links.resolve(session, settings, forms, token)
+    return Response(qr.qr_png(links.link_url(settings, link.token)), media_type="image/png", headers=IMAGE_CACHE)
+
+
+@qr_router.get(
+    "/f/{token}/qr.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}, **NOT_FOUND}
+)
+def qr_svg(token: str, session: SessionDep, settings: SettingsDep, forms: FormsDep) -> Response:
+    """The link's QR code as SVG, for printing at any size."""
+    link = links.resolve(session, settings, forms, token)
+    return Response(qr.qr_svg(links.link_url(settings, link.token)), media_type="image/svg+xml", headers=IMAGE_CACHE)
+
+
+@qr_router.get("/f/{token}/poster", response_class=HTMLResponse, responses={**NOT_FOUND, **INVALID_ON_HTML})
+def poster(
+    token: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    forms: FormsDep,
+    size: Annotated[posters.PaperSize, Query(description="Paper size")] = "a4",
+) -> HTMLResponse:
+    """A counter's printable poster; single-use dossier links have none (they go on receipts, not desks)."""
+    link = links.resolve(session, settings, forms, token)
+    if link.counter is None or link.dossier_link is not None:
+        raise NotFound("only a counter's standing link has a poster")
+    return HTMLResponse(posters.render_counter_poster(link.counter, links.link_url(settings, link.token), size=size))

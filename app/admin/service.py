@@ -2,9 +2,9 @@
 the caller's visible agencies (:mod:`app.officials.scope`).
 
 Every read and write starts from ``scope.agencies()`` / ``scope.agency_ids()`` or ``visible_agency``, so an object
-outside the scope raises the same NotFound, with the same message, as one that does not exist. The functions add
-to the session and flush; the endpoint commits. Creation reuses :mod:`app.directory.service` and
-:mod:`app.public.links`, which keep the rules (key generation, password hashing, link generations).
+outside the scope raises the same NotFound, with the same message, as one that does not exist. Each write
+commits its own work with its audit event. Creation reuses :mod:`app.directory.service` and
+:mod:`app.links.service`, which keep the rules (key generation, password hashing, link generations).
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from sqlalchemy.orm import Session, selectinload
 from app.audit.models import AuditEvent
 from app.audit.service import record
 from app.db import utcnow
-from app.directory import service
+from app.directory import service as directory
 from app.directory.models import Agency, AgencyLevel, Counter, Device, Official, Role
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.links import service as links
 from app.officials import passwords
 from app.officials.models import OfficialSession
 from app.officials.scope import Scope, visible_agency
-from app.public import links
+from app.officials.service import create_official
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,9 @@ def add_agency(
     if session.scalar(select(Agency.id).where(Agency.code == code)) is not None:
         raise Conflict(message)
     with _unique(session, message):
-        agency = service.create_agency(session, code=code, name_vi=name_vi, name_en=name_en, level=level, parent=parent)
+        agency = directory.create_agency(
+            session, code=code, name_vi=name_vi, name_en=name_en, level=level, parent=parent
+        )
     _audit(
         session,
         actor,
@@ -165,6 +168,7 @@ def add_agency(
         object_id=agency.id,
         details={"agency": code, "parent": parent_code, "level": level.value},
     )
+    session.commit()
     return agency
 
 
@@ -182,6 +186,7 @@ def update_agency(session: Session, scope: Scope, actor: Actor, code: str, chang
             details={"agency": code, "changes": changed},
         )
         session.flush()
+    session.commit()
     return agency
 
 
@@ -196,7 +201,7 @@ def counters_of(session: Session, scope: Scope, agency_code: str) -> tuple[Agenc
 
 
 def counter_of(session: Session, scope: Scope, agency_code: str, counter_code: str) -> Counter:
-    return service.get_counter(session, visible_agency(session, scope, agency_code), counter_code)
+    return directory.get_counter(session, visible_agency(session, scope, agency_code), counter_code)
 
 
 def add_counter(
@@ -207,7 +212,7 @@ def add_counter(
     if session.scalar(select(Counter.id).where(Counter.agency_id == agency.id, Counter.code == code)) is not None:
         raise Conflict(message)
     with _unique(session, message):
-        counter = service.create_counter(session, agency=agency, code=code, name_vi=name_vi, name_en=name_en)
+        counter = directory.create_counter(session, agency=agency, code=code, name_vi=name_vi, name_en=name_en)
     _audit(
         session,
         actor,
@@ -216,6 +221,7 @@ def add_counter(
         object_id=counter.id,
         details={"agency": agency.code, "counter": code},
     )
+    session.commit()
     return counter
 
 
@@ -223,7 +229,7 @@ def update_counter(
     session: Session, scope: Scope, actor: Actor, agency_code: str, counter_code: str, changes: dict[str, Any]
 ) -> Counter:
     """Rename, deactivate or reactivate a counter. Deactivation stops every channel: its QR codes and dossier links
-    open an explanation instead of the form (:func:`app.public.links.resolve`), its unused dossier links are revoked
+    open an explanation instead of the form (:func:`app.links.service.resolve`), its unused dossier links are revoked
     for good (they stay revoked if the counter is reactivated), new ones cannot be minted, and kiosks' answers given
     after this moment are refused (``app/kiosk/service.py``, which reads the moment from this audit event)."""
     counter = counter_of(session, scope, agency_code, counter_code)
@@ -247,6 +253,7 @@ def update_counter(
                 client_ip=actor.client_ip,
             )
         session.flush()
+    session.commit()
     return counter
 
 
@@ -256,6 +263,7 @@ def revoke_counter_links(session: Session, scope: Scope, actor: Actor, agency_co
     links.revoke_counter_links(
         session, counter, actor=actor.username, official_id=actor.official_id, client_ip=actor.client_ip
     )
+    session.commit()
     return counter
 
 
@@ -288,8 +296,8 @@ def add_device(
 ) -> tuple[Device, str]:
     """Register a kiosk at a visible agency (and one of its counters); returns the device and its key."""
     agency = visible_agency(session, scope, agency_code)
-    counter = service.get_counter(session, agency, counter_code) if counter_code is not None else None
-    device, key = service.create_device(
+    counter = directory.get_counter(session, agency, counter_code) if counter_code is not None else None
+    device, key = directory.create_device(
         session,
         agency=agency,
         counter=counter,
@@ -298,6 +306,7 @@ def add_device(
         official_id=actor.official_id,
         client_ip=actor.client_ip,
     )
+    session.commit()
     return device, key
 
 
@@ -305,14 +314,16 @@ def revoke_device(session: Session, scope: Scope, actor: Actor, public_id: uuid.
     """Stop a device's key at once; revoking a revoked device changes nothing."""
     device = device_of(session, scope, public_id)
     if device.revoked_at is not None:
+        session.commit()
         return device
-    device = service.revoke_device(
+    device = directory.revoke_device(
         session,
         key_prefix=device.key_prefix,
         actor=actor.username,
         official_id=actor.official_id,
         client_ip=actor.client_ip,
     )
+    session.commit()
     return device
 
 
@@ -361,7 +372,7 @@ def add_official(
             raise Invalid(f"/agency: a {role.value} needs the code of the agency at the root of their scope")
         agency = visible_agency(session, scope, agency_code)
     with _unique(session, f"an official named {username!r} already exists"):
-        official = service.create_official(
+        official = create_official(
             session,
             username=username,
             password=password,
@@ -372,6 +383,7 @@ def add_official(
             official_id=actor.official_id,
             client_ip=actor.client_ip,
         )
+    session.commit()
     return official
 
 
@@ -396,6 +408,7 @@ def update_official(
         official.failed_logins, official.locked_until = 0, None
         changed["password"] = "reset"  # noqa: S105 (a marker in the audit details, not a password)
     if not changed:
+        session.commit()
         return official, 0
     closed = 0
     if password is not None or changes.get("active") is False:
@@ -415,6 +428,7 @@ def update_official(
         details={"username": username, "agency": agency_code, "changes": changed, "sessions_closed": closed},
     )
     session.flush()
+    session.commit()
     return official, closed
 
 

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.directory.models import Agency, Counter
 from app.errors import Invalid
-from app.public import links, qr
+from app.forms.service import DEFAULT_COUNTER_FORM
+from app.links import qr
+from app.links import service as links
 
 PaperSize = Literal["a4", "a5"]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -101,22 +103,6 @@ def subtree_counters(session: Session, agency: Agency) -> list[Counter]:
     return counters
 
 
-def render_posters(
-    session: Session,
-    settings: Settings,
-    agency: Agency,
-    *,
-    size: PaperSize,
-    form_id: str = links.DEFAULT_COUNTER_FORM,
-) -> str:
-    """The posters of every active counter of ``agency`` and below, by agency code then counter code."""
-    posters = [
-        poster_for(counter, links.counter_url(settings, counter, form_id))
-        for counter in subtree_counters(session, agency)
-    ]
-    return render_document(posters, size=size, title=_subtree_title(agency))
-
-
 def _subtree_title(agency: Agency) -> str:
     return f"Mã QR đánh giá — {agency.name_vi}"
 
@@ -138,7 +124,7 @@ def write_qr_files(
     out_dir: Path,
     *,
     size: PaperSize,
-    form_id: str = links.DEFAULT_COUNTER_FORM,
+    form_id: str = DEFAULT_COUNTER_FORM,
 ) -> list[Path]:
     """Write ``{agency code}_{counter code}.png`` and ``.svg`` for every counter of the subtree, then
     ``posters-{size}.html`` with all of them; returns the paths in that order.

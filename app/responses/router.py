@@ -1,4 +1,8 @@
-"""``/api/v1/responses/flagged…``: the review queue of responses flagged as suspected spam, for administrators.
+"""``/api/v1/responses/…``: what administrators do with stored responses — download them raw (``export``) and
+review the ones flagged as suspected spam (``flagged…``). The rules live in :mod:`app.responses.export` and
+:mod:`app.responses.review`.
+
+The review queue (``/api/v1/responses/flagged…``) of responses flagged as suspected spam, for administrators.
 
 ``GET /api/v1/responses/flagged`` lists them, newest first: when each arrived, through which channel, agency and
 counter, why it was flagged (a burst on one link or from one browser, the honeypot field, button-mashing on a
@@ -19,12 +23,16 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import StreamingResponse
 
-from app.deps import SessionDep
+from app.audit.service import record_download
+from app.cells import MEDIA
+from app.deps import FormsDep, SessionDep
 from app.errors import BAD_BODY, DB_INT_MAX
 from app.officials.deps import AdminDep, client_ip
-from app.reports.query import Filters
-from app.responses import review
+from app.responses import export, review
+from app.responses.export import ExportFormat
+from app.responses.models import Channel
 from app.responses.schemas import (
     RESPONSE_ID_MAX,
     BulkReviewIn,
@@ -35,6 +43,7 @@ from app.responses.schemas import (
     ReviewIn,
     ReviewOut,
 )
+from app.responses.selection import Filters
 
 router = APIRouter(prefix="/api/v1", tags=["responses"])
 
@@ -55,12 +64,61 @@ ResponseIdPath = Annotated[int, Path(ge=1, le=RESPONSE_ID_MAX, description="The 
 
 
 @router.get(
+    "/responses/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/csv": {}, MEDIA["xlsx"]: {}}, "description": "One row per response"},
+        401: {"description": "Not logged in"},
+        403: {"description": "Administrators only"},
+        404: {"description": "No such agency (or not yours)"},
+        422: {"description": "A parameter is wrong; the message names it"},
+    },
+)
+def export_responses(
+    *,
+    request: Request,
+    caller: AdminDep,
+    session: SessionDep,
+    forms: FormsDep,
+    agency: Annotated[str | None, Query(description="Agency code; default: the whole scope")] = None,
+    subtree: Annotated[bool, Query(description="Include the agencies below it")] = True,
+    date_from: Annotated[date | None, Query(alias="from", description="First day (local date), inclusive")] = None,
+    date_to: Annotated[date | None, Query(alias="to", description="Last day (local date), inclusive")] = None,
+    form: Annotated[str | None, Query(description="ID or ID@VERSION; default: the form most answered")] = None,
+    channel: Annotated[Channel | None, Query(description="Only responses of this channel")] = None,
+    format: Annotated[ExportFormat, Query(description="csv or xlsx")] = "csv",
+) -> StreamingResponse:
+    """Raw responses, one row each, with their answers as columns (item codes), channel, agency and counter codes,
+    local date and flags — no personal data: no ids, dossier hashes, profile fields or free-text answers.
+    Administrators only; audited."""
+    filters = Filters(agency=agency, subtree=subtree, date_from=date_from, date_to=date_to, form=form, channel=channel)
+    selection = export.Selection(session, caller.scope, forms, filters)
+    record_download(
+        session,
+        actor=caller.official.username,
+        official_id=caller.official.id,
+        what="responses",
+        file_format=format,
+        rows=selection.count(session),
+        query=str(request.url.query),
+        client_ip=client_ip(request),
+    )
+    filename = f"sipas-responses-{date.today().isoformat()}.{format}"
+    return StreamingResponse(
+        export.stream(request.app.state.session_factory, selection, format),
+        media_type=MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(
     "/responses/flagged",
     response_model=FlaggedPage,
     summary="The review queue of responses flagged as suspected spam (administrators); newest first",
     responses={**_ERRORS, 404: {"description": "No such agency in the caller's scope"}},
 )
 def flagged(
+    *,
     caller: AdminDep,
     session: SessionDep,
     review_state: Annotated[

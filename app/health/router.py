@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
-from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.deps import SessionDep
 from app.errors import Unavailable
+from app.health.schemas import Health
 
 router = APIRouter(tags=["health"])
-
-
-class Health(BaseModel):
-    status: Literal["ok"]
-    database: Literal["ok"]
 
 
 @router.get(

@@ -19,13 +19,9 @@ from typing import Any, Literal
 from fastapi.responses import Response
 from openpyxl import Workbook
 
-from app.cells import neutral
+from app.cells import MEDIA, neutral
 
 Format = Literal["csv", "xlsx"]
-MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def to_csv(columns: Sequence[str], rows: Sequence[dict[str, Any]], notes: Sequence[str] = ()) -> bytes:

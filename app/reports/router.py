@@ -6,37 +6,43 @@ same columns ``sipas stats`` prints), audit downloads.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 
-from app.audit.service import record
+from app.audit.service import record_download
+from app.cells import MEDIA
 from app.deps import FormsDep, SessionDep
 from app.directory.models import AgencyLevel
 from app.errors import Invalid
 from app.officials.deps import CallerDep, client_ip
-from app.reports import exports
+from app.reports import downloads
 from app.reports.output import row as estimate_row
-from app.reports.query import COVERAGE, Filters, Meta, Source
+from app.reports.query import COVERAGE, Meta
 from app.reports.rankings import Rankings, rankings
 from app.reports.satisfaction import GROUPS, Result, Row, satisfaction
+from app.reports.schemas import (
+    ESTIMATE_COLUMNS,
+    DifferenceOut,
+    MetaOut,
+    OutputFormat,
+    RankedOut,
+    RankingsOut,
+    SatisfactionOut,
+    TrendOut,
+    TrendPointOut,
+)
 from app.reports.trends import Trend, trends
 from app.responses.models import Channel
+from app.responses.selection import Filters, Source
 from app.stats.comparisons import Difference
 from app.stats.intervals import METHODS, Method
 
 router = APIRouter(prefix="/api/v1", tags=["satisfaction"])
 
-OutputFormat = Literal["json", "csv", "xlsx"]
-ESTIMATE_COLUMNS = [
-    *("indicator", "metric", "kind", "name", "estimate_pct", "ci_low_pct", "ci_high_pct", "se_pct", "n", "n_eff"),
-    *("deff", "deff_reference", "df", "target_pct", "verdict", "p_value_below_target", "flags", "unreliable"),
-    *("method", "level"),
-]
 KEY_COLUMNS = {
     "agency": ["agency", "agency_name"],
     "counter": ["counter", "counter_name"],
@@ -44,159 +50,6 @@ KEY_COLUMNS = {
     "quarter": ["quarter"],
     "channel": ["channel"],
 }
-
-ROW_EXAMPLE: dict[str, Any] = {
-    "agency": "MA-SCT",
-    "agency_name": "Sở Công Thương",
-    "indicator": "sipas",
-    "metric": "sipas",
-    "kind": "overall",
-    "name": "Chỉ số hài lòng về sự phục vụ hành chính",
-    "estimate_pct": 77.49,
-    "ci_low_pct": 75.66,
-    "ci_high_pct": 79.25,
-    "se_pct": 0.91,
-    "n": 615,
-    "n_eff": 428.3,
-    "deff": 1.43,
-    "deff_reference": "srswor",
-    "df": 103,
-    "target_pct": 86.0,
-    "verdict": "not_met",
-    "p_value_below_target": 1.0,
-    "flags": [],
-    "unreliable": False,
-    "method": "beta",
-    "level": 0.95,
-}
-
-
-class MetaOut(BaseModel):
-    form: str = Field(description="The form (id@version) whose definitions give the indices")
-    date_from: date | None
-    date_to: date | None
-    agency: str | None = Field(description="The agency asked about (its subtree unless subtree=false)")
-    weighted: bool
-    method: str
-    level: float
-    responses: int = Field(description="Responses in the selection (flagged ones excluded)")
-    excluded_suspected_spam: int
-    excluded_test: int
-    responses_without_population_count: int = Field(description="Weighted: responses given the overall ΣN/Σn")
-    last_response_date: date | None = Field(
-        description="Newest response in the selection; without `to`, the targets in force that day judge the figures"
-    )
-    source: str = Field(description="live (QR code, kiosk, interview) or import (survey files, their own design)")
-    design: str
-    agencies_without_population_count: list[str] = Field(
-        description="Weighted: agencies with responses in months without a population count (given the overall ΣN/Σn)"
-    )
-    recent_count_changes: list[dict[str, Any]] = Field(
-        description="Weighted: population counts of these agencies and period changed in the last 30 days (agency, "
-        "procedure_field, period_start, period_end, old, new, by, at, reason, action, confirmed_outlier)"
-    )
-    with_suspected_spam_pct: dict[str, float] = Field(
-        description="When suspected spam was left out: each total indicator's estimate (%) had it been counted"
-    )
-    coverage: dict[str, str] = Field(
-        description="What the interval does not cover (vi, en): it is sampling error only, not who chooses to answer"
-    )
-
-
-class SatisfactionOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"rows": [ROW_EXAMPLE], "total": []}]})
-
-    meta: MetaOut
-    rows: list[dict[str, Any]] = Field(description="One row per group and metric: " + ", ".join(ESTIMATE_COLUMNS))
-    total: list[dict[str, Any]] = Field(description="The same metrics for the whole selection")
-    total_mean_of_units: list[dict[str, Any]] = Field(
-        default_factory=list,
-        description="Grouped by agency alone (no channel or field filter): the published convention, the plain mean "
-        "of the agencies' values per indicator (each agency counts once), with the interval of that mean",
-    )
-
-
-class DifferenceOut(BaseModel):
-    estimate_pct: float
-    ci_low_pct: float = Field(description="Unadjusted interval of the difference")
-    ci_high_pct: float
-    se_pct: float
-    df: int
-    p_value: float | None = Field(description="Two-sided p-value of 'no difference', before adjustment")
-    p_value_adjusted: float | None = Field(
-        description="Benjamini–Hochberg p-value over every comparison of this answer; `significant` uses it"
-    )
-    significant: bool
-
-
-class RankedOut(BaseModel):
-    rank: int | None = Field(description="null: the estimate is unreliable (NCHS rule), so it is listed unranked")
-    agency: str
-    agency_name: str
-    estimate: dict[str, Any]
-    previous: dict[str, Any] | None = Field(description="The same index in the previous period of equal length")
-    change: DifferenceOut | None = Field(description="This period − the previous one, with its interval")
-    distinct_from_next: bool | None = Field(
-        description="Whether this agency's index is statistically different from the next one's (null: last)"
-    )
-    difference_to_next: DifferenceOut | None
-
-
-class RankingsOut(BaseModel):
-    meta: MetaOut
-    level: str
-    indicator: str
-    previous_from: date | None
-    previous_to: date | None
-    rows: list[RankedOut]
-
-
-class TrendPointOut(BaseModel):
-    period: str
-    estimate: dict[str, Any]
-    change: DifferenceOut | None
-    alerts: list[str] = Field(
-        description="significant_drop (below the previous period after the Benjamini–Hochberg adjustment over the "
-        "series; only between reliable points), below_target (not_met)"
-    )
-
-
-class TrendOut(BaseModel):
-    meta: MetaOut
-    period: str
-    indicator: str
-    points: list[TrendPointOut]
-
-
-def _filters(
-    agency: str | None,
-    subtree: bool,
-    date_from: date | None,
-    date_to: date | None,
-    form: str | None,
-    channel: Channel | None,
-    procedure_field: str | None,
-    method: str,
-    level: float,
-    weighted: bool | None,
-    source: Source | None = None,
-) -> Filters:
-    if method not in METHODS:
-        raise Invalid(f"/query/method: {method!r} is not one of {', '.join(METHODS)}")
-    chosen: Method = method  # type: ignore[assignment]
-    return Filters(
-        agency=agency,
-        subtree=subtree,
-        date_from=date_from,
-        date_to=date_to,
-        form=form,
-        channel=channel,
-        procedure_field=procedure_field,
-        method=chosen,
-        level=level,
-        weighted=weighted,
-        source=source,
-    )
 
 
 def _groups(values: list[str]) -> list[str]:
@@ -243,23 +96,24 @@ def _download(
     request: Request,
     caller: CallerDep,
     session: SessionDep,
+    *,
     fmt: Literal["csv", "xlsx"],
     name: str,
     columns: list[str],
     rows: list[dict[str, Any]],
 ) -> Response:
-    record(
+    record_download(
         session,
-        action="export",
         actor=caller.official.username,
         official_id=caller.official.id,
-        object_type=name,
-        details={"format": fmt, "rows": len(rows), "query": str(request.url.query)},
+        what=name,
+        file_format=fmt,
+        rows=len(rows),
+        query=str(request.url.query),
         client_ip=client_ip(request),
     )
-    session.commit()
     notes = [COVERAGE["vi"], COVERAGE["en"]]
-    return exports.download(fmt, columns, rows, filename=f"sipas-{name}-{date.today().isoformat()}", notes=notes)
+    return downloads.download(fmt, columns, rows, filename=f"sipas-{name}-{date.today().isoformat()}", notes=notes)
 
 
 # The filters every figure endpoint takes.
@@ -289,47 +143,93 @@ SourceQ = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class ReportQuery:
+    """What every figure endpoint is asked, parsed once (a dependency): the selection, the interval method, the
+    weighting, the source and the output format. Each endpoint adds its own (``subtree``, the confidence level)."""
+
+    agency: str | None
+    date_from: date | None
+    date_to: date | None
+    form: str | None
+    channel: Channel | None
+    procedure_field: str | None
+    method: Method
+    weighted: bool | None
+    format: OutputFormat
+    source: Source | None
+
+    def filters(self, *, level: float, subtree: bool = True) -> Filters:
+        """The filters of this query at a confidence ``level``."""
+        return Filters(
+            agency=self.agency,
+            subtree=subtree,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            form=self.form,
+            channel=self.channel,
+            procedure_field=self.procedure_field,
+            method=self.method,
+            level=level,
+            weighted=self.weighted,
+            source=self.source,
+        )
+
+
+def report_query(
+    *,
+    agency: AgencyQ = None,
+    date_from: FromQ = None,
+    date_to: ToQ = None,
+    form: FormQ = None,
+    channel: ChannelQ = None,
+    procedure_field: FieldQ = None,
+    method: MethodQ = "beta",
+    weighted: WeightedQ = None,
+    format: FormatQ = "json",
+    source: SourceQ = None,
+) -> ReportQuery:
+    if method not in METHODS:
+        raise Invalid(f"/query/method: {method!r} is not one of {', '.join(METHODS)}")
+    chosen: Method = method  # type: ignore[assignment]
+    return ReportQuery(agency, date_from, date_to, form, channel, procedure_field, chosen, weighted, format, source)
+
+
+ReportQueryDep = Annotated[ReportQuery, Depends(report_query)]
+
+
 @router.get(
     "/satisfaction",
     response_model=SatisfactionOut,
     responses={
-        200: {"content": {"text/csv": {}, exports.MEDIA["xlsx"]: {}}},
+        200: {"content": {"text/csv": {}, MEDIA["xlsx"]: {}}},
         401: {"description": "Not logged in"},
         404: {"description": "No such agency (or not yours)"},
         422: {"description": "A parameter is wrong; the message names it"},
     },
 )
 def get_satisfaction(
+    *,
     request: Request,
     caller: CallerDep,
     session: SessionDep,
     forms: FormsDep,
-    agency: AgencyQ = None,
+    query: ReportQueryDep,
     subtree: SubtreeQ = True,
-    date_from: FromQ = None,
-    date_to: ToQ = None,
-    form: FormQ = None,
-    channel: ChannelQ = None,
-    procedure_field: FieldQ = None,
     group_by: Annotated[list[str], Query(description=f"Any of {', '.join(GROUPS)} (repeat or comma-separate)")] = [],  # noqa: B006
-    method: MethodQ = "beta",
     level: LevelQ = 0.95,
-    weighted: WeightedQ = None,
-    format: FormatQ = "json",
-    source: SourceQ = None,
 ) -> Any:
     """Weighted satisfaction rates and SIPAS indices with design-based intervals, per group. ``element`` and
     ``item`` choose the metrics (element and component indices, items); without them each row is the overall
     index. Flagged responses (suspected spam, test) never count; they are reported in ``meta``."""
     groups = _groups(group_by)
-    filters = _filters(
-        agency, subtree, date_from, date_to, form, channel, procedure_field, method, level, weighted, source
-    )
-    result: Result = satisfaction(session, caller.scope, forms, filters, groups)
+    result: Result = satisfaction(session, caller.scope, forms, query.filters(level=level, subtree=subtree), groups)
     rows = [flat(found) for found in result.rows]
-    if format != "json":
+    if query.format != "json":
         keys = [column for group in groups for column in KEY_COLUMNS.get(group, [])]
-        return _download(request, caller, session, format, "satisfaction", keys + ESTIMATE_COLUMNS, rows)
+        return _download(
+            request, caller, session, fmt=query.format, name="satisfaction", columns=keys + ESTIMATE_COLUMNS, rows=rows
+        )
     return SatisfactionOut(
         meta=_meta(result.meta),
         rows=rows,
@@ -343,44 +243,36 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such agency (or not yours)"},
 }
 # format=csv or format=xlsx: the same rows as a download.
-DOWNLOADS: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}, exports.MEDIA["xlsx"]: {}}}}
+DOWNLOADS: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}, MEDIA["xlsx"]: {}}}}
 
 
 @router.get("/rankings", response_model=RankingsOut, responses={**DOWNLOADS, **NOT_FOUND})
 def get_rankings(
+    *,
     request: Request,
     caller: CallerDep,
     session: SessionDep,
     forms: FormsDep,
-    agency: AgencyQ = None,
-    level: Annotated[
-        AgencyLevel | None, Query(description="Rank agencies of this level; default: the children of the agency")
+    query: ReportQueryDep,
+    agency_level: Annotated[
+        AgencyLevel | None,
+        Query(alias="level", description="Rank agencies of this level; default: the children of the agency"),
     ] = None,
     indicator: Annotated[str, Query(description="sipas, a component code, element:CODE or item:CODE")] = "sipas",
-    date_from: FromQ = None,
-    date_to: ToQ = None,
-    form: FormQ = None,
-    channel: ChannelQ = None,
-    procedure_field: FieldQ = None,
-    method: MethodQ = "beta",
-    level_ci: Annotated[float, Query(alias="confidence", ge=0.5, lt=1, description="Confidence level")] = 0.95,
-    weighted: WeightedQ = None,
-    format: FormatQ = "json",
-    source: SourceQ = None,
+    level: Annotated[float, Query(alias="confidence", ge=0.5, lt=1, description="Confidence level")] = 0.95,
 ) -> Any:
     """Agencies ranked by an index with intervals; ``distinct_from_next`` says whether the next agency's index is
     statistically different (if not, their order is not evidence); ``change`` compares with the previous period
     of the same length (given ``from`` and ``to``)."""
     # The previous period of the same length must be calendar dates too (not before year 1).
-    if date_from is not None and date_to is not None and (date_from - date.min) <= (date_to - date_from):
+    start, end = query.date_from, query.date_to
+    if start is not None and end is not None and (start - date.min) <= (end - start):
         raise Invalid(
-            f"/query/from: the period before {date_from.isoformat()}–{date_to.isoformat()}, of the same "
+            f"/query/from: the period before {start.isoformat()}–{end.isoformat()}, of the same "
             "length, would start before year 1; give a later from or a shorter period"
         )
-    filters = _filters(
-        agency, True, date_from, date_to, form, channel, procedure_field, method, level_ci, weighted, source
-    )
-    found: Rankings = rankings(session, caller.scope, forms, filters, level=level, indicator=indicator)
+    filters = query.filters(level=level)
+    found: Rankings = rankings(session, caller.scope, forms, filters, agency_level=agency_level, indicator=indicator)
     rows = [
         RankedOut(
             rank=item.rank,
@@ -394,7 +286,7 @@ def get_rankings(
         )
         for item in found.rows
     ]
-    if format != "json":
+    if query.format != "json":
         flat_rows = [
             {
                 "rank": r.rank,
@@ -416,10 +308,10 @@ def get_rankings(
             "change_significant",
             "distinct_from_next",
         ]
-        return _download(request, caller, session, format, "rankings", columns, flat_rows)
+        return _download(request, caller, session, fmt=query.format, name="rankings", columns=columns, rows=flat_rows)
     return RankingsOut(
         meta=_meta(found.meta),
-        level=found.level,
+        level=found.agency_level,
         indicator=found.indicator,
         previous_from=found.previous_from,
         previous_to=found.previous_to,
@@ -429,30 +321,20 @@ def get_rankings(
 
 @router.get("/trends", response_model=TrendOut, responses={**DOWNLOADS, **NOT_FOUND})
 def get_trends(
+    *,
     request: Request,
     caller: CallerDep,
     session: SessionDep,
     forms: FormsDep,
-    agency: AgencyQ = None,
+    query: ReportQueryDep,
     subtree: SubtreeQ = True,
     period: Annotated[Literal["month", "quarter"], Query()] = "month",
     indicator: Annotated[str, Query(description="sipas, a component code, element:CODE or item:CODE")] = "sipas",
-    date_from: FromQ = None,
-    date_to: ToQ = None,
-    form: FormQ = None,
-    channel: ChannelQ = None,
-    procedure_field: FieldQ = None,
-    method: MethodQ = "beta",
     level: LevelQ = 0.95,
-    weighted: WeightedQ = None,
-    format: FormatQ = "json",
-    source: SourceQ = None,
 ) -> Any:
     """A monthly or quarterly series with intervals; alerts when a period is significantly below the previous one
     (the interval of the difference lies below zero) or below its target."""
-    filters = _filters(
-        agency, subtree, date_from, date_to, form, channel, procedure_field, method, level, weighted, source
-    )
+    filters = query.filters(level=level, subtree=subtree)
     found: Trend = trends(session, caller.scope, forms, filters, period=period, indicator=indicator)
     points = [
         TrendPointOut(
@@ -463,7 +345,7 @@ def get_trends(
         )
         for p in found.points
     ]
-    if format != "json":
+    if query.format != "json":
         flat_rows = [
             {
                 "period": p.period,
@@ -474,5 +356,5 @@ def get_trends(
             for p in points
         ]
         columns = ["period", *ESTIMATE_COLUMNS[4:], "change_pct", "alerts"]
-        return _download(request, caller, session, format, "trends", columns, flat_rows)
+        return _download(request, caller, session, fmt=query.format, name="trends", columns=columns, rows=flat_rows)
     return TrendOut(meta=_meta(found.meta), period=found.period, indicator=found.indicator, points=points)

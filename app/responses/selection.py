@@ -1,0 +1,91 @@
+"""Which responses an official asks about: the filters (``Filters``) and the two choices every read of responses
+starts from — the agencies (always inside the official's visible set) and the form. Figures (:mod:`app.reports`),
+the raw export and the review queue all select through here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
+
+from app.directory.models import Agency
+from app.errors import Invalid, NotFound
+from app.forms.loader import RegisteredForm
+from app.officials.scope import Scope, visible_agency
+from app.responses.models import Channel, Response
+from app.stats.intervals import DEFAULT_METHOD, METHODS, Method
+
+Source = Literal["live", "import"]
+SOURCES: tuple[Source, ...] = ("live", "import")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What an official asks about; everything optional."""
+
+    agency: str | None = None  # a code; its subtree unless ``subtree`` is false; default: the official's scope
+    subtree: bool = True
+    date_from: date | None = None
+    date_to: date | None = None
+    form: str | None = None  # "id" (all versions) or "id@version"; default: the form most answered in the selection
+    channel: Channel | None = None
+    procedure_field: str | None = None
+    method: Method = DEFAULT_METHOD
+    level: float = 0.95
+    weighted: bool | None = None  # None: weighted when population counts exist
+    source: Source | None = None  # None: the one the selection holds (refused when it holds both)
+
+    def check(self) -> None:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise Invalid(f"from: {self.date_from} is after to: {self.date_to}")
+        if self.method not in METHODS:
+            raise Invalid(f"method: {self.method!r} is not one of {', '.join(METHODS)}")
+        if not 0.5 <= self.level < 1:
+            raise Invalid(f"level: {self.level} must be at least 0.5 and below 1 (e.g. 0.95)")
+        if self.source is not None and self.source not in SOURCES:
+            raise Invalid(f"source: {self.source!r} is not one of {', '.join(SOURCES)}")
+
+
+def agency_selection(session: Session, scope: Scope, filters: Filters) -> tuple[Agency | None, ColumnElement[bool]]:
+    """The root agency asked about (None: the whole scope) and the condition on Response.agency_id — always
+    inside the official's visible set, computed by ``scope``."""
+    visible = Response.agency_id.in_(scope.agency_ids())
+    if filters.agency is None:
+        root = session.get(Agency, scope.root_id) if scope.root_id else None
+        return root, visible
+    root = visible_agency(session, scope, filters.agency)
+    if not filters.subtree:
+        return root, and_(visible, Response.agency_id == root.id)
+    below = select(Agency.id).where(Agency.path.startswith(root.path, autoescape=True))
+    return root, and_(visible, Response.agency_id.in_(below))
+
+
+def choose_form(
+    session: Session, forms: dict[tuple[str, int], RegisteredForm], filters: Filters, base: list[ColumnElement[bool]]
+) -> tuple[RegisteredForm, list[int]]:
+    if filters.form:
+        text = filters.form.strip()
+        form_id, _, version = text.partition("@")
+        chosen = [(key, found) for key, found in forms.items() if key[0] == form_id]
+        if version:
+            if not version.isdigit():
+                raise Invalid(f"form: {text!r} is not ID or ID@VERSION")
+            chosen = [(key, found) for key, found in chosen if key[1] == int(version)]
+        if not chosen:
+            raise NotFound(f"form: no form {text!r}")
+    else:
+        version_ids = {found.form_version_id: key[0] for key, found in forms.items()}
+        counts: dict[str, int] = {}
+        for version_id, count in session.execute(
+            select(Response.form_version_id, func.count()).where(*base).group_by(Response.form_version_id)
+        ).all():
+            owner = version_ids.get(version_id)
+            if owner is not None:
+                counts[owner] = counts.get(owner, 0) + count
+        form_id = max(sorted(counts), key=lambda key: counts[key]) if counts else min(key[0] for key in forms)
+        chosen = [(key, found) for key, found in forms.items() if key[0] == form_id]
+    chosen.sort(key=lambda pair: pair[0][1])
+    return chosen[-1][1], [found.form_version_id for _key, found in chosen]
