@@ -48,7 +48,9 @@ class AccessLogRedaction(logging.Filter):
 
 _CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
 _CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
-_SQL_SHOWN = 1000
+# Long enough for the PostgreSQL ingestion statement (≈ 2,500 characters, the table names after its unnest);
+# a multi-row SQLite insert of a whole batch (tens of thousands of placeholders) is still cut.
+_SQL_SHOWN = 3000
 
 
 def _is_database_error(exc: BaseException) -> bool:
@@ -67,7 +69,9 @@ def describe_database_error(exc: BaseException) -> str:
     if isinstance(exc, StatementError):
         inner = describe_database_error(exc.orig) if exc.orig is not None else ""
         origin = f"({_type_name(exc.orig)}) " if exc.orig is not None else ""
-        statement = (exc.statement or "")[:_SQL_SHOWN]
+        statement = exc.statement or ""
+        if len(statement) > _SQL_SHOWN:
+            statement = f"{statement[:_SQL_SHOWN]}… [{len(statement) - _SQL_SHOWN} more characters]"
         return f"{origin}{inner}\n[SQL: {statement}]\n[parameters hidden]"
     sqlstate = getattr(exc, "sqlstate", None)
     if type(exc).__module__.split(".")[0] == "psycopg":

@@ -21,7 +21,6 @@ from app.config import Settings
 from app.forms.loader import RegisteredForm
 from app.forms.schemas import PROFILE_FIELDS
 from app.responses.import_reading import ISO_DATE, Layout, answer, label, parse_when, quote, weight
-from app.responses.import_writing import RESPONSES, Record, remembering
 from app.responses.ingest import (
     FieldError,
     Origin,
@@ -32,6 +31,7 @@ from app.responses.ingest import (
     prepare,
 )
 from app.responses.models import Channel
+from app.responses.storage import RESPONSES, Record, remembering
 
 # Submission ids made from an id column's text (or from the file's hash and a line number) live in this space.
 IMPORT_NAMESPACE = uuid.UUID("6b1f4c9e-3d0a-5e27-9c55-2f8a41d7b3e0")
@@ -52,13 +52,6 @@ def time_problem(settings: Settings, moment: datetime, text: str, now: datetime)
             )
         return invalid.errors[0].message.replace(" (device clock wrong?)", "")
     return None
-
-
-def stored_rows(prepared: Prepared, procedure_fields: dict[str, int]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The ``responses`` row and the ``answers`` rows (without ``response_id``) that ``store`` writes for a
-    prepared submission, given the procedure fields' ids by code."""
-    row = {**prepared.row, "procedure_field_id": procedure_fields.get(prepared.procedure_field or "")}
-    return row, prepared.answers
 
 
 @dataclass

@@ -9,18 +9,16 @@ A CSV file, one response per line, is read twice as a stream, never held in memo
 3. only when nothing is wrong (or with ``skip_invalid``) the spill is stored in bulk inside one transaction,
    committed at the end: all lines or none (nothing is written when every line is stored already).
 
-Storing in bulk writes what ``store`` writes, row for row, but without its per-batch statements built by the ORM:
-SQLite gets multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING`` statements and ``executemany`` through the
-driver, PostgreSQL gets ``COPY`` into temporary tables and one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per
-batch. The database still decides what is new (the unique submission id), so an id stored meanwhile by someone
-else, or repeated in the file, is recognised as in ``store``.
+Storing writes through the same ``Writer`` as ``store`` (``app.responses.storage``): the database decides what is
+new (the unique submission id), and a line whose id is stored already is judged by the same ``differences`` as
+a replay on the web or a kiosk, here with the columns that differ named.
 
 Submission ids come from an id column (a UUID as is, any other text as a UUID5 of form and text) or from the
 file's SHA-256 and the line number, so importing the same file twice stores nothing new. Historic surveys are
 the point of an import, so the live channels' retention window does not apply; future dates still fail.
 
 This module runs the passes; reading the file is ``import_reading``, preparing a line and the spill
-``import_preparing``, and the bulk writers ``import_writing``.
+``import_preparing``.
 """
 
 from __future__ import annotations
@@ -44,10 +42,10 @@ from app.db import refresh_statistics, utcnow
 from app.directory.models import Agency, Counter, ProcedureField
 from app.errors import Invalid
 from app.forms.loader import RegisteredForm
-from app.responses.import_preparing import Line, LinePreparer, Spill, stored_rows, time_problem
+from app.responses.import_preparing import Line, LinePreparer, Spill, time_problem
 from app.responses.import_reading import ISO_DATE, CsvFile, parse_when, read_layout
-from app.responses.import_writing import COLUMN, SUBMISSION_ID, Record, writer_for
-from app.responses.models import Response
+from app.responses.ingest import stored_rows
+from app.responses.storage import COLUMN, COMPARED, SUBMISSION_ID, Record, differences, stored_versions, writer_for
 
 # Long enough for any historic survey: imports are not held to the live channels' retention window.
 NO_RETENTION_DAYS = 1_000_000
@@ -180,45 +178,27 @@ class CsvImport:
 
     # --- comparing with what is stored -------------------------------------------------------------------
 
-    def _stored(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-        """The stored responses with these submission ids: what ``_differences`` compares, and when received."""
-        if not ids:
-            return {}
-        rows = self.session.execute(
-            select(
-                Response.submission_id,
-                Response.content_hash,
-                Response.received_at,
-                Response.agency_id,
-                Response.weight,
-                Response.stratum,
-                Response.cluster,
-            ).where(Response.submission_id.in_(ids))
-        )
-        return {row.submission_id: row for row in rows}
-
-    def _differences(self, stored: Any, row: dict[str, Any]) -> list[str]:
-        """What differs between a stored response and the row of a line (as built by ``prepare``)."""
+    def _differences(self, stored: dict[str, Any], row: dict[str, Any]) -> list[str]:
+        """What differs between a stored response and the row of a line, in words (``differences``' names)."""
         names = self.layout.names
-        differences = []
-        if stored.content_hash != row["content_hash"]:
-            differences.append("answers, date, counter or profile")
-        if stored.agency_id != row["agency_id"]:
-            differences.append(f"agency (was {self.agency_codes.get(stored.agency_id, stored.agency_id)})")
-        for column, index, value in (
-            ("weight", self.layout.weight, stored.weight),
-            ("stratum", self.layout.strata, stored.stratum),
-            ("cluster", self.layout.psu, stored.cluster),
-        ):
-            if value != row[column]:
+        found = []
+        columns = {"weight": self.layout.weight, "stratum": self.layout.strata, "cluster": self.layout.psu}
+        for name in differences(stored, row):
+            value = stored[name]
+            if name == "content_hash":
+                found.append("answers, date, counter or profile")
+            elif name == "agency_id":
+                found.append(f"agency (was {self.agency_codes.get(value, value)})")
+            else:
+                index = columns[name]
                 where = f' in column "{names[index]}"' if index is not None else ""
-                differences.append(f"{column}{where} (was {value!r})")
-        return differences
+                found.append(f"{name}{where} (was {value!r})")
+        return found
 
-    def _conflict(self, submission_id: uuid.UUID, differences: list[str]) -> str:
+    def _conflict(self, submission_id: uuid.UUID, found: list[str]) -> str:
         return (
             f"already stored (submission id {submission_id}); what differs now: "
-            f"{'; '.join(differences)}. An import never changes stored responses"
+            f"{'; '.join(found)}. An import never changes stored responses"
         )
 
     # --- the passes ---------------------------------------------------------------------------------------
@@ -264,8 +244,8 @@ class CsvImport:
         checked = ImportReport()
         digest = hashlib.sha256()
         for batch in self._batches(checked, digest):
-            stored = self._stored(
-                [item.prepared.submission.submission_id for item in batch if item.prepared is not None]
+            stored = stored_versions(
+                self.session, [item.prepared.submission.submission_id for item in batch if item.prepared is not None]
             )
             fresh: list[Record] = []
             for item in batch:
@@ -275,9 +255,9 @@ class CsvImport:
                     if existing is None:
                         fresh.append(self.writer.record(item.line, *stored_rows(prepared, self.procedure_fields)))
                     else:
-                        differences = self._differences(existing, prepared.row)
-                        if differences:
-                            item.problems.append(self._conflict(prepared.submission.submission_id, differences))
+                        found = self._differences(existing, prepared.row)
+                        if found:
+                            item.problems.append(self._conflict(prepared.submission.submission_id, found))
                         else:
                             checked.already += 1
                 if item.problems:
@@ -342,11 +322,8 @@ class CsvImport:
         """Store the spilled lines (uncommitted); problems found now (an id repeated in the file with other
         content, or stored by someone else since the check) are added to ``report``."""
         conflicts = ImportReport()
-        self.writer.begin()
-        try:
+        with self.writer.bulk():
             self._store_spill(report, conflicts, spill, progress)
-        finally:
-            self.writer.end()
         report.bad_lines += conflicts.bad_lines
         report.problems += conflicts.problems
         room = self.options.max_messages - len(report.messages)
@@ -362,9 +339,10 @@ class CsvImport:
                 if firsts.setdefault(spilled[0][SUBMISSION_ID], spilled) is not spilled:
                     repeats.append(spilled)
             fresh = list(firsts.values())
-            skipped = self.writer.insert(fresh)
-            report.new += len(fresh) - len(skipped)
-            others = sorted([spilled for spilled in fresh if spilled[0][0] in skipped] + repeats, key=lambda r: r[0][0])
+            inserted = self.writer.insert(fresh)
+            report.new += len(inserted)
+            skipped = [spilled for spilled in fresh if spilled[0][0] not in inserted]
+            others = sorted(skipped + repeats, key=lambda r: r[0][0])
             if others:
                 self._compare(report, conflicts, [values for values, _ in others])
             if progress:
@@ -373,13 +351,12 @@ class CsvImport:
     def _compare(self, report: ImportReport, conflicts: ImportReport, lines: list[tuple[Any, ...]]) -> None:
         """Lines whose submission id is stored (by this import, from an earlier line, or by someone else)."""
         ids = [uuid.UUID(str(values[SUBMISSION_ID])) for values in lines]
-        stored = self._stored(ids)
+        stored = stored_versions(self.session, ids)
         for submission_id, values in zip(ids, lines, strict=True):
             existing = stored[submission_id]
-            row = {name: values[COLUMN[name]] for name in ("content_hash", "agency_id", "weight", "stratum", "cluster")}
-            differences = self._differences(existing, row)
-            this_run = existing.received_at == self.now
-            if not differences:
+            found = self._differences(existing, {name: values[COLUMN[name]] for name in COMPARED})
+            this_run = existing["received_at"] == self.now
+            if not found:
                 if this_run:
                     report.repeated += 1
                 else:
@@ -387,7 +364,7 @@ class CsvImport:
             elif this_run:
                 self._problem(conflicts, values[0], [self._repeated_conflict()])
             else:  # stored by someone else since the check
-                self._problem(conflicts, values[0], [self._conflict(submission_id, differences)])
+                self._problem(conflicts, values[0], [self._conflict(submission_id, found)])
 
     def _repeated_conflict(self) -> str:
         column = self.options.id_column.strip() if self.options.id_column else "id"

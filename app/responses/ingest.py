@@ -1,22 +1,22 @@
 """The one ingestion path: every channel (QR form, kiosk, import, interview) stores responses through here.
 
 ``validate`` checks a submission against the form version it answers and returns every problem with a JSON
-pointer. ``ingest`` stores it exactly once: the insert is ``INSERT … ON CONFLICT (submission_id) DO NOTHING``,
-so concurrent replays produce one row on SQLite and PostgreSQL alike; a replay with identical content is a
+pointer; ``prepare`` turns a valid one into the rows to write. ``store`` writes them exactly once through the
+database's ``Writer`` (``app.responses.storage``: ``INSERT … ON CONFLICT (submission_id) DO NOTHING``), so
+concurrent replays produce one row on SQLite and PostgreSQL alike; a replay with identical content is a
 ``duplicate`` (with the original ``received_at``), a replay with other content a ``conflict`` that changes nothing.
+``sipas import`` uses the same ``prepare``, ``Writer`` and judgement of what is stored, with a spill file between
+checking every line and storing any (``app.responses.importer``).
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
-from sqlalchemy import JSON, Enum, Table, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings, decode_key
@@ -25,8 +25,9 @@ from app.directory.models import ProcedureField
 from app.errors import Invalid
 from app.forms.loader import RegisteredForm
 from app.forms.schemas import PROFILE_FIELDS, FormDefinition, Item, ItemType
-from app.responses.models import Answer, Channel, DossierLink, Response
+from app.responses.models import Channel, DossierLink, Response
 from app.responses.service import AnswerValue, answer_rows, content_hash, dossier_hash, local_period
+from app.responses.storage import differences, stored_versions, writer_for
 
 
 @dataclass(frozen=True)
@@ -306,71 +307,29 @@ def prepare(
     )
 
 
-# The mapped tables, for Core statements.
-RESPONSES = cast(Table, Response.__table__)
-ANSWERS = cast(Table, Answer.__table__)
+def stored_rows(prepared: Prepared, procedure_fields: dict[str, int]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The ``responses`` row and the ``answers`` rows (without ``response_id``) stored for a prepared submission,
+    given the procedure fields' ids by code."""
+    row = {**prepared.row, "procedure_field_id": procedure_fields.get(prepared.procedure_field or "")}
+    return row, prepared.answers
 
 
-def _insert_statement(session: Session) -> Any:
-    """INSERT … ON CONFLICT (submission_id) DO NOTHING RETURNING id, submission_id, for either database.
-    A Core statement: the ORM's bulk path merges RETURNING rows in quadratic time on large batches."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return (
-        dialect.insert(RESPONSES)
-        .on_conflict_do_nothing(index_elements=["submission_id"])
-        .returning(RESPONSES.c.id, RESPONSES.c.submission_id)
-    )
-
-
-def _unnest_insert(table: Table, rows: list[dict[str, Any]], *, conflict: str = "", returning: str = "") -> Any:
-    """PostgreSQL: INSERT … SELECT FROM unnest(one array per column). One short statement whatever the batch
-    size, so the driver converts and the server plans it once, instead of a statement with a parameter per value.
-    Columns absent from the rows (the generated id) are left to their defaults."""
-    columns = [column for column in table.c if column.name in rows[0]]
-    pg = postgresql.dialect()  # type: ignore[no-untyped-call]
-    selects = ", ".join(f"unnest(CAST(:{c.name} AS {c.type.compile(dialect=pg)}[]))" for c in columns)
-    sql = f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) SELECT {selects} {conflict}"
-    if returning:
-        sql += f" RETURNING {returning}"
-    params: dict[str, list[Any]] = {}
-    for column in columns:
-        values = [row[column.name] for row in rows]
-        if isinstance(column.type, Enum):
-            values = [value.value if isinstance(value, StrEnum) else value for value in values]
-        elif isinstance(column.type, JSON):  # multiple-choice answers
-            values = [None if value is None else json.dumps(value, ensure_ascii=False) for value in values]
-        params[column.name] = values
-    return text(sql).bindparams(**params)
-
-
-def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[uuid.UUID, int]:
-    """Insert responses, skipping submission ids already stored; returns the new rows' ids by submission id."""
-    if session.get_bind().dialect.name == "postgresql":
-        statement = _unnest_insert(
-            RESPONSES, rows, conflict="ON CONFLICT (submission_id) DO NOTHING", returning="id, submission_id"
-        )
-    else:
-        statement = _insert_statement(session)
-        return {submission_id: response_id for response_id, submission_id in session.execute(statement, rows).all()}
-    return {submission_id: response_id for response_id, submission_id in session.execute(statement).all()}
-
-
-def _insert_answers(session: Session, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_unnest_insert(ANSWERS, rows))
-        return
-    session.execute(insert(ANSWERS), rows)
+def judge_stored(stored: dict[str, Any], row: dict[str, Any]) -> tuple[Literal["duplicate", "conflict"], str | None]:
+    """A submission whose id is stored already: the same submission again (``duplicate``), or a ``conflict`` with
+    the message to give. Another agency's submission is a conflict that tells nothing about it."""
+    found = differences(stored, row)
+    if "agency_id" in found:
+        return "conflict", CONFLICT_ELSEWHERE_MESSAGE
+    return ("conflict", CONFLICT_MESSAGE) if found else ("duplicate", None)
 
 
 def store(session: Session, prepared: list[Prepared], *, commit: bool = True) -> list[IngestResult]:
     """Store prepared submissions in one transaction, each exactly once; results in the same order.
 
-    The database decides what is new (the unique submission id); whatever it skipped is compared with the stored
-    row by content hash: identical → ``duplicate`` with the original time, different → ``conflict``. A row stored
-    for another agency is always a bare ``conflict`` (no response id, no time): nothing about another agency's
-    submission is told, not even whether the content matches."""
+    The database decides what is new (the unique submission id); whatever it skipped is judged against the
+    stored row (``judge_stored``): identical → ``duplicate`` with the original time, different → ``conflict``.
+    A row stored for another agency is always a bare ``conflict`` (no response id, no time): nothing about
+    another agency's submission is told, not even whether the content matches."""
     if not prepared:
         return []
     codes = {item.procedure_field for item in prepared if item.procedure_field}
@@ -381,56 +340,30 @@ def store(session: Session, prepared: list[Prepared], *, commit: bool = True) ->
         if codes
         else {}
     )
-    rows = [{**item.row, "procedure_field_id": field_ids.get(item.procedure_field or "")} for item in prepared]
-    inserted = _insert_rows(session, rows)
-    first_copies = {item.submission.submission_id: item for item in reversed(prepared)}  # first wins
-    _insert_answers(
-        session,
-        [
-            {**answer, "response_id": response_id}
-            for submission_id, response_id in inserted.items()
-            for answer in first_copies[submission_id].answers
-        ],
-    )
-    skipped = [item.submission.submission_id for item in prepared if item.submission.submission_id not in inserted]
-    existing = (
-        {
-            row.submission_id: row
-            for row in session.execute(
-                select(
-                    Response.id, Response.submission_id, Response.received_at, Response.content_hash, Response.agency_id
-                ).where(Response.submission_id.in_(skipped))
-            ).all()
-        }
-        if skipped
-        else {}
-    )
+    firsts: dict[uuid.UUID, int] = {}  # a submission id repeated in the batch: the first copy is the one stored
+    for index, item in enumerate(prepared):
+        firsts.setdefault(item.submission.submission_id, index)
+    writer = writer_for(session)
+    records = [writer.record(index, *stored_rows(prepared[index], field_ids)) for index in firsts.values()]
+    inserted = writer.insert(records)
+    existing = stored_versions(session, [key for key, index in firsts.items() if index not in inserted])
     if commit:
         session.commit()
     results: list[IngestResult] = []
-    claimed: set[uuid.UUID] = set()
-    for item in prepared:
-        submission_id = item.submission.submission_id
-        if submission_id in inserted and submission_id not in claimed:
-            claimed.add(submission_id)
-            results.append(IngestResult("stored", inserted[submission_id], item.row["received_at"]))
+    for index, item in enumerate(prepared):
+        first = firsts[item.submission.submission_id]
+        if first == index and index in inserted:
+            results.append(IngestResult("stored", inserted[index], item.row["received_at"]))
             continue
-        stored = existing.get(submission_id)
-        if stored is None:  # repeated inside this very batch: compare with the copy stored a moment ago
-            first = first_copies[submission_id]
-            same = first.content_hash == item.content_hash
-            response_id, received_at = inserted[submission_id], first.row["received_at"]
-        elif stored.agency_id != item.row["agency_id"]:
-            # Another agency's submission: say "conflict" and nothing more (not its id, its time, or its content).
-            results.append(IngestResult("conflict", None, None, CONFLICT_ELSEWHERE_MESSAGE))
-            continue
+        if first in inserted:  # repeated inside this very batch: judged against the copy stored a moment ago
+            stored = {**prepared[first].row, "id": inserted[first]}
         else:
-            same = stored.content_hash == item.content_hash
-            response_id, received_at = stored.id, stored.received_at
-        if same:
-            results.append(IngestResult("duplicate", response_id, received_at))
+            stored = existing[item.submission.submission_id]
+        status, message = judge_stored(stored, item.row)
+        if message == CONFLICT_ELSEWHERE_MESSAGE:
+            results.append(IngestResult(status, None, None, message))
         else:
-            results.append(IngestResult("conflict", response_id, received_at, CONFLICT_MESSAGE))
+            results.append(IngestResult(status, stored["id"], stored["received_at"], message))
     return results
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,6 +36,7 @@ from app.responses import ingest as ingest_module
 from app.responses.ingest import Origin, Submission, ingest
 from app.responses.models import Answer, Channel, Response
 from app.responses.service import content_hash
+from app.responses.storage import Record, Writer
 from tests.factories import counter_tree, registry
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -205,13 +207,21 @@ def test_two_clients_at_once_leave_one_row_per_id(
 ) -> None:
     # Hold each transaction open a moment after its INSERT … ON CONFLICT, so the other client's overlapping
     # inserts really meet uncommitted rows (and wait on them) instead of running one after the other.
-    insert_answers = ingest_module._insert_answers
+    writer_for = ingest_module.writer_for
 
-    def slow_insert_answers(session: Session, rows: list[dict[str, Any]]) -> None:
-        insert_answers(session, rows)
-        time.sleep(0.005)
+    def slow_writer(session: Session) -> Writer:
+        writer = writer_for(session)
+        insert = writer.insert
 
-    monkeypatch.setattr(ingest_module, "_insert_answers", slow_insert_answers)
+        def slow_insert(records: Sequence[Record]) -> dict[int, int]:
+            inserted = insert(records)
+            time.sleep(0.005)
+            return inserted
+
+        monkeypatch.setattr(writer, "insert", slow_insert)
+        return writer
+
+    monkeypatch.setattr(ingest_module, "writer_for", slow_writer)
     ids = [uuid.uuid4() for _ in range(POOL)]
     outcomes: list[list[tuple[uuid.UUID, int, str]]] = [[], []]
     failures: list[BaseException] = []
