@@ -5,8 +5,8 @@ Synthetic survey: 50 agencies (the strata) × 20 items (the elements) = 1,000 do
 with weights varying by PSU; satisfaction about 85 %, varying by agency, item and PSU. Every respondent answers the
 20 items, so ``--rows`` answer rows are ``--rows / 20`` respondents.
 
-  (a) ``app.reports.sums.estimate`` on PostgreSQL (private cluster, rows loaded with COPY), its SQL part
-      (``fetch_sums``) timed separately, cold and warm;
+  (a) ``fetch_sums`` + ``estimate_domains`` (``tests.factories.estimate_from_database``) on PostgreSQL (private
+  cluster, rows loaded with COPY), its SQL part (``fetch_sums``) timed separately, cold and warm;
   (c) the bare GROUP BY over ``answers ⨝ responses`` as the reference;
   (b) the whole ``sipas stats wide.csv ... --by agency`` process;
   (d) the whole ``Rscript`` job: read.csv, svydesign, svyby(svyciprop, method = "beta") on the long file, and the
@@ -44,9 +44,9 @@ import psycopg  # noqa: E402
 from app.config import Environment, Settings, resolve_secrets  # noqa: E402
 from app.db import make_engine, make_session_factory  # noqa: E402
 from app.migrate import migrate  # noqa: E402
-from app.reports.sums import SumsQuery, estimate, fetch_sums  # noqa: E402
+from app.reports.sums import SumsQuery, fetch_sums  # noqa: E402
 from app.responses.models import Response  # noqa: E402
-from tests.factories import counter_tree  # noqa: E402
+from tests.factories import counter_tree, estimate_from_database  # noqa: E402
 from tests.support.postgres import PostgresServer, postgres_server, unique_name  # noqa: E402
 
 AGENCIES = 50
@@ -264,7 +264,7 @@ def run_db(survey: Survey, repeats: int) -> DbFigures:
             for run in range(repeats):
                 with factory() as session:
                     started = time.perf_counter()
-                    results = estimate(session, query, indices=[])
+                    results = estimate_from_database(session, query, indices=[])
                     figures.estimate.append(time.perf_counter() - started)
                 with factory() as session:
                     started = time.perf_counter()

@@ -10,7 +10,7 @@ import re
 import subprocess
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
@@ -21,16 +21,21 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner, Result
 
+from app.cli import cli
 from app.config import Settings
 from app.directory.models import Agency, AgencyLevel, Counter, Role
 from app.directory.service import create_agency, create_counter
 from app.forms.loader import RegisteredForm, check_registered, load_forms
 from app.officials.service import create_official
 from app.reference.models import PopulationCount, Target
+from app.reports.sums import SumsQuery, fetch_sums
 from app.responses.ingest import Origin, Submission, prepare, store
 from app.responses.models import Channel
-from app.stats.design import Design, make_design, poststratify
+from app.stats.design import Design, LonelyPsu, make_design, poststratify
+from app.stats.estimates import Estimate, IndexSpec, estimate_domains
+from app.stats.intervals import DEFAULT_METHOD, Method
 
 
 def registry(session: Session, settings: Settings) -> dict[tuple[str, int], RegisteredForm]:
@@ -162,6 +167,22 @@ def submit(client: TestClient, path: str, answers: dict[str, str], *, new_answer
 def stranger(app: FastAPI, number: int) -> TestClient:
     """A client from its own address, without cookies: a script rotating addresses."""
     return TestClient(app, client=(f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}", 40000))
+
+
+def sipas_cli(settings: Settings, **env: str) -> Callable[..., Result]:
+    """``invoke("qr", "--agency", "MA", …)``: the ``sipas`` command in-process, on the test's database and secrets
+    (``env`` adds variables to every call; ``invoke(…, NAME=value)`` to one)."""
+    base = {
+        "SIPAS_DATABASE_URL": settings.database_url,
+        "SIPAS_SECRETS_FILE": str(settings.secrets_file),
+        "SIPAS_ENV": "test",
+        **env,
+    }
+
+    def invoke(*args: str, **extra_env: str) -> Result:
+        return CliRunner().invoke(cli, list(args), env={**base, **extra_env})
+
+    return invoke
 
 
 # --- a small, fully known province (the reports, the exports, the authorization matrix) --------------------
@@ -466,3 +487,23 @@ def agency_in(tree: Tree, key: str) -> Agency:
     agency = tree[key]
     assert isinstance(agency, Agency)
     return agency
+
+
+def estimate_from_database(
+    session: Session,
+    query: SumsQuery,
+    indices: Sequence[IndexSpec] = (),
+    *,
+    level: float = 0.95,
+    method: Method = DEFAULT_METHOD,
+    target: float | None = None,
+    lonely_psu: LonelyPsu = "fail",
+) -> list[tuple[tuple[Any, ...], list[Estimate]]]:
+    """Per domain (in sorted key order), the estimates from the stored sums: ``fetch_sums`` then
+    ``estimate_domains``, without the reports around them (for the tests and bench/stats.py)."""
+    sums = fetch_sums(session, query)
+    strata = replace(sums.strata, lonely_psu=lonely_psu)
+    results = estimate_domains(
+        sums.table, strata, query.items, indices, domains=len(sums.keys), level=level, method=method, target=target
+    )
+    return [(key, found) for key, found in zip(sums.keys, results, strict=True) if found]

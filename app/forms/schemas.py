@@ -138,7 +138,7 @@ class Component(Strict):
 
 
 class IndexRules(Strict):
-    """How item rates combine (SIPAS.md §4); the choices the sources leave open are explicit here.
+    """How item rates combine (docs/sipas-method.md, formulas); the choices the sources leave open are explicit here.
 
     - ``general_item_in_element``: whether an element's "in general" item is averaged with its other items
       (``true``) or reported beside the element (``false``).

@@ -87,7 +87,7 @@ class _Moment:
 
 
 @dataclass
-class Verdicts:
+class PlausibilityFlags:
     """Reasons per new submission, and stored responses to flag now (id → reason)."""
 
     new: dict[uuid.UUID, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -98,7 +98,7 @@ class Verdicts:
         return "; ".join(reasons)[:REASON_LENGTH] if reasons else None
 
 
-def _mark(verdicts: Verdicts, members: list[_Moment], reason: str) -> None:
+def _mark(verdicts: PlausibilityFlags, members: list[_Moment], reason: str) -> None:
     if all(member.response_id is not None for member in members):
         return  # judged when it was stored
     for member in members:
@@ -109,7 +109,7 @@ def _mark(verdicts: Verdicts, members: list[_Moment], reason: str) -> None:
             verdicts.stored.setdefault(member.response_id, reason)
 
 
-def _runs(verdicts: Verdicts, timeline: list[_Moment]) -> None:
+def _runs(verdicts: PlausibilityFlags, timeline: list[_Moment]) -> None:
     start = 0
     for end in range(1, len(timeline) + 1):
         if end == len(timeline) or timeline[end].at - timeline[end - 1].at >= RUN_GAP:
@@ -118,7 +118,7 @@ def _runs(verdicts: Verdicts, timeline: list[_Moment]) -> None:
             start = end
 
 
-def _evenly_spaced(verdicts: Verdicts, timeline: list[_Moment]) -> None:
+def _evenly_spaced(verdicts: PlausibilityFlags, timeline: list[_Moment]) -> None:
     """Windows of EVEN_ANSWERS answers whose gaps are all at most EVEN_MAX_GAP and within EVEN_JITTER of each
     other (sliding minimum and maximum: linear in the timeline); overlapping windows make one sequence."""
     gaps = [current.at - previous.at for previous, current in pairwise(timeline)]
@@ -154,9 +154,11 @@ def _evenly_spaced(verdicts: Verdicts, timeline: list[_Moment]) -> None:
             start = None
 
 
-def judge(session: Session, settings: Settings, device: Device, new: list[tuple[uuid.UUID, datetime]]) -> Verdicts:
+def judge(
+    session: Session, settings: Settings, device: Device, new: list[tuple[uuid.UUID, datetime]]
+) -> PlausibilityFlags:
     """The sequence rules over this kiosk's timeline (its stored answers around the batch, and the batch)."""
-    verdicts = Verdicts()
+    verdicts = PlausibilityFlags()
     if not new:
         return verdicts
     line = heartbeat_line(device)
@@ -190,7 +192,7 @@ def judge(session: Session, settings: Settings, device: Device, new: list[tuple[
     return verdicts
 
 
-def flag_stored(session: Session, verdicts: Verdicts) -> int:
+def flag_stored(session: Session, verdicts: PlausibilityFlags) -> int:
     """Flag the stored answers a new run or evenly spaced sequence takes in (never one an administrator released:
     ``flag_review`` set). The caller commits; returns how many were flagged."""
     by_reason: dict[str, list[int]] = defaultdict(list)

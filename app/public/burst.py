@@ -62,7 +62,7 @@ Rule = Literal["link", "client", "flood", "client_hour", "network", "link_hour"]
 
 
 @dataclass(frozen=True)
-class Verdict:
+class BurstFlag:
     reason: str | None  # None: the answer may count
     rule: Rule | None = None
 
@@ -119,27 +119,27 @@ def link_counted_in_hour(
     return int(session.scalar(query) or 0)
 
 
-def judge(settings: Settings, counts: Counts) -> Verdict:
+def judge(settings: Settings, counts: Counts) -> BurstFlag:
     """The first rule an answer breaks, those that flag the earlier answers too first."""
     if counts.on_link > settings.form_burst_per_link_per_minute:
-        return Verdict(LINK_REASON.format(n=counts.on_link), "link")
+        return BurstFlag(LINK_REASON.format(n=counts.on_link), "link")
     if counts.from_client > settings.form_burst_per_client_per_minute:
-        return Verdict(CLIENT_REASON.format(n=counts.from_client), "client")
+        return BurstFlag(CLIENT_REASON.format(n=counts.from_client), "client")
     if counts.network_hour > FLOOD_FACTOR * settings.form_answers_per_network_per_hour:
-        return Verdict(FLOOD_REASON.format(n=counts.network_hour), "flood")
+        return BurstFlag(FLOOD_REASON.format(n=counts.network_hour), "flood")
     if counts.client_hour > settings.form_answers_per_client_per_hour:
-        return Verdict(CLIENT_HOUR_REASON.format(n=counts.client_hour), "client_hour")
+        return BurstFlag(CLIENT_HOUR_REASON.format(n=counts.client_hour), "client_hour")
     if counts.network_hour > settings.form_answers_per_network_per_hour:
-        return Verdict(NETWORK_REASON.format(n=counts.network_hour), "network")
+        return BurstFlag(NETWORK_REASON.format(n=counts.network_hour), "network")
     if counts.link_hour > settings.form_answers_per_link_per_hour:
-        return Verdict(LINK_HOUR_REASON.format(n=counts.link_hour), "link_hour")
-    return Verdict(None)
+        return BurstFlag(LINK_HOUR_REASON.format(n=counts.link_hour), "link_hour")
+    return BurstFlag(None)
 
 
 def flag_earlier(
     session: Session,
     settings: Settings,
-    verdict: Verdict,
+    flag: BurstFlag,
     *,
     agency_id: int,
     counter_id: int | None,
@@ -151,14 +151,14 @@ def flag_earlier(
     flag only what is beyond them, so nothing earlier. The caller commits (with the answer that judged them)."""
     # An answer an administrator released stays released: a later burst does not flag it again.
     condition: list[Any] = [Response.is_suspected_spam.is_(False), Response.flag_review.is_(None)]
-    if verdict.rule == "link":
+    if flag.rule == "link":
         condition += [*_same_link(agency_id, counter_id), *_window(settings, agency_id, now)]
-    elif verdict.rule in ("client", "flood"):
-        earlier = client_submissions if verdict.rule == "client" else network_submissions
+    elif flag.rule in ("client", "flood"):
+        earlier = client_submissions if flag.rule == "client" else network_submissions
         ids = [uuid.UUID(value) for value in earlier]
         condition += [Response.submission_id.in_(ids), Response.channel == Channel.web_qr]
     else:
         return 0
-    statement = update(Response).where(*condition).values(is_suspected_spam=True, flag_reason=verdict.reason)
+    statement = update(Response).where(*condition).values(is_suspected_spam=True, flag_reason=flag.reason)
     result = session.execute(statement.execution_options(synchronize_session=False))
     return int(getattr(result, "rowcount", 0) or 0)

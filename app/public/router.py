@@ -315,7 +315,7 @@ def _submit(
     judged = service.judge(
         session, settings, seen, link, client=client, host=host, submission_id=str(submission_id), now=now
     )
-    reason = "honeypot field filled" if honeypot else judged.verdict.reason
+    reason = "honeypot field filled" if honeypot else judged.flag.reason
     agency_id, counter_id = link.agency.id, link.counter.id if link.counter else None
     origin = Origin(
         channel=Channel.web_qr,

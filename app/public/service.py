@@ -27,7 +27,7 @@ def link_key(link: OpenLink) -> str:
 
 @dataclass(frozen=True)
 class Judged:
-    verdict: burst.Verdict
+    flag: burst.BurstFlag
     keys: tuple[str, ...]  # the trackers an answer stored now is recorded in
     client_minute: list[str]  # the client's earlier answers within 60 s (flagged with a burst of its own)
     network_hour: list[str]  # the network's earlier answers through the link within the hour (flagged with a flood)
@@ -47,7 +47,7 @@ def judge(
     """Whether an answer about to be stored may count (:mod:`app.public.burst`), from the answers already counted
     on its link and the browser's and network's recent answers in this worker."""
     if link.dossier_link is not None:  # single-use: cannot be stuffed
-        return Judged(burst.Verdict(None), (), [], [])
+        return Judged(burst.BurstFlag(None), (), [], [])
     network = burst.network_of(host)
     client_key, network_key = f"client:{client.value}", f"network:{network}|{link_key(link)}"
 
@@ -84,7 +84,7 @@ def take(
         burst.flag_earlier(
             session,
             settings,
-            judged.verdict,
+            judged.flag,
             agency_id=link.agency.id,
             counter_id=link.counter.id if link.counter else None,
             client_submissions=judged.client_minute,

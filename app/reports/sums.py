@@ -17,7 +17,7 @@ statements, each with columns the planner knows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,9 +26,6 @@ from sqlalchemy import BigInteger, ColumnElement, Float, case, func, literal, se
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.responses.models import Answer, Response
-from app.stats.design import LonelyPsu
-from app.stats.estimates import Estimate, IndexSpec, estimate_domains
-from app.stats.intervals import DEFAULT_METHOD, Method
 from app.stats.tables import Profiles, PsuTable, StrataInfo
 
 
@@ -252,22 +249,3 @@ def _assemble(query: SumsQuery, shape: _Shape, rows: Sequence[Any], stratum_rows
         ),
     )
     return Sums(table, StrataInfo(psus_per_stratum, np.zeros(psus_per_stratum.size), "fail"), order)
-
-
-def estimate(
-    session: Session,
-    query: SumsQuery,
-    indices: Sequence[IndexSpec] = (),
-    *,
-    level: float = 0.95,
-    method: Method = DEFAULT_METHOD,
-    target: float | None = None,
-    lonely_psu: LonelyPsu = "fail",
-) -> list[tuple[tuple[Any, ...], list[Estimate]]]:
-    """Per domain (in sorted key order), the estimates of :func:`app.stats.estimates.estimate_domains`."""
-    sums = fetch_sums(session, query)
-    strata = replace(sums.strata, lonely_psu=lonely_psu)
-    results = estimate_domains(
-        sums.table, strata, query.items, indices, domains=len(sums.keys), level=level, method=method, target=target
-    )
-    return [(key, found) for key, found in zip(sums.keys, results, strict=True) if found]

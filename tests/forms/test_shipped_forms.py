@@ -1,4 +1,5 @@
-"""The forms shipped in survey_forms/ load and say what SIPAS.md says; malformed definitions are refused precisely.
+"""The forms shipped in survey_forms/ load and say what docs/sipas-method.md says; malformed definitions are
+refused precisely.
 
 No database: these tests only parse and validate definitions.
 """

@@ -1,4 +1,4 @@
-"""The pieces of the stuffing rules that need no database: networks, the verdict's order, the hourly tracker."""
+"""The pieces of the stuffing rules that need no database: networks, the order of the rules, the hourly tracker."""
 
 from __future__ import annotations
 
@@ -34,12 +34,12 @@ def _counts(**changes: int) -> burst.Counts:
 
 def test_rules_that_flag_earlier_answers_come_first() -> None:
     budget = SETTINGS.form_answers_per_network_per_hour
-    assert burst.judge(SETTINGS, _counts()) == burst.Verdict(None)
+    assert burst.judge(SETTINGS, _counts()) == burst.BurstFlag(None)
     everything = _counts(on_link=11, from_client=4, client_hour=4, network_hour=2 * budget + 1, link_hour=61)
     assert burst.judge(SETTINGS, everything).rule == "link"
     assert burst.judge(SETTINGS, _counts(from_client=4, client_hour=4, network_hour=999)).rule == "client"
     flood = burst.judge(SETTINGS, _counts(client_hour=4, network_hour=2 * budget + 1, link_hour=61))
-    assert flood == burst.Verdict(
+    assert flood == burst.BurstFlag(
         f"flood: {2 * budget + 1} answers from one network on this link within an hour", "flood"
     )
     assert burst.judge(SETTINGS, _counts(client_hour=4, network_hour=2 * budget, link_hour=61)).rule == "client_hour"

@@ -13,7 +13,6 @@ import os
 import platform
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,13 +22,10 @@ from types import FrameType
 import httpx2 as httpx
 import psycopg
 
-from tests.support.live import free_port
+from tests.support.live import free_port, uvicorn_command
 from tests.support.postgres import PrivateCluster
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-# --- PostgreSQL ---------------------------------------------------------------------------------------------
 
 
 # --- the app server -----------------------------------------------------------------------------------------
@@ -103,22 +99,7 @@ class AppServer:
     def start(self, timeout: float = 60.0) -> float:
         """Start and wait until /healthz answers; returns the seconds it took."""
         started = time.perf_counter()
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--workers",
-            str(self.workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
+        command = uvicorn_command(self.port, workers=self.workers)
         with self.log.open("ab") as handle:
             self.process = subprocess.Popen(
                 command,
