@@ -38,7 +38,7 @@ from app.db import make_engine, make_session_factory  # noqa: E402
 from app.demo import DEMO_PASSWORD, DEMO_USERNAME, PROVINCE_CODE, load_demo  # noqa: E402
 from app.migrate import migrate  # noqa: E402
 from app.responses.models import Response  # noqa: E402
-from tests.support.live import free_port  # noqa: E402
+from tests.support.live import free_port, uvicorn_command  # noqa: E402
 from tests.support.postgres import postgres_server, unique_name  # noqa: E402
 
 # The province itself (its page sums the whole province), the busy service centre, a department, a small commune.
@@ -117,22 +117,7 @@ def server(settings: Settings, secrets_file: Path, log: Path) -> Iterator[str]:
         "SIPAS_ENV": "test",
         "SIPAS_LOG_LEVEL": "WARNING",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.main:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    command = uvicorn_command(port)
     with log.open("wb") as handle:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"

@@ -41,6 +41,7 @@ from app.db import make_engine, make_session_factory  # noqa: E402
 from app.directory.service import create_device  # noqa: E402
 from app.migrate import migrate  # noqa: E402
 from tests.factories import counter_tree  # noqa: E402
+from tests.support.live import uvicorn_command  # noqa: E402
 from tests.support.postgres import PostgresServer, postgres_server, unique_name  # noqa: E402
 
 ANSWERS = {"overall": 4, "access_general": 5, "procedure_general": 4, "civil_servant_general": 5, "result_general": 4}
@@ -154,22 +155,7 @@ def start_server(
         "SIPAS_BATCH_MAX_ITEMS": str(BATCH_ITEMS),
         "SIPAS_MAX_BODY_BYTES": "10000000",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.main:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    command = uvicorn_command(port, workers=workers)
     handle = log.open("wb")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
     return process, port

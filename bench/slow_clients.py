@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:
 
 import httpx2 as httpx  # noqa: E402
 
-from tests.support.live import free_port  # noqa: E402
+from tests.support.live import free_port, uvicorn_command  # noqa: E402
 from tests.support.postgres import PrivateCluster, private_cluster  # noqa: E402
 from tests.support.services import machine, terminate_as_interrupt  # noqa: E402
 
@@ -118,22 +118,7 @@ class Server:
         return list(json.loads(done.stdout.strip().splitlines()[-1]))
 
     def start(self) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
+        command = uvicorn_command(self.port)
         with self.log.open("ab") as handle:
             self.process = subprocess.Popen(
                 command,

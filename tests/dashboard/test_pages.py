@@ -27,17 +27,9 @@ from app.reference.models import PopulationCount, Target
 from app.responses.ingest import Origin, Submission, prepare, store
 from app.responses.models import Channel
 from app.stats.estimates import Estimate
-from tests.factories import dashboard_login, login_form_token, registry
+from tests.factories import ITEMS, dashboard_login, login_form_token, registry
 
 PASSWORD = "correct horse battery"
-ITEMS = [
-    "overall",
-    "access_general",
-    "procedure_general",
-    "civil_servant_general",
-    "result_general",
-    "feedback_general",
-]
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 SECRET_NAME = "Xã Kim Lan"  # commune B: an official of commune A must never see it
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,22 +18,12 @@ from app.forms.cli import form_json_schema
 from app.links import service as links
 from app.links import tokens
 from app.responses.models import DossierLink
-from tests.factories import FORMS_DIR, counter_tree
+from tests.factories import FORMS_DIR, counter_tree, sipas_cli
 
 
 @pytest.fixture
-def run(settings: Settings):  # type: ignore[no-untyped-def]
-    env = {
-        "SIPAS_DATABASE_URL": settings.database_url,
-        "SIPAS_SECRETS_FILE": str(settings.secrets_file),
-        "SIPAS_ENV": "test",
-        "SIPAS_PUBLIC_BASE_URL": "https://gopy.minhan.gov.vn",
-    }
-
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(cli, list(args), env=env)
-
-    return invoke
+def run(settings: Settings) -> Callable[..., Result]:
+    return sipas_cli(settings, SIPAS_PUBLIC_BASE_URL="https://gopy.minhan.gov.vn")
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -11,9 +11,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from app.cli import cli
 from app.config import Settings
 from app.directory.models import Agency, AgencyLevel, Counter
 from app.directory.service import create_agency, create_counter
@@ -21,7 +20,7 @@ from app.errors import Invalid
 from app.links import posters, qr
 from app.links import service as links
 from app.links.router import qr_router
-from tests.factories import Tree, agency_in, counter_in, decode, minh_an_tree, registry
+from tests.factories import Tree, agency_in, counter_in, decode, minh_an_tree, registry, sipas_cli
 
 SVG = "{http://www.w3.org/2000/svg}"
 URL = "https://gopy.minhan.gov.vn/f/k1.Y3xjb3VudGVyLXF1aWNrfDJ8M3ww.q8tHf2ZxYH1m0Vb4y2Lk9A"
@@ -238,18 +237,8 @@ def test_two_counters_with_the_same_file_name_are_refused(
 
 
 @pytest.fixture
-def run(settings: Settings):  # type: ignore[no-untyped-def]
-    env = {
-        "SIPAS_DATABASE_URL": settings.database_url,
-        "SIPAS_SECRETS_FILE": str(settings.secrets_file),
-        "SIPAS_ENV": "test",
-        "SIPAS_PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-    }
-
-    def invoke(*args: str, **extra_env: str) -> Result:
-        return CliRunner().invoke(cli, list(args), env={**env, **extra_env})
-
-    return invoke
+def run(settings: Settings) -> Callable[..., Result]:
+    return sipas_cli(settings, SIPAS_PUBLIC_BASE_URL=PUBLIC_BASE_URL)
 
 
 def test_sipas_qr_writes_codes_and_posters_for_the_subtree(run, settings: Settings, tree: Tree, tmp_path: Path) -> None:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
 
 import uvicorn
 from fastapi import FastAPI
+
+
+def uvicorn_command(port: int, *, workers: int = 1) -> list[str]:
+    """The service as a separate ``uvicorn`` process on a loopback port (quiet: warnings only, no access log)."""
+    server = "-m uvicorn app.main:create_app --factory --host 127.0.0.1 --log-level warning --no-access-log"
+    return [sys.executable, *server.split(), "--port", str(port), "--workers", str(workers)]
 
 
 def free_port() -> int:
