@@ -8,6 +8,7 @@ to that id (``app/public/form_page.py``), and which answers may count is decided
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -173,68 +174,46 @@ async def submit_form(
     return await run_in_threadpool(_submit, token, request, form, session, settings, forms)
 
 
-def _again(
-    request: Request,
-    settings: Settings,
-    link: OpenLink,
-    lang: Lang,
-    *,
-    client: ClientId,
-    state: PageState,
-    answers: dict[str, Any],
-    mistakes: dict[str, str],
-    now: datetime,
-    status_code: int,
-) -> Response:
+@dataclass(frozen=True)
+class _Refused:
+    """A refused post on its way back to the form: whose page it is, its state, the answers and what was wrong."""
+
+    client: ClientId
+    state: PageState
+    answers: dict[str, Any]
+    mistakes: dict[str, str]
+    now: datetime
+    status_code: int
+
+
+def _again(request: Request, settings: Settings, link: OpenLink, lang: Lang, refused: _Refused) -> Response:
     """A refused post goes back to the form with every answer kept and what was wrong. Normally by a redirect
     (303) to the form, which shows the draft kept in the page state: the browser's history then holds no POST
-    page, so Back never asks to resubmit. A draft too big for a cookie is shown at once, with ``status_code``."""
-    value = form_page.encode_state(settings, state.with_draft(answers, mistakes, now), client, link.token)
+    page, so Back never asks to resubmit. A draft too big for a cookie is shown at once, with its status code."""
+    draft = refused.state.with_draft(refused.answers, refused.mistakes, refused.now)
+    value = form_page.encode_state(settings, draft, refused.client, link.token)
     if len(value) <= form_page.STATE_COOKIE_LIMIT:
         response: Response = RedirectResponse(f"/f/{link.token}?lang={lang}#errors", status_code=303)
         response.headers["Cache-Control"] = "no-store"
         _cookie(response, request, STATE_COOKIE, value, max_age=form_page.STATE_SECONDS, path=f"/f/{link.token}")
         return response
-    return _shown(
-        request,
-        settings,
-        link,
-        lang,
-        client=client,
-        state=state,
-        answers=answers,
-        mistakes=mistakes,
-        now=now,
-        status_code=status_code,
-    )
+    return _shown(request, settings, link, lang, refused)
 
 
-def _shown(
-    request: Request,
-    settings: Settings,
-    link: OpenLink,
-    lang: Lang,
-    *,
-    client: ClientId,
-    state: PageState,
-    answers: dict[str, Any],
-    mistakes: dict[str, str],
-    now: datetime,
-    status_code: int,
-) -> Response:
-    """The form shown at once with ``answers`` and ``mistakes`` (the page state kept without a draft)."""
+def _shown(request: Request, settings: Settings, link: OpenLink, lang: Lang, refused: _Refused) -> Response:
+    """The form shown at once with the refused answers and mistakes (the page state kept without a draft)."""
     context = form_page.page_context(
         settings,
         link,
         lang,
-        submission_id=str(state.submission_id),
-        client=client,
-        now=now,
-        answers=answers,
-        errors=form_page.error_messages(mistakes, lang),
+        submission_id=str(refused.state.submission_id),
+        client=refused.client,
+        now=refused.now,
+        answers=refused.answers,
+        errors=form_page.error_messages(refused.mistakes, lang),
     )
-    response = _html(request, "form.html", context, status_code)
-    _keep_state(response, request, settings, state.without_draft(), client, link.token)
+    response = _html(request, "form.html", context, refused.status_code)
+    _keep_state(response, request, settings, refused.state.without_draft(), refused.client, link.token)
     return response
 
 
@@ -245,18 +224,8 @@ def _not_ours(
     form comes back (400) with the answers kept, a new client id and a page bound to it."""
     client, cookie = tokens.issue_client(settings, now=now.timestamp())
     mistakes = {FORM_MISTAKE: "form"}
-    response = _shown(
-        request,
-        settings,
-        link,
-        lang,
-        client=client,
-        state=PageState.new(now),
-        answers=answers,
-        mistakes=mistakes,
-        now=now,
-        status_code=400,
-    )
+    refused = _Refused(client, PageState.new(now), answers, mistakes, now, status_code=400)
+    response = _shown(request, settings, link, lang, refused)
     _cookie(response, request, CLIENT_COOKIE, cookie, max_age=CLIENT_COOKIE_SECONDS)
     return response
 
@@ -287,18 +256,9 @@ def _submit(
     checked = form_page.check_csrf(settings, token, str(submission_id), client, given, now=now)
     if submission_id is None or checked != "ok":
         # Expired, or rendered for another browser: the form again with the answers kept (its own id and token).
-        return _again(
-            request,
-            settings,
-            link,
-            lang,
-            client=client,
-            state=kept or PageState.new(now),
-            answers=answers,
-            mistakes={FORM_MISTAKE: str(checked)},
-            now=now,
-            status_code=400,
-        )
+        mistakes = {FORM_MISTAKE: str(checked)}
+        refused = _Refused(client, kept or PageState.new(now), answers, mistakes, now, status_code=400)
+        return _again(request, settings, link, lang, refused)
     # This page's id from now on, whatever the browser kept before (it may have asked for a new form meanwhile).
     state = kept if kept is not None and kept.submission_id == submission_id else PageState.of(submission_id, now)
     if _stored(session, submission_id):  # sent before (double tap, refresh, Back): nothing to check or count
@@ -338,18 +298,8 @@ def _submit(
             session, settings, seen=seen, link=link, submission=submission, origin=origin, judged=judged, now=now
         )
     except SubmissionInvalid as invalid:
-        return _again(
-            request,
-            settings,
-            link,
-            lang,
-            client=client,
-            state=state,
-            answers=answers,
-            mistakes=form_page.error_kinds(invalid.errors),
-            now=now,
-            status_code=422,
-        )
+        mistakes = form_page.error_kinds(invalid.errors)
+        return _again(request, settings, link, lang, _Refused(client, state, answers, mistakes, now, status_code=422))
     if result.status == "already_answered":
         return message_page(request, lang, "used", 410, form_page.place(link, lang))
     # Stored, or sent a moment ago by a double tap: both end on the thank-you page.
