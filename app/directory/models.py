@@ -41,6 +41,11 @@ class Agency(Base):
     path: Mapped[str] = mapped_column(String(1024), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the thank-you page offers a citizen next; a unit without its own inherits its nearest ancestor's.
+    hotline: Mapped[str | None] = mapped_column(String(40))
+    complaint_url: Mapped[str | None] = mapped_column(String(500))
+    opening_hours_vi: Mapped[str | None] = mapped_column(String(255))
+    opening_hours_en: Mapped[str | None] = mapped_column(String(255))
 
     parent: Mapped[Agency | None] = relationship(remote_side=[id])
     counters: Mapped[list[Counter]] = relationship(back_populates="agency")
@@ -60,6 +65,8 @@ class Counter(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Part of every QR link of the counter: bumping it revokes all links printed so far.
     link_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The code a citizen can type (/q/7KX2M9, Crockford base32); a new one replaces it when the links are revoked.
+    short_code: Mapped[str | None] = mapped_column(String(16), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agency: Mapped[Agency] = relationship(back_populates="counters")
