@@ -40,9 +40,14 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return text or "(top level)"
 
 
+LAYOUT_FIELDS = {"detail"}  # how an item is laid out on a page, not what is asked: not part of a version's content
+
+
 def content_hash(definition: FormDefinition) -> str:
-    """SHA-256 of the definition's canonical JSON: comments and layout of the YAML do not count as changes."""
-    canonical = json.dumps(definition.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+    """SHA-256 of the definition's canonical JSON: comments and layout of the YAML do not count as changes, nor does
+    putting an item behind the closed details section (``detail``): the questions, scales and rules stay the same."""
+    content = definition.model_dump(mode="json", by_alias=True, exclude={"items": {"__all__": LAYOUT_FIELDS}})
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

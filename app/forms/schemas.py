@@ -78,6 +78,8 @@ class Item(Strict):
     - ``dossier_code``: a short text holding a dossier code, stored only as a keyed hash, never as text.
 
     ``profile`` stores a single choice in the response's respondent profile (apart from the answers) instead.
+    ``detail`` puts an optional item behind a closed "details (optional)" section on the citizen form and the kiosk,
+    so that a quick form fits one screen; it changes nothing in what is stored or computed.
     """
 
     code: Code
@@ -92,6 +94,7 @@ class Item(Strict):
     profile: ProfileField | None = None
     max_length: int | None = Field(default=None, ge=1, le=5000)
     show_if: Condition | None = None
+    detail: bool = False
 
     @property
     def length_limit(self) -> int | None:
@@ -123,6 +126,8 @@ class Item(Strict):
             raise ValueError("'profile' is for single_choice items without a role")
         if self.max_length is not None and self.type not in (ItemType.short_text, ItemType.comment):
             raise ValueError("'max_length' is only for short_text and comment items")
+        if self.detail and self.required:
+            raise ValueError("a 'detail' item sits behind a closed section: it cannot be required")
         return self
 
 
