@@ -20,7 +20,7 @@ from app.errors import BAD_BODY, Conflict, Invalid, NotFound, TooLarge, TooManyR
 from app.forms.service import latest_form
 from app.kiosk import service
 from app.kiosk.auth import current_device
-from app.kiosk.schemas import BatchIn, BatchOut, HeartbeatIn, HeartbeatOut, Stored, SubmissionIn
+from app.kiosk.schemas import BatchIn, BatchOut, HeartbeatIn, HeartbeatOut, Name, Stored, SubmissionIn
 
 router = APIRouter(prefix="/api/v1", tags=["kiosk"])
 
@@ -111,13 +111,15 @@ def submit_batch(
 def heartbeat(body: HeartbeatIn, device: KioskDevice, session: SessionDep) -> HeartbeatOut:
     now = utcnow()
     service.heartbeat(session, device, body, now=now)
-    counter = device.counter
+    agency, counter = device.agency, device.counter
     return HeartbeatOut(
         device=device.key_prefix,
-        agency=device.agency.code,
+        agency=agency.code,
+        agency_name=Name(vi=agency.name_vi, en=agency.name_en),
         counter=counter.code if counter else None,
+        counter_name=Name(vi=counter.name_vi, en=counter.name_en) if counter else None,
         server_time=now,
-        collecting=device.agency.active and (counter is None or counter.active),
+        collecting=agency.active and (counter is None or counter.active),
     )
 
 

@@ -91,10 +91,19 @@ class HeartbeatIn(BaseModel):
     held_back: int | None = Field(default=None, ge=0, le=DB_INT_MAX)
 
 
+class Name(BaseModel):
+    """A name as people read it: Vietnamese always, English when one was given."""
+
+    vi: str
+    en: str | None
+
+
 class HeartbeatOut(BaseModel):
     device: str
-    agency: str
-    counter: str | None
+    agency: str = Field(description="The agency's code (kept for older kiosks; people see agency_name)")
+    agency_name: Name
+    counter: str | None = Field(description="The counter's code, or null for a kiosk of the whole agency")
+    counter_name: Name | None
     server_time: datetime
     collecting: bool = Field(
         description="False once the device's counter or agency is deactivated: answers given from then on are refused"

@@ -261,15 +261,37 @@ def test_heartbeat_records_the_kiosk_state(client: TestClient, key: str, session
     body = {"app_version": "kiosk-web/1", "queue_length": 3, "held_back": 1}
     response = client.post("/api/v1/kiosk/heartbeat", json=body, headers=_auth(key))
     assert response.status_code == 200
-    assert {k: response.json()[k] for k in ("device", "agency", "counter")} == {
+    assert {k: v for k, v in response.json().items() if k != "server_time"} == {
         "device": key[:12],
         "agency": "HN-X01",
+        "agency_name": {"vi": "Xã Bát Tràng", "en": "Bat Trang Commune"},
         "counter": "Q01",
+        "counter_name": {"vi": "Quầy số 1", "en": "Counter 1"},
+        "collecting": True,
     }
     session.expire_all()
     device = session.scalars(select(Device)).one()
     assert (device.app_version, device.queue_length, device.held_back) == ("kiosk-web/1", 3, 1)
     assert device.last_seen_at is not None
+
+
+def test_heartbeat_names_a_counter_without_english_name_and_a_kiosk_without_counter(
+    client: TestClient, session: Session, tree: tuple[Any, Any, Counter]
+) -> None:
+    """The kiosk page shows people these names, never the codes; English only where an English name exists."""
+    commune = tree[1]
+    second = create_counter(session, agency=commune, code="Q02", name_vi="Quầy số 2")
+    session.flush()
+    _, counter_key = create_device(session, agency=commune, counter=second)
+    _, agency_key = create_device(session, agency=commune)
+    session.commit()
+    beats = [
+        client.post("/api/v1/kiosk/heartbeat", json={}, headers=_auth(k)).json() for k in (counter_key, agency_key)
+    ]
+    assert [(beat["agency_name"], beat["counter"], beat["counter_name"]) for beat in beats] == [
+        ({"vi": "Xã Bát Tràng", "en": "Bat Trang Commune"}, "Q02", {"vi": "Quầy số 2", "en": None}),
+        ({"vi": "Xã Bát Tràng", "en": "Bat Trang Commune"}, None, None),
+    ]
 
 
 @database_free

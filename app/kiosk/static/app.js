@@ -15,7 +15,9 @@
   const BACKOFF_BASE_MS = 1000;
   const BACKOFF_CAP_MS = 60000;
   const KEY_STORAGE = "sipas.kiosk.key";
-  const PLACE_STORAGE = "sipas.kiosk.place";
+  const PLACE_STORAGE = "sipas.kiosk.place"; // {agency_name, counter_name} of the last heartbeat, as JSON
+  const LONG_PRESS_MS = 2000; // staff hold the header this long to see the queue
+  const STAFF_MS = 30000; // the staff panel closes by itself
   const TEXT_LIMITS = { short_text: 200, comment: 1000 };
 
   const WORDS = {
@@ -25,6 +27,9 @@
       required_mark: "bắt buộc",
       submit: "Gửi đánh giá",
       required: "Vui lòng trả lời câu hỏi này.",
+      details: "Đánh giá chi tiết (không bắt buộc)",
+      many: "Chọn một hoặc nhiều",
+      clear: "Bỏ chọn",
       max_chars: "Tối đa {n} ký tự",
       privacy: "Không thu thập họ tên hay số điện thoại.",
       thanks_title: "Cảm ơn Ông/Bà!",
@@ -32,6 +37,10 @@
       pending: "Chờ gửi: {n}",
       held: "Giữ lại: {n}",
       offline: "Mất kết nối",
+      staff: "Trạng thái máy (nhân viên)",
+      staff_setup: "Đổi khóa thiết bị",
+      staff_close: "Đóng",
+      page_title: "SIPAS – Đánh giá tại quầy",
       loading: "Đang tải phiếu…",
       unavailable: "Chưa tải được phiếu. Máy sẽ tự thử lại.",
       setup_title: "Cài đặt máy đánh giá",
@@ -50,6 +59,9 @@
       required_mark: "required",
       submit: "Send feedback",
       required: "Please answer this question.",
+      details: "Detailed rating (optional)",
+      many: "Choose one or more",
+      clear: "Clear",
       max_chars: "At most {n} characters",
       privacy: "We do not collect names or phone numbers.",
       thanks_title: "Thank you!",
@@ -57,6 +69,10 @@
       pending: "Waiting to send: {n}",
       held: "Held back: {n}",
       offline: "Offline",
+      staff: "Kiosk status (staff)",
+      staff_setup: "Change the device key",
+      staff_close: "Close",
+      page_title: "SIPAS – Counter feedback",
       loading: "Loading the form…",
       unavailable: "The form could not be loaded yet. The kiosk will try again.",
       setup_title: "Set up this kiosk",
@@ -82,6 +98,9 @@
   let revoked = false;
   let thanksTimer = 0;
   let idleTimer = 0;
+  let staffOpen = false; // opened by a long press; the setup screen shows the panel anyway
+  let staffTimer = 0;
+  let pressTimer = 0;
 
   // ---- The durable queue (IndexedDB) ----
 
@@ -253,9 +272,9 @@
       if (response.status === 401) return showRevoked();
       if (response.ok) {
         const device = await response.json();
-        const place = [device.agency, device.counter].filter(Boolean).join(" · ");
-        localStorage.setItem(PLACE_STORAGE, place);
-        $("place").textContent = place;
+        const place = { agency_name: device.agency_name, counter_name: device.counter_name };
+        localStorage.setItem(PLACE_STORAGE, JSON.stringify(place));
+        showPlace();
       }
     } catch {
       // Offline: the next beat will tell.
@@ -301,6 +320,8 @@
   }
 
   const localized = (value) => (value ? (lang === "en" && value.en) || value.vi : "");
+  // The language a text is shown in: an English page shows the Vietnamese text where there is no English one.
+  const languageOf = (value) => (lang === "en" && value && value.en ? "en" : "vi");
 
   function choicesOf(item) {
     if (item.type === "scale") {
@@ -321,11 +342,18 @@
     return [" ", star, element("span", { className: "sr" }, `(${say("required_mark")})`)];
   }
 
+  // A chosen radio button cannot be tapped away: optional one-answer questions get a "clear" button.
+  const isClearable = (item) => !item.required && (item.type === "scale" || item.type === "single_choice");
+
   function renderItem(item, value) {
     const error = element("p", { className: "err", id: `e-${item.code}`, hidden: true });
-    const help = item.help ? [element("p", { className: "hint" }, localized(item.help))] : [];
     const title = [localized(item.text), ...(item.required ? requiredMark() : [])];
     if (item.type === "scale" || item.type === "single_choice" || item.type === "multiple_choice") {
+      const hints = [];
+      if (item.help) hints.push(element("p", { className: "hint", id: `g-${item.code}` }, localized(item.help)));
+      if (item.type === "multiple_choice") {
+        hints.push(element("p", { className: "hint", id: `m-${item.code}` }, say("many")));
+      }
       const type = item.type === "multiple_choice" ? "checkbox" : "radio";
       const chosen = new Set([].concat(value ?? []).map(String));
       const grid = element("div", { className: item.type === "scale" ? "choices scale" : "choices options" });
@@ -338,16 +366,53 @@
             : element("span", {}, localized(choice.label));
         grid.append(element("label", {}, input, caption));
       }
-      return element("fieldset", { id: `q-${item.code}`, className: "q" }, element("legend", {}, ...title), ...help, error, grid);
+      const box = element("fieldset", { id: `q-${item.code}`, className: "q" }, element("legend", {}, ...title));
+      box.append(...hints, error, grid);
+      box.dataset.hints = hints.map((hint) => hint.id).join(" ");
+      if (box.dataset.hints) box.setAttribute("aria-describedby", box.dataset.hints);
+      if (isClearable(item)) {
+        box.classList.add("clearable");
+        const clear = element("button", { type: "button", className: "kclear" }, say("clear"));
+        clear.dataset.clear = item.code;
+        box.append(clear);
+      }
+      return box;
     }
+    const help = item.help ? [element("p", { className: "hint" }, localized(item.help))] : [];
     const limit = item.max_length || TEXT_LIMITS[item.type] || 200;
     const tag = item.type === "comment" ? "textarea" : "input";
     const field = element(tag, { id: `a-${item.code}`, name: item.code, maxLength: limit, value: value || "" });
     if (tag === "input") Object.assign(field, { type: "text", autocomplete: "off" });
-    else field.rows = 3;
+    else field.rows = 2;
     field.setAttribute("aria-describedby", `h-${item.code} e-${item.code}`);
     const hint = element("p", { className: "hint", id: `h-${item.code}` }, say("max_chars", { n: limit }));
     return element("div", { id: `q-${item.code}`, className: "q" }, element("label", { htmlFor: `a-${item.code}` }, ...title), ...help, hint, error, field);
+  }
+
+  // The order on screen: an item asked only after some answer (show_if) right under the item it depends on, and
+  // the optional "detail" items in one closed section where the first of them would be, so the form fits a screen.
+  function renderQuestions(values, detailsOpen) {
+    const codes = new Set(form.items.map((item) => item.code));
+    const follows = (item) => Boolean(item.show_if && codes.has(item.show_if.item));
+    const dependents = (item) => form.items.filter((other) => follows(other) && other.show_if.item === item.code);
+    const withDependents = (item) => [item, ...dependents(item).flatMap(withDependents)];
+    const shown = [];
+    let details = null;
+    for (const item of form.items) {
+      if (follows(item)) continue; // placed under the item it depends on
+      const boxes = withDependents(item).map((one) => renderItem(one, values[one.code]));
+      if (!item.detail) {
+        shown.push(...boxes);
+        continue;
+      }
+      if (!details) {
+        details = element("details", { className: "kmore", id: "more", open: detailsOpen });
+        details.append(element("summary", {}, say("details")), element("div", { className: "body" }));
+        shown.push(details);
+      }
+      details.lastChild.append(...boxes);
+    }
+    $("questions").replaceChildren(...shown);
   }
 
   // The value on screen (null when blank): a level number, an option code, a list of codes or trimmed text.
@@ -385,6 +450,16 @@
       $(`q-${item.code}`).hidden = !asked;
       if (!asked) markError(item, false);
     }
+    for (const button of document.querySelectorAll("#questions .kclear")) {
+      button.classList.toggle("none", !$(`q-${button.dataset.clear}`).querySelector("input:checked"));
+    }
+  }
+
+  function clearChoice(code) {
+    const box = $(`q-${code}`);
+    for (const input of box.querySelectorAll("input:checked")) input.checked = false;
+    refreshQuestions();
+    box.querySelector("input").focus({ preventScroll: true }); // the button has gone: keep the place
   }
 
   function markError(item, on) {
@@ -395,19 +470,19 @@
     error.textContent = on ? say("required") : "";
     if (item.type === "short_text" || item.type === "comment") {
       box.querySelector("input, textarea").toggleAttribute("aria-invalid", on);
-    } else if (on) {
-      box.setAttribute("aria-describedby", error.id);
-    } else {
-      box.removeAttribute("aria-describedby");
+      return;
     }
+    const described = [box.dataset.hints, on ? error.id : ""].filter(Boolean).join(" ");
+    if (described) box.setAttribute("aria-describedby", described);
+    else box.removeAttribute("aria-describedby");
   }
 
-  function renderForm(values = {}) {
+  function renderForm(values = {}, detailsOpen = false) {
     $("title").textContent = localized(form.title);
     $("intro").textContent = say("intro");
     $("send").textContent = say("submit");
     $("privacy").textContent = say("privacy");
-    $("questions").replaceChildren(...form.items.map((item) => renderItem(item, values[item.code])));
+    renderQuestions(values, detailsOpen);
     refreshQuestions();
   }
 
@@ -418,6 +493,8 @@
     for (const item of form.items) markError(item, missing.includes(item));
     if (missing.length) {
       const first = $(`q-${missing[0].code}`);
+      const section = first.closest("details");
+      if (section) section.open = true; // a required item behind the details section (not in counter-quick)
       first.scrollIntoView({ block: "center" });
       first.querySelector("input, textarea").focus({ preventScroll: true });
       return;
@@ -448,6 +525,52 @@
     $("lang").textContent = say("switch");
     $("lang").lang = lang === "vi" ? "en" : "vi";
     $("lang").hidden = name === "thanks";
+    document.title = say("page_title");
+    showPlace();
+    showStaff();
+  }
+
+  // The last heartbeat's names, or null (an older kiosk stored the codes as text: the next heartbeat replaces them).
+  function storedPlace() {
+    try {
+      const place = JSON.parse(localStorage.getItem(PLACE_STORAGE) || "null");
+      return place && typeof place === "object" ? place : null;
+    } catch {
+      return null;
+    }
+  }
+
+  // The agency and the counter by their names, never their codes: "Xã Bát Tràng · Quầy số 1".
+  function showPlace() {
+    const place = storedPlace();
+    const names = place ? [place.agency_name, place.counter_name].filter((name) => name && name.vi) : [];
+    const parts = [];
+    for (const name of names) {
+      if (parts.length) {
+        const dot = element("span", {}, "·");
+        dot.setAttribute("aria-hidden", "true");
+        parts.push(" ", dot, " ");
+      }
+      parts.push(element("span", { lang: languageOf(name) }, localized(name)));
+    }
+    $("place").replaceChildren(...parts);
+  }
+
+  // The queue and the network are for staff: shown on the setup screen, or for a while after a long press on the
+  // header; never on the thank-you screen.
+  function showStaff() {
+    $("staff").hidden = !(screen === "setup" || (staffOpen && screen !== "thanks"));
+    $("staff-title").textContent = say("staff");
+    $("staff-setup").textContent = say("staff_setup");
+    $("staff-close").textContent = say("staff_close");
+    $("staff-setup").hidden = $("staff-close").hidden = screen === "setup";
+  }
+
+  function openStaff(open) {
+    staffOpen = open;
+    clearTimeout(staffTimer);
+    if (open) staffTimer = setTimeout(() => openStaff(false), STAFF_MS);
+    showStaff();
   }
 
   function showThanks() {
@@ -464,6 +587,7 @@
   function resetForm() {
     clearTimeout(thanksTimer);
     lang = "vi";
+    openStaff(false);
     renderForm();
     show("survey");
     window.scrollTo(0, 0);
@@ -499,7 +623,7 @@
     if (screen === "survey") {
       const values = Object.fromEntries(form.items.map((item) => [item.code, readValue(item)]));
       const shown = form.items.filter((item) => !$(`e-${item.code}`).hidden);
-      renderForm(values);
+      renderForm(values, Boolean($("more")?.open));
       for (const item of shown) markError(item, true);
       show("survey");
     } else if (screen === "setup") {
@@ -568,6 +692,10 @@
   // ---- Wiring ----
 
   $("survey").addEventListener("submit", submit);
+  $("survey").addEventListener("click", (event) => {
+    const button = event.target.closest(".kclear");
+    if (button) clearChoice(button.dataset.clear);
+  });
   $("survey").addEventListener("change", (event) => {
     const item = form.items.find((candidate) => candidate.code === event.target.name);
     if (item && readValue(item) !== null) markError(item, false); // answered: the message goes
@@ -576,6 +704,17 @@
   $("setup-form").addEventListener("submit", saveKey);
   $("lang").addEventListener("click", switchLanguage);
   $("thanks").addEventListener("click", resetForm);
+  // A long press on the header (not on its buttons) opens the staff panel; a tap or a short press does nothing.
+  $("head").addEventListener("pointerdown", (event) => {
+    if (event.target.closest("button, a")) return;
+    clearTimeout(pressTimer);
+    pressTimer = setTimeout(() => openStaff(true), LONG_PRESS_MS);
+  });
+  for (const type of ["pointerup", "pointercancel", "pointerleave"]) {
+    $("head").addEventListener(type, () => clearTimeout(pressTimer));
+  }
+  $("head").addEventListener("contextmenu", (event) => event.preventDefault()); // a long touch's menu
+  $("staff-close").addEventListener("click", () => openStaff(false));
   for (const type of ["pointerdown", "keydown", "input", "wheel"]) {
     document.addEventListener(type, touched, { capture: true, passive: true });
   }
@@ -604,7 +743,7 @@
     syncNow: () => syncNow().then(() => undefined),
   };
 
-  $("place").textContent = localStorage.getItem(PLACE_STORAGE) || "";
+  showPlace();
   showCounts();
   start().then(() => {
     touched();
