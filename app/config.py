@@ -15,6 +15,7 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -51,6 +52,10 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     # The address citizens reach the service at, written on posters and into QR codes.
     public_base_url: str | None = None
+    # Where the thank-you page sends a citizen who wants to complain when no agency above the counter has set its own
+    # complaint_url: the feedback page of the national public-service portal (Cổng Dịch vụ công quốc gia). Empty: no
+    # complaint link unless an agency sets one.
+    default_complaint_url: str = "https://dichvucong.gov.vn/p/home/dvc-phan-anh-kien-nghi.html"
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -124,6 +129,25 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise ValueError(f"{text!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)") from exc
         return tuple(networks)
+
+    @field_validator("default_complaint_url")
+    @classmethod
+    def _absolute_web_address(cls, value: str) -> str:
+        text = value.strip()
+        if not text:
+            return text
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            parts = None
+        if (
+            parts is None
+            or parts.scheme.lower() not in {"https", "http"}
+            or not parts.hostname
+            or any(ch.isspace() for ch in text)
+        ):
+            raise ValueError(f"{text!r} is not an absolute https:// address (leave it empty for no default link)")
+        return text
 
     @field_validator("timezone")
     @classmethod

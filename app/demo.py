@@ -41,6 +41,18 @@ DEMO_TARGET_PCT = 86.0
 PROVINCE_CODE = "MA"
 DEMO_COUNTER = (f"{PROVINCE_CODE}-TTPVHCC", "Q01")
 MONTHS = 12
+# What the thank-you page offers (app/public/templates/thanks.html): the province sets a hotline and its hours once,
+# every agency below inherits them, and one ward keeps its own hours. The complaint link is the national portal's
+# default (SIPAS_DEFAULT_COMPLAINT_URL). No province has the area code 0200: the demo number rings nobody.
+DEMO_HOTLINE = "0200 3 822 822"
+DEMO_OPENING_HOURS = (
+    "Thứ Hai – Thứ Sáu: 7:30–11:30, 13:30–17:00; sáng Thứ Bảy: 7:30–11:30",
+    "Monday to Friday 7:30–11:30 and 13:30–17:00; Saturday morning 7:30–11:30",
+)
+DEMO_WARD_OPENING_HOURS = (
+    "Thứ Hai – Thứ Bảy: 7:00–11:30, 13:00–17:00",
+    "Monday to Saturday 7:00–11:30 and 13:00–17:00",
+)
 
 DEPARTMENTS = [
     ("STP", "Sở Tư pháp", "Department of Justice"),
@@ -118,6 +130,11 @@ def demo_counter_link(session: Session, settings: Settings) -> str:
     return counter_url(settings, get_counter(session, agency, DEMO_COUNTER[1]))
 
 
+def demo_counter_code(session: Session) -> str | None:
+    """The typable code of the demo's first counter (the front door's box takes it), printed by `sipas serve`."""
+    return get_counter(session, get_agency_by_code(session, DEMO_COUNTER[0]), DEMO_COUNTER[1]).short_code
+
+
 def database_is_empty(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Agency)) == 0
 
@@ -145,6 +162,8 @@ def _build_directory(session: Session) -> tuple[list[Agency], list[Counter]]:
         name_en="Minh An Province (demo)",
         level=AgencyLevel.province,
     )
+    province.hotline = DEMO_HOTLINE
+    province.opening_hours_vi, province.opening_hours_en = DEMO_OPENING_HOURS
     centre = create_agency(
         session,
         code=f"{PROVINCE_CODE}-TTPVHCC",
@@ -177,6 +196,8 @@ def _build_directory(session: Session) -> tuple[list[Agency], list[Counter]]:
             level=AgencyLevel.commune,
             parent=province,
         )
+        if index == 1:  # Phường An Bình opens earlier and on Saturdays all day
+            agency.opening_hours_vi, agency.opening_hours_en = DEMO_WARD_OPENING_HOURS
         agencies.append(agency)
     for agency in agencies[2:]:
         for n in (1, 2):

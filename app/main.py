@@ -35,7 +35,7 @@ from app.officials.deps import COOKIE
 from app.officials.router import router as auth_router
 from app.planning.router import router as plan_router
 from app.public.i18n import pick_lang
-from app.public.router import client_bursts, form_limiters, message_page
+from app.public.router import client_bursts, code_misses, form_limiters, message_page
 from app.public.router import router as public_router
 from app.ratelimit import RateLimiter
 from app.reference.router import router as reference_router
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.forms = registry
     app.state.form_limiters = form_limiters(settings)
     app.state.form_client_bursts = client_bursts()
+    app.state.code_misses = code_misses()
     app.state.kiosk_limiter = RateLimiter(settings.kiosk_rate_per_minute, 60)
     app.state.official_limiter = RateLimiter(settings.official_rate_per_minute, 60)
     app.state.dossier_link_limiter = mint_limiter()

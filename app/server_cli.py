@@ -23,6 +23,7 @@ from app.demo import (
     DEMO_PASSWORD,
     DEMO_USERNAME,
     database_is_empty,
+    demo_counter_code,
     demo_counter_link,
     demo_kiosk_key,
     load_demo,
@@ -155,10 +156,13 @@ def serve(
         f"  Health check         {base}/healthz",
         f"  Officials' dashboard {base}/dashboard",
         f"  Kiosk page           {base}/kiosk",
+        f"  Front door           {base}/   (type a counter's code, or scan its QR code)",
     ]
     if has_demo:
         demo_link = run_in_session(settings, lambda session: demo_counter_link(session, settings))
+        demo_code = run_in_session(settings, demo_counter_code)
         lines.append(f"  Citizen form         {demo_link}   (demo counter: {DEMO_COUNTER[0]} / {DEMO_COUNTER[1]})")
+        lines.append(f"  Demo counter's code  {demo_code}   (type it on the front door, or open {base}/q/{demo_code})")
         just_loaded = demo_loaded_at is not None and datetime.now(UTC) - demo_loaded_at <= DEMO_JUST_LOADED
         if just_loaded and settings.env is not Environment.production:
             lines += [

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -18,7 +18,7 @@ from app import server_cli
 from app.config import Settings
 from app.db import utcnow
 from app.demo import DEMO_COUNTER, DEMO_PASSWORD, DEMO_USERNAME, demo_kiosk_key
-from app.directory.models import AgencyLevel, Official, Role
+from app.directory.models import AgencyLevel, Counter, Official, Role
 from app.directory.service import create_agency, create_counter
 from app.officials.service import create_official
 
@@ -60,6 +60,9 @@ def test_the_password_is_printed_right_after_loading_only(started: Any, session:
     output, _ = started()
     assert f"username {DEMO_USERNAME}  password {DEMO_PASSWORD}" in output
     assert demo_kiosk_key(settings) in output
+    code = session.scalars(select(Counter.short_code)).one()
+    front_door = f"(type it on the front door, or open http://127.0.0.1:8000/q/{code})"
+    assert f"Demo counter's code  {code}   {front_door}" in output
     session.execute(update(Official).values(created_at=utcnow() - timedelta(minutes=11)))
     session.commit()
     output, _ = started()

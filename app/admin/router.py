@@ -26,6 +26,8 @@ from app.admin.schemas import (
     OfficialIn,
     OfficialOut,
     OfficialPatch,
+    OpeningHours,
+    OpeningHoursOut,
 )
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep
@@ -68,8 +70,20 @@ def _agency_out(node: admin.AgencyNode) -> AgencyOut:
         parent=node.parent_code,
         depth=node.depth,
         active=agency.active,
+        hotline=agency.hotline,
+        complaint_url=agency.complaint_url,
+        opening_hours=(
+            OpeningHoursOut(vi=agency.opening_hours_vi, en=agency.opening_hours_en)
+            if agency.opening_hours_vi is not None or agency.opening_hours_en is not None
+            else None
+        ),
         created_at=agency.created_at,
     )
+
+
+def _opening_hours(hours: OpeningHours | None) -> dict[str, str | None]:
+    """The body's opening hours as the agency's two columns: one value, so both are set (null clears them)."""
+    return {"opening_hours_vi": hours.vi if hours else None, "opening_hours_en": hours.en if hours else None}
 
 
 @router.get(
@@ -99,14 +113,19 @@ def create_agency(body: AgencyIn, caller: AdminDep, session: SessionDep, request
         name_en=body.name_en,
         level=body.level,
         parent_code=body.parent,
+        offers={"hotline": body.hotline, "complaint_url": body.complaint_url, **_opening_hours(body.opening_hours)},
     )
     return _agency_out(admin.agency_node(session, caller.scope, agency))
 
 
 @router.patch("/agencies/{code}", response_model=AgencyOut, responses=WRITE_ERRORS)
 def update_agency(code: str, body: AgencyPatch, caller: AdminDep, session: SessionDep, request: Request) -> AgencyOut:
-    """Rename an agency, or deactivate it (its QR codes stop opening) or reactivate it."""
-    changes = body.model_dump(exclude_unset=True)
+    """Rename an agency, deactivate it (its QR codes stop opening) or reactivate it, or set what its thank-you page
+    offers; a null or empty `hotline`, `complaint_url` or `opening_hours` clears it (the page then shows the nearest
+    ancestor's), and `opening_hours` replaces both languages."""
+    changes = body.model_dump(exclude_unset=True, exclude={"opening_hours"})
+    if "opening_hours" in body.model_fields_set:
+        changes.update(_opening_hours(body.opening_hours))
     agency = admin.update_agency(session, caller.scope, _actor(caller, request), code, changes)
     return _agency_out(admin.agency_node(session, caller.scope, agency))
 
@@ -124,6 +143,8 @@ def _counter_out(settings: Settings, counter: Counter) -> CounterOut:
         active=counter.active,
         link_generation=counter.link_generation,
         link_url=links.counter_url(settings, counter),
+        short_code=counter.short_code,
+        short_url=links.short_url(settings, counter.short_code) if counter.short_code else None,
         poster_url=f"/api/v1/agencies/{agency_code}/counters/{counter.code}/poster",
         created_at=counter.created_at,
     )
@@ -167,8 +188,8 @@ def update_counter(
 def revoke_counter_links(
     code: str, counter: str, caller: AdminDep, session: SessionDep, settings: SettingsDep, request: Request
 ) -> CounterOut:
-    """Every QR code and poster printed for this counter so far stops opening at once; the answer carries the
-    new link to print."""
+    """Every QR code, short code and poster printed for this counter so far stops opening at once; the answer
+    carries the new link and the new short code to print."""
     revoked = admin.revoke_counter_links(session, caller.scope, _actor(caller, request), code, counter)
     return _counter_out(settings, revoked)
 
@@ -190,14 +211,21 @@ def counter_poster(
     settings: SettingsDep,
     size: Annotated[posters.PaperSize, Query(description="Paper size")] = "a4",
 ) -> HTMLResponse:
-    """The counter's printable poster: one page, its current QR code large, names in Vietnamese and English."""
+    """The counter's printable poster: one page, the agency path (from the top of the caller's agencies) and the
+    counter in Vietnamese and English, its current QR code large and its short code under it. While
+    ``SIPAS_PUBLIC_BASE_URL`` is unset or a loopback address, the page shows a warning above the sheet and the answer
+    carries it in ``X-SIPAS-Warning``."""
     found = admin.counter_of(session, caller.scope, code, counter)
     if not (found.active and found.agency.active):
         raise Conflict(
             f"counter {found.code!r} of agency {found.agency.code!r} is inactive: its QR code would not "
             "open; reactivate it first"
         )
-    return HTMLResponse(posters.render_counter_poster(found, links.counter_url(settings, found), size=size))
+    url = links.counter_url(settings, found)
+    html = posters.render_counter_poster(
+        session, settings, found, url, size=size, actor=caller.official.username, within=caller.scope.root_path
+    )
+    return HTMLResponse(html, headers=posters.warning_headers(settings))
 
 
 # --- devices ----------------------------------------------------------------------------------------------

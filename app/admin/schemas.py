@@ -4,11 +4,14 @@ officials and the audit log."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic_core import PydanticCustomError
 
+from app.directory import service as directory
 from app.directory.models import AgencyLevel, Role
 
 # Codes end up in URLs and poster file names (app/public/posters.py): letters, digits, '.', '-', '_'.
@@ -17,7 +20,76 @@ Code = Annotated[str, Field(min_length=1, max_length=64, pattern=CODE_PATTERN)]
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 
 
-# --- audit log --------------------------------------------------------------------------------------------
+# --- agencies ---------------------------------------------------------------------------------------------
+
+
+def _checked(clean: Callable[[str | None], str | None]) -> AfterValidator:
+    """One of the directory's checks of what an agency offers as a validator: surrounding spaces go, an empty text
+    is null (it clears the value), and the 422 names the field with the check's own words."""
+
+    def check(value: str | None) -> str | None:
+        try:
+            return clean(value)
+        except ValueError as exc:
+            raise PydanticCustomError("value_error", "{reason}", {"reason": str(exc)}) from None
+
+    return AfterValidator(check)
+
+
+Hotline = Annotated[
+    str | None,
+    Field(
+        max_length=directory.HOTLINE_MAX_CHARS,
+        description="A phone number to dial: 3 to 20 digits with spaces, dots, '-', parentheses, a leading '+'",
+        examples=["1900 1234"],
+    ),
+    _checked(directory.clean_hotline),
+]
+ComplaintUrl = Annotated[
+    str | None,
+    Field(
+        max_length=directory.COMPLAINT_URL_MAX_CHARS,
+        description="An absolute https:// (or http://) address without user name or password",
+        examples=["https://dichvucong.gov.vn/p/home/dvc-phan-anh-kien-nghi.html"],
+    ),
+    _checked(directory.clean_complaint_url),
+]
+OpeningHoursText = Annotated[
+    str | None,
+    Field(max_length=directory.OPENING_HOURS_MAX_CHARS, description="One line of plain text"),
+    _checked(directory.clean_opening_hours),
+]
+OFFER_DESCRIPTIONS = {
+    "hotline": "Shown on the thank-you page as a number to call; null: the nearest ancestor's",
+    "complaint_url": "Where citizens complain (the thank-you page's 'Phản ánh, kiến nghị'); null: the nearest "
+    "ancestor's, else SIPAS_DEFAULT_COMPLAINT_URL (the national public-service portal)",
+    "opening_hours": "Shown on the thank-you page; null: the nearest ancestor's",
+}
+
+
+class OpeningHours(BaseModel):
+    """The opening hours in Vietnamese and, optionally, English (the English page shows the Vietnamese text when
+    there is none)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"vi": "Thứ Hai – Thứ Sáu: 7:30–17:00"}]})
+
+    vi: OpeningHoursText = None
+    en: OpeningHoursText = None
+
+    @model_validator(mode="after")
+    def _vietnamese_first(self) -> OpeningHours:
+        if self.en is not None and self.vi is None:
+            raise PydanticCustomError(
+                "value_error", "vi is required when en is given (Vietnamese is what the page shows first)"
+            )
+        return self
+
+
+class OpeningHoursOut(BaseModel):
+    """An agency's opening hours as stored: not checked again, so whatever is stored always reads back."""
+
+    vi: str | None
+    en: str | None
 
 
 class AgencyOut(BaseModel):
@@ -32,6 +104,9 @@ class AgencyOut(BaseModel):
                     "parent": "HN",
                     "depth": 1,
                     "active": True,
+                    "hotline": None,
+                    "complaint_url": None,
+                    "opening_hours": {"vi": "Thứ Hai – Thứ Bảy: 7:00–11:30, 13:00–17:00", "en": None},
                     "created_at": "2026-01-05T02:00:00Z",
                 }
             ]
@@ -45,6 +120,11 @@ class AgencyOut(BaseModel):
     parent: str | None = Field(description="Parent's code; null for the root(s) of what the caller sees")
     depth: int = Field(description="0 for the root(s) of what the caller sees, 1 below them, …")
     active: bool
+    hotline: str | None = Field(description="The agency's own. " + OFFER_DESCRIPTIONS["hotline"])
+    complaint_url: str | None = Field(description="The agency's own. " + OFFER_DESCRIPTIONS["complaint_url"])
+    opening_hours: OpeningHoursOut | None = Field(
+        description="The agency's own. " + OFFER_DESCRIPTIONS["opening_hours"]
+    )
     created_at: datetime
 
 
@@ -59,6 +139,10 @@ class AgencyIn(BaseModel):
                     "name_en": "Da Ton Commune",
                     "level": "commune",
                     "parent": "HN",
+                    "opening_hours": {
+                        "vi": "Thứ Hai – Thứ Bảy: 7:00–11:30, 13:00–17:00",
+                        "en": "Monday to Saturday 7:00–11:30 and 13:00–17:00",
+                    },
                 }
             ]
         },
@@ -69,14 +153,27 @@ class AgencyIn(BaseModel):
     name_en: Name | None = None
     level: AgencyLevel
     parent: str | None = Field(description="Parent's code; null creates a root (national administrators only)")
+    hotline: Hotline = Field(default=None, description=OFFER_DESCRIPTIONS["hotline"])
+    complaint_url: ComplaintUrl = Field(default=None, description=OFFER_DESCRIPTIONS["complaint_url"])
+    opening_hours: OpeningHours | None = Field(default=None, description=OFFER_DESCRIPTIONS["opening_hours"])
 
 
 class AgencyPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"active": False}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"active": False}, {"hotline": "1900 1234", "opening_hours": None}]},
+    )
 
     name_vi: Name | None = None
     name_en: Name | None = None
     active: bool | None = None
+    hotline: Hotline = Field(default=None, description="null or empty clears it. " + OFFER_DESCRIPTIONS["hotline"])
+    complaint_url: ComplaintUrl = Field(
+        default=None, description="null or empty clears it. " + OFFER_DESCRIPTIONS["complaint_url"]
+    )
+    opening_hours: OpeningHours | None = Field(
+        default=None, description="Replaces both languages; null clears them. " + OFFER_DESCRIPTIONS["opening_hours"]
+    )
 
 
 # --- audit log --------------------------------------------------------------------------------------------
@@ -94,6 +191,8 @@ class CounterOut(BaseModel):
                     "active": True,
                     "link_generation": 0,
                     "link_url": "http://127.0.0.1:8000/f/k1.ZHwxfDE3OTY…",
+                    "short_code": "7KX2M9",
+                    "short_url": "http://127.0.0.1:8000/q/7KX2M9",
                     "poster_url": "/api/v1/agencies/HN-X01/counters/Q01/poster",
                     "created_at": "2026-01-05T02:00:00Z",
                 }
@@ -111,6 +210,12 @@ class CounterOut(BaseModel):
         description="The standing link the counter's QR code carries (opens while the counter "
         "and its agency are active)"
     )
+    short_code: str | None = Field(
+        description="The code a citizen can type instead of scanning (6 symbols of Crockford's base32, printed under "
+        "the QR code); revoke-links replaces it. Null only for a counter bulk-loaded without one, until its first "
+        "poster or QR file is made"
+    )
+    short_url: str | None = Field(description="The address the short code opens: {public base URL}/q/{short_code}")
     poster_url: str = Field(description="This API's printable poster of the counter (needs a login)")
     created_at: datetime
 

@@ -84,7 +84,7 @@ def _apply(target: Any, changes: dict[str, Any], *, required: tuple[str, ...]) -
 
 
 EDITABLE: dict[type, tuple[str, ...]] = {
-    Agency: ("name_vi", "name_en", "active"),
+    Agency: ("name_vi", "name_en", "active", "hotline", "complaint_url", "opening_hours"),
     Counter: ("name_vi", "name_en", "active"),
     Official: ("active", "display_name", "password"),
 }
@@ -148,8 +148,10 @@ def add_agency(
     name_en: str | None,
     level: AgencyLevel,
     parent_code: str | None,
+    offers: dict[str, str | None] | None = None,
 ) -> Agency:
-    """A new agency under a visible parent; only a national administrator may add a root."""
+    """A new agency under a visible parent; only a national administrator may add a root. ``offers`` sets what its
+    thank-you page offers (``hotline``, ``complaint_url``, ``opening_hours_vi``, ``opening_hours_en``, checked)."""
     if parent_code is None and scope.root_path is not None:
         raise Forbidden("only a national administrator may create a root agency; name a parent within your scope")
     parent = visible_agency(session, scope, parent_code) if parent_code is not None else None
@@ -160,20 +162,25 @@ def add_agency(
         agency = directory.create_agency(
             session, code=code, name_vi=name_vi, name_en=name_en, level=level, parent=parent
         )
+    given = {field: value for field, value in (offers or {}).items() if value is not None}
+    for field, value in given.items():
+        setattr(agency, field, value)
     _audit(
         session,
         actor,
         action="agency.create",
         object_type="agency",
         object_id=agency.id,
-        details={"agency": code, "parent": parent_code, "level": level.value},
+        details={"agency": code, "parent": parent_code, "level": level.value, **given},
     )
     session.commit()
     return agency
 
 
 def update_agency(session: Session, scope: Scope, actor: Actor, code: str, changes: dict[str, Any]) -> Agency:
-    """Rename, deactivate or reactivate a visible agency (an inactive agency's QR codes stop opening)."""
+    """Rename, deactivate or reactivate a visible agency (an inactive agency's QR codes stop opening), or set or
+    clear (None) what its thank-you page offers: ``hotline``, ``complaint_url``, ``opening_hours_vi`` and
+    ``opening_hours_en`` (checked)."""
     agency = visible_agency(session, scope, code)
     changed = _apply(agency, changes, required=("name_vi", "active"))
     if changed:

@@ -6,9 +6,13 @@ import csv
 import hashlib
 import hmac
 import io
+import re
 import secrets
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -16,9 +20,12 @@ from sqlalchemy.orm import Session
 from app.audit.service import record
 from app.db import utcnow
 from app.directory.models import Agency, AgencyLevel, Counter, Device
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 
 AGENCY_CSV_COLUMNS = ("code", "name_vi", "name_en", "level", "parent_code")
+# Optional columns, what the thank-you page offers (named like the Agency columns they fill): a file without one
+# leaves it as it is, an empty cell clears it. The two opening hours are one value: a file with either sets both.
+AGENCY_CSV_OFFER_COLUMNS = ("hotline", "complaint_url", "opening_hours_vi", "opening_hours_en")
 
 
 # --- agencies ---------------------------------------------------------------------------------------------
@@ -82,6 +89,144 @@ def list_agencies(session: Session) -> list[tuple[Agency, int]]:
     return ordered
 
 
+# --- what an agency offers after an answer (the thank-you page) -------------------------------------------
+
+HOTLINE_MAX_CHARS = 40
+HOTLINE_DIGITS = (3, 20)
+COMPLAINT_URL_MAX_CHARS = 500
+OPENING_HOURS_MAX_CHARS = 255
+_HOTLINE = re.compile(r"\+?[0-9 .()-]+")
+# A host name (letters of any script, digits, '.', '-') or a bracketed IPv6 address.
+_HOST = re.compile(r"[\w.-]+|\[[0-9A-Fa-f:.]+\]")
+# Joiners are format characters that emoji and some scripts need; every other control or format character (tabs,
+# line breaks, bidirectional overrides, NUL) has no place in one line of text shown to citizens.
+_JOINERS = {"\u200c", "\u200d"}
+
+
+def _quoted(value: str) -> str:
+    return repr(value if len(value) <= 60 else value[:57] + "...")
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"} and char not in _JOINERS
+
+
+def clean_hotline(value: str | None) -> str | None:
+    """A phone number a person can dial, kept as written ("1900 1234"); None for an empty value. ValueError says
+    what is wrong, without the field's name."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if len(text) > HOTLINE_MAX_CHARS:
+        raise ValueError(f"must be at most {HOTLINE_MAX_CHARS} characters")
+    digits = sum(char in "0123456789" for char in text)
+    if not _HOTLINE.fullmatch(text) or not HOTLINE_DIGITS[0] <= digits <= HOTLINE_DIGITS[1]:
+        raise ValueError(
+            f"{_quoted(text)} is not a phone number: {HOTLINE_DIGITS[0]} to {HOTLINE_DIGITS[1]} digits, separated "
+            "only by spaces, dots, '-' or parentheses, with an optional leading '+' (e.g. 1900 1234 or 0243 825 6789)"
+        )
+    return text
+
+
+def clean_complaint_url(value: str | None) -> str | None:
+    """An absolute http(s) address without credentials, where a citizen can complain; None for an empty value.
+    ValueError says what is wrong, without the field's name."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if len(text) > COMPLAINT_URL_MAX_CHARS:
+        raise ValueError(f"must be at most {COMPLAINT_URL_MAX_CHARS} characters")
+    if any(char.isspace() or _is_control(char) for char in text):
+        raise ValueError("must be one address, without spaces or control characters")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme.lower() not in {"https", "http"}
+        or not parts.hostname
+        or not _HOST.fullmatch(parts.hostname)
+    ):
+        raise ValueError(
+            f"{_quoted(text)} is not an absolute https:// (or http://) address, "
+            "e.g. https://dichvucong.gov.vn/p/home/dvc-phan-anh-kien-nghi.html"
+        )
+    if "@" in parts.netloc:
+        raise ValueError("must not carry a user name or password (user:password@host)")
+    return text
+
+
+def clean_opening_hours(value: str | None) -> str | None:
+    """Opening hours as one line of plain text ("Thứ Hai – Thứ Sáu: 7:30–11:30, 13:30–17:00"); None for an empty
+    value. ValueError says what is wrong, without the field's name."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if len(text) > OPENING_HOURS_MAX_CHARS:
+        raise ValueError(f"must be at most {OPENING_HOURS_MAX_CHARS} characters")
+    if any(_is_control(char) for char in text):
+        raise ValueError("must be one line of plain text, without line breaks, tabs or other control characters")
+    return text
+
+
+CLEAN_OFFER: dict[str, Callable[[str | None], str | None]] = {
+    "hotline": clean_hotline,
+    "complaint_url": clean_complaint_url,
+    "opening_hours_vi": clean_opening_hours,
+    "opening_hours_en": clean_opening_hours,
+}
+
+
+@dataclass(frozen=True)
+class AgencyOffers:
+    """What the thank-you page of an agency's links offers a citizen, each value the agency's own or else its
+    nearest ancestor's (a province sets its hotline once for all its communes)."""
+
+    hotline: str | None
+    complaint_url: str | None
+    # One value: both come from the same agency, so a commune's own hours never mix with its province's English.
+    opening_hours_vi: str | None
+    opening_hours_en: str | None
+
+    @property
+    def complaint_host(self) -> str | None:
+        """The site the complaint link leads to, to name it next to the link."""
+        return urlsplit(self.complaint_url).hostname if self.complaint_url else None
+
+
+def _usable_url(value: str | None) -> str | None:
+    """A stored complaint address that passes the checks, else None: one written to the database by hand never
+    becomes a link to something other than a web page."""
+    try:
+        return clean_complaint_url(value)
+    except ValueError:
+        return None
+
+
+def agency_offers(agency: Agency, *, default_complaint_url: str | None) -> AgencyOffers:
+    """What the agency offers after an answer: for each value, the agency's own, else its nearest ancestor's; the
+    complaint channel falls back to ``default_complaint_url`` (SIPAS_DEFAULT_COMPLAINT_URL; empty: none)."""
+    chain: list[Agency] = []
+    node: Agency | None = agency
+    while node is not None and node not in chain:  # parent by parent: a few lookups, usually in the session already
+        chain.append(node)
+        node = node.parent
+    hours = next((unit for unit in chain if unit.opening_hours_vi or unit.opening_hours_en), None)
+    return AgencyOffers(
+        hotline=next((unit.hotline for unit in chain if unit.hotline), None),
+        complaint_url=next((url for unit in chain if (url := _usable_url(unit.complaint_url))), None)
+        or default_complaint_url
+        or None,
+        opening_hours_vi=hours.opening_hours_vi if hours else None,
+        opening_hours_en=hours.opening_hours_en if hours else None,
+    )
+
+
+# --- agency CSV import --------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class AgencyRow:
     line: int
@@ -90,6 +235,8 @@ class AgencyRow:
     name_en: str | None
     level: AgencyLevel
     parent_code: str | None
+    # The offer columns the file has (AGENCY_CSV_OFFER_COLUMNS), cleaned; None clears the value.
+    offers: dict[str, str | None]
 
 
 @dataclass(frozen=True)
@@ -98,8 +245,28 @@ class ImportSummary:
     updated: int
 
 
+def _row_offers(values: dict[str, str], columns: list[str], *, where: str) -> dict[str, str | None]:
+    """The offer columns of one CSV row, cleaned; ``where`` is "FILE, line N" for the errors."""
+    offers: dict[str, str | None] = {}
+    for column in columns:
+        try:
+            offers[column] = CLEAN_OFFER[column](values[column])
+        except ValueError as exc:
+            raise Invalid(f"{where}, column {column}: {exc}") from None
+    if "opening_hours_vi" in offers or "opening_hours_en" in offers:
+        offers.setdefault("opening_hours_vi", None)
+        offers.setdefault("opening_hours_en", None)
+        if offers["opening_hours_en"] is not None and offers["opening_hours_vi"] is None:
+            raise Invalid(
+                f"{where}, column opening_hours_vi: a value is required when opening_hours_en has one "
+                "(Vietnamese is what the page shows first)"
+            )
+    return offers
+
+
 def parse_agency_csv(text: str, *, source: str) -> list[AgencyRow]:
-    """Parse an agency CSV (header: code,name_vi,name_en,level,parent_code); errors name line and column."""
+    """Parse an agency CSV (header: code,name_vi,name_en,level,parent_code, and any of the optional
+    AGENCY_CSV_OFFER_COLUMNS); errors name line and column."""
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     missing = [column for column in AGENCY_CSV_COLUMNS if column not in header]
@@ -108,6 +275,7 @@ def parse_agency_csv(text: str, *, source: str) -> list[AgencyRow]:
             f"{source}, line 1: missing column(s) {', '.join(missing)}; "
             f"expected the header {','.join(AGENCY_CSV_COLUMNS)}"
         )
+    offer_columns = [column for column in AGENCY_CSV_OFFER_COLUMNS if column in header]
     rows: list[AgencyRow] = []
     seen: dict[str, int] = {}
     levels = ", ".join(level.value for level in AgencyLevel)
@@ -137,6 +305,7 @@ def parse_agency_csv(text: str, *, source: str) -> list[AgencyRow]:
                 name_en=values["name_en"] or None,
                 level=level,
                 parent_code=values["parent_code"] or None,
+                offers=_row_offers(values, offer_columns, where=f"{source}, line {line}"),
             )
         )
     if not rows:
@@ -171,6 +340,8 @@ def import_agencies(session: Session, path: Path, *, actor: str = "cli") -> Impo
         else:
             updated += 1
         agency.name_vi, agency.name_en, agency.level = row.name_vi, row.name_en, row.level
+        for column, value in row.offers.items():
+            setattr(agency, column, value)
     session.flush()
     for row in rows:
         parent = existing[row.parent_code] if row.parent_code else None
@@ -200,9 +371,81 @@ def get_counter(session: Session, agency: Agency, code: str) -> Counter:
 
 
 def create_counter(session: Session, *, agency: Agency, code: str, name_vi: str, name_en: str | None = None) -> Counter:
-    counter = Counter(agency=agency, code=code, name_vi=name_vi, name_en=name_en)
+    """Add a counter to ``agency`` with a new short code of its own (the caller commits)."""
+    counter = Counter(agency=agency, code=code, name_vi=name_vi, name_en=name_en, short_code=new_short_code(session))
     session.add(counter)
     return counter
+
+
+# --- short codes ------------------------------------------------------------------------------------------
+
+# Crockford's base32: digits and capitals without I, L, O and U, so what is printed cannot be misread (I and L
+# read as 1, O as 0) and no code spells a word by accident (no U). 32⁶ ≈ 10⁹ codes: a guess at random finds one of
+# 10,000 counters once in 100,000 tries, and the public route limits wrong guesses per network address.
+SHORT_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+SHORT_CODE_LENGTH = 6
+# Fresh draws before giving up; with a billion codes and a few thousand taken, a second draw is already rare.
+SHORT_CODE_ATTEMPTS = 20
+# What people type for the symbols the alphabet leaves out (Crockford's decoding rules).
+_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# Longer input is not a code mistyped but something else pasted: refused before any work.
+_TYPED_MAX_CHARS = 40
+
+
+def new_short_code(session: Session) -> str:
+    """A random code that no counter holds (drawn with :mod:`secrets`; a taken one is drawn again)."""
+    for _ in range(SHORT_CODE_ATTEMPTS):
+        code = "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
+        if session.scalar(select(Counter.id).where(Counter.short_code == code)) is None:
+            return code
+    raise Conflict(f"no unused short code found in {SHORT_CODE_ATTEMPTS} draws; try again")
+
+
+def normalise_short_code(typed: str) -> str | None:
+    """The code a person typed, in its printed form: case does not matter, O reads as 0, I and L as 1, hyphens and
+    spaces are ignored. None when it cannot be a code (a U, another symbol, or not six of them)."""
+    if len(typed) > _TYPED_MAX_CHARS or not typed.isascii():  # no "ı" or "ſ" upper-cased into I or S
+        return None
+    code = "".join(typed.split()).replace("-", "").upper().translate(_READ_AS)
+    if len(code) != SHORT_CODE_LENGTH or any(symbol not in SHORT_CODE_ALPHABET for symbol in code):
+        return None
+    return code
+
+
+def find_counter_by_short_code(session: Session, typed: str) -> Counter | None:
+    """The counter whose current code this is (as typed, see :func:`normalise_short_code`), or None. A deactivated
+    counter is found too: its links answer that it no longer collects answers, like its QR code."""
+    code = normalise_short_code(typed)
+    if code is None:
+        return None
+    return session.scalar(select(Counter).where(Counter.short_code == code))
+
+
+def ensure_short_code(session: Session, counter: Counter) -> tuple[str, bool]:
+    """The counter's code, and whether it was given one now because it had none (rows bulk-loaded by COPY). Only a
+    counter still without a code is updated, so two posters made at once print the same code. The caller commits."""
+    given = False
+    if counter.short_code is None:
+        result = session.execute(
+            update(Counter)
+            .where(Counter.id == counter.id, Counter.short_code.is_(None))
+            .values(short_code=new_short_code(session))
+            .execution_options(synchronize_session=False)
+        )
+        given = bool(getattr(result, "rowcount", 0))
+        session.refresh(counter)
+    assert counter.short_code is not None
+    return counter.short_code, given
+
+
+def replace_short_code(session: Session, counter: Counter) -> tuple[str | None, str]:
+    """Give the counter a new code, so the one printed so far stops opening its form; returns (old, new). The
+    caller commits (with the revocation it belongs to)."""
+    old = counter.short_code
+    session.execute(update(Counter).where(Counter.id == counter.id).values(short_code=new_short_code(session)))
+    session.refresh(counter)
+    assert counter.short_code is not None
+    return old, counter.short_code
 
 
 # --- devices ----------------------------------------------------------------------------------------------

@@ -51,10 +51,16 @@ def link_revoke(
 
     def task(session: Session) -> None:
         desk = directory.get_counter(session, directory.get_agency_by_code(session, agency), counter)
+        old_code = desk.short_code
         links.revoke_counter_links(session, desk)
         session.commit()
         typer.echo(f"links of {agency}/{counter} revoked; the new link is:")
         typer.echo(links.counter_url(settings, desk))
+        assert desk.short_code is not None
+        replaced = f"replaces {old_code}" if old_code else "the counter had none"
+        typer.echo(
+            f"the new short code is {desk.short_code} ({replaced}): {links.short_url(settings, desk.short_code)}"
+        )
 
     run_in_session(settings, task)
 
@@ -100,8 +106,9 @@ def qr_files(
 ) -> None:
     """Write each counter's QR code (PNG and SVG) and one printable poster file for an agency subtree."""
     settings = load_settings()
-    if not settings.public_base_url:
-        typer.echo(f"warning: SIPAS_PUBLIC_BASE_URL is not set; the codes point to {settings.base_url}", err=True)
+    warning = links.public_address_warning(settings)
+    if warning is not None:
+        _shout(warning)
 
     def task(session: Session) -> None:
         root = directory.get_agency_by_code(session, agency)
@@ -112,5 +119,25 @@ def qr_files(
             typer.echo(path)
         counters = sum(path.suffix == ".png" for path in written)
         typer.echo(f"{counters} counter(s) of {root.code} and the agencies below it: {len(written)} files in {out}")
+        if warning is not None:  # again after the list of files, where the eye ends
+            typer.secho(f"WARNING: these codes point to {warning.base_url}; see above.", err=True, fg="red", bold=True)
 
     run_in_session(settings, task)
+
+
+def _shout(warning: links.AddressWarning) -> None:
+    """The address warning on stderr, framed so it is not lost above a long list of files."""
+    rule = "!" * 78
+    lines = [
+        rule,
+        f"WARNING: {warning.reason}.",
+        f"The QR codes and short codes point to {warning.base_url},",
+        f"{warning.reach}: citizens' phones may not open them."
+        if not warning.loopback
+        else f"{warning.reach}: citizens' phones cannot open them.",
+        "Set SIPAS_PUBLIC_BASE_URL to the address citizens reach",
+        "(e.g. https://gopy.example.gov.vn) and run `sipas qr` again before printing.",
+        rule,
+    ]
+    for line in lines:
+        typer.secho(line, err=True, fg="red", bold=True)

@@ -56,43 +56,99 @@ PAPERS: dict[PaperSize, Paper] = {
 
 @dataclass(frozen=True)
 class Poster:
-    """What one counter's page shows."""
+    """What one counter's page shows: the agency path from the root down (province › … › agency), the counter, the
+    QR code of its standing link, and its typable code with the addresses that take it."""
 
+    parents_vi: tuple[str, ...]
+    parents_en: tuple[str, ...]
     agency_name_vi: str
     agency_name_en: str | None
     counter_name_vi: str
     counter_name_en: str | None
     url: str
+    short_code: str
+    short_address: str
+    short_url: str
     qr_svg: Markup
 
     @property
     def compact(self) -> bool:
         names = (self.agency_name_vi, self.agency_name_en, self.counter_name_vi, self.counter_name_en)
-        return sum(len(name or "") for name in names) > COMPACT_NAMES_CHARS
+        parents = sum(len(name) for name in self.parents_vi) if self.parents_vi else 0
+        return parents + sum(len(name or "") for name in names) > COMPACT_NAMES_CHARS
 
 
-def poster_for(counter: Counter, url: str) -> Poster:
-    """The page of ``counter`` carrying ``url`` (in the QR code and written out for those who cannot scan)."""
+def agency_path(agency: Agency, *, within: str | None = None) -> list[Agency]:
+    """The agency and those above it, root first (province › centre), or only those whose materialised path starts
+    with ``within`` (an official's visible subtree); a cycle in the parents stops the walk."""
+    path, seen = [agency], {agency.id}
+    while (parent := path[0].parent) is not None and parent.id not in seen:
+        if within is not None and not parent.path.startswith(within):
+            break
+        path.insert(0, parent)
+        seen.add(parent.id)
+    return path
+
+
+def poster_for(settings: Settings, counter: Counter, url: str, *, within: str | None = None) -> Poster:
+    """The page of ``counter`` carrying ``url`` in the QR code, and its short code (which it must have: see
+    :func:`app.links.service.short_code_for`) for those who cannot scan. The heading names the agencies above the
+    counter's, up to the root or to the top of ``within``."""
+    if counter.short_code is None:
+        raise Invalid(f"counter {counter.code!r} of agency {counter.agency.code!r} has no short code yet")
+    parents = agency_path(counter.agency, within=within)[:-1]
     return Poster(
+        parents_vi=tuple(parent.name_vi for parent in parents),
+        parents_en=tuple(parent.name_en or parent.name_vi for parent in parents),
         agency_name_vi=counter.agency.name_vi,
         agency_name_en=counter.agency.name_en,
         counter_name_vi=counter.name_vi,
         counter_name_en=counter.name_en,
         url=url,
+        short_code=counter.short_code,
+        short_address=links.short_address(settings),
+        short_url=links.short_url(settings, counter.short_code),
         # Our own serialisation of the code: no user text inside, so it is safe to insert unescaped.
         qr_svg=Markup(qr.qr_svg(url, inline=True)),  # noqa: S704
     )
 
 
-def render_document(posters: Sequence[Poster], *, size: PaperSize, title: str) -> str:
-    """One HTML document with one printed page per poster."""
-    return _templates.get_template("poster.html").render(posters=posters, paper=PAPERS[size], title=title)
+def render_document(
+    posters: Sequence[Poster], *, size: PaperSize, title: str, warning: links.AddressWarning | None = None
+) -> str:
+    """One HTML document with one printed page per poster, and on screen the warning when the codes would not open
+    on citizens' phones (the inline stylesheet is the same whatever the content: its hash is fixed at start-up)."""
+    return _templates.get_template("poster.html").render(
+        posters=posters, paper=PAPERS[size], title=title, warning=warning
+    )
 
 
-def render_counter_poster(counter: Counter, url: str, *, size: PaperSize) -> str:
-    """The poster of a single counter (what `/f/{token}/poster` serves)."""
+def render_counter_poster(
+    session: Session,
+    settings: Settings,
+    counter: Counter,
+    url: str,
+    *,
+    size: PaperSize,
+    actor: str = "cli",
+    within: str | None = None,
+) -> str:
+    """The poster of a single counter (what `/f/{token}/poster` and the management API serve); a counter without a
+    short code is given one first. ``within``: name no agency outside this subtree (an official's scope)."""
+    links.short_code_for(session, counter, actor=actor)
     title = f"{counter.name_vi} — {counter.agency.name_vi}"
-    return render_document([poster_for(counter, url)], size=size, title=title)
+    poster = poster_for(settings, counter, url, within=within)
+    return render_document([poster], size=size, title=title, warning=links.public_address_warning(settings))
+
+
+WARNING_HEADER = "X-SIPAS-Warning"
+
+
+def warning_headers(settings: Settings) -> dict[str, str]:
+    """The header a poster answer carries while its codes would not open on citizens' phones (else none)."""
+    warning = links.public_address_warning(settings)
+    # A header is Latin-1: a host name that is not ASCII (an IDN typed as Unicode) must not break the answer.
+    return {WARNING_HEADER: warning.message.encode("ascii", "replace").decode("ascii")} if warning else {}
 
 
 def subtree_counters(session: Session, agency: Agency) -> list[Counter]:
@@ -129,18 +185,25 @@ def write_qr_files(
     """Write ``{agency code}_{counter code}.png`` and ``.svg`` for every counter of the subtree, then
     ``posters-{size}.html`` with all of them; returns the paths in that order.
 
-    Everything is rendered before the first file is written, so an error leaves the folder untouched.
+    Everything is rendered before the first file is written, so an error leaves the folder untouched. Counters
+    without a short code (bulk-loaded rows) are given one first, once every file name is known to be valid.
     """
     files: dict[Path, bytes] = {}
     posters: list[Poster] = []
-    for counter in subtree_counters(session, agency):
+    counters = subtree_counters(session, agency)
+    for counter in counters:
+        _file_stem(counter)
+    for counter in counters:
+        links.short_code_for(session, counter)
         stem, url = _file_stem(counter), links.counter_url(settings, counter, form_id)
         if out_dir / f"{stem}.png" in files:  # agency "A" with counter "B_C" against agency "A_B" with "C"
             raise Invalid(f"two counters would both be written to {stem}.png; rename one of them")
         files[out_dir / f"{stem}.png"] = qr.qr_png(url)
         files[out_dir / f"{stem}.svg"] = qr.qr_svg(url).encode()
-        posters.append(poster_for(counter, url))
-    html = render_document(posters, size=size, title=_subtree_title(agency))
+        posters.append(poster_for(settings, counter, url))
+    html = render_document(
+        posters, size=size, title=_subtree_title(agency), warning=links.public_address_warning(settings)
+    )
     files[out_dir / f"posters-{size}.html"] = html.encode()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

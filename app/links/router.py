@@ -253,8 +253,12 @@ def poster(
     forms: FormsDep,
     size: Annotated[posters.PaperSize, Query(description="Paper size")] = "a4",
 ) -> HTMLResponse:
-    """A counter's printable poster; single-use dossier links have none (they go on receipts, not desks)."""
+    """A counter's printable poster; single-use dossier links have none (they go on receipts, not desks). While
+    ``SIPAS_PUBLIC_BASE_URL`` is unset or a loopback address, the page shows a warning above the sheets and the
+    answer carries it in ``X-SIPAS-Warning``."""
     link = links.resolve(session, settings, forms, token)
     if link.counter is None or link.dossier_link is not None:
         raise NotFound("only a counter's standing link has a poster")
-    return HTMLResponse(posters.render_counter_poster(link.counter, links.link_url(settings, link.token), size=size))
+    url = links.link_url(settings, link.token)
+    html = posters.render_counter_poster(session, settings, link.counter, url, size=size, actor="web")
+    return HTMLResponse(html, headers=posters.warning_headers(settings))

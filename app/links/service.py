@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
+from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.audit.service import record
 from app.config import Settings, decode_key
 from app.db import utcnow
+from app.directory import service as directory
 from app.directory.models import Agency, Counter
 from app.errors import Invalid, NotFound
 from app.forms.loader import RegisteredForm
@@ -44,6 +47,11 @@ class LinkClosed(LinkNotFound):
         self.reason: ClosedReason = reason
 
 
+class ShortCodeNotFound(LinkNotFound):
+    """A typed code that is no counter's: mistyped, malformed, or replaced when the counter's links were revoked.
+    The citizen gets the code page again, with the box to try another."""
+
+
 @dataclass(frozen=True)
 class OpenLink:
     """What a valid link opens: the latest version of its form, at an agency (and counter)."""
@@ -71,6 +79,101 @@ def link_url(settings: Settings, token: str) -> str:
 def counter_url(settings: Settings, counter: Counter, form_id: str = DEFAULT_COUNTER_FORM) -> str:
     """The absolute address a counter's QR code and poster carry."""
     return link_url(settings, counter_token(settings, counter, form_id))
+
+
+def short_address(settings: Settings) -> str:
+    """Where a citizen types a counter's code (printed under the QR code)."""
+    return f"{settings.base_url}/q"
+
+
+def short_url(settings: Settings, code: str) -> str:
+    """The address a counter's code opens, short enough to type: ``{base}/q/7KX2M9``."""
+    return f"{short_address(settings)}/{code}"
+
+
+def short_code_for(session: Session, counter: Counter, *, actor: str = "cli", official_id: int | None = None) -> str:
+    """The counter's code for a poster or QR file; a counter without one (bulk-loaded rows) is given one now, and
+    it is committed, with its audit record, before anything is printed with it."""
+    code, given = directory.ensure_short_code(session, counter)
+    if given:
+        record(
+            session,
+            action="counter.short_code",
+            actor=actor,
+            official_id=official_id,
+            object_type="counter",
+            object_id=counter.id,
+            details={"agency": counter.agency.code, "counter": counter.code, "short_code": [None, code]},
+        )
+        session.commit()
+    return code
+
+
+def resolve_short_code(
+    session: Session,
+    settings: Settings,
+    forms: dict[tuple[str, int], RegisteredForm],
+    typed: str,
+    form_id: str = DEFAULT_COUNTER_FORM,
+) -> OpenLink:
+    """What a typed counter code opens: the counter's current standing link, checked like a scanned one. Raises
+    ShortCodeNotFound for a code that is no counter's, and LinkClosed (as its QR code would) for a deactivated
+    counter or agency."""
+    counter = directory.find_counter_by_short_code(session, typed)
+    if counter is None:
+        raise ShortCodeNotFound("no counter has this code")
+    return resolve(session, settings, forms, counter_token(settings, counter, form_id))
+
+
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain")
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether an address names this machine only: localhost, 127.0.0.0/8, ::1, or the unspecified 0.0.0.0/::."""
+    host = host.strip().lower().rstrip(".")
+    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_unspecified
+
+
+@dataclass(frozen=True)
+class AddressWarning:
+    """Codes printed now would not open on citizens' phones: the public address is unset, or on this machine."""
+
+    base_url: str
+    unset: bool
+    loopback: bool
+
+    @property
+    def reason(self) -> str:
+        return "SIPAS_PUBLIC_BASE_URL is not set" if self.unset else "SIPAS_PUBLIC_BASE_URL is a loopback address"
+
+    @property
+    def reach(self) -> str:
+        """Who can open the codes."""
+        return "which only this machine can open" if self.loopback else "this server's own address"
+
+    @property
+    def message(self) -> str:
+        """One line of ASCII (it also goes into the X-SIPAS-Warning header)."""
+        return (
+            f"{self.reason}: the QR codes and short codes point to {self.base_url}, {self.reach}. Set "
+            "SIPAS_PUBLIC_BASE_URL to the address citizens reach (e.g. https://gopy.example.gov.vn) before printing."
+        )
+
+
+def public_address_warning(settings: Settings) -> AddressWarning | None:
+    """A warning when posters and QR codes made now would carry an address phones cannot reach, else None."""
+    loopback = is_loopback_host(urlsplit(settings.base_url).hostname or "")
+    if settings.public_base_url and not loopback:
+        return None
+    return AddressWarning(base_url=settings.base_url, unset=not settings.public_base_url, loopback=loopback)
 
 
 def resolve(session: Session, settings: Settings, forms: dict[tuple[str, int], RegisteredForm], token: str) -> OpenLink:
@@ -116,11 +219,16 @@ def revoke_counter_links(
     official_id: int | None = None,
     client_ip: str | None = None,
 ) -> None:
-    """Invalidate every QR code printed for this counter so far (new codes get the next generation), and revoke
-    the counter's unused dossier links."""
+    """Invalidate every QR code printed for this counter so far (new codes get the next generation) and its typable
+    code (it gets a new one), and revoke the counter's unused dossier links. The caller commits."""
     session.execute(update(Counter).where(Counter.id == counter.id).values(link_generation=Counter.link_generation + 1))
-    session.refresh(counter)
-    details = {"agency": counter.agency.code, "counter": counter.code, "generation": counter.link_generation}
+    old_code, new_code = directory.replace_short_code(session, counter)
+    details = {
+        "agency": counter.agency.code,
+        "counter": counter.code,
+        "generation": counter.link_generation,
+        "short_code": [old_code, new_code],
+    }
     record(
         session,
         action="counter.links_revoke",

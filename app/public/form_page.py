@@ -57,10 +57,12 @@ class Question:
     required: bool
     input: str  # radio, checkbox, text, textarea
     choices: list[Choice] | None
-    numbered: bool
+    numbered: bool  # a scale: a compact row of numbered levels with their words
     chosen: list[str]
     only_if: str
     limit: int | None
+    detail: bool = False  # behind the closed "details (optional)" section
+    clearable: bool = False  # an optional single choice: offers "clear" so a tap can be taken back
 
 
 def _mac(settings: Settings, message: str) -> str:
@@ -157,12 +159,39 @@ def parse_submission_id(value: str | None) -> uuid.UUID | None:
         return None
 
 
-def read_answers(definition: FormDefinition, form: FormData) -> dict[str, Any]:
-    """The answers in a posted form: scale levels as numbers, checkboxes as lists, blanks left out."""
+def asked_items(link: OpenLink) -> list[Item]:
+    """The items this link's page asks, in page order: a dossier link carries its dossier code, so the form does not
+    ask for one; an item shown only after some answers comes right after the item it depends on, where the
+    citizen's eyes are, rather than at its place in the file."""
+    items = [
+        item
+        for item in link.form.definition.items
+        if not (item.role == "dossier_code" and link.dossier_link is not None)
+    ]
+    dependents: dict[str, list[Item]] = {}
+    for item in items:
+        if item.show_if is not None:
+            dependents.setdefault(item.show_if.item, []).append(item)
+    ordered: list[Item] = []
+
+    def place(item: Item) -> None:
+        ordered.append(item)
+        for dependent in dependents.get(item.code, []):
+            place(dependent)
+
+    for item in items:
+        if item.show_if is None or item.show_if.item not in {other.code for other in items}:
+            place(item)
+    return ordered
+
+
+def read_answers(link: OpenLink, form: FormData) -> dict[str, Any]:
+    """The answers in a posted form to the items the page asks: scale levels as numbers, checkboxes as lists, blanks
+    (and "clear") left out."""
     answers: dict[str, Any] = {}
-    for item in definition.items:
+    for item in asked_items(link):
         if item.type is ItemType.multiple_choice:
-            chosen = [str(value) for value in form.getlist(item.code)]
+            chosen = [str(value) for value in form.getlist(item.code) if str(value)]
             if chosen:
                 answers[item.code] = chosen
             continue
@@ -190,9 +219,21 @@ def _choices(definition: FormDefinition, item: Item, lang: Lang) -> list[Choice]
     return None
 
 
-def questions(definition: FormDefinition, lang: Lang, answers: dict[str, Any]) -> list[Question]:
+def _help(definition: FormDefinition, item: Item, lang: Lang) -> str:
+    own = text(item.help, lang)
+    if own:
+        return own
+    if item.role == "dossier_code":
+        return t("dossier_help", lang)
+    if item.type is ItemType.multiple_choice:
+        return t("choose_many", lang)
+    return ""
+
+
+def questions(link: OpenLink, lang: Lang, answers: dict[str, Any]) -> list[Question]:
+    definition = link.form.definition
     result: list[Question] = []
-    for item in definition.items:
+    for item in asked_items(link):
         only_if = ""
         if item.show_if is not None:
             trigger = _choices(definition, definition.item(item.show_if.item), lang) or []
@@ -209,7 +250,7 @@ def questions(definition: FormDefinition, lang: Lang, answers: dict[str, Any]) -
             Question(
                 code=item.code,
                 text=text(item.text, lang),
-                help=text(item.help, lang),
+                help=_help(definition, item, lang),
                 required=item.required,
                 input=input_kind,
                 choices=_choices(definition, item, lang),
@@ -217,9 +258,17 @@ def questions(definition: FormDefinition, lang: Lang, answers: dict[str, Any]) -
                 chosen=_chosen(answers.get(item.code)),
                 only_if=only_if,
                 limit=item.length_limit,
+                detail=item.detail,
+                clearable=input_kind == "radio" and not item.required,
             )
         )
     return result
+
+
+def anonymous(link: OpenLink) -> bool:
+    """True when the page asks nothing that could point to a person: no dossier code (a dossier link's own code is
+    not asked, but the response is tied to that dossier's keyed hash, so it is not anonymous either)."""
+    return link.dossier_link is None and not any(item.role == "dossier_code" for item in asked_items(link))
 
 
 FORM_MISTAKE = "_form"  # the page itself was refused (expired, or rendered for another browser)
@@ -266,6 +315,8 @@ def page_context(
     already_sent: bool = False,
 ) -> dict[str, Any]:
     definition = link.form.definition
+    asked = questions(link, lang, answers or {})
+    shown_errors = errors or {}
     return {
         "lang": lang,
         "other_lang": "en" if lang == "vi" else "vi",
@@ -274,9 +325,11 @@ def page_context(
         "intro": text(definition.intro, lang),
         "place": place(link, lang),
         "token": link.token,
-        "questions": questions(definition, lang, answers or {}),
+        "questions": asked,
+        "details_open": any(item.detail and (item.chosen or item.code in shown_errors) for item in asked),
+        "anonymous": anonymous(link),
         "conditional": [item for item in definition.items if item.show_if is not None],
-        "errors": errors or {},
+        "errors": shown_errors,
         "submission_id": submission_id,
         "csrf": csrf_token(settings, link.token, submission_id, client, int(now.timestamp())),
         "already_sent": already_sent,

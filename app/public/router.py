@@ -7,6 +7,7 @@ to that id (``app/public/form_page.py``), and which answers may count is decided
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,8 @@ from starlette.datastructures import FormData
 from app.config import Settings
 from app.db import utcnow
 from app.deps import FormsDep, SessionDep, SettingsDep
+from app.directory import service as directory
+from app.directory.service import normalise_short_code
 from app.links import service as links
 from app.links import tokens
 from app.links.service import OpenLink
@@ -245,7 +248,7 @@ def _submit(
 ) -> Response:
     lang = pick_lang(str(form.get("lang") or ""))
     link = links.resolve(session, settings, forms, token)
-    answers = form_page.read_answers(link.form.definition, form)
+    answers = form_page.read_answers(link, form)
     now = utcnow()
     client = tokens.read_client(settings, request.cookies.get(CLIENT_COOKIE))
     if client is None:
@@ -310,6 +313,147 @@ def _submit(
 def thanks(
     token: str, request: Request, session: SessionDep, settings: SettingsDep, forms: FormsDep, lang: LangParam = None
 ) -> Response:
+    """The thanks, then what the agency (or its nearest ancestor) offers next: its hotline, where to complain, its
+    opening hours; on a counter's link also a new form for someone else on the same phone."""
     chosen = pick_lang(lang)
     link = links.resolve(session, settings, forms, token)
-    return message_page(request, chosen, "thanks", 200, form_page.place(link, chosen))
+    offers = directory.agency_offers(link.agency, default_complaint_url=settings.default_complaint_url)
+    return _html(request, "thanks.html", _thanks_context(link, chosen, offers))
+
+
+# The national public-service portal (Cổng Dịch vụ công quốc gia), named rather than shown as a host name.
+NATIONAL_PORTAL_HOST = "dichvucong.gov.vn"
+
+
+def _tel(hotline: str) -> str:
+    """The ``tel:`` address of a hotline as written ("1900 1234", "+84 24 3825 6789"): its digits, after its +."""
+    digits = "".join(char for char in hotline if char in "0123456789")
+    return f"tel:{'+' if hotline.startswith('+') else ''}{digits}"
+
+
+def _thanks_context(link: OpenLink, lang: Lang, offers: directory.AgencyOffers) -> dict[str, Any]:
+    """The thank-you page in the reader's language, the other language's thanks beneath. Opening hours without an
+    English text are shown in Vietnamese on the English page, marked as Vietnamese."""
+    other: Lang = "en" if lang == "vi" else "vi"
+    hours, hours_lang = offers.opening_hours_vi, "vi"
+    if offers.opening_hours_en and (lang == "en" or not offers.opening_hours_vi):
+        hours, hours_lang = offers.opening_hours_en, "en"
+    host = offers.complaint_host
+    portal = host is not None and host.lower() in {NATIONAL_PORTAL_HOST, f"www.{NATIONAL_PORTAL_HOST}"}
+    return {
+        "lang": lang,
+        "other_lang": other,
+        "t": lambda key, **values: t(key, lang, **values),
+        "heading": t("thanks_title", lang),
+        "body": t("thanks_body", lang),
+        "secondary": f"{t('thanks_title', other).rstrip('.!')}. {t('thanks_body', other)}",
+        "place": form_page.place(link, lang),
+        "switch_href": f"?lang={other}",
+        "hotline": offers.hotline,
+        "hotline_href": _tel(offers.hotline) if offers.hotline else None,
+        "complaint_url": offers.complaint_url,
+        "complaint_note": t("thanks_complaint_portal", lang) if portal else t("thanks_complaint_site", lang, host=host),
+        "hours": hours,
+        "hours_lang": hours_lang if hours_lang != lang else None,
+        # A dossier's link is answered once: no new form on it.
+        "new_answer_href": f"/f/{link.token}/new?lang={lang}" if link.dossier_link is None else None,
+    }
+
+
+# --- the front door and typed counter codes -----------------------------------------------------------------
+
+# Wrong codes one network address may type within the window before every code it types gets 429 (hits included,
+# so a guesser cannot tell a found code while it waits). A citizen who mistypes tries two or three times; a whole
+# office behind one address stays far below this. A random guess finds one of 10,000 counters once in ~100,000.
+CODE_MISSES_PER_WINDOW = 20
+CODE_MISS_WINDOW_SECONDS = 600
+
+
+def code_misses() -> RecentlySeen:
+    """The wrong codes each address typed recently (one tracker per app and worker, made with the app)."""
+    return RecentlySeen(CODE_MISS_WINDOW_SECONDS)
+
+
+def _code_misses(request: Request) -> RecentlySeen:
+    tracker: RecentlySeen = request.app.state.code_misses
+    return tracker
+
+
+def _code_client(request: Request) -> str:
+    return f"code:{request.client.host if request.client else ''}"
+
+
+def _code_wait(request: Request, now: float) -> float:
+    """Seconds until this address may type a code again (0: now). Each recorded miss carries its own time."""
+    misses = _code_misses(request).recent(_code_client(request), now=now)
+    if len(misses) < CODE_MISSES_PER_WINDOW:
+        return 0.0
+    return max(float(misses[-CODE_MISSES_PER_WINDOW]) + CODE_MISS_WINDOW_SECONDS - now, 1.0)
+
+
+def _code_page(request: Request, lang: Lang, typed: str, status_code: int = 200) -> HTMLResponse:
+    """The front door, or (with ``typed``) the page saying no counter has that code, with the box to try again."""
+    other: Lang = "en" if lang == "vi" else "vi"
+    context = {
+        "lang": lang,
+        "other_lang": other,
+        "t": lambda key, **values: t(key, lang, **values),
+        "switch_href": f"?lang={other}",
+        "typed": typed,
+        "shown_code": normalise_short_code(typed) or typed,
+    }
+    return _html(request, "code_not_found.html" if typed else "home.html", context, status_code)
+
+
+@router.get("/", response_class=HTMLResponse)
+def front_door(request: Request, lang: str | None = None) -> Response:
+    """What this service is, the QR code to scan at the counter, a box for the counter's code, links for staff."""
+    return _code_page(request, pick_lang(lang), "")
+
+
+@router.get("/q", response_class=HTMLResponse)
+def typed_code(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    forms: FormsDep,
+    code: str = "",
+    lang: str | None = None,
+) -> Response:
+    """What the front door's box sends: the code as typed, redirected to its printed form (``/q/7KX2M9``)."""
+    suffix = f"?lang={pick_lang(lang)}" if lang else ""
+    normalised = normalise_short_code(code)
+    if normalised is None and code.strip():  # not a code at all: the same page as an unknown one
+        return _open_by_code(request, session, settings, forms, code, lang)
+    response = RedirectResponse(f"/q/{normalised}{suffix}" if normalised else f"/{suffix}", status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/q/{code}", response_class=HTMLResponse)
+def open_by_code(
+    code: str, request: Request, session: SessionDep, settings: SettingsDep, forms: FormsDep, lang: str | None = None
+) -> Response:
+    """A counter's typed code opens its form (303 to its standing link); an unknown, malformed or replaced code gets
+    a page with the box to try again (404), a deactivated counter's code the page its QR code gets."""
+    return _open_by_code(request, session, settings, forms, code, lang)
+
+
+def _open_by_code(
+    request: Request, session: Session, settings: Settings, forms: FormsDep, code: str, lang: str | None
+) -> Response:
+    chosen = pick_lang(lang)
+    now = time.monotonic()
+    wait = _code_wait(request, now)
+    if wait > 0:
+        page = message_page(request, chosen, "code_slow_down", 429)
+        page.headers["Retry-After"] = str(int(wait) + 1)
+        return page
+    try:
+        link = links.resolve_short_code(session, settings, forms, code)
+    except links.ShortCodeNotFound:
+        _code_misses(request).add(_code_client(request), repr(now), now=now)
+        return _code_page(request, chosen, code[:40], status_code=404)
+    response = RedirectResponse(f"/f/{link.token}" + (f"?lang={chosen}" if lang else ""), status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return response

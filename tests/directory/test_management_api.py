@@ -7,8 +7,10 @@ HCM) and ``a`` (agency_official of HN-A). Outside a caller's scope, everything a
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.config import Settings
-from app.directory.models import Agency, AgencyLevel, Device, Official, Role
-from app.directory.service import create_agency, create_counter, create_device
+from app.directory.models import Agency, AgencyLevel, Counter, Device, Official, Role
+from app.directory.service import create_agency, create_counter, create_device, import_agencies
+from app.errors import Invalid
 from app.officials.service import create_official
 from tests.factories import PASSWORD, log_in_as
 
@@ -89,6 +92,9 @@ def agency_row(code: str, name_vi: str, level: str, parent: str | None, depth: i
         "parent": parent,
         "depth": depth,
         "active": extra.get("active", True),
+        "hotline": extra.get("hotline"),
+        "complaint_url": extra.get("complaint_url"),
+        "opening_hours": extra.get("opening_hours"),
     }
 
 
@@ -241,13 +247,216 @@ def test_update_agency(world: World) -> None:
     empty = world.call("hn1", "PATCH", "/api/v1/agencies/HN-A", json={})
     assert (empty.status_code, empty.json()) == (
         422,
-        error("invalid", "nothing to change: send at least one of name_vi, name_en, active"),
+        error(
+            "invalid",
+            "nothing to change: send at least one of name_vi, name_en, active, hotline, complaint_url, opening_hours",
+        ),
     )
     null = world.call("hn1", "PATCH", "/api/v1/agencies/HN-A", json={"name_vi": None})
     assert (null.status_code, null.json()) == (422, error("invalid", "/name_vi: cannot be null"))
     unknown_field = world.call("hn1", "PATCH", "/api/v1/agencies/HN-A", json={"code": "X"})
     assert unknown_field.status_code == 422
     assert world.call("nat", "PATCH", "/api/v1/agencies/HCM-C", json={"active": False}).status_code == 200
+
+
+# --- what an agency offers on its thank-you page (hotline, complaint channel, opening hours) ----------------
+
+HOURS = {"vi": "Thứ Hai – Thứ Sáu: 7:30–11:30, 13:30–17:00", "en": "Monday to Friday 7:30–11:30 and 13:30–17:00"}
+NOT_A_PHONE = (
+    "is not a phone number: 3 to 20 digits, separated only by spaces, dots, '-' or parentheses, with an optional "
+    "leading '+' (e.g. 1900 1234 or 0243 825 6789)"
+)
+NOT_AN_ADDRESS = (
+    "is not an absolute https:// (or http://) address, "
+    "e.g. https://dichvucong.gov.vn/p/home/dvc-phan-anh-kien-nghi.html"
+)
+ONE_LINE = "must be one line of plain text, without line breaks, tabs or other control characters"
+
+
+def test_agency_offers_are_set_returned_cleared_and_audited(world: World) -> None:
+    body = {
+        "code": "HN-C",
+        "name_vi": "Xã C",
+        "level": "commune",
+        "parent": "HN",
+        "hotline": " (024) 3825.6789 ",
+        "complaint_url": "https://dichvucong.hanoi.gov.vn/pakn",
+        "opening_hours": {"vi": HOURS["vi"]},
+    }
+    created = world.call("hn1", "POST", "/api/v1/agencies", json=body)
+    assert created.status_code == 201
+    expected = agency_row(
+        "HN-C",
+        "Xã C",
+        "commune",
+        "HN",
+        1,
+        hotline="(024) 3825.6789",
+        complaint_url="https://dichvucong.hanoi.gov.vn/pakn",
+        opening_hours={"vi": HOURS["vi"], "en": None},
+    )
+    assert without_times([created.json()]) == [expected]
+    assert without_times([world.call("anh", "GET", "/api/v1/agencies/HN-A").json()]) == [
+        agency_row("HN-A", "Xã A", "commune", None, 0)
+    ]
+    [event] = audit_rows(world.session, "agency.create")
+    assert event.details == {
+        "agency": "HN-C",
+        "parent": "HN",
+        "level": "commune",
+        "hotline": "(024) 3825.6789",
+        "complaint_url": "https://dichvucong.hanoi.gov.vn/pakn",
+        "opening_hours_vi": HOURS["vi"],
+    }
+
+    # The province sets its hotline and hours once; its communes inherit them (tests/public/test_thanks_page.py).
+    patched = world.call("hn1", "PATCH", "/api/v1/agencies/HN", json={"hotline": "1900 1234", "opening_hours": HOURS})
+    assert patched.status_code == 200
+    assert without_times([patched.json()]) == [
+        agency_row(
+            "HN", "Thành phố Hà Nội", "province", None, 0, name_en="Hanoi", hotline="1900 1234", opening_hours=HOURS
+        )
+    ]
+    assert world.call("anh", "GET", "/api/v1/agencies/HN-A").json()["hotline"] is None  # its own: none
+    # Opening hours are one value: sending them replaces both languages.
+    vietnamese_only = world.call("hn1", "PATCH", "/api/v1/agencies/HN", json={"opening_hours": {"vi": "7:30–17:00"}})
+    assert vietnamese_only.json()["opening_hours"] == {"vi": "7:30–17:00", "en": None}
+    # Null or empty clears.
+    cleared = world.call("nat", "PATCH", "/api/v1/agencies/HN", json={"hotline": "", "opening_hours": None})
+    assert cleared.status_code == 200
+    offered = (cleared.json()["hotline"], cleared.json()["complaint_url"], cleared.json()["opening_hours"])
+    assert offered == (None, None, None)
+    own_channel = world.call("hn1", "PATCH", "/api/v1/agencies/HN-C", json={"complaint_url": None})
+    assert (own_channel.status_code, own_channel.json()["complaint_url"]) == (200, None)
+    assert [event.details for event in audit_rows(world.session, "agency.update")] == [
+        {
+            "agency": "HN",
+            "changes": {
+                "hotline": [None, "1900 1234"],
+                "opening_hours_vi": [None, HOURS["vi"]],
+                "opening_hours_en": [None, HOURS["en"]],
+            },
+        },
+        {
+            "agency": "HN",
+            "changes": {"opening_hours_vi": [HOURS["vi"], "7:30–17:00"], "opening_hours_en": [HOURS["en"], None]},
+        },
+        {"agency": "HN", "changes": {"hotline": ["1900 1234", None], "opening_hours_vi": ["7:30–17:00", None]}},
+        {"agency": "HN-C", "changes": {"complaint_url": ["https://dichvucong.hanoi.gov.vn/pakn", None]}},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"hotline": "12"}, f"/hotline: '12' {NOT_A_PHONE}"),
+        ({"hotline": "1900-CALL-NOW"}, f"/hotline: '1900-CALL-NOW' {NOT_A_PHONE}"),
+        ({"hotline": "024 + 3825 6789"}, f"/hotline: '024 + 3825 6789' {NOT_A_PHONE}"),
+        ({"hotline": "1" * 21}, f"/hotline: '{'1' * 21}' {NOT_A_PHONE}"),
+        ({"hotline": "1" * 41}, "/hotline: String should have at most 40 characters"),
+        ({"complaint_url": "dichvucong.gov.vn/pakn"}, f"/complaint_url: 'dichvucong.gov.vn/pakn' {NOT_AN_ADDRESS}"),
+        ({"complaint_url": "javascript:alert(1)"}, f"/complaint_url: 'javascript:alert(1)' {NOT_AN_ADDRESS}"),
+        ({"complaint_url": "https://"}, f"/complaint_url: 'https://' {NOT_AN_ADDRESS}"),
+        (
+            {"complaint_url": "https://an:secret@dichvucong.gov.vn/"},
+            "/complaint_url: must not carry a user name or password (user:password@host)",
+        ),
+        (
+            {"complaint_url": "https://dichvucong.gov.vn/phan anh"},
+            "/complaint_url: must be one address, without spaces or control characters",
+        ),
+        (
+            {"complaint_url": "https://dichvucong.gov.vn/" + "a" * 475},
+            "/complaint_url: String should have at most 500 characters",
+        ),
+        ({"opening_hours": {"vi": "7:30–11:30\n13:30–17:00"}}, f"/opening_hours/vi: {ONE_LINE}"),
+        ({"opening_hours": {"vi": "Thứ Hai", "en": "Monday\t7:30"}}, f"/opening_hours/en: {ONE_LINE}"),
+        ({"opening_hours": {"vi": "x" * 256}}, "/opening_hours/vi: String should have at most 255 characters"),
+        (
+            {"opening_hours": {"en": "Monday to Friday"}},
+            "/opening_hours: vi is required when en is given (Vietnamese is what the page shows first)",
+        ),
+        ({"opening_hours": {"fr": "Lundi"}}, "/opening_hours/fr: Extra inputs are not permitted"),
+        (
+            {"opening_hours": "7:30–17:00"},
+            "/opening_hours: Input should be a valid dictionary or object to extract fields from",
+        ),
+    ],
+)
+def test_agency_offers_refuse_what_a_citizen_could_not_use(world: World, fields: dict[str, Any], message: str) -> None:
+    before = without_times(world.call("nat", "GET", "/api/v1/agencies").json())
+    new = {"code": "HN-C", "name_vi": "Xã C", "level": "commune", "parent": "HN", **fields}
+    for method, path, body in (("POST", "/api/v1/agencies", new), ("PATCH", "/api/v1/agencies/HN", fields)):
+        response = world.call("hn1", method, path, json=body)
+        assert (response.status_code, response.json()["error"]["code"]) == (422, "invalid"), method
+        assert response.json()["error"]["message"] == message, method
+    assert without_times(world.call("nat", "GET", "/api/v1/agencies").json()) == before
+    assert audit_rows(world.session, "agency.create") == audit_rows(world.session, "agency.update") == []
+
+
+IMPORT_HEADER = "code,name_vi,name_en,level,parent_code"
+
+
+def _csv(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "agencies.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _offers(world: World, code: str) -> tuple[str | None, str | None, str | None, str | None]:
+    world.session.expire_all()
+    agency = world.session.scalars(select(Agency).where(Agency.code == code)).one()
+    return agency.hotline, agency.complaint_url, agency.opening_hours_vi, agency.opening_hours_en
+
+
+def test_agency_csv_import_sets_keeps_and_clears_the_offers(world: World, tmp_path: Path) -> None:
+    full = _csv(
+        tmp_path,
+        f"{IMPORT_HEADER},hotline,complaint_url,opening_hours_vi,opening_hours_en\n"
+        f'HN,Thành phố Hà Nội,Hanoi,province,,1900 1234,,"{HOURS["vi"]}",{HOURS["en"]}\n'
+        "HN-A,Xã A,,commune,HN,,https://dichvucong.hanoi.gov.vn/pakn,,\n",
+    )
+    import_agencies(world.session, full)
+    world.session.commit()
+    assert _offers(world, "HN") == ("1900 1234", None, HOURS["vi"], HOURS["en"])
+    assert _offers(world, "HN-A") == (None, "https://dichvucong.hanoi.gov.vn/pakn", None, None)
+    # A file without the columns leaves the values alone; one with an opening-hours column sets both languages.
+    import_agencies(world.session, _csv(tmp_path, f"{IMPORT_HEADER}\nHN,Thành phố Hà Nội,Hanoi,province,\n"))
+    assert _offers(world, "HN") == ("1900 1234", None, HOURS["vi"], HOURS["en"])
+    import_agencies(
+        world.session,
+        _csv(tmp_path, f"{IMPORT_HEADER},hotline,opening_hours_vi\nHN,Thành phố Hà Nội,,province,,,8:00\n"),
+    )
+    assert _offers(world, "HN") == (None, None, "8:00", None)
+
+
+@pytest.mark.parametrize(
+    ("columns", "row", "message"),
+    [
+        ("hotline", "CALL US", f"line 3, column hotline: 'CALL US' {NOT_A_PHONE}"),
+        ("complaint_url", "ftp://x.vn/a", f"line 3, column complaint_url: 'ftp://x.vn/a' {NOT_AN_ADDRESS}"),
+        ("opening_hours_vi", "7:30\t17:00", f"line 3, column opening_hours_vi: {ONE_LINE}"),
+        (
+            "opening_hours_vi,opening_hours_en",
+            ",Mon-Fri",
+            "line 3, column opening_hours_vi: a value is required when opening_hours_en has one (Vietnamese is what "
+            "the page shows first)",
+        ),
+    ],
+)
+def test_agency_csv_import_names_line_and_column_of_a_bad_offer(
+    world: World, tmp_path: Path, columns: str, row: str, message: str
+) -> None:
+    filler = "," * columns.count(",")
+    path = _csv(
+        tmp_path,
+        f"{IMPORT_HEADER},{columns}\nHN,Thành phố Hà Nội,Hanoi,province,,{filler}\nHN-A,Xã A,,commune,HN,{row}\n",
+    )
+    with pytest.raises(Invalid) as refused:
+        import_agencies(world.session, path)
+    assert refused.value.message == f"{path}, {message}"
+    world.session.rollback()
+    assert _offers(world, "HN") == _offers(world, "HN-A") == (None, None, None, None)  # all rows or none
 
 
 # --- counters ---------------------------------------------------------------------------------------------
@@ -263,7 +472,10 @@ def test_counters_list_create_update(world: World) -> None:
     assert created.status_code == 201
     body = created.json()
     assert body["link_url"].startswith(f"{world.settings.base_url}/f/")
-    assert without_times([body], "link_url") == [
+    # A code of its own to type: six symbols of Crockford's base32, and the address that opens it.
+    assert re.fullmatch("[0-9A-HJKMNP-TV-Z]{6}", body["short_code"])
+    assert body["short_url"] == f"http://127.0.0.1:8000/q/{body['short_code']}"
+    assert without_times([body], "link_url", "short_code", "short_url") == [
         {
             "agency": "HN-B",
             "code": "Q02",
@@ -275,8 +487,15 @@ def test_counters_list_create_update(world: World) -> None:
         }
     ]
     assert world.client.get(body["link_url"].removeprefix(world.settings.base_url)).status_code == 200
+    typed = world.client.get(f"/q/{body['short_code'].lower()}", follow_redirects=False)
+    assert (typed.status_code, typed.headers["location"]) == (
+        303,
+        body["link_url"].removeprefix(world.settings.base_url),
+    )
     listed = world.call("hn1", "GET", "/api/v1/agencies/HN-B/counters").json()
     assert [row["code"] for row in listed] == ["Q01", "Q02"]
+    assert listed[1]["short_code"] == body["short_code"]
+    assert listed[0]["short_code"] != body["short_code"]
     [event] = audit_rows(world.session, "counter.create")
     assert (event.actor, event.object_type, event.details) == ("hn1", "counter", {"agency": "HN-B", "counter": "Q02"})
     again = world.call("hn1", "POST", "/api/v1/agencies/HN-B/counters", json={"code": "Q02", "name_vi": "Quầy 2"})
@@ -309,10 +528,21 @@ def test_revoke_links_stops_every_printed_code(world: World) -> None:
     assert world.client.get(old_path).status_code == 404
     assert world.client.get(f"{old_path}/poster").status_code == 404
     assert world.client.get(new["link_url"].removeprefix(world.settings.base_url)).status_code == 200
+    # The typed code is replaced too: the old one is no counter's any more, the new one opens the new link.
+    assert new["short_code"] != old["short_code"]
+    assert new["short_url"] == f"http://127.0.0.1:8000/q/{new['short_code']}"
+    assert world.client.get(f"/q/{old['short_code']}", follow_redirects=False).status_code == 404
+    typed = world.client.get(f"/q/{new['short_code']}", follow_redirects=False)
+    assert typed.headers["location"] == new["link_url"].removeprefix(world.settings.base_url)
     [event] = audit_rows(world.session, "counter.links_revoke")
     hn = world.session.scalar(select(Official.id).where(Official.username == "hn1"))
     assert (event.actor, event.official_id, event.client_ip) == ("hn1", hn, "testclient")
-    assert event.details == {"agency": "HN-A", "counter": "Q01", "generation": 1}
+    assert event.details == {
+        "agency": "HN-A",
+        "counter": "Q01",
+        "generation": 1,
+        "short_code": [old["short_code"], new["short_code"]],
+    }
     outside = world.call("hcm", "POST", "/api/v1/agencies/HN-A/counters/Q01/revoke-links")
     assert (outside.status_code, outside.json()) == (404, not_found("no agency with code 'HN-A'"))
     assert world.call("nat", "POST", "/api/v1/agencies/HCM-C/counters/Q01/revoke-links").json()["link_generation"] == 1
@@ -323,10 +553,30 @@ def test_counter_poster(world: World) -> None:
     poster = world.call("anh", "GET", counter["poster_url"], params={"size": "a5"})
     assert poster.status_code == 200
     assert poster.headers["content-type"] == "text/html; charset=utf-8"
-    assert counter["link_url"] in poster.text and "Quầy 1" in poster.text and "Xã A" in poster.text
+    assert counter["link_url"] in poster.text and "Quầy 1" in poster.text
+    # The agency path from the top of what the caller sees: an agency official is not shown the province's name.
+    assert '<h1 class="agency">Xã A</h1>' in poster.text and "Hà Nội" not in poster.text
+    by_admin = world.call("hn1", "GET", counter["poster_url"])
+    assert '<h1 class="agency"><span class="parents">Thành phố Hà Nội ›</span> Xã A</h1>' in by_admin.text
+    assert '<p class="agency-en" lang="en">' not in poster.text  # Xã A has no English name
+    assert f'<p class="url">{counter["short_url"]}</p>' in poster.text
     assert "size: A5" in poster.text
+    assert poster.headers["x-sipas-warning"].startswith("SIPAS_PUBLIC_BASE_URL is not set: the QR codes and short")
     assert world.call("anh", "GET", counter["poster_url"], params={"size": "a3"}).status_code == 422
     assert world.call("hcm", "GET", counter["poster_url"]).status_code == 404
+    # A counter bulk-loaded without a code (COPY) is given one by its first poster; the listing then shows it.
+    world.session.execute(update(Counter).values(short_code=None).where(Counter.code == "Q01"))
+    world.session.commit()
+    assert world.call("anh", "GET", "/api/v1/agencies/HN-A/counters").json()[0]["short_url"] is None
+    first = world.call("anh", "GET", counter["poster_url"])
+    [listed] = world.call("anh", "GET", "/api/v1/agencies/HN-A/counters").json()
+    assert re.fullmatch("[0-9A-HJKMNP-TV-Z]{6}", listed["short_code"])
+    assert f'<p class="url">{listed["short_url"]}</p>' in first.text
+    [event] = audit_rows(world.session, "counter.short_code")
+    assert (event.actor, event.details) == (
+        "anh",
+        {"agency": "HN-A", "counter": "Q01", "short_code": [None, listed["short_code"]]},
+    )
     world.call("hn1", "PATCH", "/api/v1/agencies/HN-A/counters/Q01", json={"active": False})
     inactive = world.call("hn1", "GET", counter["poster_url"])
     assert (inactive.status_code, inactive.json()) == (

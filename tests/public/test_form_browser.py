@@ -49,6 +49,7 @@ def test_answer_on_a_phone_and_it_is_stored_once(
     page.screenshot(path=str(artifact(f"form-phone-{backend}.png")), full_page=True)
     overall = page.get_by_role("group", name="Nói chung, Ông/Bà hài lòng thế nào với sự phục vụ hôm nay?")
     overall.get_by_label("4 Hài lòng", exact=True).check()
+    page.get_by_text("Đánh giá chi tiết (không bắt buộc)").tap()
     page.get_by_role("group", name="Công chức tiếp nhận").get_by_label("5 Rất hài lòng").check()
     page.get_by_role("group", name="Lĩnh vực thủ tục").get_by_label("Hộ tịch").check()
     page.get_by_label("Góp ý thêm").fill("Cán bộ hướng dẫn tận tình")
@@ -112,6 +113,7 @@ def test_works_with_javascript_disabled(
     context.set_default_timeout(5000)
     page = _open(context, live_url, settings, counter)
     page.get_by_role("group", name="Nói chung").get_by_label("3 Bình thường").check()
+    page.get_by_text("Đánh giá chi tiết (không bắt buộc)").click()  # <details> opens without a script
     page.get_by_role("group", name="Kết quả giải quyết").get_by_label("4 Hài lòng", exact=True).check()
     page.get_by_role("button", name="Gửi đánh giá").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Cảm ơn Ông/Bà!")

@@ -131,8 +131,9 @@ def test_missing_answer_shows_the_error_next_to_the_question_and_keeps_answers(
     assert again.status_code == 200
     html = again.text
     assert 'id="e-reason">Vui lòng trả lời câu hỏi này.</p>' in html
-    assert 'aria-describedby="e-reason"' in html
+    assert 'aria-describedby="h-reason e-reason"' in html
     assert '<input type="radio" name="overall" value="2" checked>' in html
+    assert '<details class="more" open>' in html  # a detail answered: the section comes back open, answer kept
     assert '<input type="radio" name="access_general" value="3" checked>' in html
     assert ">Chờ lâu</textarea>" in html
     assert _hidden(html)["submission_id"] == _hidden(first_page.text)["submission_id"]

@@ -42,12 +42,20 @@ def test_link_counter_prints_the_qr_address(run, settings: Settings, counter: Co
 
 
 def test_link_revoke_invalidates_printed_codes(run, settings: Settings, session: Session, counter: Counter) -> None:
-    old = links.counter_token(settings, counter)
+    old, old_code = links.counter_token(settings, counter), counter.short_code
     result = run("link", "revoke", "--agency", "HN-X01", "--counter", "Q01")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("links of HN-X01/Q01 revoked; the new link is:\nhttps://gopy.minhan.gov.vn/f/")
     session.expire_all()
-    assert session.get(Counter, counter.id).link_generation == 1
+    revoked = session.get(Counter, counter.id)
+    assert revoked is not None
+    assert revoked.link_generation == 1
+    assert revoked.short_code != old_code
+    assert result.output.splitlines() == [
+        "links of HN-X01/Q01 revoked; the new link is:",
+        f"https://gopy.minhan.gov.vn/f/{links.counter_token(settings, revoked)}",
+        f"the new short code is {revoked.short_code} (replaces {old_code}): "
+        f"https://gopy.minhan.gov.vn/q/{revoked.short_code}",
+    ]
     with pytest.raises(links.LinkNotFound):
         links.resolve(session, settings, {}, old)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from xml.etree import ElementTree
@@ -10,9 +11,11 @@ import png
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from typer.testing import Result
 
+from app.audit.models import AuditEvent
 from app.config import Settings
 from app.directory.models import Agency, AgencyLevel, Counter
 from app.directory.service import create_agency, create_counter
@@ -20,6 +23,7 @@ from app.errors import Invalid
 from app.links import posters, qr
 from app.links import service as links
 from app.links.router import qr_router
+from app.main import create_app
 from tests.factories import Tree, agency_in, counter_in, decode, minh_an_tree, registry, sipas_cli
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -112,12 +116,103 @@ def test_poster_endpoint_serves_one_counters_page(qr_client: TestClient, setting
     assert a4.headers["content-type"] == "text/html; charset=utf-8"
     assert "@page { size: A4 portrait; margin: 15mm; }" in a4.text
     assert a4.text.count('<section class="poster">') == 1
-    assert '<h1 class="agency">Trung tâm Phục vụ hành chính công tỉnh Minh An</h1>' in a4.text
+    # The whole agency path, province first, in both languages; then the counter.
+    assert (
+        '<h1 class="agency"><span class="parents">Tỉnh Minh An ›</span> '
+        "Trung tâm Phục vụ hành chính công tỉnh Minh An</h1>"
+    ) in a4.text
+    assert (
+        '<p class="agency-en" lang="en">Minh An Province › Minh An Public Administration Service Centre</p>'
+    ) in a4.text
     assert '<h2 class="counter">Quầy số 1 — Đất đai<span class="en" lang="en">Counter 1 — Land</span></h2>' in a4.text
-    assert f'<p class="url">http://127.0.0.1:8000/f/{token}</p>' in a4.text
+    # Under the code: the counter's short code, large, and where to type it; the address to type is the short one.
+    code = counter.short_code
+    assert code is not None
+    assert f'<p class="short-code"><span>{code[:3]}</span><span>{code[3:]}</span></p>' in a4.text
+    assert (
+        '<p class="short-where">hoặc nhập mã này tại <b>http://127.0.0.1:8000/q</b>'
+        '<span class="en" lang="en">or type the code at <b>http://127.0.0.1:8000/q</b></span></p>'
+    ) in a4.text
+    assert f'<p class="url">http://127.0.0.1:8000/q/{code}</p>' in a4.text
+    assert token not in a4.text.split("</svg>", 1)[1]  # the long link is in the QR code only
     a5 = qr_client.get(f"/f/{token}/poster?size=a5")
     assert "@page { size: A5 portrait; margin: 10mm; }" in a5.text
     assert qr_client.get(f"/f/{token}/poster?size=a3").status_code == 422
+
+
+def test_poster_warns_while_the_codes_point_to_this_machine(
+    qr_client: TestClient, settings: Settings, counter: Counter
+) -> None:
+    poster = qr_client.get(f"/f/{links.counter_token(settings, counter)}/poster")
+    assert poster.status_code == 200
+    assert poster.headers["x-sipas-warning"] == (
+        "SIPAS_PUBLIC_BASE_URL is not set: the QR codes and short codes point to http://127.0.0.1:8000, which only "
+        "this machine can open. Set SIPAS_PUBLIC_BASE_URL to the address citizens reach (e.g. "
+        "https://gopy.example.gov.vn) before printing."
+    )
+    assert '<div class="warning" role="alert">' in poster.text
+    assert (
+        "<p>Mã QR và mã quầy trỏ tới <code>http://127.0.0.1:8000</code>, địa chỉ chỉ mở được trên chính máy này. "
+        "Hãy đặt <code>SIPAS_PUBLIC_BASE_URL</code> là địa chỉ người dân truy cập được, rồi tạo lại áp phích.</p>"
+    ) in poster.text
+    assert "@media print { .warning { display: none; } }" in poster.text  # on screen, never on the printed sheet
+
+
+def test_poster_with_a_public_address_has_no_warning(
+    session: Session, settings: Settings, counter: Counter, tmp_path: Path
+) -> None:
+    public = settings.model_copy(update={"public_base_url": PUBLIC_BASE_URL})
+    app = create_app(public)
+    with TestClient(app) as client:
+        poster = client.get(f"/f/{links.counter_token(public, counter)}/poster")
+    app.state.engine.dispose()
+    assert poster.status_code == 200
+    assert "x-sipas-warning" not in poster.headers
+    assert 'class="warning"' not in poster.text
+    assert f'<p class="url">{PUBLIC_BASE_URL}/q/{counter.short_code}</p>' in poster.text
+
+
+@pytest.mark.parametrize(
+    ("public_base_url", "host", "expected"),
+    [
+        (None, "127.0.0.1", (True, True)),
+        (None, "0.0.0.0", (True, True)),
+        (None, "10.0.0.5", (True, False)),
+        ("http://localhost:8000", "127.0.0.1", (False, True)),
+        ("http://app.localhost", "127.0.0.1", (False, True)),
+        ("http://127.0.1.1:8000/", "127.0.0.1", (False, True)),
+        ("http://[::1]:8000", "127.0.0.1", (False, True)),
+        ("http://[::ffff:127.0.0.1]:8000", "127.0.0.1", (False, True)),
+        ("https://gopy.minhan.gov.vn", "127.0.0.1", None),
+        ("http://192.168.1.20:8000", "127.0.0.1", None),
+    ],
+)
+def test_which_public_addresses_are_warned_about(
+    public_base_url: str | None, host: str, expected: tuple[bool, bool] | None
+) -> None:
+    warning = links.public_address_warning(Settings(public_base_url=public_base_url, host=host))
+    assert (None if warning is None else (warning.unset, warning.loopback)) == expected
+
+
+def test_a_counter_without_a_code_gets_one_with_its_first_poster(
+    qr_client: TestClient, settings: Settings, session: Session, counter: Counter
+) -> None:
+    # As a bulk load by COPY leaves it.
+    session.execute(update(Counter).where(Counter.id == counter.id).values(short_code=None))
+    session.commit()
+    first = qr_client.get(f"/f/{links.counter_token(settings, counter)}/poster")
+    session.refresh(counter)
+    code = counter.short_code
+    assert code is not None and re.fullmatch("[0-9A-HJKMNP-TV-Z]{6}", code)
+    assert f'<p class="url">http://127.0.0.1:8000/q/{code}</p>' in first.text
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "counter.short_code")).all()
+    assert (event.actor, event.details) == (
+        "web",
+        {"agency": "MA-TTPVHCC", "counter": "Q01", "short_code": [None, code]},
+    )
+    second = qr_client.get(f"/f/{links.counter_token(settings, counter)}/poster")
+    assert f'<p class="url">http://127.0.0.1:8000/q/{code}</p>' in second.text  # the same code, not another
+    assert len(session.scalars(select(AuditEvent).where(AuditEvent.action == "counter.short_code")).all()) == 1
 
 
 def _tampered(token: str) -> str:
@@ -175,11 +270,13 @@ def test_posters_cover_the_active_counters_of_the_subtree_in_order(
     session: Session, settings: Settings, tree: Tree, tmp_path: Path
 ) -> None:
     html = _posters_file(session, settings, agency_in(tree, "MA"), "a4", tmp_path)
-    urls = [
-        links.counter_url(settings, counter_in(tree, key)) for key in ("MA-TTPVHCC/Q01", "MA-TTPVHCC/Q02", "MA-X01/Q01")
-    ]
+    keys = ("MA-TTPVHCC/Q01", "MA-TTPVHCC/Q02", "MA-X01/Q01")
+    urls = [links.short_url(settings, counter_in(tree, key).short_code or "") for key in keys]
     positions = [html.index(f'<p class="url">{url}</p>') for url in urls]
     assert positions == sorted(positions)
+    # Each sheet names the province above its own agency.
+    assert html.count('<span class="parents">Tỉnh Minh An ›</span>') == 3
+    assert '<h1 class="agency"><span class="parents">Tỉnh Minh An ›</span> Xã An Bình</h1>' in html
     assert html.count('<section class="poster">') == 3
     assert html.count("<svg ") == 3
     assert "Quầy cũ" not in html
@@ -267,7 +364,9 @@ def test_sipas_qr_writes_codes_and_posters_for_the_subtree(run, settings: Settin
         stem = f"{counter.agency.code}_{counter.code}"
         assert decode(out / f"{stem}.png", tmp_path) == [url]
         assert ElementTree.parse(out / f"{stem}.svg").getroot().get("viewBox") == "0 0 45 45"
-        assert f'<p class="url">{url}</p>' in html
+        assert f'<p class="url">{PUBLIC_BASE_URL}/q/{counter.short_code}</p>' in html
+    assert result.stderr == ""  # a public address: nothing to warn about
+    assert 'class="warning"' not in html
 
 
 def test_sipas_qr_on_a_child_agency_and_the_default_size(run, tree: Tree, tmp_path: Path) -> None:
@@ -279,11 +378,31 @@ def test_sipas_qr_on_a_child_agency_and_the_default_size(run, tree: Tree, tmp_pa
 
 
 def test_sipas_qr_warns_when_the_public_address_is_not_set(run, tree: Tree, tmp_path: Path) -> None:
-    result = run("qr", "--agency", "MA-X01", "--out", str(tmp_path / "out"), SIPAS_PUBLIC_BASE_URL="")
+    out = tmp_path / "out"
+    result = run("qr", "--agency", "MA-X01", "--out", str(out), SIPAS_PUBLIC_BASE_URL="")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == (
-        "warning: SIPAS_PUBLIC_BASE_URL is not set; the codes point to http://127.0.0.1:8000"
-    )
+    assert result.stderr.splitlines() == [
+        "!" * 78,
+        "WARNING: SIPAS_PUBLIC_BASE_URL is not set.",
+        "The QR codes and short codes point to http://127.0.0.1:8000,",
+        "which only this machine can open: citizens' phones cannot open them.",
+        "Set SIPAS_PUBLIC_BASE_URL to the address citizens reach",
+        "(e.g. https://gopy.example.gov.vn) and run `sipas qr` again before printing.",
+        "!" * 78,
+        "WARNING: these codes point to http://127.0.0.1:8000; see above.",
+    ]
+    assert result.stdout.splitlines()[-1] == f"1 counter(s) of MA-X01 and the agencies below it: 3 files in {out}"
+    assert "Mã QR và mã quầy trỏ tới <code>http://127.0.0.1:8000</code>" in (out / "posters-a4.html").read_text()
+
+
+def test_sipas_qr_warns_about_a_loopback_public_address(run, tree: Tree, tmp_path: Path) -> None:
+    result = run("qr", "--agency", "MA-X01", "--out", str(tmp_path), SIPAS_PUBLIC_BASE_URL="http://localhost:8000")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[1:4] == [
+        "WARNING: SIPAS_PUBLIC_BASE_URL is a loopback address.",
+        "The QR codes and short codes point to http://localhost:8000,",
+        "which only this machine can open: citizens' phones cannot open them.",
+    ]
 
 
 def test_sipas_qr_into_a_file_says_so(run, tree: Tree, tmp_path: Path) -> None:
