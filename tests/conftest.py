@@ -86,6 +86,24 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput["sipas_shared"] = str(config.stash[SHARED])
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist's ``worksteal``, each worker first gets one contiguous share of the collection: put an
+    equal part of the tests marked ``slow`` at the head of every share, so that no worker meets several of them
+    at the end of the run while the others wait. Every worker computes the same order."""
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if workers < 2 or not slow:
+        return
+    fast = iter([item for item in items if not item.get_closest_marker("slow")])
+    ordered: list[pytest.Item] = []
+    for share in range(workers):
+        size = (len(items) - len(ordered)) // (workers - share)  # what worksteal sends to the next idle worker
+        head = slow[share::workers]
+        ordered += head + [item for _, item in zip(range(size - len(head)), fast, strict=False)]
+    ordered += list(fast)
+    items[:] = ordered
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """The controller, after its workers have finished: stop the PostgreSQL cluster one of them started."""
     shared = config.stash.get(SHARED, None)

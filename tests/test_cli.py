@@ -234,6 +234,7 @@ def test_unknown_role_is_a_usage_error(run) -> None:
     assert "Invalid value for '--role'" in result.output
 
 
+@pytest.mark.slow
 def test_demo_loads_what_it_promises(run, session: Session, settings: Settings) -> None:
     result = run("demo")
     assert result.exit_code == 0, result.output

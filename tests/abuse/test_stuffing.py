@@ -14,6 +14,7 @@ import uuid
 from contextlib import ExitStack
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
@@ -115,6 +116,7 @@ def _report(name: str, figures: dict[str, Any]) -> None:
     print(f"\n{name}: {json.dumps(figures, default=str)}")  # the figures of docs/operations.md, with pytest -s
 
 
+@pytest.mark.slow
 def test_one_client_stuffing_is_throttled_flagged_and_moves_nothing(
     settings: Settings, session: Session, clock: Clock
 ) -> None:
@@ -132,6 +134,7 @@ def test_one_client_stuffing_is_throttled_flagged_and_moves_nothing(
     assert figures["if_not_flagged"]["sipas_pct"] < 50
 
 
+@pytest.mark.slow
 def test_rotating_addresses_is_throttled_per_link_and_flagged(
     settings: Settings, session: Session, clock: Clock
 ) -> None:
@@ -318,6 +321,7 @@ def test_the_issue_script_with_a_cookie_of_its_own_stores_nothing(
     assert _rows(session) == []
 
 
+@pytest.mark.slow
 def test_new_client_ids_at_the_issue_pace_count_nothing(settings: Settings, session: Session, clock: Clock) -> None:
     """The issue's script taking the client id the server gives every GET (they are free), 9 a minute from one
     address for an hour, then ten minutes more. A new id resets nothing that matters: its network passes its budget

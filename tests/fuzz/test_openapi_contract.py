@@ -218,7 +218,16 @@ def fuzz_hostile(
         run()
 
 
-def test_every_operation_keeps_its_contract(app: FastAPI, session: Session, settings: Settings, backend: str) -> None:
+# The operations are fuzzed in this many shards, one test each, so that parallel workers share the work (one test
+# of all operations took 50 s and was the suite's tail).
+SHARDS = 4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_operation_keeps_its_contract(
+    app: FastAPI, session: Session, settings: Settings, backend: str, shard: int
+) -> None:
     world = province(session, settings)
     with TestClient(app) as client:
         official = login(client, session, ADMIN, Role.province_admin, world.province)
@@ -236,6 +245,7 @@ def test_every_operation_keeps_its_contract(app: FastAPI, session: Session, sett
     operations.sort(key=lambda op: (op.method.upper(), op.path) == LOGOUT)
     documented = {(method.upper(), path) for path, item in app.openapi()["paths"].items() for method in item}
     assert {(op.method.upper(), op.path) for op in operations} == documented
+    operations = operations[shard::SHARDS]
 
     tally = Tally()
     started = time.monotonic()

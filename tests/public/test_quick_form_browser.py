@@ -152,6 +152,7 @@ def _answer_like_a_person(page: Page, url: str, levels: list[str], reasons: list
     return time.perf_counter() - started
 
 
+@pytest.mark.slow
 @layout_only
 def test_a_person_answers_in_well_under_20_seconds_on_a_slow_phone_and_network(
     phone: BrowserContext, live_url: str, settings: Settings, counter: Counter

@@ -230,6 +230,7 @@ def test_the_page_is_small_scriptless_and_safe_with_whatever_is_stored(
     assert read(page.text).items[2] == "Giờ làm việc <b>8:00</b> & <script>alert(1)</script>"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite"])  # loading the demo takes seconds; what it sets is database-blind
 def test_the_demo_province_offers_a_hotline_and_one_ward_its_own_hours(
     client: TestClient, session: Session, settings: Settings

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -83,6 +84,7 @@ def _province_sipas(client: TestClient, headers: dict[str, str]) -> dict[str, An
     return {name: total[name] for name in ("estimate_pct", "ci_low_pct", "ci_high_pct", "verdict")}
 
 
+@pytest.mark.slow
 def test_a_department_admin_cannot_move_the_province_verdict(
     client: TestClient, session: Session, settings: Settings
 ) -> None:

@@ -38,6 +38,7 @@ def _honest(row: dict[str, Any]) -> None:
         assert row["verdict"] in (None, "insufficient_data")
 
 
+@pytest.mark.slow
 def test_the_small_commune_by_month_is_honest(client: TestClient, demo: dict[str, str]) -> None:
     trend = client.get("/api/v1/trends", params={"agency": "MA-X17", "period": "month"}, headers=demo).json()
     assert len(trend["points"]) == 12

@@ -200,6 +200,7 @@ def _send_retrying(engine: Engine, world: World, kind: str, items: list[tuple[uu
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgresql"])  # concurrent writers; SQLite serialises them
 @given(plans=st.tuples(steps, steps))
 def test_two_clients_at_once_leave_one_row_per_id(
