@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, FloatRect, Page, expect
 from sqlalchemy.orm import Session
@@ -18,9 +17,8 @@ from sqlalchemy.orm import Session
 from app.directory.service import create_counter, create_device
 from tests.factories import counter_tree
 from tests.kiosk.test_kiosk_page_browser import FORM_TITLE, with_kiosk_page
-from tests.support.browser import artifact
+from tests.support.browser import artifact, axe_violations
 
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 SIZES = {"1280x800": (1280, 800), "800x1280": (800, 1280)}
 TITLES = {"vi": FORM_TITLE, "en": "Quick feedback on service at the one-stop counter"}
 PLACES = {"vi": "Xã Bát Tràng · Quầy số 1", "en": "Bat Trang Commune · Counter 1"}
@@ -116,11 +114,6 @@ def set_up(context: BrowserContext, live_url: str, key: str) -> Page:
     return page
 
 
-def violations(page: Page) -> list[str]:
-    results = Axe().run(page, options=WCAG_AA)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)" for v in results.response["violations"]]
-
-
 def page_height(page: Page) -> int:
     """The height of everything on the page, in CSS pixels (more than the window's: the page scrolls)."""
     return int(page.evaluate("document.scrollingElement.scrollHeight"))
@@ -169,7 +162,7 @@ def test_every_screen_fits_names_the_place_and_passes_axe(
     expect(page.locator("#pending")).to_have_text(words["pending"])
     expect(page.locator("#pending")).to_be_visible()  # staff set the tablet up: they see the queue
     page.screenshot(path=str(artifact(f"kiosk-setup-{lang}-{size}.png")))
-    assert violations(page) == []
+    assert axe_violations(page) == []
 
     page.get_by_role("textbox").fill(key)
     page.get_by_role("button", name="Save and start" if lang == "en" else "Lưu và bắt đầu").tap()
@@ -188,7 +181,7 @@ def test_every_screen_fits_names_the_place_and_passes_axe(
     heights = {"form": page_height(page)}
     bottoms = {"form": form_bottom(page)}
     page.screenshot(path=str(artifact(f"kiosk-form-{lang}-{size}.png")))
-    assert violations(page) == []
+    assert axe_violations(page) == []
 
     page.locator("#q-overall").get_by_role("radio", name=words["two"]).tap()
     reason = page.get_by_role("group", name=words["reason"])
@@ -197,20 +190,20 @@ def test_every_screen_fits_names_the_place_and_passes_axe(
     heights["reason"] = page_height(page)
     bottoms["reason"] = form_bottom(page)
     page.screenshot(path=str(artifact(f"kiosk-reason-{lang}-{size}.png")))
-    assert violations(page) == []
+    assert axe_violations(page) == []
 
     page.locator("summary").tap()
     expect(details).to_have_attribute("open", "")
     heights["details"] = page_height(page)
     page.screenshot(path=str(artifact(f"kiosk-details-{lang}-{size}.png")), full_page=True)
-    assert violations(page) == []
+    assert axe_violations(page) == []
 
     reason.get_by_role("checkbox").first.tap()
     page.get_by_role("button", name=words["send"]).tap()
     expect(page.get_by_role("heading", level=1)).to_have_text(words["thanks"])
     expect(page.locator("#pending")).to_be_hidden()
     page.screenshot(path=str(artifact(f"kiosk-thanks-{lang}-{size}.png")))
-    assert violations(page) == []
+    assert axe_violations(page) == []
     page.locator("#thanks").tap()  # the next person: a blank form in Vietnamese, the details closed again
     expect(page.get_by_role("heading", level=1)).to_have_text(FORM_TITLE)
     expect(details).not_to_have_attribute("open", "")
@@ -300,7 +293,7 @@ def test_the_queue_is_for_staff_only_and_never_covers_a_button(
     ).tap()  # the reason pushes the form down, nothing covers it
     assert page.evaluate(OVERLAPS) == []
     page.screenshot(path=str(artifact(f"kiosk-staff-{size}.png")))
-    assert violations(page) == []
+    assert axe_violations(page) == []
     staff.get_by_role("button", name="Đóng").tap()
     expect(staff).to_be_hidden()
 

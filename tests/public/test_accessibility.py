@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.links import service as links
 from tests.factories import counter_tree
-
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def _violations(page: Page) -> list[str]:
-    results = Axe().run(page, options=WCAG_AA)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)" for v in results.response["violations"]]
+from tests.support.browser import axe_violations
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -26,17 +19,17 @@ def test_form_its_error_state_and_its_sent_state_pass_wcag_aa(
     counter = counter_tree(session)[2]
     page = browser.new_page(viewport={"width": 360, "height": 740})
     page.goto(f"{live_url}/f/{links.counter_token(settings, counter)}?lang={lang}")
-    assert _violations(page) == []
+    assert axe_violations(page) == []
     page.locator("button[type=submit]").click()  # nothing answered: errors next to the questions
     page.wait_for_selector("#errors")
-    assert _violations(page) == []
+    assert axe_violations(page) == []
     page.locator("input[name=overall][value='5']").check()
     page.locator("button[type=submit]").click()
     page.wait_for_url("**/thanks**")
-    assert _violations(page) == []
+    assert axe_violations(page) == []
     page.go_back()  # the form again, saying it was sent and offering a new one
     page.wait_for_selector(".sent")
-    assert _violations(page) == []
+    assert axe_violations(page) == []
     page.goto(f"{live_url}/f/not-a-token?lang={lang}")
-    assert _violations(page) == []
+    assert axe_violations(page) == []
     page.close()

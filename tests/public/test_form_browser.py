@@ -3,8 +3,6 @@ after the thanks page or after a mistake behaves."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import func, select
@@ -16,23 +14,14 @@ from app.forms.models import FormVersion
 from app.links import service as links
 from app.responses.models import Answer, Response
 from tests.factories import counter_tree
-from tests.support.browser import artifact
+from tests.support.browser import PHONE, artifact
 
 TITLE = "Đánh giá nhanh sự phục vụ tại Bộ phận một cửa"
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 
 @pytest.fixture
 def counter(session: Session) -> Counter:
     return counter_tree(session)[2]
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(**PHONE, locale="vi-VN")
-    context.set_default_timeout(5000)
-    yield context
-    context.close()
 
 
 def _open(context: BrowserContext, live_url: str, settings: Settings, counter: Counter, query: str = "") -> Page:

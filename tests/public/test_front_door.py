@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -16,20 +15,13 @@ from app.config import Settings
 from app.directory.models import Counter
 from app.links import service as links
 from tests.factories import counter_tree, database_free
-from tests.support.browser import artifact
+from tests.support.browser import PHONE, artifact, axe_violations
 
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 CODE = "70X1M9"
 BOX = (
     '<input type="text" id="code" name="code" value="" required maxlength="40" inputmode="text" '
     'autocapitalize="characters" autocomplete="off" spellcheck="false" aria-describedby="code-hint">'
 )
-
-
-def _violations(page: Page) -> list[str]:
-    results = Axe().run(page, options=WCAG_AA)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)" for v in results.response["violations"]]
 
 
 @pytest.fixture
@@ -43,6 +35,7 @@ def counter(session: Session) -> Counter:
 
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[BrowserContext]:
+    """The shared phone with scripts off: the front door must work without them."""
     context = browser.new_context(**PHONE, locale="vi-VN", java_script_enabled=False)
     context.set_default_timeout(5000)
     yield context
@@ -131,12 +124,12 @@ def test_screenshots_at_360_and_1440_and_nothing_wider_than_320(browser: Browser
 def test_the_front_door_and_the_not_found_page_pass_wcag_aa(browser: Browser, live_url: str, lang: str) -> None:
     page = browser.new_page(viewport={"width": 360, "height": 740})
     page.goto(f"{live_url}/?lang={lang}")
-    assert _violations(page) == []
+    assert axe_violations(page) == []
     response = page.goto(f"{live_url}/q/ZZZZZZ?lang={lang}")
     assert response is not None and response.status == 404
     if lang == "vi":
         page.screenshot(path=str(artifact("code-not-found-360.png")), full_page=True)
-    assert _violations(page) == []
+    assert axe_violations(page) == []
     page.close()
 
 

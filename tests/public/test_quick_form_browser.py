@@ -5,10 +5,8 @@ answer on a slow network and a slow phone (the figures the README states)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,10 +16,9 @@ from app.directory.models import Counter
 from app.links import service as links
 from app.responses.models import Answer
 from tests.factories import counter_tree
-from tests.support.browser import artifact
+from tests.support.browser import PHONE, artifact, axe_violations
 
-VIEWPORT = {"width": 360, "height": 740}
-PHONE = {"viewport": VIEWPORT, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+VIEWPORT = PHONE["viewport"]
 OVERALL = "Nói chung, Ông/Bà hài lòng thế nào với sự phục vụ hôm nay?"
 THANKS = "Cảm ơn Ông/Bà!"
 # What the page looks like does not depend on the database: one is enough.
@@ -38,23 +35,10 @@ def counter(session: Session) -> Counter:
     return counter_tree(session)[2]
 
 
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(**PHONE, locale="vi-VN")
-    context.set_default_timeout(10_000)
-    yield context
-    context.close()
-
-
 def _open(context: BrowserContext, live_url: str, settings: Settings, counter: Counter, lang: str = "vi") -> Page:
     page = context.new_page()
     page.goto(f"{live_url}/f/{links.counter_token(settings, counter)}?lang={lang}")
     return page
-
-
-def _axe_violations(page: Page) -> list[str]:
-    wcag_aa = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-    return [violation["id"] for violation in Axe().run(page, options=wcag_aa).response["violations"]]
 
 
 def _height(page: Page) -> int:
@@ -99,7 +83,7 @@ def test_the_reason_appears_right_under_a_dissatisfied_answer_with_its_hint(
     expect(reason.locator("#h-reason")).to_have_text("Chọn một hoặc nhiều.")
     page.locator("details.more summary").tap()
     page.screenshot(path=str(artifact("quick-form-360-reason.png")), full_page=True)
-    assert _axe_violations(page) == []  # reason shown, details open: still WCAG 2.1 AA
+    assert axe_violations(page) == []  # reason shown, details open: still WCAG 2.1 AA
     page.get_by_role("group", name=OVERALL).get_by_label("4 Hài lòng", exact=True).tap()
     expect(reason).to_be_hidden()
 

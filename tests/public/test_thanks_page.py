@@ -5,14 +5,12 @@ real Chromium on a phone, axe-clean."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -25,15 +23,13 @@ from app.directory.service import get_agency_by_code, get_counter
 from app.links import service as links
 from app.main import create_app
 from tests.factories import counter_tree, registry
-from tests.support.browser import artifact
+from tests.support.browser import artifact, axe_violations
 
 PORTAL = "https://dichvucong.gov.vn/p/home/dvc-phan-anh-kien-nghi.html"
 HOURS_VI = "Thứ Hai – Thứ Sáu: 7:30–11:30, 13:30–17:00"
 HOURS_EN = "Monday to Friday 7:30–11:30 and 13:30–17:00"
 COMMUNE_HOURS_VI = "Thứ Hai – Thứ Bảy: 7:00–11:30, 13:00–17:00"
 COMMUNE_HOURS_EN = "Monday to Saturday 7:00–11:30 and 13:00–17:00"
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 
 @dataclass
@@ -279,19 +275,6 @@ def test_the_default_complaint_channel_setting_refuses_what_is_not_a_web_address
 # --- in Chromium, on a phone ------------------------------------------------------------------------------
 
 
-def _violations(page: Page) -> list[str]:
-    results = Axe().run(page, options=WCAG_AA)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)" for v in results.response["violations"]]
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(**PHONE, locale="vi-VN")
-    context.set_default_timeout(5000)
-    yield context
-    context.close()
-
-
 def _fits(page: Page, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 740})
     assert page.evaluate("document.documentElement.scrollWidth") <= width
@@ -317,7 +300,7 @@ def test_answering_at_a_commune_counter_ends_with_what_the_province_offers(
         box = link.bounding_box()
         assert box is not None and box["height"] >= 44 and box["y"] + box["height"] <= 740
     page.screenshot(path=str(artifact("thanks-360-vi.png")), full_page=True)
-    assert _violations(page) == []
+    assert axe_violations(page) == []
     _fits(page, 320)
 
     page.set_viewport_size({"width": 360, "height": 740})
@@ -328,7 +311,7 @@ def test_answering_at_a_commune_counter_ends_with_what_the_province_offers(
     expect(offers.get_by_role("link", name="Complaints and suggestions")).to_have_attribute("href", PORTAL)
     expect(offers.get_by_role("listitem").nth(2)).to_have_text(f"Opening hours {HOURS_EN}")
     page.screenshot(path=str(artifact("thanks-360-en.png")), full_page=True)
-    assert _violations(page) == []
+    assert axe_violations(page) == []
     _fits(page, 320)
 
     page.set_viewport_size({"width": 1440, "height": 900})
