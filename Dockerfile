@@ -11,6 +11,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     SIPAS_PORT=8000 \
     SIPAS_WORKERS=4
 
+# Pango and a font with Vietnamese diacritics: WeasyPrint renders the counters' posters as PDF.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --create-home --uid 10001 sipas
 WORKDIR /srv/sipas
 

@@ -16,7 +16,12 @@ from starlette.requests import ClientDisconnect
 from app.admin.router import router as management_router
 from app.config import Environment, Settings, get_settings
 from app.dashboard.router import router as dashboard_router
+from app.dashboard.router_breakdowns import router as dashboard_breakdowns_router
+from app.dashboard.router_compare import router as dashboard_compare_router
+from app.dashboard.router_directory import router as dashboard_directory_router
 from app.dashboard.router_login import router as dashboard_login_router
+from app.dashboard.router_manage import router as dashboard_manage_router
+from app.dashboard.router_voice import router as dashboard_voice_router
 from app.dashboard.views import FigureCache
 from app.db import make_engine, make_session_factory, session_scope
 from app.errors import BUSY, SLOW_BODY, VALIDATION_ERROR, SipasError, Unavailable, error_body
@@ -181,4 +186,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(responses_router)
     app.include_router(dashboard_login_router)
     app.include_router(dashboard_router)
+    app.include_router(dashboard_voice_router)
+    app.include_router(dashboard_compare_router)
+    app.include_router(dashboard_breakdowns_router)
+    app.include_router(dashboard_manage_router)
+    app.include_router(dashboard_directory_router)
     return app

@@ -29,6 +29,7 @@ TABLES = {
     "agencies",
     "answers",
     "audit_events",
+    "comment_moderation",
     "counters",
     "devices",
     "dossier_links",

@@ -1,7 +1,22 @@
-"""Server-side SVG charts: horizontal bars with interval whiskers and a target line, and a monthly line with its
+"""Server-side SVG charts: horizontal bars with interval whiskers and target marks, and a monthly line with its
 interval band. No script, no style attributes (a strict Content-Security-Policy allows presentation attributes);
 each chart is an ``img`` for assistive technology, with its title and a summary, and the page puts the same numbers
 in a table beside it — the table is the accessible form of the chart, the SVG only draws it.
+
+Rules that keep a chart from misleading (see docs/dashboard.md, "Charts that do not mislead"):
+
+- **Bars start at 0.** Every bar chart's value axis runs from 0% to 100% — the same scale on every chart of every
+  page — so a bar's length is its rate and two bars' lengths compare. Rates and their interval ends are proportions
+  (0–1), so no whisker is ever cut at the axis.
+- **Targets are the rows' own.** A bar shows the target its estimate was judged against (``Estimate.target``, as the
+  report resolved it), nothing else: one dashed line across the chart when every bar has the same target, a dashed
+  mark on each judged row when targets differ, none when no row has one — so the chart and the table's verdict
+  column always agree.
+- **Labels are never cut.** Long labels wrap onto several lines (the row grows); nothing is truncated.
+- **Two layouts.** Each chart is drawn twice: a wide one (``viewBox`` 960 wide, labels beside the bars, text 15 units,
+  so ≥ 11.4 px on screen from a 728 px wide column) and a narrow one for phones (no ``viewBox``: positions in
+  percent of the width and text in pixels, so it reflows to any width and its text keeps its size; labels above the
+  bars). The stylesheet shows one of them (``.chart-wide`` from 48rem, ``.chart-narrow`` below).
 
 Verdicts are told by colour *and* a glyph (✓ met, ✗ not met, ? inconclusive, ○ not enough data); unreliable
 estimates are hatched grey with "⚠" — with a target their verdict is "not enough data" (○, violet outline, never the
@@ -10,8 +25,9 @@ red of "not met"), and no summary counts them as met or not met. Rates are propo
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -34,16 +50,37 @@ UNRELIABLE_COLOUR = "#767b85"
 TARGET_COLOUR = "#1a1a1a"
 BAND_COLOUR = "#c9dcf2"
 LINE_COLOUR = "#0b4f9c"
+GRID_COLOUR = "#d5d9df"
+TEXT_COLOUR = "#1a1a1a"
+TICK_COLOUR = "#444"
 
-# Bar chart geometry (user units of the viewBox; the SVG scales to its container).
+# The value axis of every bar chart: 0% to 100%, a grid line every 10 points, a label every 20.
+AXIS_START = 0.0
+AXIS_END = 1.0
+GRID_STEP = 0.1
+LABEL_STEP = 0.2
+
+# Wide bar chart geometry (user units of the viewBox; the SVG scales to its container, at most 960 px).
 WIDTH = 960
-LABEL_WIDTH = 330
-VALUE_WIDTH = 120
-ROW_HEIGHT = 30
-BAR_HEIGHT = 16
-TOP = 34
+LABEL_WIDTH = 340  # the label column; labels end 10 units before the plot
+VALUE_WIDTH = 140  # the value and glyph after the plot
+FONT = 15  # every text of a wide chart: × 728/960 = 11.4 px at the narrowest column it is shown in
+LINE_HEIGHT = 19
+ROW_HEIGHT = 34  # at least; a row grows with its label's lines
+BAR_HEIGHT = 18
+TOP = 36
 BOTTOM = 10
-LABEL_CHARS = 46
+
+# Narrow bar chart geometry (pixels; horizontal positions in percent of the chart's width).
+NARROW_FONT = 14
+NARROW_TICK_FONT = 13
+NARROW_LINE = 18
+NARROW_BAR = 14
+NARROW_GAP = 12  # between rows
+NARROW_TOP = 24
+NARROW_PLOT = 74.0  # the bars' track: 0% to 74% of the width; the value is written at the right edge
+NARROW_LABEL_PX = 290.0  # labels wrap to fit the narrowest phone column (320 px screen)
+NARROW_INDENT = 2  # labels start 2 px in: a glyph's side bearing (the T of "Trung tâm") would be cut at 0
 
 
 @dataclass(frozen=True)
@@ -83,30 +120,67 @@ def summary_of(estimates: Sequence[Estimate]) -> str:
     return text
 
 
+def shared_target(estimates: Sequence[Estimate]) -> float | None:
+    """The one target every estimate was judged against, or None (some have none, or targets differ)."""
+    targets = {estimate.target for estimate in estimates}
+    if len(targets) != 1:
+        return None
+    return next(iter(targets))
+
+
 def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def _clip(text: str, limit: int = LABEL_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+# --- text widths and wrapping ------------------------------------------------------------------------------------
+
+_NARROW_CHARS = set("iljtfrI.,;:'!|()[] ·-")
+_WIDE_CHARS = set("mwMW@%")
 
 
-def axis_floor(estimates: Sequence[Estimate], target: float | None) -> float:
-    """Where the value axis starts: 5 points below the lowest bound (or target) shown, rounded down to a multiple
-    of 10, never below 0 — bars of rates that all lie between 75% and 95% would otherwise look alike. An unreliable
-    estimate counts with its point, not its (often 0–100%) interval, whose whisker is then cut at the axis."""
-    lows = [e.estimate if e.unreliable else e.low for e in estimates if math.isfinite(e.low)]
-    if target is not None:
-        lows.append(target)
-    if not lows:
-        return 0.0
-    return max(0.0, math.floor((min(lows) - 0.05) * 10) / 10)
+def text_width(text: str, size: float, *, bold: bool = False) -> float:
+    """A generous estimate of a text's rendered width (Vietnamese in common sans-serif fonts, DejaVu Sans being the
+    widest): wrapping on it leaves room rather than overflowing."""
+    em = 0.0
+    for char in unicodedata.normalize("NFC", text):
+        if unicodedata.combining(char):
+            continue
+        if char in _NARROW_CHARS:
+            em += 0.36
+        elif char in _WIDE_CHARS:
+            em += 0.95
+        elif char.isupper() or char.isdigit():
+            em += 0.7
+        else:
+            em += 0.62
+    return em * size * (1.08 if bold else 1.0)
 
 
-def _ticks(floor: float) -> list[float]:
-    step = 0.05 if 1 - floor <= 0.3 + 1e-9 else 0.1
-    count = round((1 - floor) / step)
-    return [floor + step * i for i in range(count + 1)]
+def wrap(text: str, width: float, size: float, *, bold: bool = False) -> list[str]:
+    """``text`` in lines no wider than ``width`` (by :func:`text_width`), broken between words; a word wider than a
+    line is broken inside. Nothing is dropped: every character but the spaces between lines is kept, in order."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if text_width(candidate, size, bold=bold) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while text_width(word, size, bold=bold) > width and len(word) > 1:
+            cut = len(word) - 1
+            while cut > 1 and text_width(word[:cut], size, bold=bold) > width:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
+# --- shared parts ------------------------------------------------------------------------------------------------
 
 
 def _hatch(pattern_id: str) -> str:
@@ -117,14 +191,58 @@ def _hatch(pattern_id: str) -> str:
     )
 
 
-def _open(chart_id: str, title: str, summary: str, height: float, css_class: str) -> list[str]:
+def _open(chart_id: str, title: str, summary: str, height: float, css_class: str, *, narrow: bool) -> list[str]:
+    """The ``svg`` element: the wide layout scales with a viewBox; the narrow one is as wide as its container and
+    as high as its rows, its text in pixels."""
+    size = f'width="100%" height="{_num(height)}"' if narrow else f'viewBox="0 0 {WIDTH} {_num(height)}"'
+    layout = "chart-narrow" if narrow else "chart-wide"
     return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" id="{chart_id}" class="chart {css_class}" '
-        f'viewBox="0 0 {WIDTH} {_num(height)}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'data-testid="{chart_id}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="{chart_id}" class="chart {layout} {css_class}" {size} '
+        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" data-testid="{chart_id}">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(summary)}</desc>',
     ]
+
+
+def _ticks(start: float, end: float, step: float) -> list[float]:
+    count = round((end - start) / step)
+    return [start + step * i for i in range(count + 1)]
+
+
+def _is_label_tick(tick: float) -> bool:
+    return abs(tick / LABEL_STEP - round(tick / LABEL_STEP)) < 1e-9
+
+
+def _share(value: float) -> float:
+    """A proportion on the axis; rates and interval ends are proportions, so this never moves a finite one."""
+    return min(max(value, AXIS_START), AXIS_END)
+
+
+def _bar_parts(bar: Bar, lang: Lang, unreliable_label: str, hatch: str) -> tuple[str, str, str, str, str]:
+    """(classes, fill, stroke attributes, the written value with its glyph, tooltip) of one bar."""
+    estimate = bar.estimate
+    verdict = verdict_key(estimate)
+    unreliable = estimate.unreliable
+    classes = f"bar verdict-{verdict}" + (" unreliable" if unreliable else "") + (" weakest" if bar.highlight else "")
+    fill = f"url(#{hatch})" if unreliable else COLOURS[verdict]
+    stroke = ""
+    if verdict == "insufficient_data":
+        stroke = f' stroke="{COLOURS[verdict]}" stroke-width="2"'
+    elif unreliable:
+        stroke = f' stroke="{UNRELIABLE_COLOUR}" stroke-width="1"'
+    value = pct(estimate.estimate, lang)
+    glyph = "⚠" if unreliable and verdict != "insufficient_data" else GLYPHS[verdict]
+    tooltip = f"{bar.label}: {value} [{pct(estimate.low, lang)} – {pct(estimate.high, lang)}]"
+    if unreliable:
+        tooltip += f" – {unreliable_label}"
+    return classes, fill, stroke, f"{value} {glyph}".rstrip(), tooltip
+
+
+def _finite(estimate: Estimate) -> bool:
+    return all(math.isfinite(value) for value in (estimate.estimate, estimate.low, estimate.high))
+
+
+# --- bar charts --------------------------------------------------------------------------------------------------
 
 
 def bar_chart(
@@ -133,98 +251,228 @@ def bar_chart(
     bars: Sequence[Bar],
     *,
     lang: Lang,
-    target: float | None = None,
     target_label: str = "",
     unreliable_label: str = "",
     summary: str = "",
 ) -> Markup:
-    """One row per bar: the bar from the axis start to the estimate, the interval as a whisker, the value with the
-    verdict glyph; a dashed vertical line at the target. ``summary`` (for screen readers) defaults to
-    :func:`summary_of` the bars."""
-    height = TOP + ROW_HEIGHT * max(len(bars), 1) + BOTTOM
-    floor = axis_floor([bar.estimate for bar in bars], target)
+    """One row per bar: the bar from 0 to the estimate, the interval as a whisker, the value with the verdict glyph,
+    the row's own target as a dashed mark (see the module's rules) — in the wide layout (``chart_id``) and the
+    narrow one (``chart_id``-narrow). ``summary`` (for screen readers) defaults to :func:`summary_of` the bars;
+    ``target_label`` (what the dashed marks are, e.g. "Mục tiêu 86,00%") is added to it. The targets drawn are the
+    bars' own (``Estimate.target``): there is no chart-wide target to pass."""
+    summary = (summary or summary_of([bar.estimate for bar in bars])) + (f"; {target_label}" if target_label else "")
+    wide = bar_chart_wide(chart_id, title, bars, lang=lang, unreliable_label=unreliable_label, summary=summary)
+    narrow = bar_chart_narrow(
+        f"{chart_id}-narrow", title, bars, lang=lang, unreliable_label=unreliable_label, summary=summary
+    )
+    return Markup(wide + narrow)  # noqa: S704 - both are escaped SVG
+
+
+def _target_marks(
+    rows: Sequence[tuple[Estimate, float, float]], position: Callable[[float], str], top: float, bottom: float
+) -> list[str]:
+    """Dashed target marks: one line from ``top`` to ``bottom`` when every row shares its target, else a mark over
+    each judged row's bar, none for rows without a target. ``rows``: (estimate, bar top, bar bottom)."""
+    shared = shared_target([estimate for estimate, _top, _bottom in rows])
+    dash = f'stroke="{TARGET_COLOUR}" stroke-width="2" stroke-dasharray="6 4"'
+    lines: list[str] = []
+    if shared is not None:
+        at = position(shared)
+        lines.append(f'<line x1="{at}" y1="{_num(top)}" x2="{at}" y2="{_num(bottom)}" {dash}/>')
+    else:
+        for estimate, row_top, row_bottom in rows:
+            if estimate.target is not None:
+                at = position(estimate.target)
+                lines.append(
+                    f'<line class="row-target" x1="{at}" y1="{_num(row_top - 5)}" x2="{at}" '
+                    f'y2="{_num(row_bottom + 5)}" {dash}/>'
+                )
+    return ['<g class="target" aria-hidden="true">', *lines, "</g>"] if lines else []
+
+
+def bar_chart_wide(
+    chart_id: str, title: str, bars: Sequence[Bar], *, lang: Lang, unreliable_label: str = "", summary: str = ""
+) -> str:
+    """The wide layout: labels (wrapped, right-aligned) beside the bars, the axis on top, values after the plot."""
     left, right = LABEL_WIDTH, WIDTH - VALUE_WIDTH
 
     def x(share: float) -> float:
-        return left + (min(max(share, floor), 1.0) - floor) / (1 - floor) * (right - left)
+        return left + (_share(share) - AXIS_START) / (AXIS_END - AXIS_START) * (right - left)
 
+    labels = [wrap(bar.label, LABEL_WIDTH - 20, FONT, bold=bar.highlight) for bar in bars]
+    heights = [max(ROW_HEIGHT, LINE_HEIGHT * len(lines) + 12) for lines in labels]
+    height = TOP + (sum(heights) if bars else ROW_HEIGHT) + BOTTOM
     hatch = f"{chart_id}-hatch"
-    summary = (summary or summary_of([bar.estimate for bar in bars])) + (
-        f"; {target_label}" if target is not None else ""
+    out = _open(
+        chart_id, title, summary or summary_of([bar.estimate for bar in bars]), height, "bar-chart", narrow=False
     )
-    out = _open(chart_id, title, summary, height, "bar-chart")
     out.append(_hatch(hatch))
     out.append('<g class="axis" aria-hidden="true">')
-    for tick in _ticks(floor):
+    for tick in _ticks(AXIS_START, AXIS_END, GRID_STEP):
+        at = _num(x(tick))
         out.append(
-            f'<line x1="{_num(x(tick))}" y1="{TOP - 6}" x2="{_num(x(tick))}" y2="{_num(height - BOTTOM)}" '
-            f'stroke="#d5d9df" stroke-width="1"/>'
+            f'<line x1="{at}" y1="{TOP - 6}" x2="{at}" y2="{_num(height - BOTTOM)}" stroke="{GRID_COLOUR}" '
+            'stroke-width="1"/>'
         )
-        out.append(
-            f'<text x="{_num(x(tick))}" y="{TOP - 12}" text-anchor="middle" font-size="12" fill="#444">'
-            f"{escape(pct(tick, lang, 0))}</text>"
-        )
+        if _is_label_tick(tick):
+            out.append(
+                f'<text x="{at}" y="{TOP - 13}" text-anchor="middle" font-size="{FONT}" fill="{TICK_COLOUR}">'
+                f"{escape(pct(tick, lang, 0))}</text>"
+            )
     out.append("</g>")
-    for row, bar in enumerate(bars):
+    rows: list[tuple[Estimate, float, float]] = []
+    top = float(TOP)
+    for bar, lines, row_height in zip(bars, labels, heights, strict=True):
         estimate = bar.estimate
-        verdict = verdict_key(estimate)
-        unreliable = estimate.unreliable
-        middle = TOP + ROW_HEIGHT * row + ROW_HEIGHT / 2
-        classes = (
-            f"bar verdict-{verdict}" + (" unreliable" if unreliable else "") + (" weakest" if bar.highlight else "")
-        )
-        fill = f"url(#{hatch})" if unreliable else COLOURS[verdict]
-        value = pct(estimate.estimate, lang)
-        glyph = "⚠" if unreliable and verdict != "insufficient_data" else GLYPHS[verdict]
-        tooltip = f"{bar.label}: {value} [{pct(estimate.low, lang)} – {pct(estimate.high, lang)}]"
-        if unreliable:
-            tooltip += f" – {unreliable_label}"
-        out.append(f'<g class="{classes}" data-key="{escape(bar.key)}" data-verdict="{verdict}">')
-        out.append(f"<title>{escape(tooltip)}</title>")
+        middle = top + row_height / 2
+        classes, fill, stroke, value, tooltip = _bar_parts(bar, lang, unreliable_label, hatch)
         weight = ' font-weight="700"' if bar.highlight else ""
-        out.append(
-            f'<text x="{left - 8}" y="{_num(middle + 4)}" text-anchor="end" font-size="13" fill="#1a1a1a"'
-            f"{weight}>{escape(_clip(bar.label))}</text>"
-        )
-        top = middle - BAR_HEIGHT / 2
-        width = max(x(estimate.estimate) - left, 0.0)
-        stroke = ""
-        if verdict == "insufficient_data":
-            stroke = f' stroke="{COLOURS[verdict]}" stroke-width="2"'
-        elif unreliable:
-            stroke = f' stroke="{UNRELIABLE_COLOUR}" stroke-width="1"'
-        out.append(
-            f'<rect class="bar-fill" x="{left}" y="{_num(top)}" width="{_num(width)}" height="{BAR_HEIGHT}" '
-            f'fill="{fill}"{stroke}/>'
-        )
-        low, high = x(estimate.low), x(estimate.high)
-        out.append(
-            f'<path class="whisker" d="M{_num(low)} {_num(middle)}H{_num(high)}M{_num(low)} {_num(middle - 6)}'
-            f'V{_num(middle + 6)}M{_num(high)} {_num(middle - 6)}V{_num(middle + 6)}" stroke="#1a1a1a" '
-            'stroke-width="1.5" fill="none"/>'
+        out.append(f'<g class="{classes}" data-key="{escape(bar.key)}" data-verdict="{verdict_key(estimate)}">')
+        out.append(f"<title>{escape(tooltip)}</title>")
+        first = middle + 5 - LINE_HEIGHT * (len(lines) - 1) / 2
+        spans = "".join(
+            f'<tspan x="{left - 10}" y="{_num(first + LINE_HEIGHT * i)}">{escape(line)}</tspan>'
+            for i, line in enumerate(lines)
         )
         out.append(
-            f'<text class="value" x="{right + 8}" y="{_num(middle + 4)}" font-size="13" fill="#1a1a1a"'
-            f"{weight}>{escape(value)} {glyph}</text>"
+            f'<text class="label" text-anchor="end" font-size="{FONT}" fill="{TEXT_COLOUR}"{weight}>{spans}</text>'
+        )
+        bar_top = middle - BAR_HEIGHT / 2
+        if _finite(estimate):
+            out.append(
+                f'<rect class="bar-fill" x="{left}" y="{_num(bar_top)}" width="{_num(x(estimate.estimate) - left)}" '
+                f'height="{BAR_HEIGHT}" fill="{fill}"{stroke}/>'
+            )
+            low, high = _num(x(estimate.low)), _num(x(estimate.high))
+            out.append(
+                f'<path class="whisker" d="M{low} {_num(middle)}H{high}M{low} {_num(middle - 7)}V{_num(middle + 7)}'
+                f'M{high} {_num(middle - 7)}V{_num(middle + 7)}" stroke="{TEXT_COLOUR}" stroke-width="1.5" '
+                'fill="none"/>'
+            )
+        out.append(
+            f'<text class="value" x="{right + 10}" y="{_num(middle + 5)}" font-size="{FONT}" fill="{TEXT_COLOUR}"'
+            f"{weight}>{escape(value)}</text>"
         )
         out.append("</g>")
-    if target is not None:
-        tx = _num(x(target))
-        out.append(
-            f'<g class="target" aria-hidden="true"><line x1="{tx}" y1="{TOP - 4}" x2="{tx}" '
-            f'y2="{_num(height - BOTTOM + 4)}" stroke="{TARGET_COLOUR}" stroke-width="2" '
-            f'stroke-dasharray="6 4"/></g>'
-        )
+        rows.append((estimate, bar_top, bar_top + BAR_HEIGHT))
+        top += row_height
+    out += _target_marks(rows, lambda share: _num(x(share)), TOP - 4, height - BOTTOM + 4)
     out.append("</svg>")
-    return Markup("".join(out))  # noqa: S704 - every text and attribute value above is escaped
+    return "".join(out)
 
 
-# Trend chart geometry.
+def bar_chart_narrow(
+    chart_id: str, title: str, bars: Sequence[Bar], *, lang: Lang, unreliable_label: str = "", summary: str = ""
+) -> str:
+    """The narrow layout for phones: each row is its label (wrapped to the narrowest phone) over its bar, whose
+    track runs from 0 at the left edge to 100% at 74% of the width, the value at the right edge."""
+
+    def x(share: float) -> str:
+        return f"{_num((_share(share) - AXIS_START) / (AXIS_END - AXIS_START) * NARROW_PLOT)}%"
+
+    labels = [wrap(bar.label, NARROW_LABEL_PX, NARROW_FONT, bold=bar.highlight) for bar in bars]
+    heights = [NARROW_LINE * len(lines) + 4 + NARROW_BAR + NARROW_GAP for lines in labels]
+    height = NARROW_TOP + (sum(heights) if bars else NARROW_LINE) + 4
+    hatch = f"{chart_id}-hatch"
+    out = _open(
+        chart_id, title, summary or summary_of([bar.estimate for bar in bars]), height, "bar-chart", narrow=True
+    )
+    out.append(_hatch(hatch))
+    out.append('<g class="axis" aria-hidden="true">')
+    for tick in _ticks(AXIS_START, AXIS_END, GRID_STEP):
+        at = x(tick)
+        out.append(
+            f'<line x1="{at}" y1="{NARROW_TOP - 4}" x2="{at}" y2="{_num(height)}" stroke="{GRID_COLOUR}" '
+            'stroke-width="1"/>'
+        )
+        if _is_label_tick(tick):  # 0, 20, … 100%, as in the wide layout
+            anchor = "start" if tick == AXIS_START else "middle"
+            out.append(
+                f'<text x="{at}" y="{NARROW_TOP - 8}" text-anchor="{anchor}" font-size="{NARROW_TICK_FONT}" '
+                f'fill="{TICK_COLOUR}">{escape(pct(tick, lang, 0))}</text>'
+            )
+    out.append("</g>")
+    rows: list[tuple[Estimate, float, float]] = []
+    top = float(NARROW_TOP)
+    for bar, lines, row_height in zip(bars, labels, heights, strict=True):
+        estimate = bar.estimate
+        classes, fill, stroke, value, tooltip = _bar_parts(bar, lang, unreliable_label, hatch)
+        weight = ' font-weight="700"' if bar.highlight else ""
+        out.append(f'<g class="{classes}" data-key="{escape(bar.key)}" data-verdict="{verdict_key(estimate)}">')
+        out.append(f"<title>{escape(tooltip)}</title>")
+        spans = "".join(
+            f'<tspan x="{NARROW_INDENT}" y="{_num(top + NARROW_LINE * (i + 1) - 4)}">{escape(line)}</tspan>'
+            for i, line in enumerate(lines)
+        )
+        out.append(f'<text class="label" font-size="{NARROW_FONT}" fill="{TEXT_COLOUR}"{weight}>{spans}</text>')
+        bar_top = top + NARROW_LINE * len(lines) + 4
+        middle = bar_top + NARROW_BAR / 2
+        if _finite(estimate):
+            out.append(
+                f'<rect class="bar-fill" x="0" y="{_num(bar_top)}" width="{x(estimate.estimate)}" '
+                f'height="{NARROW_BAR}" fill="{fill}"{stroke}/>'
+            )
+            low, high = x(estimate.low), x(estimate.high)
+            whisker = f'stroke="{TEXT_COLOUR}" stroke-width="1.5"'
+            out.append(
+                f'<g class="whisker"><line x1="{low}" y1="{_num(middle)}" x2="{high}" y2="{_num(middle)}" {whisker}/>'
+                f'<line x1="{low}" y1="{_num(middle - 6)}" x2="{low}" y2="{_num(middle + 6)}" {whisker}/>'
+                f'<line x1="{high}" y1="{_num(middle - 6)}" x2="{high}" y2="{_num(middle + 6)}" {whisker}/></g>'
+            )
+        out.append(
+            f'<text class="value" x="100%" y="{_num(middle + 5)}" text-anchor="end" font-size="{NARROW_FONT}" '
+            f'fill="{TEXT_COLOUR}"{weight}>{escape(value)}</text>'
+        )
+        out.append("</g>")
+        rows.append((estimate, bar_top, bar_top + NARROW_BAR))
+        top += row_height
+    out += _target_marks(rows, x, NARROW_TOP - 4, height)
+    out.append("</svg>")
+    return "".join(out)
+
+
+# --- the monthly trend -------------------------------------------------------------------------------------------
+
+# Wide trend geometry (viewBox units).
 TREND_HEIGHT = 300
-TREND_LEFT = 60
-TREND_RIGHT = 20
+TREND_LEFT = 64
+TREND_RIGHT = 40  # half the widest month label ("Nov 26") fits after the last month
 TREND_TOP = 20
-TREND_BOTTOM = 40
+TREND_BOTTOM = 44
+TREND_MONTH_WIDTH = 56  # room one month label needs (labels are thinned to fit)
+
+# Narrow trend geometry (pixels; horizontal positions in percent).
+NARROW_TREND_HEIGHT = 250
+NARROW_TREND_TOP = 16
+NARROW_TREND_BOTTOM = 30
+NARROW_TREND_LEFT = 16.0  # % of the width kept for the axis labels, written above their grid lines
+NARROW_TREND_RIGHT = 91.0  # the last month's label (centred on it) stays inside a 320 px phone's column
+NARROW_MONTH_LABELS = 5  # at most, so that "10/26" fits between them on a 320 px phone
+
+
+def trend_floor(estimates: Sequence[Estimate]) -> float:
+    """Where the trend's vertical axis starts: below every interval end and every target, at a multiple of 10
+    points (2 points of margin), never below 0 — a line, not bars, so it need not start at 0 (its lowest grid line
+    is labelled), but its band is never cut. The axis always ends at 100%."""
+    lows = [e.low for e in estimates if math.isfinite(e.low)]
+    lows += [e.target for e in estimates if e.target is not None]
+    if not lows:
+        return AXIS_START
+    return max(AXIS_START, math.floor(round((min(lows) - 0.02) * 10, 9)) / 10)
+
+
+def _trend_ticks(floor: float) -> tuple[list[float], float]:
+    """Grid lines and the step between labelled ones: every 5 points on a short axis, else every 10 (labels every
+    20 on a long one)."""
+    span = AXIS_END - floor
+    step = 0.05 if span <= 0.3 + 1e-9 else GRID_STEP
+    label_step = step if span / step <= 6 + 1e-9 else step * 2
+    return _ticks(floor, AXIS_END, step), label_step
+
+
+def _labelled(index: int, count: int, every: int) -> bool:
+    """Month labels counted back from the newest, so the last month is always named."""
+    return (count - 1 - index) % every == 0
 
 
 def trend_chart(
@@ -233,14 +481,75 @@ def trend_chart(
     points: Sequence[Point],
     *,
     lang: Lang,
-    target: float | None = None,
     target_label: str = "",
     drop_label: str = "",
 ) -> Markup:
-    """The series as a line through its estimates over a band from lower to upper bounds, a dashed target line, a
-    red ▼ above each period that fell significantly, hollow points where the estimate is unreliable."""
+    """The series as a line through its estimates over its interval band, the months' targets dashed (one line when
+    every month has the same; a dash at each judged month when they differ), a red ▼ above each period that fell
+    significantly, hollow points where the estimate is unreliable — wide (``chart_id``) and narrow
+    (``chart_id``-narrow), on the same axis. ``target_label`` says what the dashes are, for screen readers."""
     estimates = [point.estimate for point in points]
-    floor = axis_floor(estimates, target)
+    floor = trend_floor(estimates)
+    first = points[0].period if points else ""
+    last = points[-1].period if points else ""
+    summary = f"{month_short(first, lang)} – {month_short(last, lang)}; {pct(floor, lang, 0)} – 100%" + (
+        f"; {target_label}" if target_label else ""
+    )
+    wide = _trend_wide(chart_id, title, summary, points, floor, lang=lang, drop_label=drop_label)
+    narrow = _trend_narrow(f"{chart_id}-narrow", title, summary, points, floor, lang=lang, drop_label=drop_label)
+    return Markup(wide + narrow)  # noqa: S704 - both are escaped SVG
+
+
+def _trend_targets(
+    points: Sequence[Point],
+    start: Callable[[int], str],
+    end: Callable[[int], str],
+    left: float | str,
+    right: float | str,
+    y: Callable[[float], float],
+) -> list[str]:
+    """The months' targets, dashed: one line from ``left`` to ``right`` when every month has the same target, else a
+    dash across each judged month (from ``start(i)`` to ``end(i)``), none for months without a target."""
+    estimates = [point.estimate for point in points]
+    shared = shared_target(estimates)
+    dash = f'stroke="{TARGET_COLOUR}" stroke-width="2" stroke-dasharray="6 4"'
+    lines: list[str] = []
+    if shared is not None:
+        at = _num(y(shared))
+        lines.append(f'<line x1="{left}" y1="{at}" x2="{right}" y2="{at}" {dash}/>')
+    else:
+        for index, estimate in enumerate(estimates):
+            if estimate.target is not None:
+                at = _num(y(estimate.target))
+                lines.append(
+                    f'<line class="month-target" x1="{start(index)}" y1="{at}" x2="{end(index)}" y2="{at}" {dash}/>'
+                )
+    return ['<g class="target" aria-hidden="true">', *lines, "</g>"] if lines else []
+
+
+def _point_parts(point: Point, lang: Lang) -> tuple[str, str, str]:
+    """(classes, fill, tooltip) of one month's point."""
+    estimate = point.estimate
+    verdict = verdict_key(estimate)
+    fill = "#fff" if estimate.unreliable else COLOURS[verdict]
+    classes = f"point verdict-{verdict}" + (" unreliable" if estimate.unreliable else "")
+    tooltip = (
+        f"{month_short(point.period, lang)}: {pct(estimate.estimate, lang)} "
+        f"[{pct(estimate.low, lang)} – {pct(estimate.high, lang)}]"
+    )
+    return classes, fill, tooltip
+
+
+def _trend_wide(
+    chart_id: str,
+    title: str,
+    summary: str,
+    points: Sequence[Point],
+    floor: float,
+    *,
+    lang: Lang,
+    drop_label: str,
+) -> str:
     bottom = TREND_HEIGHT - TREND_BOTTOM
     span = WIDTH - TREND_LEFT - TREND_RIGHT
 
@@ -250,27 +559,28 @@ def trend_chart(
         return TREND_LEFT + span * index / (len(points) - 1)
 
     def y(share: float) -> float:
-        return bottom - (min(max(share, floor), 1.0) - floor) / (1 - floor) * (bottom - TREND_TOP)
+        return bottom - (min(max(share, floor), AXIS_END) - floor) / (AXIS_END - floor) * (bottom - TREND_TOP)
 
-    first = points[0].period if points else ""
-    last = points[-1].period if points else ""
-    summary = f"{month_short(first, lang)} – {month_short(last, lang)}" + (f"; {target_label}" if target else "")
-    out = _open(chart_id, title, summary, TREND_HEIGHT, "trend-chart")
+    out = _open(chart_id, title, summary, TREND_HEIGHT, "trend-chart", narrow=False)
     out.append('<g class="axis" aria-hidden="true">')
-    for tick in _ticks(floor):
+    ticks, label_step = _trend_ticks(floor)
+    for tick in ticks:
         out.append(
             f'<line x1="{TREND_LEFT}" y1="{_num(y(tick))}" x2="{WIDTH - TREND_RIGHT}" y2="{_num(y(tick))}" '
-            f'stroke="#d5d9df" stroke-width="1"/>'
+            f'stroke="{GRID_COLOUR}" stroke-width="1"/>'
         )
-        out.append(
-            f'<text x="{TREND_LEFT - 8}" y="{_num(y(tick) + 4)}" text-anchor="end" font-size="12" '
-            f'fill="#444">{escape(pct(tick, lang, 0))}</text>'
-        )
+        if abs((tick - floor) / label_step - round((tick - floor) / label_step)) < 1e-9:
+            out.append(
+                f'<text x="{TREND_LEFT - 8}" y="{_num(y(tick) + 5)}" text-anchor="end" font-size="{FONT}" '
+                f'fill="{TICK_COLOUR}">{escape(pct(tick, lang, 0))}</text>'
+            )
+    every = max(1, math.ceil(len(points) * TREND_MONTH_WIDTH / span))
     for index, point in enumerate(points):
-        out.append(
-            f'<text x="{_num(x(index))}" y="{bottom + 22}" text-anchor="middle" font-size="12" fill="#444">'
-            f"{escape(month_short(point.period, lang))}</text>"
-        )
+        if _labelled(index, len(points), every):
+            out.append(
+                f'<text x="{_num(x(index))}" y="{bottom + 26}" text-anchor="middle" font-size="{FONT}" '
+                f'fill="{TICK_COLOUR}">{escape(month_short(point.period, lang))}</text>'
+            )
     out.append("</g>")
     if points:
         upper = " ".join(f"{_num(x(i))},{_num(y(p.estimate.high))}" for i, p in enumerate(points))
@@ -278,29 +588,20 @@ def trend_chart(
         out.append(f'<polygon class="band" points="{upper} {lower}" fill="{BAND_COLOUR}" fill-opacity="0.8"/>')
         line = " ".join(f"{_num(x(i))},{_num(y(p.estimate.estimate))}" for i, p in enumerate(points))
         out.append(f'<polyline class="line" points="{line}" fill="none" stroke="{LINE_COLOUR}" stroke-width="2.5"/>')
-    if target is not None:
-        ty = _num(y(target))
-        out.append(
-            f'<g class="target" aria-hidden="true"><line x1="{TREND_LEFT}" y1="{ty}" x2="{WIDTH - TREND_RIGHT}" '
-            f'y2="{ty}" stroke="{TARGET_COLOUR}" stroke-width="2" stroke-dasharray="6 4"/></g>'
-        )
+    half = span / max(len(points) - 1, 1) / 2
+    out += _trend_targets(
+        points, lambda i: _num(x(i) - half), lambda i: _num(x(i) + half), TREND_LEFT, WIDTH - TREND_RIGHT, y
+    )
     for index, point in enumerate(points):
-        estimate = point.estimate
-        verdict = verdict_key(estimate)
-        cx, cy = _num(x(index)), _num(y(estimate.estimate))
-        fill = "#fff" if estimate.unreliable else COLOURS[verdict]
-        classes = f"point verdict-{verdict}" + (" unreliable" if estimate.unreliable else "")
-        tooltip = (
-            f"{month_short(point.period, lang)}: {pct(estimate.estimate, lang)} "
-            f"[{pct(estimate.low, lang)} – {pct(estimate.high, lang)}]"
-        )
+        classes, fill, tooltip = _point_parts(point, lang)
+        cx, cy = _num(x(index)), _num(y(point.estimate.estimate))
         out.append(
             f'<g class="{classes}" data-period="{escape(point.period)}"><title>{escape(tooltip)}</title>'
-            f'<circle cx="{cx}" cy="{cy}" r="5" fill="{fill}" stroke="{COLOURS[verdict]}" stroke-width="2"/>'
-            "</g>"
+            f'<circle cx="{cx}" cy="{cy}" r="5" fill="{fill}" stroke="{COLOURS[verdict_key(point.estimate)]}" '
+            'stroke-width="2"/></g>'
         )
         if "significant_drop" in point.alerts:
-            top = y(estimate.high) - 8
+            top = y(point.estimate.high) - 8
             out.append(
                 f'<g class="alert significant-drop" data-period="{escape(point.period)}">'
                 f"<title>{escape(drop_label)}</title>"
@@ -308,4 +609,85 @@ def trend_chart(
                 f'fill="{COLOURS["not_met"]}"/></g>'
             )
     out.append("</svg>")
-    return Markup("".join(out))  # noqa: S704 - every text and attribute value above is escaped
+    return "".join(out)
+
+
+def _trend_narrow(
+    chart_id: str,
+    title: str,
+    summary: str,
+    points: Sequence[Point],
+    floor: float,
+    *,
+    lang: Lang,
+    drop_label: str,
+) -> str:
+    """The trend for phones: each month's interval as a pale bar behind its point, the points joined by a line."""
+    bottom = NARROW_TREND_HEIGHT - NARROW_TREND_BOTTOM
+    span = NARROW_TREND_RIGHT - NARROW_TREND_LEFT
+    spacing = span / max(len(points) - 1, 1)
+    band = min(spacing * 0.6, 6.0)
+
+    def x(index: int) -> float:
+        if len(points) <= 1:
+            return NARROW_TREND_LEFT + span / 2
+        return NARROW_TREND_LEFT + spacing * index
+
+    def y(share: float) -> float:
+        return bottom - (min(max(share, floor), AXIS_END) - floor) / (AXIS_END - floor) * (bottom - NARROW_TREND_TOP)
+
+    out = _open(chart_id, title, summary, NARROW_TREND_HEIGHT, "trend-chart", narrow=True)
+    out.append('<g class="axis" aria-hidden="true">')
+    ticks, label_step = _trend_ticks(floor)
+    for tick in ticks:
+        at = _num(y(tick))
+        out.append(f'<line x1="0" y1="{at}" x2="100%" y2="{at}" stroke="{GRID_COLOUR}" stroke-width="1"/>')
+        if abs((tick - floor) / label_step - round((tick - floor) / label_step)) < 1e-9:
+            out.append(
+                f'<text x="{NARROW_INDENT}" y="{_num(y(tick) - 3)}" font-size="{NARROW_TICK_FONT}" '
+                f'fill="{TICK_COLOUR}">{escape(pct(tick, lang, 0))}</text>'
+            )
+    every = max(1, math.ceil(len(points) / NARROW_MONTH_LABELS))
+    for index, point in enumerate(points):
+        if _labelled(index, len(points), every):
+            out.append(
+                f'<text x="{_num(x(index))}%" y="{bottom + 20}" text-anchor="middle" font-size="{NARROW_TICK_FONT}" '
+                f'fill="{TICK_COLOUR}">{escape(month_short(point.period, lang))}</text>'
+            )
+    out.append("</g>")
+    for index, point in enumerate(points):
+        low, high = y(point.estimate.low), y(point.estimate.high)
+        out.append(
+            f'<rect class="band" x="{_num(x(index) - band / 2)}%" y="{_num(high)}" width="{_num(band)}%" '
+            f'height="{_num(max(low - high, 1.0))}" fill="{BAND_COLOUR}"/>'
+        )
+    for index in range(1, len(points)):
+        out.append(
+            f'<line class="line" x1="{_num(x(index - 1))}%" y1="{_num(y(points[index - 1].estimate.estimate))}" '
+            f'x2="{_num(x(index))}%" y2="{_num(y(points[index].estimate.estimate))}" stroke="{LINE_COLOUR}" '
+            'stroke-width="2.5"/>'
+        )
+    out += _trend_targets(
+        points,
+        lambda i: f"{_num(x(i) - spacing / 2)}%",
+        lambda i: f"{_num(x(i) + spacing / 2)}%",
+        f"{_num(NARROW_TREND_LEFT - band)}%",
+        "100%",
+        y,
+    )
+    for index, point in enumerate(points):
+        classes, fill, tooltip = _point_parts(point, lang)
+        out.append(
+            f'<g class="{classes}" data-period="{escape(point.period)}"><title>{escape(tooltip)}</title>'
+            f'<circle cx="{_num(x(index))}%" cy="{_num(y(point.estimate.estimate))}" r="5" fill="{fill}" '
+            f'stroke="{COLOURS[verdict_key(point.estimate)]}" stroke-width="2"/></g>'
+        )
+        if "significant_drop" in point.alerts:
+            out.append(
+                f'<g class="alert significant-drop" data-period="{escape(point.period)}">'
+                f"<title>{escape(drop_label)}</title>"
+                f'<text x="{_num(x(index))}%" y="{_num(y(point.estimate.high) - 4)}" text-anchor="middle" '
+                f'font-size="{NARROW_FONT}" fill="{COLOURS["not_met"]}">▼</text></g>'
+            )
+    out.append("</svg>")
+    return "".join(out)

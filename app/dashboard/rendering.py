@@ -17,6 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.dashboard import charts, format
@@ -84,9 +86,10 @@ def page_router() -> APIRouter:
 
 
 def message_page(request: Request, kind: str, status_code: int, body_key: str | None = None) -> HTMLResponse:
-    """A short page (not found, not allowed) with the layout but no figures; never echoes what was asked for."""
+    """A short page (not found, not allowed) with the layout — and the navigation when an official is logged in —
+    but no figures; never echoes what was asked for."""
     lang = lang_of(request)
-    context = base_context(request, lang, None)
+    context = base_context(request, lang, peek_viewer(request))
     context |= {"heading": t(f"{kind}_title", lang), "body": t(body_key or f"{kind}_body", lang)}
     return templates.TemplateResponse(request, "message.html", context, status_code=status_code, headers=NO_STORE)
 
@@ -121,6 +124,28 @@ def current_viewer(request: Request, session: SessionDep, settings: SettingsDep)
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
 
 
+def peek_viewer(request: Request) -> Viewer | None:
+    """The logged-in official, if any, for pages anyone may see (the method page, the error pages), so that their
+    layout keeps the navigation: no redirect, no rate counting, and None when the database cannot say."""
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    settings: Settings = request.app.state.settings
+    session: Session = request.app.state.session_factory()
+    try:
+        found = resolve(session, token)
+        if found is None:
+            return None
+        opened, official = found
+        scope = scope_of(session, official)
+        root = session.get(Agency, scope.root_id) if scope.root_id is not None and scope.root_id > 0 else None
+        return Viewer(official, opened, scope, root, token, csrf_token(settings, token))
+    except SQLAlchemyError:
+        return None
+    finally:
+        session.close()
+
+
 # --- rendering -----------------------------------------------------------------------------------------------
 
 
@@ -152,6 +177,12 @@ def base_context(request: Request, lang: Lang, viewer: Viewer | None, nav: str =
         "points": lambda value: format.points(value, lang),
         "verdict_key": charts.verdict_key,
     }
+
+
+def render_open_page(request: Request, name: str, context: dict[str, Any], nav: str = "") -> HTMLResponse:
+    """A page anyone may read (no login needed), with the navigation when an official is logged in."""
+    full = base_context(request, lang_of(request), peek_viewer(request), nav) | context
+    return templates.TemplateResponse(request, name, full, headers=NO_STORE)
 
 
 def render_page(

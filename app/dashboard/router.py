@@ -1,14 +1,15 @@
 """``/dashboard``: the officials' figure pages in the browser — overview of the scope, one agency's drill-down —
-and the directory pages: counters with their posters, kiosks. Server-rendered (Jinja2), Vietnamese first, no
-script; figures from :mod:`app.dashboard.views`, charts from :mod:`app.dashboard.charts`, the layout and the
-logged-in official from :mod:`app.dashboard.rendering`, login and logout in :mod:`app.dashboard.router_login`."""
+and the method page (counters and kiosks: :mod:`app.dashboard.router_directory`). Server-rendered (Jinja2),
+Vietnamese first, no script; figures from :mod:`app.dashboard.views`, charts from :mod:`app.dashboard.charts`, the
+layout and the logged-in official from :mod:`app.dashboard.rendering`, login and logout in
+:mod:`app.dashboard.router_login`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -16,7 +17,7 @@ from markupsafe import Markup
 
 from app.dashboard import charts, format
 from app.dashboard.i18n import t
-from app.dashboard.rendering import HERE, ViewerDep, lang_of, page_router, render_page
+from app.dashboard.rendering import HERE, ViewerDep, lang_of, page_router, render_open_page, render_page
 from app.dashboard.views import (
     SORTS,
     AgencyPage,
@@ -27,19 +28,17 @@ from app.dashboard.views import (
     Overview,
     agency_name,
     agency_page,
-    counters_in_scope,
-    devices_in_scope,
     export_url,
     overview,
     read_filters,
 )
 from app.deps import FormsDep, SessionDep, SettingsDep
-from app.errors import Forbidden, Invalid, NotFound
-from app.links.service import counter_url
+from app.errors import Invalid, NotFound
 from app.officials.scope import visible_agency
 from app.public.i18n import Lang
 from app.reports.query import COVERAGE, Meta
 from app.responses.models import Channel
+from app.stats import reliability
 
 STATIC = HERE / "static"
 STATIC_FILES = {"dashboard.css": "text/css; charset=utf-8"}
@@ -103,20 +102,40 @@ def verdict_summary(lines: list[Line], lang: Lang) -> str:
     return text
 
 
-def _bar_chart(chart_id: str, title_key: str, lines: list[Line], target: float | None, lang: Lang) -> Markup:
-    """A bar chart of the lines that have data (the table beside it lists them all)."""
+def chart_target_note(lines: list[Line], lang: Lang) -> str:
+    """What the chart's dashed marks are, as its caption says it: the one target every row was judged against
+    ("Mục tiêu 86,00%"), each row's own target when they differ, or nothing when no row has a target — the same
+    targets as the table's verdict column, never another."""
+    estimates = [line.estimate for line in lines if line.estimate is not None]
+    shared = charts.shared_target(estimates)
+    if shared is not None:
+        return t("target_value", lang, value=format.pct(shared, lang))
+    if any(estimate.target is not None for estimate in estimates):
+        return t("targets_per_row", lang)
+    return ""
+
+
+def _bar_chart(chart_id: str, title_key: str, lines: list[Line], lang: Lang) -> Markup:
+    """A bar chart of the lines that have data (the table beside it lists them all), with their own targets."""
     bars = [charts.Bar(line.key, line.label, line.estimate, line.weakest) for line in lines if line.estimate]
-    target_label = t("target_value", lang, value=format.pct(target, lang)) if target is not None else ""
+    note = chart_target_note(lines, lang)
     return charts.bar_chart(
         chart_id,
         t(title_key, lang),
         bars,
         lang=lang,
-        target=target,
-        target_label=target_label,
+        target_label=note,
         unreliable_label=t("unreliable", lang),
         summary=verdict_summary(lines, lang),
     )
+
+
+def metric_target_note(lines: list[Line], headline_target: float | None, lang: Lang) -> str:
+    """Under the element and question charts when none of their rows has a target of its own but the agency's index
+    has one: that target is the index's, which is why the rows read "no target" and no line is drawn."""
+    if headline_target is None or any(line.estimate and line.estimate.target is not None for line in lines):
+        return ""
+    return t("metric_targets_none", lang, value=format.pct(headline_target, lang))
 
 
 def coverage(meta: Meta | None, lang: Lang) -> str:
@@ -170,12 +189,13 @@ def overview_page(
     if found is not None:
         context["verdict_summary"] = verdict_summary(found.agencies, lang)
         context |= {
-            "chart": _bar_chart("agencies-chart", "agencies_chart", found.agencies, found.target, lang),
+            "chart": _bar_chart("agencies-chart", "agencies_chart", found.agencies, lang),
+            "chart_target": chart_target_note(found.agencies, lang),
             "without_data": sum(line.estimate is None for line in found.agencies),
             "exports": {
-                "csv": export_url("satisfaction", chosen, "csv", group_by="agency"),
-                "xlsx": export_url("satisfaction", chosen, "xlsx", group_by="agency"),
-                "rankings": export_url("rankings", chosen, "xlsx"),
+                "csv": export_url("satisfaction", chosen, "csv", lang=lang, group_by="agency"),
+                "xlsx": export_url("satisfaction", chosen, "xlsx", lang=lang, group_by="agency"),
+                "rankings": export_url("rankings", chosen, "xlsx", lang=lang),
             },
         }
     return render_page(request, viewer, "overview.html", context, nav="overview")
@@ -191,71 +211,62 @@ def agency_detail(
     context |= {"page_title": agency_name(agency, lang), "agency": agency}
     if found is not None:
         points = [charts.Point(p.period, p.estimate, p.alerts) for p in found.trend.points] if found.trend else []
-        trend_target = next((p.estimate.target for p in points if p.estimate.target is not None), None)
+        months = [Line(p.period, p.period, p.estimate) for p in points]
         context |= {
-            "elements_chart": _bar_chart("elements-chart", "elements_chart", found.elements, found.target, lang),
-            "items_chart": _bar_chart("items-chart", "items_chart", found.items, found.target, lang),
-            "counters_chart": _bar_chart("counters-chart", "counters_chart", found.counters, found.target, lang),
+            "elements_chart": _bar_chart("elements-chart", "elements_chart", found.elements, lang),
+            "items_chart": _bar_chart("items-chart", "items_chart", found.items, lang),
+            "counters_chart": _bar_chart("counters-chart", "counters_chart", found.counters, lang),
+            "elements_target": chart_target_note(found.elements, lang),
+            "items_target": chart_target_note(found.items, lang),
+            "counters_target": chart_target_note(found.counters, lang),
+            "trend_target": chart_target_note(months, lang),
+            "trend_floor": charts.trend_floor([point.estimate for point in points]),
+            "elements_note": metric_target_note(found.elements, found.target, lang),
+            "items_note": metric_target_note(found.items, found.target, lang),
             "trend_chart": charts.trend_chart(
                 "trend-chart",
                 t("trend_chart", lang),
                 points,
                 lang=lang,
-                target=trend_target,
-                target_label=t("target_value", lang, value=format.pct(trend_target, lang)) if trend_target else "",
+                target_label=chart_target_note(months, lang),
                 drop_label=t("alert_significant_drop", lang),
             ),
             "weakest_element": next((line for line in found.elements if line.weakest), None),
             "weakest_item": next((line for line in found.items if line.weakest), None),
             "exports": {
-                name: {fmt: export_url(path, chosen, fmt, agency=agency.code, **extra) for fmt in ("csv", "xlsx")}
-                for name, path, extra in (
-                    ("elements", "satisfaction", {"group_by": "element"}),
-                    ("items", "satisfaction", {"group_by": "item"}),
-                    ("counters", "satisfaction", {"group_by": "agency,counter"}),
-                    ("trend", "trends", {}),
+                name: {
+                    fmt: export_url(path, chosen, fmt, lang=lang, agency=agency.code, group_by=group)
+                    for fmt in ("csv", "xlsx")
+                }
+                for name, path, group in (
+                    ("elements", "satisfaction", "element"),
+                    ("items", "satisfaction", "item"),
+                    ("counters", "satisfaction", "agency,counter"),
+                    ("trend", "trends", ""),  # an empty parameter is left out
                 )
             },
         }
     return render_page(request, viewer, "agency.html", context, nav="overview")
 
 
-# --- directory -----------------------------------------------------------------------------------------------
-
-
-@router.get("/counters", response_class=HTMLResponse)
-def counters_page(request: Request, viewer: ViewerDep, session: SessionDep, settings: SettingsDep) -> Response:
+@router.get("/method", response_class=HTMLResponse)
+def method_page(request: Request) -> Response:
+    """How the figures are computed, for officials; no login needed (every footer links here, the 404 page too)."""
     lang = lang_of(request)
-    rows = [
-        {
-            "agency": owner,
-            "agency_name": agency_name(owner, lang),
-            "counter": counter,
-            "name": (counter.name_en or counter.name_vi) if lang == "en" else counter.name_vi,
-            "link": counter_url(settings, counter) if counter.active and owner.active else None,
-            "poster": f"/api/v1/agencies/{quote(owner.code)}/counters/{quote(counter.code)}/poster"
-            if counter.active and owner.active
-            else None,
-        }
-        for owner, counter in counters_in_scope(session, viewer.scope)
-    ]
-    return render_page(
-        request, viewer, "counters.html", {"page_title": t("counters_page_title", lang), "rows": rows}, nav="counters"
-    )
+    context = {
+        "page_title": t("method_title", lang),
+        "level": format.pct(0.95, lang, 0),
+        "interval_method": "Korn–Graubard",
+        "min_effective_n": reliability.MIN_EFFECTIVE_N,
+        "max_width_points": format.number(reliability.MAX_CI_WIDTH * 100, lang),
+        "relative_from_points": format.number(reliability.RELATIVE_RULE_FROM_WIDTH * 100, lang),
+        "relative_pct": format.pct(reliability.RELATIVE_CI_WIDTH, lang, 0),
+        "coverage": COVERAGE[lang],
+    }
+    return render_open_page(request, "method.html", context, nav="method")
 
 
-@router.get("/devices", response_class=HTMLResponse)
-def devices_page(request: Request, viewer: ViewerDep, session: SessionDep) -> Response:
-    if not viewer.scope.is_admin:
-        raise Forbidden("this needs an administrator")
-    lang = lang_of(request)
-    rows = [
-        {"device": device, "agency": owner, "agency_name": agency_name(owner, lang), "counter": counter}
-        for device, owner, counter in devices_in_scope(session, viewer.scope)
-    ]
-    return render_page(
-        request, viewer, "devices.html", {"page_title": t("devices_page_title", lang), "rows": rows}, nav="devices"
-    )
+# The directory pages (counters, kiosks) are in app/dashboard/router_directory.py.
 
 
 @router.get("/static/{name}")

@@ -20,7 +20,8 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.directory.models import Agency, Counter, Device
+from app.dashboard.i18n import t
+from app.directory.models import Agency, Counter
 from app.forms.loader import RegisteredForm
 from app.forms.schemas import FormDefinition
 from app.officials.scope import Scope
@@ -107,10 +108,11 @@ def read_filters(params: dict[str, str], forms: Forms, today: date) -> Chosen:
     return Chosen(date_from, date_to, channel, form, tuple(errors))
 
 
-def export_url(path: str, chosen: Chosen, fmt: str, **extra: str) -> str:
-    """A download from the JSON API (which accepts the session cookie) with the page's filters."""
+def export_url(path: str, chosen: Chosen, fmt: str, *, lang: Lang | None = None, **extra: str) -> str:
+    """A download from the JSON API (which accepts the session cookie) with the page's filters, and its language
+    (an XLSX's headers, title and words; a CSV keeps the machine columns)."""
     query = {key: value for key, value in {**extra, **chosen.query()}.items() if value}
-    return f"/api/v1/{path}?{urlencode({**query, 'format': fmt})}"
+    return f"/api/v1/{path}?{urlencode({**query, 'format': fmt, **({'lang': lang} if lang else {})})}"
 
 
 # --- a short-lived cache of figures ----------------------------------------------------------------------------
@@ -289,29 +291,48 @@ class Overview:
     error: str | None = None
     unit_mean: Estimate | None = None  # the plain mean of the agencies' indices (published convention)
     uncounted: list[str] = field(default_factory=list)  # agencies weighted by the overall ΣN/Σn in some months
+    # Agencies with agencies below them in scope and no responses of their own: left out of the table (a row of
+    # zero under a headline that pools their subtree would contradict it), named under it with a link instead.
+    parents_without_own: list[Line] = field(default_factory=list)
+
+
+def _has_agencies_below(agency: Agency, visible: Sequence[Agency]) -> bool:
+    return any(other.id != agency.id and other.path.startswith(agency.path) for other in visible)
 
 
 def overview(figures: Figures, root: Agency | None, chosen: Chosen, lang: Lang, order: str, today: date) -> Overview:
-    """Every visible agency with its own responses' index, and the scope's headline."""
+    """Every visible agency with its own responses' index, and the scope's headline. The figures are each agency's
+    own responses (``group_by=agency``) while the headline pools the whole scope, so an agency with agencies below
+    it is labelled as its own responses only, and left out when it has none."""
     session, scope = figures.session, figures.scope
     visible = session.scalars(select(Agency).where(scope.agencies()).order_by(Agency.path)).all()
     result = figures.satisfaction(chosen.filters(), ("agency",))
     by_code = {row.keys.get("agency"): row.estimate for row in result.rows if row.indicator == "sipas"}
-    lines = [
-        Line(
-            agency.code,
-            agency_name(agency, lang),
-            by_code.get(agency.code),
-            href=f"/dashboard/agencies/{agency.code}",
-            code=agency.code,
-        )
-        for agency in visible
-    ]
+    lines: list[Line] = []
+    parents_without_own: list[Line] = []
+    for agency in visible:
+        name, href = agency_name(agency, lang), f"/dashboard/agencies/{agency.code}"
+        own = by_code.get(agency.code)
+        if not _has_agencies_below(agency, visible):
+            lines.append(Line(agency.code, name, own, href=href, code=agency.code))
+        elif own is None:
+            parents_without_own.append(Line(agency.code, name, None, href=href, code=agency.code))
+        else:
+            label = t("own_responses_label", lang, name=name)
+            lines.append(Line(agency.code, label, own, href=href, code=agency.code, note="own"))
     headline = headline_of(result.total)
     targets = [line.estimate.target for line in lines if line.estimate and line.estimate.target is not None]
     target = headline.target if headline and headline.target is not None else (targets[0] if targets else None)
     agencies, uncounted = sort_lines(lines, order), uncounted_names(session, result.meta, lang)
-    return Overview(result.meta, headline, agencies, target, unit_mean=unit_mean_of(result), uncounted=uncounted)
+    return Overview(
+        result.meta,
+        headline,
+        agencies,
+        target,
+        unit_mean=unit_mean_of(result),
+        uncounted=uncounted,
+        parents_without_own=parents_without_own,
+    )
 
 
 @dataclass(frozen=True)
@@ -394,27 +415,3 @@ def _counter_lines(session: Session, agency: Agency, rows: Sequence[Row], lang: 
         label = f"{agency_name(owner, lang)} – {name}" if several or counter is None else name
         lines.append(Line(f"{owner_code}/{counter_code or '-'}", label, row.estimate, code=counter_code or "–"))
     return lines
-
-
-# --- directory pages -------------------------------------------------------------------------------------------
-
-
-def counters_in_scope(session: Session, scope: Scope) -> list[tuple[Agency, Counter]]:
-    query = (
-        select(Agency, Counter)
-        .join(Counter, Counter.agency_id == Agency.id)
-        .where(scope.agencies())
-        .order_by(Agency.path, Counter.code)
-    )
-    return [(owner, counter) for owner, counter in session.execute(query)]
-
-
-def devices_in_scope(session: Session, scope: Scope) -> list[tuple[Device, Agency, Counter | None]]:
-    query = (
-        select(Device, Agency, Counter)
-        .join(Agency, Agency.id == Device.agency_id)
-        .outerjoin(Counter, Counter.id == Device.counter_id)
-        .where(Device.agency_id.in_(scope.agency_ids()))
-        .order_by(Agency.path, Device.created_at)
-    )
-    return [(device, owner, counter) for device, owner, counter in session.execute(query)]

@@ -1,4 +1,5 @@
-"""Result tables as CSV, JSON or a terminal table: one row per domain × metric, percentages on 0–100."""
+"""Result tables as CSV, JSON or a terminal table: one row per domain × metric, percentages on 0–100; and the words
+people read in place of the machine columns and codes (the XLSX download's first sheet: headers, verdicts, flags)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import io
 import json
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from app.stats.estimates import Estimate
 
@@ -112,3 +113,140 @@ def to_table(rows: Sequence[dict[str, Any]], by: Sequence[str]) -> str:
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     text = ("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in lines)
     return "\n".join(text) + "\n"
+
+
+# --- the same columns for people (the XLSX download's first sheet) -----------------------------------------------
+
+Lang = Literal["vi", "en"]
+Words = dict[str, dict[Lang, str]]
+
+# Column headers; "{level}" is the confidence level ("95%"). A column missing here keeps its machine name.
+HEADERS: Words = {
+    "rank": {"vi": "Hạng", "en": "Rank"},
+    "agency": {"vi": "Mã cơ quan", "en": "Agency code"},
+    "agency_name": {"vi": "Cơ quan", "en": "Agency"},
+    "counter": {"vi": "Mã quầy", "en": "Counter code"},
+    "counter_name": {"vi": "Quầy", "en": "Counter"},
+    "procedure_field": {"vi": "Mã lĩnh vực", "en": "Procedure field code"},
+    "procedure_field_name": {"vi": "Lĩnh vực thủ tục", "en": "Procedure field"},
+    "month": {"vi": "Tháng", "en": "Month"},
+    "quarter": {"vi": "Quý", "en": "Quarter"},
+    "channel": {"vi": "Kênh", "en": "Channel"},
+    "hour": {"vi": "Giờ", "en": "Hour"},
+    "weekday": {"vi": "Thứ (số, thứ Hai = 1)", "en": "Weekday (Monday = 1)"},
+    "weekday_name": {"vi": "Thứ", "en": "Weekday"},
+    "period": {"vi": "Kỳ", "en": "Period"},
+    "name": {"vi": "Chỉ số", "en": "Indicator"},
+    "estimate_pct": {"vi": "Mức độ hài lòng (%)", "en": "Satisfaction (%)"},
+    "ci_low_pct": {"vi": "KTC {level}: cận dưới (%)", "en": "{level} CI: lower (%)"},
+    "ci_high_pct": {"vi": "KTC {level}: cận trên (%)", "en": "{level} CI: upper (%)"},
+    "se_pct": {"vi": "Sai số chuẩn (điểm %)", "en": "Standard error (points)"},
+    "n": {"vi": "Số phiếu", "en": "Responses"},
+    "n_eff": {"vi": "Cỡ mẫu hiệu dụng", "en": "Effective sample size"},
+    "deff": {"vi": "Hệ số thiết kế", "en": "Design effect"},
+    "df": {"vi": "Bậc tự do", "en": "Degrees of freedom"},
+    "target_pct": {"vi": "Mục tiêu (%)", "en": "Target (%)"},
+    "verdict": {"vi": "So với mục tiêu", "en": "Against the target"},
+    "p_value_below_target": {"vi": "p một phía (dưới mục tiêu)", "en": "One-sided p (below target)"},
+    "unreliable": {"vi": "Ít mẫu – chưa tin cậy", "en": "Small sample – not reliable"},
+    "flags": {"vi": "Ghi chú độ tin cậy", "en": "Reliability notes"},
+    "change_pct": {"vi": "Thay đổi so với kỳ trước (điểm %)", "en": "Change from the previous period (points)"},
+    "change_significant": {"vi": "Thay đổi có ý nghĩa thống kê", "en": "Change statistically significant"},
+    "distinct_from_next": {"vi": "Khác biệt có ý nghĩa với hạng sau", "en": "Significantly different from the next"},
+    "alerts": {"vi": "Cảnh báo", "en": "Alerts"},
+}
+PROFILE_HEADERS: Words = {
+    "code": {"vi": "Mã nhóm ({field})", "en": "Band code ({field})"},
+    "name": {"vi": "Nhóm người trả lời ({field})", "en": "Respondents' band ({field})"},
+}
+# Machine columns people do not need (the full-precision sheet and the CSV keep them; the title block states the
+# method and level once).
+MACHINE_ONLY = frozenset({"indicator", "metric", "kind", "deff_reference", "df", "method", "level"})
+# Display formats of numbers (the cell keeps the full value; the format rounds what is shown).
+NUMBER_FORMATS = {
+    "rank": "0",
+    "estimate_pct": "0.00",
+    "ci_low_pct": "0.00",
+    "ci_high_pct": "0.00",
+    "se_pct": "0.00",
+    "n": "#,##0",
+    "n_eff": "#,##0",
+    "deff": "0.00",
+    "df": "0",
+    "target_pct": "0.00",
+    "p_value_below_target": '[<0.001]"<0.001";0.000',
+    "change_pct": "+0.00;-0.00;0.00",
+}
+VERDICTS: Words = {
+    "met": {"vi": "Đạt", "en": "Met"},
+    "not_met": {"vi": "Không đạt", "en": "Not met"},
+    "inconclusive": {"vi": "Chưa kết luận được", "en": "Inconclusive"},
+    "insufficient_data": {"vi": "Chưa đủ dữ liệu", "en": "Not enough data"},
+    "": {"vi": "Chưa có mục tiêu", "en": "No target"},  # verdict null: no target applies
+}
+FLAGS: Words = {
+    "no_df": {"vi": "không có bậc tự do (một đơn vị mẫu)", "en": "no degrees of freedom (one PSU)"},
+    "effective_n_below_30": {"vi": "cỡ mẫu hiệu dụng dưới 30", "en": "effective sample size below 30"},
+    "ci_width_30_or_more": {"vi": "khoảng tin cậy rộng từ 30 điểm", "en": "interval 30 points wide or more"},
+    "relative_ci_width_above_130": {
+        "vi": "khoảng tin cậy quá rộng so với tỷ lệ",
+        "en": "interval too wide for the rate",
+    },
+    "df_below_8": {"vi": "bậc tự do dưới 8 (cần xem xét)", "en": "fewer than 8 degrees of freedom (review)"},
+    "interval_fallback": {"vi": "dùng khoảng Korn–Graubard", "en": "Korn–Graubard interval used"},
+    "variance_fallback": {
+        "vi": "phương sai bằng 0 do ngẫu nhiên: khoảng theo cỡ mẫu",
+        "en": "zero variance by chance: interval from the sample size",
+    },
+}
+ALERTS: Words = {
+    "significant_drop": {"vi": "Giảm có ý nghĩa thống kê", "en": "Significant drop"},
+    "below_target": {"vi": "Dưới mục tiêu", "en": "Below target"},
+}
+CHANNELS: Words = {
+    "web_qr": {"vi": "Mã QR tại quầy (web)", "en": "QR code at the counter (web)"},
+    "kiosk": {"vi": "Máy tính bảng tại quầy", "en": "Tablet at the counter"},
+    "import": {"vi": "Nhập từ tệp khảo sát", "en": "Imported survey file"},
+    "interview": {"vi": "Phỏng vấn", "en": "Interview"},
+}
+YES_NO: dict[bool, dict[Lang, str]] = {True: {"vi": "Có", "en": "Yes"}, False: {"vi": "Không", "en": "No"}}
+NOT_RANKED: dict[Lang, str] = {"vi": "Không xếp hạng (ít mẫu)", "en": "Not ranked (small sample)"}
+
+
+def header(column: str, lang: Lang, level: float | None) -> str:
+    """A column's header for people ("KTC 95%: cận dưới (%)"); its machine name when it has none."""
+    words = HEADERS.get(column)
+    if words is None and column.startswith("profile:"):  # profile:age_band, profile:age_band_name
+        field = column.removeprefix("profile:")
+        if field.endswith("_name"):
+            return PROFILE_HEADERS["name"][lang].format(field=field.removesuffix("_name"))
+        return PROFILE_HEADERS["code"][lang].format(field=field)
+    if words is None:
+        return column
+    return words[lang].replace("{level}", percent_label(level, lang))
+
+
+def percent_label(level: float | None, lang: Lang) -> str:
+    """A confidence level as people write it: 0.95 → "95%", 0.975 → "97,5%" (vi) or "97.5%" (en)."""
+    if level is None:
+        return ""
+    text = f"{level * 100:.10g}"
+    return (text.replace(".", ",") if lang == "vi" else text) + "%"
+
+
+def words(column: str, value: Any, lang: Lang) -> Any:
+    """A machine value as people read it: verdicts, flags, alerts and channels in words, booleans as Có/Không,
+    an unranked row said so; numbers unchanged (their cell format rounds them for display)."""
+    if column == "verdict":
+        return VERDICTS.get(value or "", {}).get(lang, value)
+    if column == "rank" and value is None:
+        return NOT_RANKED[lang]
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return YES_NO[value][lang]
+    vocabulary = {"flags": FLAGS, "alerts": ALERTS, "channel": CHANNELS}.get(column)
+    if vocabulary is not None:
+        parts = value if isinstance(value, list | tuple) else [value]
+        return "; ".join(vocabulary.get(str(part), {}).get(lang, str(part)) for part in parts) or None
+    return value

@@ -1,6 +1,12 @@
-"""Officials' figures: satisfaction per agency, counter, element, item, month, quarter or channel, with the total of
-the selection, the published plain mean of units and the sensitivity to flagged answers. The selection and its design
-are ``app/reports/selection.py``; all arithmetic is ``app/stats`` on the sums of ``app/reports/sums.py``."""
+"""Officials' figures: satisfaction per agency, counter, element, item, month, quarter, channel, procedure field,
+respondent profile band, local hour or weekday, with the total of the selection, the published plain mean of units
+and the sensitivity to flagged answers. The selection and its design are ``app/reports/selection.py``; all arithmetic
+is ``app/stats`` on the sums of ``app/reports/sums.py``.
+
+Every group but ``element`` and ``item`` (which choose the metrics) is a **domain**: its responses are estimated
+inside the design of the whole selection (strata and PSUs of all of it, as R's ``svyby`` does), with the same engine
+and the same reliability rule. Responses that did not state a procedure field or a profile band form their own
+domain, labelled "Không rõ" (not stated), so the rows add up to the selection."""
 
 from __future__ import annotations
 
@@ -8,33 +14,82 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, literal, select
 from sqlalchemy.orm import Session
 
 from app.db import in_one_snapshot
-from app.directory.models import Agency, Counter
+from app.directory.models import Agency, Counter, ProcedureField
 from app.errors import Invalid
 from app.forms.indices import Measures
 from app.forms.loader import RegisteredForm
+from app.forms.schemas import PROFILE_FIELDS, FormDefinition, Text
 from app.officials.scope import Scope
 from app.reference.targets import targets_for
 from app.reports.query import Meta
-from app.reports.selection import figure_selection, month_label, quarter_label, quarter_of
+from app.reports.selection import (
+    FigureSelection,
+    LocalClock,
+    figure_selection,
+    local_clock,
+    month_label,
+    quarter_label,
+    quarter_of,
+)
 from app.reports.sums import Column, fetch_sums
 from app.responses.models import Channel, Response
 from app.responses.selection import Filters
 from app.stats.estimates import Estimate, Options, estimate_domains, judged, mean_of_units
-from app.stats.tables import merge_domains
+from app.stats.tables import PsuTable, StrataInfo, merge_domains
 
-GROUPS = ("agency", "counter", "element", "item", "month", "quarter", "channel")
-DOMAIN_GROUPS = ("agency", "counter", "month", "quarter", "channel")
+PROFILE_GROUPS = tuple(f"profile:{name}" for name in PROFILE_FIELDS)  # profile:sex, profile:age_band, …
+CLOCK_GROUPS = ("hour", "weekday")  # of submitted_at in the reporting time zone
+GROUPS = (
+    *("agency", "counter", "element", "item", "month", "quarter", "channel", "procedure_field"),
+    *CLOCK_GROUPS,
+    *PROFILE_GROUPS,
+)
+DOMAIN_GROUPS = (
+    *("agency", "counter", "month", "quarter", "channel", "procedure_field"),
+    *PROFILE_GROUPS,
+    "weekday",
+    "hour",
+)
+GROUP_BY_HELP = (
+    f"Any of {', '.join(GROUPS)} (repeat or comma-separate). element and item choose the metrics; the others are "
+    "domains: procedure_field and profile:<field> (the respondent's band: sex, age_band, …) give responses that did "
+    "not state one their own row (value null, name 'Không rõ'); hour ('00'–'23') and weekday ('1'–'7', Monday = 1) "
+    "are the local time of submission in the service's time zone"
+)
+PROFILE_COLUMNS: dict[str, Column] = {
+    "sex": Response.sex,
+    "age_band": Response.age_band,
+    "ethnicity": Response.ethnicity,
+    "education": Response.education,
+    "occupation": Response.occupation,
+    "residence": Response.residence,
+}
+NOT_STATED = Text(vi="Không rõ", en="Not stated")  # the domain of responses without a field or profile band
+WEEKDAY_NAMES = {
+    1: Text(vi="Thứ Hai", en="Monday"),
+    2: Text(vi="Thứ Ba", en="Tuesday"),
+    3: Text(vi="Thứ Tư", en="Wednesday"),
+    4: Text(vi="Thứ Năm", en="Thursday"),
+    5: Text(vi="Thứ Sáu", en="Friday"),
+    6: Text(vi="Thứ Bảy", en="Saturday"),
+    7: Text(vi="Chủ nhật", en="Sunday"),
+}
 
 
 @dataclass(frozen=True)
 class Row:
-    keys: dict[str, str | None]  # group → value (agency code, counter code, "2026-10", "2026-Q4", channel)
-    names: dict[str, str | None]  # group → display name (agency and counter names, in Vietnamese)
+    # group → value: agency code, counter code, "2026-10", "2026-Q4", channel, procedure-field code, profile band
+    # code (None: not stated), hour "00"–"23", weekday "1"–"7" (Monday = 1)
+    keys: dict[str, str | None]
+    # group → display name in Vietnamese (agencies, counters, procedure fields, profile bands, weekdays; "Không rõ"
+    # for a field or band not stated)
+    names: dict[str, str | None]
     indicator: str  # "sipas", a component code, "element:<code>", "item:<code>"
     name: str  # the metric's name in the form (Vietnamese)
     estimate: Estimate
@@ -66,7 +121,7 @@ def indicator_of(estimate: Estimate) -> str:
     return estimate.metric
 
 
-def _domain_expression(group: str) -> Column:
+def _domain_expression(group: str, clock: LocalClock | None) -> Column:
     if group == "agency":
         return Response.agency_id
     if group == "counter":
@@ -76,7 +131,27 @@ def _domain_expression(group: str) -> Column:
     if group == "quarter":
         quarter: Column = quarter_of(Response.local_month)
         return quarter
+    if group == "procedure_field":
+        return Response.procedure_field_id
+    if group.startswith("profile:"):
+        return PROFILE_COLUMNS[group.removeprefix("profile:")]
+    if group in CLOCK_GROUPS:
+        if clock is None:
+            raise ValueError(f"group {group!r} needs the reporting time zone (satisfaction(…, zone=…))")
+        return clock.hour if group == "hour" else clock.weekday
     return Response.channel
+
+
+def profile_options(forms: dict[tuple[str, int], RegisteredForm], first: FormDefinition) -> dict[str, dict[str, Text]]:
+    """Profile field → band code → its label: from the chosen form's profile items, else from any registered form
+    that asks the field (a kiosk may store a band its form does not ask), newest versions first."""
+    options: dict[str, dict[str, Text]] = {}
+    newest = sorted(forms.items(), key=lambda entry: (entry[0][0], -entry[0][1]))
+    for definition in [first, *(found.definition for _key, found in newest)]:
+        for item in definition.items:
+            if item.profile is not None and item.profile not in options and item.options:
+                options[item.profile] = {option.code: option.label for option in item.options}
+    return options
 
 
 def _kinds(group_by: Sequence[str]) -> set[str]:
@@ -104,12 +179,20 @@ def targets_on(
 
 
 def _labels(
-    session: Session, group_by: Sequence[str], keys: Sequence[tuple[Any, ...]]
+    session: Session,
+    group_by: Sequence[str],
+    keys: Sequence[tuple[Any, ...]],
+    profiles: dict[str, dict[str, Text]] | None = None,
 ) -> tuple[list[dict[str, str | None]], list[dict[str, str | None]]]:
-    agency_ids = {key[i] for key in keys for i, g in enumerate(group_by) if g == "agency" and key[i] is not None}
-    counter_ids = {key[i] for key in keys for i, g in enumerate(group_by) if g == "counter" and key[i] is not None}
-    agencies = {row.id: row for row in session.scalars(select(Agency).where(Agency.id.in_(agency_ids)))}
-    counters = {row.id: row for row in session.scalars(select(Counter).where(Counter.id.in_(counter_ids)))}
+    def ids(wanted: str) -> set[Any]:
+        return {key[i] for key in keys for i, g in enumerate(group_by) if g == wanted and key[i] is not None}
+
+    agencies = {row.id: row for row in session.scalars(select(Agency).where(Agency.id.in_(ids("agency"))))}
+    counters = {row.id: row for row in session.scalars(select(Counter).where(Counter.id.in_(ids("counter"))))}
+    fields = {
+        row.id: row
+        for row in session.scalars(select(ProcedureField).where(ProcedureField.id.in_(ids("procedure_field"))))
+    }
     values: list[dict[str, str | None]] = []
     names: list[dict[str, str | None]] = []
     for key in keys:
@@ -118,6 +201,17 @@ def _labels(
         for group, raw in zip(group_by, key, strict=True):
             if raw is None:
                 value[group] = None
+                if group == "procedure_field" or group.startswith("profile:"):
+                    name[group] = NOT_STATED.vi
+            elif group == "procedure_field":
+                value[group], name[group] = fields[raw].code, fields[raw].name_vi
+            elif group.startswith("profile:"):
+                band = (profiles or {}).get(group.removeprefix("profile:"), {}).get(str(raw))
+                value[group], name[group] = str(raw), band.vi if band is not None else str(raw)
+            elif group == "hour":
+                value[group] = f"{int(raw):02d}"
+            elif group == "weekday":
+                value[group], name[group] = str(int(raw)), WEEKDAY_NAMES[int(raw)].vi
             elif group == "agency":
                 value[group], name[group] = agencies[raw].code, agencies[raw].name_vi
             elif group == "counter":
@@ -135,6 +229,13 @@ def _labels(
     return values, names
 
 
+def check_groups(group_by: Sequence[str]) -> None:
+    """Refuses a group that is not one of ``GROUPS`` (a 422 naming it)."""
+    unknown = [group for group in group_by if group not in GROUPS]
+    if unknown:
+        raise Invalid(f"group_by: {', '.join(unknown)} not one of {', '.join(GROUPS)}")
+
+
 @in_one_snapshot
 def satisfaction(
     session: Session,
@@ -142,32 +243,105 @@ def satisfaction(
     forms: dict[tuple[str, int], RegisteredForm],
     filters: Filters,
     group_by: Sequence[str] = (),
+    *,
+    zone: ZoneInfo | None = None,
 ) -> Result:
-    """Rates and indices per group with intervals, n, n_eff, deff, flags, target verdicts."""
-    unknown = [group for group in group_by if group not in GROUPS]
-    if unknown:
-        raise Invalid(f"group_by: {', '.join(unknown)} not one of {', '.join(GROUPS)}")
+    """Rates and indices per group with intervals, n, n_eff, deff, flags, target verdicts; ``zone`` (the reporting
+    time zone) is needed by the ``hour`` and ``weekday`` groups."""
+    check_groups(group_by)
     selected = figure_selection(session, scope, forms, filters)
-    domain_groups = [group for group in DOMAIN_GROUPS if group in group_by]
-    domains: list[tuple[str, Column]] = [(group, _domain_expression(group)) for group in domain_groups]
+    result = grouped(session, forms, selected, filters, group_by, zone=zone)
+    meta = selected.meta
+    if meta.excluded_suspected_spam and result.total:
+        meta = replace(meta, with_suspected_spam_pct=_with_suspected(session, scope, forms, filters, result.total))
+    return replace(result, meta=meta)
+
+
+def grouped(
+    session: Session,
+    forms: dict[tuple[str, int], RegisteredForm],
+    selected: FigureSelection,
+    filters: Filters,
+    group_by: Sequence[str],
+    *,
+    zone: ZoneInfo | None = None,
+) -> Result:
+    """The figures of one grouping of a selection already made; the caller holds the read snapshot. No sensitivity
+    to suspected spam here."""
+    return grouped_together(session, forms, selected, filters, [group_by], zone=zone)[0]
+
+
+def grouped_together(
+    session: Session,
+    forms: dict[tuple[str, int], RegisteredForm],
+    selected: FigureSelection,
+    filters: Filters,
+    groupings: Sequence[Sequence[str]],
+    *,
+    zone: ZoneInfo | None = None,
+) -> list[Result]:
+    """Several groupings of one selection from one pass over the responses (the dashboard's breakdowns): the sums
+    are fetched once for the crossing of every grouping's domains, then added up into each grouping's domains —
+    exact, since the per-PSU sums of a coarser domain are the sums of its parts (``app.stats.tables.merge_domains``,
+    as the total of the selection is made)."""
+    for group_by in groupings:
+        check_groups(group_by)
+    crossed = [group for group in DOMAIN_GROUPS if any(group in group_by for group_by in groupings)]
+    clock = None
+    if zone is not None and any(group in CLOCK_GROUPS for group in crossed):
+        clock = local_clock(session.get_bind().dialect.name, zone, filters.date_from, filters.date_to)
+    domains: list[tuple[str, Column]] = [(group, _domain_expression(group, clock)) for group in crossed]
     if selected.keep is not None:
         domains.insert(0, ("_keep", case((selected.keep, 1), else_=0)))
-    if "counter" in domain_groups:
+    if "counter" in crossed:
         domains.append(("_counter_agency", Response.agency_id))
     query = replace(selected.query, domains=domains)
     sums = fetch_sums(session, query)
     strata = replace(sums.strata, lonely_psu="adjust")
+    names = [name for name, _expression in domains]
+    out: list[Result] = []
+    for group_by in groupings:
+        domain_groups = [group for group in DOMAIN_GROUPS if group in group_by]
+        wanted = [name for name in names if name == "_keep" or name in domain_groups]
+        if "counter" in domain_groups:
+            wanted.append("_counter_agency")
+        table, keys = sums.table, sums.keys
+        if wanted != names:  # add the crossed domains up into this grouping's
+            positions = [names.index(name) for name in wanted]
+            projected = [tuple(key[i] for i in positions) for key in sums.keys]
+            keys = sorted(set(projected), key=lambda key: tuple((value is None, str(value)) for value in key))
+            index = {key: i for i, key in enumerate(keys)}
+            table = merge_domains(sums.table, [index[key] for key in projected])
+        out.append(
+            _result(session, forms, selected, filters, group_by, domain_groups, table, keys, strata, query.items)
+        )
+    return out
+
+
+def _result(
+    session: Session,
+    forms: dict[tuple[str, int], RegisteredForm],
+    selected: FigureSelection,
+    filters: Filters,
+    group_by: Sequence[str],
+    domain_groups: Sequence[str],
+    table: PsuTable,
+    keys: Sequence[tuple[Any, ...]],
+    strata: StrataInfo,
+    items: Sequence[str],
+) -> Result:
+    """Estimates of one grouping's domains from their sums, labelled and judged against their targets."""
     results = estimate_domains(
-        sums.table,
+        table,
         strata,
-        query.items,
+        items,
         selected.measures.indices,
-        domains=len(sums.keys),
+        domains=len(keys),
         level=filters.level,
         method=filters.method,
     )
     kept: list[tuple[tuple[Any, ...], int | None, list[Estimate]]] = []
-    for key, estimates in zip(sums.keys, results, strict=True):
+    for key, estimates in zip(keys, results, strict=True):
         rest = key
         if selected.keep is not None:
             if key[0] != 1:
@@ -181,18 +355,25 @@ def satisfaction(
         kept.append((rest, owner, estimates))
     total: list[Estimate] = []
     if domain_groups:  # the whole selection too, from the same sums (no second query)
-        mapping = [0 if selected.keep is None or key[0] == 1 else -1 for key in sums.keys]
-        merged = merge_domains(sums.table, mapping)
+        mapping = [0 if selected.keep is None or key[0] == 1 else -1 for key in keys]
+        merged = merge_domains(table, mapping)
         total = estimate_domains(
             merged,
             strata,
-            query.items,
+            items,
             selected.measures.indices,
             domains=1,
             level=filters.level,
             method=filters.method,
         )[0]
-    values, names = _labels(session, domain_groups, [rest for rest, _owner, _estimates in kept])
+    if any(group in CLOCK_GROUPS for group in domain_groups):  # hours in numeric order (the sums sort as text)
+        kept.sort(
+            key=lambda entry: tuple(
+                (value is None, value if isinstance(value, int) else str(value)) for value in entry[0]
+            )
+        )
+    profiles = profile_options(forms, selected.definition) if set(domain_groups) & set(PROFILE_GROUPS) else None
+    values, names = _labels(session, domain_groups, [rest for rest, _owner, _estimates in kept], profiles)
     kinds = _kinds(group_by)
     root_id = selected.root.id if selected.root else None
     on = judged_on(filters, selected.meta)
@@ -233,10 +414,7 @@ def satisfaction(
             options = Options(level=filters.level, method=filters.method, target=target[row.indicator])
             mean = mean_of_units(row.estimate.metric, row.estimate.kind, units, options)
             unit_mean.append(Row({}, {}, row.indicator, row.name, mean))
-    meta = selected.meta
-    if meta.excluded_suspected_spam and totals:
-        meta = replace(meta, with_suspected_spam_pct=_with_suspected(session, scope, forms, filters, totals))
-    return Result(meta, rows, totals, unit_mean)
+    return Result(selected.meta, rows, totals, unit_mean)
 
 
 def _with_suspected(

@@ -23,8 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from itertools import pairwise
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, extract, func, literal, select
 from sqlalchemy.orm import Session
@@ -376,6 +379,90 @@ def _count_changes(session: Session, filters: Filters, agency_ids: Sequence[int]
             continue
         out.append(asdict(change))
     return out
+
+
+# --- the local clock: hour-of-day and weekday domains ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalClock:
+    """The local hour (0–23) and ISO weekday (1–7, Monday = 1) of ``Response.submitted_at`` in the reporting time
+    zone, as SQL expressions of the session's database."""
+
+    hour: ColumnElement[Any]
+    weekday: ColumnElement[Any]
+
+
+CLOCK_FROM = datetime(1970, 1, 1, tzinfo=UTC)
+CLOCK_TO = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+@cache
+def utc_offsets(zone_key: str) -> tuple[tuple[datetime, int], ...]:
+    """The zone's UTC offsets from 1970 to 2100: (the UTC instant from which it holds, seconds east of UTC), from
+    the same IANA time-zone database as ``zoneinfo``. Sampled daily, each change then found to the second (no zone
+    changes its offset twice in a day)."""
+    zone = ZoneInfo(zone_key)
+
+    def offset(at: datetime) -> int:
+        found = at.astimezone(zone).utcoffset()
+        return int(found.total_seconds()) if found is not None else 0
+
+    pieces = [(CLOCK_FROM, offset(CLOCK_FROM))]
+    at = CLOCK_FROM
+    while at < CLOCK_TO:
+        after = at + timedelta(days=1)
+        if offset(after) != pieces[-1][1]:
+            low, high = at, after  # offset(low) is the old one, offset(high) the new one
+            while high - low > timedelta(seconds=1):
+                middle = low + timedelta(seconds=(high - low).total_seconds() // 2)
+                if offset(middle) == pieces[-1][1]:
+                    low = middle
+                else:
+                    high = middle
+            pieces.append((high, offset(high)))
+        at = after
+    return tuple(pieces)
+
+
+def _offset_pieces(zone: ZoneInfo, start: date | None, end: date | None) -> list[tuple[datetime, int]]:
+    """The offsets in force between two local dates (a day of margin either side; all of them without dates)."""
+    pieces = list(utc_offsets(zone.key))
+    if start is not None:
+        first = datetime.combine(start - timedelta(days=2), time(0), tzinfo=UTC)
+        before = [index for index, (since, _offset) in enumerate(pieces) if since <= first]
+        pieces = pieces[before[-1] :] if before else pieces
+    if end is not None:
+        last = datetime.combine(end + timedelta(days=2), time(0), tzinfo=UTC)
+        pieces = [pieces[0], *(piece for piece in pieces[1:] if piece[0] <= last)]
+    return pieces
+
+
+def local_clock(dialect: str, zone: ZoneInfo, start: date | None = None, end: date | None = None) -> LocalClock:
+    """The local hour and weekday of a response, computed in SQL from its UTC ``submitted_at``.
+
+    PostgreSQL converts with ``submitted_at AT TIME ZONE '<zone>'`` (its own copy of the IANA database). SQLite has
+    no time zones: the UTC offsets the zone had during the period (``utc_offsets``, from Python's copy of the same
+    database) are written into the statement as a ``CASE`` over ``submitted_at`` that picks the
+    ``strftime`` modifier ``'+25200 seconds'`` in force — one constant for Asia/Ho_Chi_Minh (UTC+7 since 1975), a few
+    pieces for a zone with summer time. Both give the same hour and weekday for every instant (tested on answers
+    either side of local midnight)."""
+    if dialect == "postgresql":
+        local = func.timezone(zone.key, Response.submitted_at)
+        return LocalClock(hour=cast(extract("hour", local), Integer), weekday=cast(extract("isodow", local), Integer))
+    pieces = _offset_pieces(zone, start, end)
+    modifier: ColumnElement[Any] = literal(f"{pieces[-1][1]:+d} seconds")
+    if len(pieces) > 1:
+        modifier = case(
+            *(
+                (Response.submitted_at < following[0], literal(f"{piece[1]:+d} seconds"))
+                for piece, following in pairwise(pieces)
+            ),
+            else_=modifier,
+        )
+    hour = cast(func.strftime("%H", Response.submitted_at, modifier), Integer)
+    sunday_first = cast(func.strftime("%w", Response.submitted_at, modifier), Integer)  # 0 = Sunday
+    return LocalClock(hour=hour, weekday=(sunday_first + 6) % 7 + 1)
 
 
 # --- satisfaction ---------------------------------------------------------------------------------------------

@@ -142,3 +142,21 @@ class DossierLink(Base):
     response_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("responses.id", ondelete="SET NULL"))
     # Revoked by an official or by the counter's deactivation: the link opens an explanation, never the form.
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CommentModeration(Base):
+    """An administrator's moderation of a response's comment (abusive text): ``hidden`` keeps it out of the comments
+    feed and its export; the comment itself (the answer row) is never changed or deleted, and showing it again sets
+    ``hidden`` back. The latest decision only (who, when, why): every decision is also in the audit log.
+
+    A table of its own rather than columns on ``responses``: the ingestion writers name every column of
+    ``responses`` they fill (``app/responses/storage.py``), and a moderation is not part of an answer — almost no
+    response ever has a row here."""
+
+    __tablename__ = "comment_moderation"
+
+    response_id: Mapped[int] = mapped_column(BigId, ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    hidden: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(500))
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

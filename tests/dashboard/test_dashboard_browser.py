@@ -187,7 +187,7 @@ def test_overview_shows_every_agency_with_its_interval_and_verdict(
     with_data = agencies_with_responses(session, *last_full_months(today(settings)))
     assert PROVINCE_CODE in all_codes - with_data  # the province has no counter of its own
     rows = page.get_by_test_id("agencies-table").locator("tbody tr")
-    expect(rows).to_have_count(len(all_codes))
+    expect(rows).to_have_count(len(all_codes) - 1)  # every agency but the province (no responses of its own)
     bars = page.get_by_test_id("agencies-chart").locator("g.bar")
     expect(bars).to_have_count(len(with_data))
     assert {bar.get_attribute("data-key") for bar in bars.all()} == with_data
@@ -204,9 +204,12 @@ def test_overview_shows_every_agency_with_its_interval_and_verdict(
             assert verdict in ("met", "not_met", "inconclusive"), code
         title = page.locator(f'#agencies-chart g.bar[data-key="{code}"] title').text_content() or ""
         assert title.startswith(f"{names[code]}: {estimate} [{low} – {high}]"), title
-    # The province has no answers of its own: a row saying so, no bar.
-    province_row = page.get_by_test_id("agencies-table").locator(f'tr[data-key="{PROVINCE_CODE}"]')
-    expect(province_row.locator("td.nodata")).to_be_visible()
+    # The province has no answers of its own: no row of zeros under the headline that pools its subtree, no bar,
+    # a sentence saying so with a link to its page.
+    expect(page.get_by_test_id("agencies-table").locator(f'tr[data-key="{PROVINCE_CODE}"]')).to_have_count(0)
+    parent = page.locator(f'[data-testid="parent-without-own"][data-key="{PROVINCE_CODE}"]')
+    expect(parent).to_contain_text(f"{names[PROVINCE_CODE]} không có phiếu của riêng cơ quan mình trong kỳ")
+    expect(parent.get_by_role("link")).to_have_attribute("href", re.compile(rf"^/dashboard/agencies/{PROVINCE_CODE}\?"))
 
     photograph(page, f"dashboard-overview-{backend}")
     assert violations(page) == []
@@ -259,13 +262,15 @@ def test_drill_into_an_agency_find_its_weakest_question_and_download_the_table(
     assert download.suggested_filename.endswith(".xlsx")
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
-    sheet = load_workbook(saved, read_only=True).active
-    assert sheet is not None
+    # The machine columns are the second sheet (the first is for people: tests/reports/test_exports_for_people.py).
+    sheet = load_workbook(saved, read_only=True)["Dữ liệu đầy đủ"]
     table: list[list[Any]] = [list(row) for row in sheet.iter_rows(values_only=True)]
     header, *rest = table
     assert header == XLSX_HEADER
     rows = list(itertools.takewhile(any, rest))  # the table ends at a blank row; what the intervals miss follows
-    assert rest[len(rows) :] == [[], [COVERAGE["vi"]], [COVERAGE["en"]]]
+    assert [[cell for cell in row if cell is not None] for row in rest[len(rows) :]] == [
+        *([], [COVERAGE["vi"]], [COVERAGE["en"]])
+    ]
     from_file: dict[Any, dict[str, Any]] = {
         row[0]: dict(zip(header, row, strict=True)) for row in rows if row[2] == "item"
     }
@@ -279,7 +284,7 @@ def test_drill_into_an_agency_find_its_weakest_question_and_download_the_table(
             high,
         ), key
         assert format.number(row["n"], "vi") == n, key
-    assert from_file[weakest_key]["unreliable"] == "false"
+    assert from_file[weakest_key]["unreliable"] is False  # a boolean cell, no longer the text 'false'
 
     photograph(page, f"dashboard-agency-{backend}")
     assert violations(page) == []

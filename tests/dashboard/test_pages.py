@@ -249,8 +249,9 @@ def test_overview_lists_exactly_the_visible_agencies_with_formatted_numbers(
     assert page.status_code == 200
     html = page.text
     assert page.headers["cache-control"] == "no-store"
-    # Sorted by the index, high to low; agencies without responses last.
-    assert _row_keys(html, "agencies-table") == ["HN-X01", "HN-X02", "HN-X03", "HN"]
+    # Sorted by the index, high to low. The city has no responses of its own (the headline pools its communes): no
+    # row of zeros under the headline, a sentence saying so instead.
+    assert _row_keys(html, "agencies-table") == ["HN-X01", "HN-X02", "HN-X03"]
     assert "Thành phố Hà Nội" in html and 'data-testid="scope-name"' in html
     assert "86,50%" in html and "75,00%" in html and "66,67%" in html
     headline = html.split('data-testid="headline-value">', 1)[1].split("<", 1)[0]
@@ -259,13 +260,19 @@ def test_overview_lists_exactly_the_visible_agencies_with_formatted_numbers(
     row_c = html.split('<tr data-key="HN-X03"', 1)[1].split("</tr>", 1)[0]
     assert "ít mẫu – chưa tin cậy" in row_c
     assert 'data-key="HN-X03" data-verdict="none"' in html and 'fill="url(#agencies-chart-hatch)"' in html
-    assert "chưa có phiếu" in html.split('<tr data-key="HN"', 1)[1].split("</tr>", 1)[0]
+    assert '<tr data-key="HN"' not in html
+    parent = _part(html, '<p class="note" data-testid="parent-without-own" data-key="HN">', "</p>")
+    assert parent.startswith(
+        "Thành phố Hà Nội không có phiếu của riêng cơ quan mình trong kỳ nên không có dòng trong bảng; chỉ số chung "
+        "ở đầu trang gộp phiếu của các cơ quan trực thuộc."
+    )
+    assert 'href="/dashboard/agencies/HN?from=' in parent and "Xem chi tiết Thành phố Hà Nội →" in parent
     # Exports link to the API with the page's filters.
     start, end = last_full_months(datetime.now(ZONE).date())
-    assert f"/api/v1/satisfaction?group_by=agency&amp;from={start}&amp;to={end}&amp;format=xlsx" in html
+    assert f"/api/v1/satisfaction?group_by=agency&amp;from={start}&amp;to={end}&amp;format=xlsx&amp;lang=vi" in html
     assert f'href="/dashboard/agencies/HN?from={start}&amp;to={end}" data-testid="scope-detail"' in html
     # Other sort orders, and English.
-    assert _row_keys(client.get("/dashboard?sort=name").text, "agencies-table") == ["HN-X01", "HN-X02", "HN-X03", "HN"]
+    assert _row_keys(client.get("/dashboard?sort=name").text, "agencies-table") == ["HN-X01", "HN-X02", "HN-X03"]
     assert _row_keys(client.get("/dashboard?sort=ascending").text, "agencies-table")[0] == "HN-X03"
     english = client.get("/dashboard?lang=en")
     assert '<html lang="en">' in english.text and "86.50%" in english.text and "Bat Trang Commune" in english.text
@@ -283,7 +290,8 @@ def test_filters_change_the_selection_and_bad_values_are_reported(
     _login(client, "an.nguyen")
     empty = client.get("/dashboard?from=2001-01-01&to=2001-12-31")
     assert empty.status_code == 200 and "Chưa có phiếu trong kỳ này." in empty.text
-    assert _row_keys(empty.text, "agencies-table") == ["HN", "HN-X01", "HN-X02", "HN-X03"]
+    assert _row_keys(empty.text, "agencies-table") == ["HN-X01", "HN-X02", "HN-X03"]
+    assert 'data-testid="parent-without-own" data-key="HN"' in empty.text
     kiosk_only = client.get("/dashboard?channel=kiosk&from=&to=")
     assert "Toàn bộ số liệu" in kiosk_only.text and "86,50%" not in kiosk_only.text
     wrong = client.get("/dashboard?from=yesterday&form=nope&channel=fax")
@@ -368,7 +376,10 @@ def test_counters_and_devices_pages(client: TestClient, session: Session, world:
         "HN-X03/Q01",
         "HN-X03/Q02",
     ]
-    assert 'href="/api/v1/agencies/HN-X01/counters/Q01/poster"' in counters.text
+    # Each row links to its counter's page (which offers the printable poster too) and to its PDF poster.
+    assert 'href="/dashboard/counters/HN-X01/Q01/poster.pdf"' in counters.text
+    detail = client.get("/dashboard/counters/HN-X01/Q01")
+    assert 'href="/api/v1/agencies/HN-X01/counters/Q01/poster"' in detail.text
     devices = client.get("/dashboard/devices")
     assert devices.status_code == 200
     assert "Máy quầy 1 Bát Tràng" in devices.text and "Máy quầy 1 Kim Lan" in devices.text
@@ -449,12 +460,13 @@ def test_bar_chart_draws_bars_whiskers_target_and_marks() -> None:
             "Tiêu đề",
             bars,
             lang="vi",
-            target=0.86,
             target_label="Mục tiêu 86,00%",
             unreliable_label="ít mẫu – chưa tin cậy",
         )
     )
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" id="t"') and svg.endswith("</svg>")
+    assert svg.count("<svg ") == 2 and '<svg xmlns="http://www.w3.org/2000/svg" id="t-narrow"' in svg
+    svg = svg.split("</svg>", 1)[0]  # the wide layout; tests/dashboard/test_charts.py checks both
     assert 'role="img" aria-labelledby="t-title t-desc"' in svg and '<title id="t-title">Tiêu đề</title>' in svg
     assert svg.count('<rect class="bar-fill"') == 3 and svg.count('<path class="whisker"') == 3
     assert svg.count('stroke-dasharray="6 4"') == 1  # the target line
@@ -464,11 +476,8 @@ def test_bar_chart_draws_bars_whiskers_target_and_marks() -> None:
     assert '<pattern id="t-hatch"' in svg and 'fill="url(#t-hatch)"' in svg
     assert "90,00% ✓" in svg and "80,00% ✗" in svg and "87,00% ⚠" in svg
     assert "ít mẫu – chưa tin cậy" in svg and "style=" not in svg and "<script" not in svg
-    # The axis starts 5 points below the lowest bound, rounded down to 10: 60% here, ticks every 10 points.
-    # The axis starts 5 points below the lowest bound, rounded down to 10: 70% here (the unreliable C counts with
-    # its estimate, not its wide interval), ticks every 5 points.
-    assert charts.axis_floor([bar.estimate for bar in bars], 0.86) == pytest.approx(0.7)
-    assert ">70%</text>" in svg and ">75%</text>" in svg and ">100%</text>" in svg
+    # The axis runs from 0% to 100%, labelled every 20 points.
+    assert ">0%</text>" in svg and ">20%</text>" in svg and ">100%</text>" in svg and ">70%</text>" not in svg
 
 
 def test_trend_chart_draws_band_line_target_and_alerts() -> None:
@@ -477,7 +486,8 @@ def test_trend_chart_draws_band_line_target_and_alerts() -> None:
         charts.Point("2026-09", _estimate(0.8, 0.78, 0.82, verdict="not_met"), ("significant_drop", "below_target")),
         charts.Point("2026-10", _estimate(0.85, 0.6, 0.97, verdict="inconclusive", flags=("no_df",))),
     ]
-    svg = str(charts.trend_chart("tr", "Xu hướng", points, lang="en", target=0.86, drop_label="significant drop"))
+    svg = str(charts.trend_chart("tr", "Xu hướng", points, lang="en", drop_label="significant drop"))
+    svg = svg.split("</svg>", 1)[0]  # the wide layout
     assert svg.count('<polygon class="band"') == 1 and svg.count('<polyline class="line"') == 1
     assert svg.count('class="point ') == 3 and svg.count('stroke-dasharray="6 4"') == 1
     assert svg.count('class="alert significant-drop"') == 1 and 'data-period="2026-09"' in svg
@@ -729,7 +739,7 @@ def test_charts_draw_not_enough_data_hatched_and_leave_it_out_of_the_count() -> 
         charts.Bar("B", "Xã B", _estimate(0.8, 0.78, 0.82, verdict="not_met")),
         charts.Bar("C", "Xã C", _estimate(0.7, 0.3, 0.95, verdict="insufficient_data", flags=("no_df",))),
     ]
-    svg = str(charts.bar_chart("t", "Tiêu đề", bars, lang="vi", target=0.86, target_label="Mục tiêu 86,00%"))
+    svg = str(charts.bar_chart("t", "Tiêu đề", bars, lang="vi", target_label="Mục tiêu 86,00%"))
     assert '<desc id="t-desc">1 / 2 ✓, 1 ○; Mục tiêu 86,00%</desc>' in svg
     bar = _part(svg, '<g class="bar verdict-insufficient_data unreliable" data-key="C"', "</g>")
     assert 'fill="url(#t-hatch)" stroke="#6a3d9a" stroke-width="2"' in bar and ">70,00% ○</text>" in bar
@@ -742,5 +752,5 @@ def test_charts_draw_not_enough_data_hatched_and_leave_it_out_of_the_count() -> 
         "none": 0,
     }
     points = [charts.Point("2026-09", _estimate(0.7, 0.3, 0.95, verdict="insufficient_data", flags=("no_df",)))]
-    trend = str(charts.trend_chart("tr", "Xu hướng", points, lang="vi", target=0.86))
-    assert '<circle cx="500" cy="' in trend and 'r="5" fill="#fff" stroke="#6a3d9a"' in trend
+    trend = str(charts.trend_chart("tr", "Xu hướng", points, lang="vi"))
+    assert '<circle cx="492" cy="' in trend and 'r="5" fill="#fff" stroke="#6a3d9a"' in trend

@@ -29,7 +29,7 @@ from app.directory.service import create_counter, create_device
 from app.officials.service import create_official
 from app.reference import schemas as reference
 from app.reference.models import PopulationCount, Target
-from app.responses.models import Channel, Response
+from app.responses.models import Answer, Channel, Response
 from tests.factories import World, add_population, add_target, log_in_as, login, province
 
 # Not official endpoints: the citizen and kiosk channels, the public planner, the login itself.
@@ -212,6 +212,25 @@ def _decision(action: str) -> Build:
     return lambda ctx, code: (f"/api/v1/responses/flagged/{_flagged(ctx, code)}/{action}", {"json": {"reason": "ok"}})
 
 
+def _commented(ctx: Context, code: str) -> int:
+    """A new response of agency ``code`` with a comment (an unknown id for TP-Z)."""
+    agency = ctx.agency(code)
+    if agency is None:
+        return 999_999_999
+    now = utcnow()
+    version = ctx.session.scalar(select(Response.form_version_id).limit(1))
+    row = Response(submission_id=uuid.uuid4(), form_version_id=version, agency_id=agency.id, channel=Channel.web_qr)
+    row.submitted_at, row.local_date, row.local_month = now, now.date(), now.year * 100 + now.month
+    row.content_hash, row.answers = "0" * 64, [Answer(item_code="comment", value_text="Góp ý")]
+    ctx.session.add(row)
+    ctx.session.commit()
+    return row.id
+
+
+def _moderation(action: str) -> Build:
+    return lambda ctx, code: (f"/api/v1/comments/{_commented(ctx, code)}/{action}", {"json": {"reason": "matrix"}})
+
+
 MATRIX: dict[tuple[str, str], Case] = {
     # who am I, logging out
     ("GET", "/api/v1/auth/me"): Case("list", 200, _same("/api/v1/auth/me")),
@@ -349,6 +368,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/satisfaction"): Case("read", 200, _q("/api/v1/satisfaction", group_by="agency,counter")),
     ("GET", "/api/v1/rankings"): Case("read", 200, _q("/api/v1/rankings")),
     ("GET", "/api/v1/trends"): Case("read", 200, _q("/api/v1/trends")),
+    ("GET", "/api/v1/comparisons"): Case(
+        "read", 200, _q("/api/v1/comparisons", against="previous", **{"from": "2025-02-01", "to": "2025-03-31"})
+    ),
     ("GET", "/api/v1/responses/export"): Case("admin_read", 200, _q("/api/v1/responses/export")),
     ("GET", "/api/v1/responses/flagged"): Case("admin_read", 200, _q("/api/v1/responses/flagged")),
     ("POST", "/api/v1/responses/flagged/{response_id}/release"): Case("write", 200, _decision("release")),
@@ -361,6 +383,11 @@ MATRIX: dict[tuple[str, str], Case] = {
             {"json": {"ids": [_flagged(ctx, code)], "decision": "confirm", "reason": "a script"}},
         ),
     ),
+    # the voice of the citizen: reasons, comments and their moderation
+    ("GET", "/api/v1/reasons"): Case("read", 200, _q("/api/v1/reasons")),
+    ("GET", "/api/v1/comments"): Case("read", 200, _q("/api/v1/comments")),
+    ("POST", "/api/v1/comments/{response_id}/hide"): Case("write", 200, _moderation("hide")),
+    ("POST", "/api/v1/comments/{response_id}/show"): Case("write", 200, _moderation("show")),
 }
 
 
