@@ -11,6 +11,7 @@ from app.links.cli import link_cli, qr_files
 from app.planning.cli import plan_sample
 from app.reports.cli import stats
 from app.responses.cli import import_responses
+from app.responses.summary_cli import summary_cli
 from app.server_cli import backup_database, demo, migrate, purge, restore_database, serve
 
 cli = typer.Typer(help="SIPAS survey service", no_args_is_help=True, pretty_exceptions_enable=False)
@@ -29,6 +30,7 @@ cli.add_typer(link_cli, name="link")
 cli.add_typer(forms_cli, name="forms")
 cli.add_typer(kiosk_cli, name="kiosk")
 cli.add_typer(official_cli, name="official")
+cli.add_typer(summary_cli, name="summary")
 
 
 def main() -> None:

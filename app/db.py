@@ -95,8 +95,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+# Key of ``Session.info``: where figures are read from — "summary" (the default: the summary of sufficient statistics
+# and its tail, where it can serve; app/reports/from_summary.py) or "raw" (every answer).
+FIGURES_SOURCE = "figures_source"
+
+
+def make_session_factory(engine: Engine, figures_source: str = "summary") -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, info={FIGURES_SOURCE: figures_source})
 
 
 @contextmanager

@@ -33,6 +33,7 @@ from app.errors import SipasError
 from app.logging import logging_config
 from app.migrate import migrate as run_migrations
 from app.officials.service import delete_ended_sessions
+from app.responses.summary import refresh as refresh_summary
 
 
 @friendly_errors
@@ -124,7 +125,8 @@ def demo(
             raise SipasError("the database already has agencies; the demo loads only into an empty database")
         summary = load_demo(session, settings, seed=seed)
         session.commit()
-        refresh_statistics(session, "responses", "answers", "population_counts")
+        refresh_summary(session)  # fold the demo's responses into the figures' summary at once
+        refresh_statistics(session, "responses", "answers", "population_counts", "response_sums")
         session.commit()
         first, last = summary.months[0], summary.months[-1]
         typer.echo(

@@ -39,7 +39,9 @@ TABLES = {
     "officials",
     "population_counts",
     "procedure_fields",
+    "response_sums",
     "responses",
+    "summary_places",
     "targets",
 }
 

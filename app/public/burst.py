@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 from app import networks
 from app.config import Settings
 from app.responses.models import Channel, DossierLink, Response
+from app.responses.summary import unsummarize
 
 WINDOW_SECONDS = 60
 HOUR_SECONDS = 3600
@@ -160,5 +161,6 @@ def flag_earlier(
     else:
         return 0
     statement = update(Response).where(*condition).values(is_suspected_spam=True, flag_reason=flag.reason)
-    result = session.execute(statement.execution_options(synchronize_session=False))
-    return int(getattr(result, "rowcount", 0) or 0)
+    flagged = list(session.scalars(statement.returning(Response.id).execution_options(synchronize_session=False)))
+    unsummarize(session, flagged)  # the figures' summary takes the new flags
+    return len(flagged)

@@ -51,3 +51,6 @@ class Meta:
     # old → new, why) — a figure that moved because a count was edited says so.
     recent_count_changes: list[dict[str, Any]] = field(default_factory=list)
     coverage: dict[str, str] = field(default_factory=lambda: dict(COVERAGE))
+    # Read from a streaming replica (SIPAS_REPORTS_DATABASE_URL): seconds of the primary's changes it may miss; 0 from
+    # the primary or a caught-up replica; None when the replica cannot say (app/replica.py).
+    replica_lag_seconds: float | None = 0.0

@@ -87,7 +87,12 @@ def rankings(
         (own, own.id == Response.agency_id),
         (unit, and_(unit.id.in_(list(ranked_agencies) or [-1]), own.path.startswith(unit.path))),
     ]
-    current = case((Response.local_date >= filters.date_from, 1), else_=0) if previous else literal(1)
+    current: Column = literal(1)
+    if previous and filters.date_from is not None:
+        start = filters.date_from
+        # from the first of a month, by month: the same rows, and a column the summary of sufficient statistics keeps
+        since = Response.local_month >= start.year * 100 + start.month if start.day == 1 else None
+        current = case((since if since is not None else Response.local_date >= start, 1), else_=0)
     domains: list[tuple[str, Column]] = [
         ("_keep", case((selected.keep, 1), else_=0) if selected.keep is not None else literal(1)),
         ("agency", unit.id),

@@ -40,6 +40,7 @@ from app.forms.schemas import FormDefinition
 from app.officials.scope import Scope
 from app.reference.count_changes import recent_count_changes
 from app.reference.models import PopulationCount
+from app.reports.from_summary import LIVE_WEEK
 from app.reports.query import IMPORTED_DESIGN, LIVE_DESIGN, Meta
 from app.reports.sums import SumsQuery, stored_weight
 from app.reports.weighting import cells, whole_month_weights
@@ -64,11 +65,6 @@ def month_label(value: int) -> str:
 
 def quarter_label(value: int) -> str:
     return f"{value // 10:04d}-Q{value % 10}"
-
-
-def week_of_month(date_column: Any) -> Any:
-    """0 for days 1–7, 1 for 8–14, … 4 for 29–31 (SQLAlchemy renders ``extract`` for each database)."""
-    return (cast(extract("day", date_column), Integer) - 1) // 7
 
 
 def quarter_of(month_column: Any) -> Any:
@@ -100,10 +96,12 @@ def figure_selection(
     root, agencies = agency_selection(session, scope, filters)
     base: list[ColumnElement[bool]] = [agencies]
     start = date_from or filters.date_from
+    period: list[ColumnElement[bool]] = []
     if start:
-        base.append(Response.local_date >= start)
+        period.append(Response.local_date >= start)
     if filters.date_to:
-        base.append(Response.local_date <= filters.date_to)
+        period.append(Response.local_date <= filters.date_to)
+    base += period
     registered, version_ids = choose_form(session, forms, filters, base)
     base.append(Response.form_version_id.in_(version_ids))
     unflagged: tuple[ColumnElement[bool], ...] = (Response.is_test.is_(False),)
@@ -136,7 +134,10 @@ def figure_selection(
         items=[],
         filters=clean,
         stratum=(Response.agency_id, Response.local_month),
-        psu=(Response.counter_id, week_of_month(Response.local_date)),
+        psu=(Response.counter_id, LIVE_WEEK),
+        period=(start, filters.date_to),
+        period_filters=tuple(period),
+        form_versions=tuple(version_ids),
     )
     agency_ids = tuple(sorted({cell.agency_id for cell in found}))
     if filters.weighted is False:

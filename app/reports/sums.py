@@ -3,21 +3,25 @@
 One GROUP BY over ``answers ⨝ responses`` returns, for every domain, PSU and item, the number of answers, Σw and
 Σw·satisfied; a second one the respondents and their Σw; a third the PSUs per stratum over the whole selection
 (domains keep the design's strata, as R's ``svyby`` does). The statements use only portable SQL (COUNT, SUM,
-COALESCE, CASE) and run unchanged on SQLite and PostgreSQL — and on a distributed PostgreSQL such as Citus, where
-each shard computes partial sums. Python receives one row per (domain, PSU, item): memory grows with the number of
-PSUs, never with the number of responses.
+COALESCE, CASE) and run unchanged on SQLite and PostgreSQL (a distributed PostgreSQL is not tested). Python
+receives one row per (domain, PSU, item): memory grows with the number of PSUs, never with the number of responses.
 
 The stored design (``stratum`` and ``psu`` left as ``None``) is grouped by the plain columns, not by expressions
 such as ``COALESCE(cluster, 'response:' || id)``: PostgreSQL estimates the groups of an expression from every column
 in it, would expect one group per response and give up hash aggregation and parallel workers (2× slower at a
 million answers). Responses with a stored cluster and those that are their own PSU are therefore summed by two
 statements, each with columns the planner knows.
+
+Where the query is the live design, :func:`fetch_sums` first asks the summary of sufficient statistics
+(``app/reports/from_summary.py``): rows of the same shape, counted per cell instead of per response, then the same
+assembly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -25,13 +29,18 @@ from numpy.typing import NDArray
 from sqlalchemy import BigInteger, ColumnElement, Float, case, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app.db import FIGURES_SOURCE
+from app.reports.from_summary import summary_rows
 from app.responses.models import Answer, Response
+from app.responses.summary import CHUNK, code_columns  # items per pattern code: 3^30 < 2^63, a BIGINT on every database
 from app.stats.tables import Profiles, PsuTable, StrataInfo
+
+STORED_WEIGHT: ColumnElement[Any] = func.coalesce(Response.weight, literal(1.0, Float))
 
 
 def stored_weight() -> ColumnElement[Any]:
     """The weight stored with a response (imports with ``--weight``), 1 when none was given."""
-    return func.coalesce(Response.weight, literal(1.0, Float))
+    return STORED_WEIGHT
 
 
 Column = ColumnElement[Any] | InstrumentedAttribute[Any]
@@ -57,6 +66,11 @@ class SumsQuery:
     # A column that splits strata into weighting cells (the procedure field when weights are raked to field counts):
     # it is grouped by too, and ``stratum_weights`` is keyed by the stratum's values and then the cell's.
     weight_cell: Column | None = None
+    # The live selection's period (first and last local date, either open) and the filters in ``filters`` that say
+    # it, and the form versions it holds: what lets the summary of sufficient statistics serve the sums.
+    period: tuple[date | None, date | None] | None = None
+    period_filters: Sequence[ColumnElement[bool]] = ()
+    form_versions: Sequence[int] = ()
 
 
 @dataclass(frozen=True)
@@ -67,34 +81,35 @@ class Sums:
 
 
 @dataclass(frozen=True)
-class _Part:
+class Part:
     """One statement's share of the design: its PSU column and the rows it covers."""
 
     psu: tuple[Column, ...]
     where: tuple[ColumnElement[bool], ...] = ()
 
 
-def _parts(query: SumsQuery) -> list[_Part]:
+def design_parts(query: SumsQuery) -> list[Part]:
+    """The statements that cover the design's PSUs: the stored clusters, and the responses without one (each its
+    own PSU); or the query's own PSU columns."""
     if query.psu is not None:
-        return [_Part(tuple(query.psu))]
+        return [Part(tuple(query.psu))]
     return [
-        _Part((Response.cluster,), (Response.cluster.is_not(None),)),
-        _Part((Response.id,), (Response.cluster.is_(None),)),
+        Part((Response.cluster,), (Response.cluster.is_not(None),)),
+        Part((Response.id,), (Response.cluster.is_(None),)),
     ]
 
 
-def _strata(query: SumsQuery) -> list[Column]:
+def strata_columns(query: SumsQuery) -> list[Column]:
+    """The columns whose values label a stratum: the stored stratum and the agency, or the query's own."""
     return [Response.stratum, Response.agency_id] if query.stratum is None else list(query.stratum)
 
 
-def _select(query: SumsQuery, *columns: Any) -> Any:
+def selected(query: SumsQuery, *columns: Any) -> Any:
+    """``SELECT columns FROM responses`` with the query's joins and filters."""
     statement = select(*columns).select_from(Response)
     for table, condition in query.joins:
         statement = statement.join(table, condition, isouter=True)
     return statement.where(*query.filters) if query.filters else statement
-
-
-CHUNK = 30  # items per pattern code: 3^30 < 2^63, so a code fits a BIGINT on every database
 
 
 def _pattern_codes(items: Sequence[str]) -> list[ColumnElement[Any]]:
@@ -109,21 +124,34 @@ def _pattern_codes(items: Sequence[str]) -> list[ColumnElement[Any]]:
 
 
 def fetch_sums(session: Session, query: SumsQuery) -> Sums:
+    """The sums of a query: from the summary of sufficient statistics and its tail where the query is the live design
+    (``app.reports.from_summary``), else from every answer. Both give the same sums."""
+    if session.info.get(FIGURES_SOURCE, "summary") != "raw":
+        found = summary_rows(session, query)
+        if found is not None:
+            rows, stratum_rows = found
+            cell = int(query.weight_cell is not None)
+            shape = _Shape(domains=len(query.domains), strata=2, psu=2, cell=cell, codes=code_columns(len(query.items)))
+            return _assemble(query, shape, rows, stratum_rows)
+    return fetch_raw_sums(session, query)
+
+
+def fetch_raw_sums(session: Session, query: SumsQuery) -> Sums:
     keys = [expression.label(f"d{i}") for i, (_, expression) in enumerate(query.domains)]
-    strata = [column.label(f"s{i}") for i, column in enumerate(_strata(query))]
+    strata = [column.label(f"s{i}") for i, column in enumerate(strata_columns(query))]
     cell = [query.weight_cell.label("cell")] if query.weight_cell is not None else []
     items = list(query.items)
     answered = (Answer.item_code.in_(items), Answer.satisfied.is_not(None))
     codes = [code.label(f"c{i}") for i, code in enumerate(_pattern_codes(items))]
     rows: list[Any] = []
     connection = session.connection()  # Core rows: the ORM's per-row processing would cost as much as the query
-    for index, part in enumerate(_parts(query)):
+    for index, part in enumerate(design_parts(query)):
         psu = [column.label(f"p{i}") for i, column in enumerate(part.psu)]
         # One row per response: its domain, stratum, PSU and weighting cell (the same on each of its answers, hence
         # MAX, so that the database groups by the response id alone) and its answer pattern.
         values = [func.max(column).label(column.name) for column in (*keys, *strata, *psu, *cell)]
         per_response = (
-            _select(query, *values, func.max(query.weight).label("w"), *codes)
+            selected(query, *values, func.max(query.weight).label("w"), *codes)
             .join(Answer, Answer.response_id == Response.id)
             .where(*answered, *part.where)
             .group_by(Response.id)
@@ -135,13 +163,13 @@ def fetch_sums(session: Session, query: SumsQuery) -> Sums:
         rows += connection.execute(grouped.group_by(*leading, *trailing)).all()
     if query.psu is None:
         psus = func.count(Response.cluster.distinct()) + func.sum(case((Response.cluster.is_(None), 1), else_=0))
-        stratum_rows = connection.execute(_select(query, *strata, psus).group_by(*strata)).all()
+        stratum_rows = connection.execute(selected(query, *strata, psus).group_by(*strata)).all()
     else:  # COUNT(DISTINCT a, b) is not portable: count the distinct (stratum, PSU) rows instead
-        distinct = _select(query, *strata, *(c.label(f"p{i}") for i, c in enumerate(query.psu))).distinct().subquery()
+        distinct = selected(query, *strata, *(c.label(f"p{i}") for i, c in enumerate(query.psu))).distinct().subquery()
         columns = [distinct.c[f"s{i}"] for i in range(len(strata))]
         stratum_rows = connection.execute(select(*columns, func.count()).group_by(*columns)).all()
     shape = _Shape(
-        domains=len(keys), strata=len(strata), psu=len(_parts(query)[0].psu), cell=len(cell), codes=len(codes)
+        domains=len(keys), strata=len(strata), psu=len(design_parts(query)[0].psu), cell=len(cell), codes=len(codes)
     )
     return _assemble(query, shape, rows, stratum_rows)
 

@@ -25,6 +25,8 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -48,6 +50,13 @@ class Response(Base):
         Index("ix_responses_form_version_id_local_date", "form_version_id", "local_date"),
         # The kiosk's own recent answers (button-mashing check) without reading its whole history.
         Index("ix_responses_device_id_submitted_at", "device_id", "submitted_at"),
+        # The tail the summary has not yet folded in (app/responses/summary.py): small, read by every figure.
+        Index(
+            "ix_responses_not_summarized",
+            "id",
+            postgresql_where=text("NOT summarized"),
+            sqlite_where=text("NOT summarized"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -82,6 +91,9 @@ class Response(Base):
     flag_review: Mapped[str | None] = mapped_column(String(16))
     flag_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     flag_reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    # Whether the summary of sufficient statistics (``ResponseSum``) holds this response: false when stored (every
+    # writer leaves it to the server default), true once folded in; set back to false when a flag of its cell changes.
+    summarized: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # Optional respondent profile (SIPAS questionnaire bands); never identity data.
     sex: Mapped[str | None] = mapped_column(String(16))
@@ -160,3 +172,62 @@ class CommentModeration(Base):
     reason: Mapped[str] = mapped_column(String(500))
     changed_by: Mapped[str] = mapped_column(String(64))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# What one row of the summary counts: its cell, form version, channel, procedure field, flags and answer pattern.
+SUM_KEYS = (
+    "agency_id",
+    "local_month",
+    "week",
+    "counter_id",
+    "form_version_id",
+    "channel",
+    "procedure_field_id",
+    "is_suspected_spam",
+    "is_test",
+    "pattern0",
+    "pattern1",
+)
+
+
+class ResponseSum(Base):
+    """Sufficient statistics of live responses (QR code, kiosk, interview), kept as they arrive
+    (``app/responses/summary.py``): how many responses of one cell — agency × month × week of the month × counter —
+    share a form version, channel, procedure field, flags and answer pattern, with their Σw and newest date.
+    Every figure of the live design needs only these (strata are agency × month, PSUs counter × week), so reports
+    read them instead of every answer; ``responses``/``answers`` stay the truth and ``sipas summary check`` compares.
+
+    ``counter_id`` and ``procedure_field_id`` hold 0 for none (a unique key treats NULLs as distinct); readers see
+    ``NULLIF(…, 0)``. ``pattern0``/``pattern1``: base-3 digits per satisfaction item of the form version, in the order
+    ``SummaryPlace`` gives (0 unanswered, 1 not satisfied, 2 satisfied), 30 items per column."""
+
+    __tablename__ = "response_sums"
+    __table_args__ = (Index("uq_response_sums_cell", *SUM_KEYS, unique=True),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer)
+    local_month: Mapped[int] = mapped_column(Integer)
+    week: Mapped[int] = mapped_column(SmallInteger)  # 0 for days 1–7, … 4 for 29–31
+    counter_id: Mapped[int] = mapped_column(Integer)
+    form_version_id: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[Channel] = mapped_column(text_enum(Channel, "response_sum_channel"))
+    procedure_field_id: Mapped[int] = mapped_column(Integer)
+    is_suspected_spam: Mapped[bool] = mapped_column(Boolean)
+    is_test: Mapped[bool] = mapped_column(Boolean)
+    pattern0: Mapped[int] = mapped_column(BigInteger)
+    pattern1: Mapped[int] = mapped_column(BigInteger)
+    respondents: Mapped[int] = mapped_column(Integer)
+    weight_sum: Mapped[float] = mapped_column(Float)
+    last_date: Mapped[date] = mapped_column(Date)
+
+
+class SummaryPlace(Base):
+    """Where each satisfaction item of a form version sits in ``ResponseSum``'s patterns: its column (``chunk``) and
+    its place value 3^position. Written by the summary's refresh for every version it meets."""
+
+    __tablename__ = "summary_places"
+
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id", ondelete="CASCADE"), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chunk: Mapped[int] = mapped_column(SmallInteger)
+    place: Mapped[int] = mapped_column(BigInteger)

@@ -39,6 +39,7 @@ from app.officials.scope import Scope
 from app.responses.models import Response
 from app.responses.schemas import Decision, FlaggedPage, FlaggedResponse, ReviewFilter, ReviewState
 from app.responses.selection import Filters, agency_selection
+from app.responses.summary import unsummarize
 
 # What a decision writes: (is_suspected_spam, flag_review), and the state it leads to.
 _OUTCOME: dict[Decision, tuple[bool, ReviewState]] = {
@@ -276,4 +277,5 @@ def _apply(
             details=details,
             client_ip=client_ip,
         )
+    unsummarize(session, [row.id for row in changed])  # the figures' summary takes the new flags
     return [row.id for row in changed]

@@ -14,6 +14,7 @@ whatever it skipped is judged against the stored version by ``differences``, the
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import operator
 import sqlite3
@@ -37,9 +38,12 @@ _MEMORY = 4096  # distinct values of a column remembered by ``remembering``; dat
 # ANSWER_COLUMNS); values as the database driver receives them. A "line" is the caller's number for the record
 # (a file's line for an import, a position in the batch for ``store``).
 Record = tuple[tuple[Any, ...], list[tuple[Any, ...]]]
-# What ingestion writes: not the id, nor an administrator's review of a flag (set later, never by a channel).
+# What ingestion writes: not the id, nor an administrator's review of a flag (set later, never by a channel), nor a
+# column the database fills with its default (``summarized``: a new response starts outside the summary).
 _NOT_INGESTED = ("id", "flag_review", "flag_reviewed_at", "flag_reviewed_by")
-RESPONSE_COLUMNS = [column for column in RESPONSES.c if column.name not in _NOT_INGESTED]
+RESPONSE_COLUMNS = [
+    column for column in RESPONSES.c if column.name not in _NOT_INGESTED and column.server_default is None
+]
 ANSWER_COLUMNS = [column for column in ANSWERS.c if column.name != "response_id"]
 COLUMN = {column.name: index + 1 for index, column in enumerate(RESPONSE_COLUMNS)}  # its place in a record
 SUBMISSION_ID = COLUMN["submission_id"]
@@ -93,6 +97,22 @@ def _converter(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | 
     return as_text
 
 
+# (dialect, driver, table) → (place in a record, column, converter) of the columns that have a converter: worked out
+# once per process, not per request (a single kiosk post makes a writer).
+_CONVERTERS: dict[tuple[str, str, str], list[tuple[int, Column[Any], Callable[[Any], Any]]]] = {}
+
+
+def _converters(columns: list[Column[Any]], dialect: Dialect) -> list[tuple[int, Column[Any], Callable[[Any], Any]]]:
+    key = (dialect.name, dialect.driver, columns[0].table.name)
+    if key not in _CONVERTERS:
+        _CONVERTERS[key] = [
+            (index + 1, column, convert)
+            for index, column in enumerate(columns)
+            if (convert := _converter(column, dialect)) is not None
+        ]
+    return _CONVERTERS[key]
+
+
 class _Values:
     """A row's values for ``columns`` as the driver receives them, after the line number."""
 
@@ -100,9 +120,8 @@ class _Values:
         self._pick = operator.itemgetter(*(column.name for column in columns))
         # (place in the values, converter) of the columns that have one; a unique column's values never repeat
         self._converters = [
-            (index + 1, convert if column.unique else remembering(convert))
-            for index, column in enumerate(columns)
-            if (convert := _converter(column, dialect)) is not None
+            (index, convert if column.unique else remembering(convert))
+            for index, column, convert in _converters(columns, dialect)
         ]
 
     def __call__(self, line: int, row: dict[str, Any]) -> tuple[Any, ...]:
@@ -198,19 +217,25 @@ def _unnest(columns: list[Column[Any]], prefix: str) -> str:
     return f"unnest({', '.join(arrays)}) AS {prefix}(line, {', '.join(column.name for column in columns)})"
 
 
+@functools.cache
+def _postgres_insert() -> str:
+    """The one statement that stores a batch on PostgreSQL (the same text every time: built once)."""
+    answers = ", ".join(f"a.{column.name}" for column in ANSWER_COLUMNS)
+    return (
+        f"WITH s AS (SELECT * FROM {_unnest(RESPONSE_COLUMNS, 's')}),"  # noqa: S608
+        f" inserted AS (INSERT INTO {RESPONSES.name} ({_NAMES}) SELECT {_NAMES} FROM s ORDER BY line"
+        f" ON CONFLICT (submission_id) DO NOTHING RETURNING id, submission_id),"
+        f" answered AS (INSERT INTO {ANSWERS.name} (response_id, {_ANSWER_NAMES})"
+        f" SELECT inserted.id, {answers} FROM {_unnest(ANSWER_COLUMNS, 'a')}"
+        f" JOIN s ON s.line = a.line JOIN inserted ON inserted.submission_id = s.submission_id)"
+        f" SELECT s.line, inserted.id FROM s JOIN inserted ON inserted.submission_id = s.submission_id"
+    )
+
+
 class _PostgresWriter(Writer):
     def __init__(self, session: Session) -> None:
         super().__init__(session)
-        answers = ", ".join(f"a.{column.name}" for column in ANSWER_COLUMNS)
-        self._sql = (
-            f"WITH s AS (SELECT * FROM {_unnest(RESPONSE_COLUMNS, 's')}),"  # noqa: S608
-            f" inserted AS (INSERT INTO {RESPONSES.name} ({_NAMES}) SELECT {_NAMES} FROM s ORDER BY line"
-            f" ON CONFLICT (submission_id) DO NOTHING RETURNING id, submission_id),"
-            f" answered AS (INSERT INTO {ANSWERS.name} (response_id, {_ANSWER_NAMES})"
-            f" SELECT inserted.id, {answers} FROM {_unnest(ANSWER_COLUMNS, 'a')}"
-            f" JOIN s ON s.line = a.line JOIN inserted ON inserted.submission_id = s.submission_id)"
-            f" SELECT s.line, inserted.id FROM s JOIN inserted ON inserted.submission_id = s.submission_id"
-        )
+        self._sql = _postgres_insert()
 
     def insert(self, records: Sequence[Record]) -> dict[int, int]:
         if not records:

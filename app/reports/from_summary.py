@@ -1,0 +1,198 @@
+"""The sums of the live design read from the summary of sufficient statistics (``ResponseSum``) and its tail.
+
+``app.reports.sums.fetch_sums`` asks :func:`summary_rows` first. It serves a query of the live design (strata agency ×
+month, PSUs counter × week, the stored weight, population weights applied per stratum after the GROUP BY) whose
+filters, domains and joins use only columns the summary keeps (agency, month, counter, form version, channel,
+procedure field, flags): each expression is rewritten onto the summary's columns, and an expression on anything else
+(the hour of day, a respondent's profile, a date inside a month) makes it answer ``None``, so the caller reads every
+answer instead. It returns rows of the shape the raw statement returns, so both paths share the assembly and give the
+same sums:
+
+- months the period covers whole: the summary's rows, plus responses of those months not yet folded in (the tail);
+- months the period cuts (its first and last, when they do not start or end with the month): raw rows, per response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnClause
+from sqlalchemy.sql.visitors import replacement_traverse
+
+from app.responses.models import Answer, Response, ResponseSum, SummaryPlace
+from app.responses.summary import CHUNK, CHUNKS, code_columns, pattern_columns, read_places, week_of_month
+
+if TYPE_CHECKING:
+    from app.reports.sums import SumsQuery
+
+# The PSU column of the live design besides the counter: the week of the month (app.reports.selection uses it).
+LIVE_WEEK: ColumnElement[Any] = week_of_month(Response.local_date)
+
+
+class _NotServable(Exception):
+    """An expression uses a column the summary does not keep."""
+
+
+def _on_summary(expression: Any) -> Any:
+    """``expression`` over ``responses`` rewritten onto ``response_sums``."""
+    columns = ResponseSum.__table__.c
+    direct: dict[str, ColumnElement[Any]] = {
+        name: columns[name]
+        for name in ("agency_id", "local_month", "form_version_id", "channel", "is_suspected_spam", "is_test")
+    }
+    direct |= {name: func.nullif(columns[name], 0) for name in ("counter_id", "procedure_field_id")}
+
+    def replace(element: Any, **_options: Any) -> Any:
+        if element is LIVE_WEEK:
+            return columns["week"]
+        table = getattr(element, "table", None) if isinstance(element, ColumnClause) else None
+        if table is None or table.name != Response.__tablename__:
+            return None
+        found = direct.get(element.key)
+        if found is None:
+            raise _NotServable(element.key)
+        return found
+
+    if hasattr(expression, "__clause_element__"):  # an ORM attribute such as Response.agency_id
+        expression = expression.__clause_element__()
+    options: dict[str, Any] = {}
+    return replacement_traverse(expression, options, replace)
+
+
+def _months(period: tuple[date | None, date | None]) -> tuple[int | None, int | None, list[ColumnElement[bool]]]:
+    """The first and last months (yyyymm) the period covers whole (None: open), and the condition on ``responses``
+    of the whole months."""
+    start, end = period
+    low = high = None
+    if start is not None:
+        first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        low = first.year * 100 + first.month
+    if end is not None:
+        last = end if (end + timedelta(days=1)).day == 1 else end.replace(day=1) - timedelta(days=1)
+        high = last.year * 100 + last.month
+    whole: list[ColumnElement[bool]] = []
+    if low is not None:
+        whole.append(Response.local_month >= low)
+    if high is not None:
+        whole.append(Response.local_month <= high)
+    return low, high, whole
+
+
+def summary_rows(session: Session, query: SumsQuery) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] | None:
+    """Rows (domain keys, stratum, part 0, PSU, weighting cell, the query's pattern codes, respondents, Σw) and rows
+    (stratum, PSUs in it) for the raw assembly, or None when the summary cannot serve the query."""
+    from app.reports.sums import STORED_WEIGHT
+
+    if query.period is None or query.weight is not STORED_WEIGHT or query.psu is None or query.stratum is None:
+        return None
+    if len(query.psu) != 2 or query.psu[1] is not LIVE_WEEK or not query.form_versions:
+        return None
+    versions = _places(session, query.form_versions)
+    if versions is None:
+        return None
+    filters = [condition for condition in query.filters if not any(condition is p for p in query.period_filters)]
+    expressions = [expression for _name, expression in query.domains]
+    design = [*query.stratum, *query.psu, *([query.weight_cell] if query.weight_cell is not None else [])]
+    try:
+        on_summary = [_on_summary(expression) for expression in [*expressions, *design]]
+        summary_filters = [_on_summary(condition) for condition in filters]
+        summary_joins = [(table, _on_summary(condition)) for table, condition in query.joins]
+    except _NotServable:
+        return None
+    low, high, whole = _months(query.period)
+    in_whole = [ResponseSum.local_month >= low] if low is not None else []
+    in_whole += [ResponseSum.local_month <= high] if high is not None else []
+    if low is not None and high is not None and low > high:
+        in_whole = [ResponseSum.local_month.is_(None)]  # no whole month: every row from the raw tables
+    labelled = [expression.label(f"k{i}") for i, expression in enumerate(on_summary)]
+    folded = select(
+        *labelled,
+        ResponseSum.form_version_id,
+        ResponseSum.pattern0,
+        ResponseSum.pattern1,
+        func.sum(ResponseSum.respondents),
+        func.sum(ResponseSum.weight_sum),
+    ).select_from(ResponseSum)
+    for table, condition in summary_joins:
+        folded = folded.join(table, condition, isouter=True)
+    folded = folded.where(*summary_filters, *in_whole).group_by(
+        *labelled, ResponseSum.form_version_id, ResponseSum.pattern0, ResponseSum.pattern1
+    )
+    connection = session.connection()
+    rows = [tuple(row) for row in connection.execute(folded)]
+    rows += _tail(connection, query, [*expressions, *design], whole)
+    return _as_raw(query, versions, rows, len(expressions))
+
+
+def _places(session: Session, form_versions: Sequence[int]) -> dict[int, list[str]] | None:
+    """Each version's items in pattern order, or None when a version has no places (never summarized: too many
+    items, or no refresh has met it yet — then its responses are all in the tail, and the raw path is as good)."""
+    found = read_places(session, form_versions)
+    return found if set(found) == set(form_versions) else None
+
+
+def _tail(connection: Any, query: SumsQuery, expressions: list[Any], whole: list[ColumnElement[bool]]) -> list[Any]:
+    """Per response, the rows the summary does not hold: not yet folded in, or in a month the period cuts."""
+    outside = [or_(Response.summarized.is_(False), not_(and_(*whole)))] if whole else [Response.summarized.is_(False)]
+    values = [func.max(expression).label(f"k{i}") for i, expression in enumerate(expressions)]
+    per_response = (
+        select(
+            *values,
+            func.max(Response.form_version_id).label("version"),
+            *(code.label(f"p{chunk}") for chunk, code in enumerate(pattern_columns())),
+            func.max(query.weight).label("w"),
+        )
+        .select_from(Response)
+        .outerjoin(Answer, and_(Answer.response_id == Response.id, Answer.satisfied.is_not(None)))
+        .outerjoin(
+            SummaryPlace,
+            and_(SummaryPlace.form_version_id == Response.form_version_id, SummaryPlace.item_code == Answer.item_code),
+        )
+    )
+    for table, condition in query.joins:
+        per_response = per_response.join(table, condition, isouter=True)
+    inner = per_response.where(*query.filters, *outside).group_by(Response.id).subquery("tail")
+    keys = [inner.c[f"k{i}"] for i in range(len(expressions))]
+    codes = [inner.c[f"p{chunk}"] for chunk in range(CHUNKS)]
+    grouped = select(*keys, inner.c.version, *codes, func.count(), func.sum(inner.c.w)).group_by(
+        *keys, inner.c.version, *codes
+    )
+    return [tuple(row) for row in connection.execute(grouped)]
+
+
+def _as_raw(
+    query: SumsQuery, versions: dict[int, list[str]], rows: list[tuple[Any, ...]], domains: int
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Version patterns → the query's pattern codes; PSUs per stratum from every row (answered or not)."""
+    position = {code: j for j, code in enumerate(query.items)}
+    chunks = code_columns(len(query.items))
+    recoded: dict[tuple[int, int, int], tuple[int, ...]] = {}
+    out: list[tuple[Any, ...]] = []
+    psus: dict[tuple[Any, ...], set[tuple[Any, ...]]] = {}
+    design_end = domains + 4  # stratum (agency, month), PSU (counter, week)
+    for row in rows:
+        width = len(row) - 5
+        key = (row[width], row[width + 1], row[width + 2])
+        codes = recoded.get(key)
+        if codes is None:
+            codes = recoded[key] = _recode(versions[row[width]], row[width + 1], row[width + 2], position, chunks)
+        stratum = tuple(row[domains : domains + 2])
+        psus.setdefault(stratum, set()).add(tuple(row[domains + 2 : design_end]))
+        if any(codes):
+            out.append((*row[:domains], *stratum, 0, *row[domains + 2 : width], *codes, row[-2], row[-1]))
+    stratum_rows = [(*stratum, len(units)) for stratum, units in psus.items()]
+    return out, stratum_rows
+
+
+def _recode(items: list[str], first: int, second: int, position: dict[str, int], chunks: int) -> tuple[int, ...]:
+    codes = [0] * chunks
+    for j, code in enumerate(items):
+        digit = ((first if j < CHUNK else second) // 3 ** (j % CHUNK)) % 3
+        target = position.get(code)
+        if digit and target is not None:
+            codes[target // CHUNK] += digit * 3 ** (target % CHUNK)
+    return tuple(codes)
