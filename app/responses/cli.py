@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.cli_support import friendly_errors, load_settings, run_in_session
 from app.forms.service import form_registry
-from app.responses.importer import MAX_BATCH_SIZE, CsvImport, ImportOptions, ImportReport
+from app.responses.importer import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, CsvImport, ImportOptions, ImportReport
 
 
 @friendly_errors
@@ -32,7 +32,13 @@ def import_responses(
     strata: Annotated[str | None, typer.Option(help="Column with the stratum label")] = None,
     psu: Annotated[str | None, typer.Option(help="Column with the cluster (PSU) label")] = None,
     skip_invalid: Annotated[bool, typer.Option(help="Import the valid lines and report the others")] = False,
-    batch_size: Annotated[int, typer.Option(min=1, max=MAX_BATCH_SIZE, help="Responses per insert")] = 2000,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=MAX_BATCH_SIZE, help="Lines checked and staged at a time (memory)")
+    ] = DEFAULT_BATCH_SIZE,
+    progress: Annotated[
+        bool | None,
+        typer.Option("--progress/--no-progress", help="Lines/s and time left on stderr (default: on a terminal)"),
+    ] = None,
 ) -> None:
     """Import a survey file (paper, phone, household) as responses of the import channel: all lines or none."""
     settings = load_settings()
@@ -54,28 +60,11 @@ def import_responses(
         job = CsvImport(session, settings, form_registry(session, settings), file, options)
         for warning in job.warnings:
             typer.echo(f"warning: {warning}", err=True)
-        show = sys.stderr.isatty() and job.line_count > 5000
-        current, since, last_call, last_shown = "", time.perf_counter(), time.perf_counter(), 0.0
-
-        def progress(phase: str, rows: int) -> None:
-            nonlocal current, since, last_call, last_shown
-            now = time.perf_counter()
-            if phase != current:  # the phase began when the previous one ended
-                current, since = phase, last_call
-            last_call = now
-            if not show or now - last_shown < 0.5:
-                return
-            last_shown = now
-            rate = rows / max(now - since, 1e-9)
-            typer.echo(
-                f"\r{phase}: {rows:,} of ~{job.line_count - 1:,} lines ({rate:,.0f} rows/s)   ", err=True, nl=False
-            )
-
+        meter = ProgressMeter(job.line_count - 1, show=sys.stderr.isatty() if progress is None else progress)
         try:
-            return job.run(progress)
+            return job.run(meter)
         finally:
-            if show:
-                typer.echo("", err=True)
+            meter.close()
 
     report = run_in_session(settings, task)
     for message in report.messages:
@@ -96,3 +85,33 @@ def import_responses(
         f"{report.already:,} already imported{repeated}) "
         f"in {report.seconds:.1f} s{skipped}"
     )
+
+
+class ProgressMeter:
+    """Lines/s and the time left of a long import, on one stderr line rewritten at most twice a second."""
+
+    def __init__(self, lines: int, *, show: bool) -> None:
+        self.lines = max(lines, 1)
+        self.show = show
+        self.started = time.perf_counter()
+        self.last_shown = 0.0
+        self.shown = False
+
+    def __call__(self, phase: str, rows: int) -> None:
+        now = time.perf_counter()
+        if not self.show or (now - self.last_shown < 0.5 and phase == "checking"):
+            return
+        self.last_shown = now
+        elapsed = now - self.started
+        rate = rows / max(elapsed, 1e-9)
+        if phase == "checking":
+            left = max(self.lines - rows, 0) / max(rate, 1e-9)
+            text = f"checking: {rows:,} of ~{self.lines:,} lines, {rate:,.0f} lines/s, about {left:,.0f} s left"
+        else:
+            text = f"storing {rows:,} lines (checked at {rate:,.0f} lines/s)…"
+        typer.echo(f"\r{text}   ", err=True, nl=False)
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            typer.echo("", err=True)

@@ -1,6 +1,8 @@
-"""Preparing the lines of ``sipas import``: each data line becomes a ``Submission`` and its ``Origin`` (the
+"""Preparing one line of ``sipas import`` at a time: the line becomes a ``Submission`` and its ``Origin`` (the
 import channel), validated by ``prepare`` like those of every channel; problems are collected with their column.
-The records of the valid new lines wait in a ``Spill`` (a temporary file) between checking and storing.
+
+The import checks whole columns at once (``import_checking``); this line-by-line path names the problems of the
+lines found wrong there (and has the last word on them), and is the reference the tests compare the columns with.
 
 Submission ids come from an id column (a UUID as is, any other text as a UUID5 of form and text) or from the
 file's SHA-256 and the line number, so importing the same file twice stores nothing new.
@@ -9,13 +11,12 @@ file's SHA-256 and the line number, so importing the same file twice stores noth
 from __future__ import annotations
 
 import hashlib
-import pickle
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 from app.config import Settings
 from app.forms.loader import RegisteredForm
@@ -31,13 +32,13 @@ from app.responses.ingest import (
     prepare,
 )
 from app.responses.models import Channel
-from app.responses.storage import RESPONSES, Record, remembering
+from app.responses.storage import RESPONSES, remembering
 
 # Submission ids made from an id column's text (or from the file's hash and a line number) live in this space.
 IMPORT_NAMESPACE = uuid.UUID("6b1f4c9e-3d0a-5e27-9c55-2f8a41d7b3e0")
 _CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _T = TypeVar("_T")
-_PROFILE_LIMITS = {name: int(getattr(RESPONSES.c[name].type, "length", 0) or 0) for name in PROFILE_FIELDS}
+PROFILE_LIMITS = {name: int(getattr(RESPONSES.c[name].type, "length", 0) or 0) for name in PROFILE_FIELDS}
 
 
 def time_problem(settings: Settings, moment: datetime, text: str, now: datetime) -> str | None:
@@ -54,32 +55,17 @@ def time_problem(settings: Settings, moment: datetime, text: str, now: datetime)
     return None
 
 
+def line_id_hash(digest: str) -> Any:
+    """SHA-1 of the common prefix of ``uuid5(IMPORT_NAMESPACE, f"{digest}:{line}")``: add the line and take 16
+    bytes (and the version bits) for a line's submission id, without hashing the prefix again for every line."""
+    return hashlib.sha1(IMPORT_NAMESPACE.bytes + f"{digest}:".encode(), usedforsecurity=False)
+
+
 @dataclass
 class Line:
     line: int
     problems: list[str] = field(default_factory=list)
     prepared: Prepared | None = None
-
-
-class Spill:
-    """The records of the valid new lines between checking and storing: pickled batches in a temporary file, so
-    memory stays flat whatever the file's length."""
-
-    def __init__(self, handle: IO[bytes]) -> None:
-        self._handle = handle
-        self.batches = 0
-        self.records = 0
-
-    def write(self, records: list[Record], rows_done: int) -> None:
-        pickle.dump((records, rows_done), self._handle, protocol=pickle.HIGHEST_PROTOCOL)
-        self.batches += 1
-        self.records += len(records)
-
-    def read(self) -> Iterator[tuple[list[Record], int]]:
-        """(records, data lines read up to the end of that batch) per batch, in the order written."""
-        self._handle.seek(0)
-        for _ in range(self.batches):
-            yield pickle.load(self._handle)  # noqa: S301 - our own temporary file
 
 
 class LinePreparer:
@@ -104,10 +90,10 @@ class LinePreparer:
         self.fixed_date = fixed_date
         self.agencies = agencies
         self.counters = counters
+        self.digest = digest
         self._date_column = layout.names[layout.date] if layout.date is not None else "--date"
         self._date = remembering(self._when)  # a survey file has few distinct dates
-        # uuid5(IMPORT_NAMESPACE, f"{digest}:{line}") without hashing the common prefix again for every line
-        self._line_ids = hashlib.sha1(IMPORT_NAMESPACE.bytes + f"{digest}:".encode(), usedforsecurity=False)
+        self._line_ids = line_id_hash(digest)
 
     def prepare(self, line: int, fields: list[str]) -> Line:
         result = Line(line)
@@ -147,7 +133,7 @@ class LinePreparer:
             if not text:
                 problems.append(f'column "{names[layout.id]}": an id is required')
                 submission_id = self._line_id(line)
-            elif _CANONICAL_UUID.fullmatch(text):
+            elif self.is_uuid(text):
                 submission_id = uuid.UUID(text)
             else:
                 submission_id = uuid.uuid5(IMPORT_NAMESPACE, f"{self.form.definition.id}:{text}")
@@ -166,7 +152,7 @@ class LinePreparer:
         profile: dict[str, str] = {}
         for index, name in layout.profile:
             value = fields[index].strip()
-            limit = _PROFILE_LIMITS[name]
+            limit = PROFILE_LIMITS[name]
             if value and len(value) > limit:
                 problems.append(f'column "{name}": is {len(value)} characters long; at most {limit} are allowed')
             elif value:
@@ -213,6 +199,15 @@ class LinePreparer:
         if problem:
             problems.append(problem)
         return value
+
+    def submission_time(self, text: str) -> tuple[datetime | None, str | None]:
+        """A date cell's submission time (stripped text), or the problem with it; remembered."""
+        return self._date(text)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def is_uuid(text: str) -> bool:
+        """An id cell written as a UUID (kept as it is); any other text becomes a UUID5."""
+        return _CANONICAL_UUID.fullmatch(text) is not None
 
     def _when(self, text: str) -> tuple[datetime | None, str | None]:
         """A date cell's submission time, or the problem with it."""

@@ -192,6 +192,19 @@ class CsvFile:
             raise Invalid(f"{self.name}: the file has no header line")
         return header
 
+    def header_end(self) -> int:
+        """The line on which the header record ends (a large number when no record follows it)."""
+        records = self.records()
+        seen = False
+        try:
+            for line, fields in records:
+                if seen:
+                    return line - 1
+                seen = any(value.strip() for value in fields)
+        finally:
+            records.close()
+        return 1 << 62
+
     def check_unchanged(self, digest: Any) -> None:
         """The records read are the bytes hashed by ``scan`` (fed into ``digest``), and the file was not written
         since."""

@@ -1,33 +1,28 @@
 """Importing a survey file (paper, phone or household survey) as responses of the ``import`` channel.
 
-A CSV file, one response per line, is read twice as a stream, never held in memory:
+A CSV file, one response per line, is checked whole before anything is stored, and stored in one transaction:
 
 1. its bytes: SHA-256 (the default submission ids derive from it), UTF-8 check, line count;
-2. every line is parsed and validated by ``prepare`` (the validation of every channel) and compared with what
-   is already stored, without writing; problems are collected with their line and column, and the rows of the
-   valid new lines go to a spill (a temporary file) exactly as ``store`` would write them;
-3. only when nothing is wrong (or with ``skip_invalid``) the spill is stored in bulk inside one transaction,
-   committed at the end: all lines or none (nothing is written when every line is stored already).
-
-Storing writes through the same ``Writer`` as ``store`` (``app.responses.storage``): the database decides what is
-new (the unique submission id), and a line whose id is stored already is judged by the same ``differences`` as
-a replay on the web or a kiosk, here with the columns that differ named.
+2. its lines, a batch at a time, as columns (``import_columns``: pyarrow's CSV parser), checked by the rules of
+   every channel applied column by column (``import_checking``); problems are collected with their line and
+   column, and the rows of the good lines are staged in temporary tables (``import_staging``: COPY on
+   PostgreSQL);
+3. the staged lines are compared with what is stored (set-based: identical → already imported, different → a
+   conflict naming what differs; a later line with an earlier line's id → repeated, or a conflict);
+4. only when nothing is wrong (or with ``skip_invalid``) one ``INSERT … SELECT … ON CONFLICT (submission_id) DO
+   NOTHING`` stores them with their answers, committed at the end: all lines or none.
 
 Submission ids come from an id column (a UUID as is, any other text as a UUID5 of form and text) or from the
 file's SHA-256 and the line number, so importing the same file twice stores nothing new. Historic surveys are
 the point of an import, so the live channels' retention window does not apply; future dates still fail.
-
-This module runs the passes; reading the file is ``import_reading``, preparing a line and the spill
-``import_preparing``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
+import heapq
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -42,17 +37,20 @@ from app.db import refresh_statistics, utcnow
 from app.directory.models import Agency, Counter, ProcedureField
 from app.errors import Invalid
 from app.forms.loader import RegisteredForm
-from app.responses.import_preparing import Line, LinePreparer, Spill, time_problem
+from app.responses.import_checking import ColumnChecker
+from app.responses.import_columns import ColumnReader
+from app.responses.import_preparing import LinePreparer, time_problem
 from app.responses.import_reading import ISO_DATE, CsvFile, parse_when, read_layout
-from app.responses.ingest import stored_rows
-from app.responses.storage import COLUMN, COMPARED, SUBMISSION_ID, Record, differences, stored_versions, writer_for
+from app.responses.import_staging import Stage
+from app.responses.storage import differences
 
 # Long enough for any historic survey: imports are not held to the live channels' retention window.
 NO_RETENTION_DAYS = 1_000_000
-MAX_BATCH_SIZE = 10_000
+MAX_BATCH_SIZE = 1_000_000
+DEFAULT_BATCH_SIZE = 100_000
 MAX_MESSAGES = 50
 
-# (phase, data lines done): "checking" during validation, "storing" while writing.
+# (phase, data lines done): "checking" after each batch of lines, "storing" before the insert.
 Progress = Callable[[str, int], None]
 
 
@@ -70,7 +68,7 @@ class ImportOptions:
     strata_column: str | None = None
     psu_column: str | None = None
     skip_invalid: bool = False
-    batch_size: int = 2_000
+    batch_size: int = DEFAULT_BATCH_SIZE  # lines checked and staged at a time
     max_messages: int = MAX_MESSAGES
 
 
@@ -106,7 +104,7 @@ def parse_form_ref(text: str, registry: dict[tuple[str, int], RegisteredForm]) -
 
 class CsvImport:
     """One import of one file. The constructor reads the header and checks the options (raising ``Invalid`` for
-    a file or option that cannot work at all); ``run`` validates and stores the lines."""
+    a file or option that cannot work at all); ``run`` checks and stores the lines."""
 
     def __init__(
         self,
@@ -130,7 +128,7 @@ class CsvImport:
         definition = self.form.definition
         self.form_label = f"{definition.id}@{definition.version}"
         if not 1 <= options.batch_size <= MAX_BATCH_SIZE:
-            raise Invalid(f"--batch-size: between 1 and {MAX_BATCH_SIZE}")
+            raise Invalid(f"--batch-size: between 1 and {MAX_BATCH_SIZE:,}")
         if (options.date is None) == (options.date_column is None):
             raise Invalid("give either --date-column (a date per line) or --date (one date for every line)")
         self.fixed_date: datetime | None = None
@@ -155,7 +153,6 @@ class CsvImport:
         self.procedure_fields: dict[str, int] = {
             code: id_ for code, id_ in session.execute(select(ProcedureField.code, ProcedureField.id))
         }
-        self.writer = writer_for(session)
         self.preparer = LinePreparer(
             self.settings,
             self.form,
@@ -165,6 +162,15 @@ class CsvImport:
             fixed_date=self.fixed_date,
             agencies=self.agencies,
             counters=self.counters,
+        )
+        self.checker = ColumnChecker(
+            self.settings,
+            self.form,
+            self.layout,
+            self.preparer,
+            session.get_bind().dialect,
+            fixed_date=self.fixed_date,
+            procedure_fields=self.procedure_fields,
         )
 
     @property
@@ -195,180 +201,146 @@ class CsvImport:
                 found.append(f"{name}{where} (was {value!r})")
         return found
 
-    def _conflict(self, submission_id: uuid.UUID, found: list[str]) -> str:
+    def _conflict(self, submission_id: Any, found: list[str]) -> str:
         return (
-            f"already stored (submission id {submission_id}); what differs now: "
+            f"already stored (submission id {uuid.UUID(str(submission_id))}); what differs now: "
             f"{'; '.join(found)}. An import never changes stored responses"
         )
 
-    # --- the passes ---------------------------------------------------------------------------------------
+    def _repeated_conflict(self) -> str:
+        column = self.options.id_column.strip() if self.options.id_column else "id"
+        return f'column "{column}": the same id as an earlier line of this file, with different content'
 
-    def _problem(self, report: ImportReport, line: int, problems: list[str]) -> None:
-        report.bad_lines += 1
-        for problem in problems:
-            report.problems += 1
-            if len(report.messages) < self.options.max_messages:
-                report.messages.append(f"{self.name}:{line}: {problem}")
-
-    def _batches(self, report: ImportReport, digest: Any) -> Iterator[list[Line]]:
-        """The data lines, parsed and prepared, in batches; counts rows and blank lines into ``report``."""
-        records = self.file.records(digest)
-        header_seen = False
-        batch: list[Line] = []
-        for line, fields in records:
-            if not any(value.strip() for value in fields):
-                if header_seen:
-                    report.blank_lines += 1
-                continue
-            if not header_seen:
-                header_seen = True
-                continue
-            report.rows += 1
-            batch.append(self.preparer.prepare(line, fields))
-            if len(batch) >= self.options.batch_size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+    # --- the run ------------------------------------------------------------------------------------------
 
     def run(self, progress: Progress | None = None) -> ImportReport:
-        """Validate every line, then (if all are valid, or with ``skip_invalid``) store them in one transaction.
+        """Check every line, then (if all are valid, or with ``skip_invalid``) store them in one transaction.
 
-        The import ends the session's transactions itself (rollback after checking, commit or rollback at the
-        end): call it with no uncommitted changes in the session."""
-        with tempfile.TemporaryFile(prefix="sipas-import-") as handle:
-            return self._run(Spill(handle), progress)
-
-    def _run(self, spill: Spill, progress: Progress | None) -> ImportReport:
+        The import ends the session's transaction itself (commit, or rollback when nothing is stored): call it
+        with no uncommitted changes in the session."""
         started = time.perf_counter()
-        checked = ImportReport()
-        digest = hashlib.sha256()
-        for batch in self._batches(checked, digest):
-            stored = stored_versions(
-                self.session, [item.prepared.submission.submission_id for item in batch if item.prepared is not None]
-            )
-            fresh: list[Record] = []
-            for item in batch:
-                prepared = item.prepared
-                if prepared is not None:  # a line without problems of its own
-                    existing = stored.get(prepared.submission.submission_id)
-                    if existing is None:
-                        fresh.append(self.writer.record(item.line, *stored_rows(prepared, self.procedure_fields)))
-                    else:
-                        found = self._differences(existing, prepared.row)
-                        if found:
-                            item.problems.append(self._conflict(prepared.submission.submission_id, found))
-                        else:
-                            checked.already += 1
-                if item.problems:
-                    self._problem(checked, item.line, item.problems)
-            spill.write(fresh, checked.rows)
-            if progress:
-                progress("checking", checked.rows)
-        self.file.check_unchanged(digest)
-        self.session.rollback()  # end the read transaction; the writes get a fresh one
-        if checked.rows == 0:
-            raise Invalid(f"{self.name}: no data lines after the header")
-        if checked.bad_lines and not self.options.skip_invalid:
-            checked.already = 0
-            checked.seconds = time.perf_counter() - started
-            return checked
-
-        report = ImportReport(
-            rows=checked.rows,
-            already=checked.already,
-            blank_lines=checked.blank_lines,
-            bad_lines=checked.bad_lines,
-            problems=checked.problems,
-            messages=checked.messages,
-        )
         try:
-            if spill.records:
-                self._store(report, spill, progress)
-            # else every valid line is stored already (the same file again): nothing to write
-            if report.bad_lines > checked.bad_lines and not self.options.skip_invalid:
-                self.session.rollback()
-                report.new = report.already = report.repeated = 0
-            else:
-                record(
-                    self.session,
-                    action="responses.import",
-                    actor="cli",
-                    object_type="form_version",
-                    object_id=self.form.form_version_id,
-                    details={
-                        "file": self.path.name,
-                        "sha256": self.digest,
-                        "form": self.form_label,
-                        "lines": report.rows,
-                        "new": report.new,
-                        "already_imported": report.already,
-                        "repeated": report.repeated,
-                        "skipped_bad_lines": report.bad_lines,
-                    },
-                )
-                self.session.commit()
-                report.committed = True
-                if report.new:
-                    refresh_statistics(self.session, "responses", "answers")
-                    self.session.commit()
+            with Stage(self.session) as stage:
+                report = self._run(stage, progress)
         except BaseException:
             self.session.rollback()
             raise
         report.seconds = time.perf_counter() - started
         return report
 
-    def _store(self, report: ImportReport, spill: Spill, progress: Progress | None) -> None:
-        """Store the spilled lines (uncommitted); problems found now (an id repeated in the file with other
-        content, or stored by someone else since the check) are added to ``report``."""
-        conflicts = ImportReport()
-        with self.writer.bulk():
-            self._store_spill(report, conflicts, spill, progress)
-        report.bad_lines += conflicts.bad_lines
-        report.problems += conflicts.problems
-        room = self.options.max_messages - len(report.messages)
-        report.messages.extend(conflicts.messages[: max(room, 0)])
-
-    def _store_spill(
-        self, report: ImportReport, conflicts: ImportReport, spill: Spill, progress: Progress | None
-    ) -> None:
-        for records, rows_done in spill.read():
-            firsts: dict[Any, Record] = {}
-            repeats: list[Record] = []  # a submission id seen before in this batch: compared after the insert
-            for spilled in records:
-                if firsts.setdefault(spilled[0][SUBMISSION_ID], spilled) is not spilled:
-                    repeats.append(spilled)
-            fresh = list(firsts.values())
-            inserted = self.writer.insert(fresh)
-            report.new += len(inserted)
-            skipped = [spilled for spilled in fresh if spilled[0][0] not in inserted]
-            others = sorted(skipped + repeats, key=lambda r: r[0][0])
-            if others:
-                self._compare(report, conflicts, [values for values, _ in others])
+    def _run(self, stage: Stage, progress: Progress | None) -> ImportReport:
+        report = ImportReport()
+        problems = _Problems(self.name, self.options.max_messages)
+        reader = ColumnReader(self.file, len(self.layout.names), self.file.header_end(), self.options.batch_size)
+        for columns in reader:
+            checked = self.checker.check(columns)
+            report.rows = columns.records
+            report.blank_lines += columns.blank
+            for line, found in checked.problems:
+                problems.add(line, found)
+            stage.add(checked)
             if progress:
-                progress("storing", rows_done)
+                progress("checking", report.rows)
+        self.file.check_unchanged(reader.digest)
+        if report.rows == 0:
+            raise Invalid(f"{self.name}: no data lines after the header")
+        stage.analyze()
+        conflicts = _Problems(self.name, self.options.max_messages)
+        for staged in stage.conflicts():
+            assert staged.stored is not None
+            conflicts.add(
+                staged.line, [self._conflict(staged.submission_id, self._differences(staged.stored, staged.row))]
+            )
+        report.already = stage.already()
+        repeats = _Problems(self.name, self.options.max_messages)
+        firsts: dict[Any, dict[str, Any]] = {}
+        later: list[int] = []  # lines repeating an earlier line's id: never stored themselves
+        for staged in stage.repeats():
+            first = firsts.setdefault(staged.submission_id, staged.row)
+            if first is staged.row:
+                continue
+            later.append(staged.line)
+            if differences(first, staged.row):
+                repeats.add(staged.line, [self._repeated_conflict()])
+            else:
+                report.repeated += 1
+        stage.skip(later)
+        problems.merge(conflicts)
+        problems.extend(repeats)
+        report.bad_lines, report.problems, report.messages = problems.bad_lines, problems.count, problems.messages
+        if report.bad_lines and not self.options.skip_invalid:
+            self.session.rollback()
+            report.already = report.repeated = 0
+            return report
+        expected = stage.lines - report.already - conflicts.bad_lines - len(later)
+        if progress:
+            progress("storing", report.rows)
+        if expected:
+            report.new = stage.store(form_version_id=self.form.form_version_id, received_at=self.now)
+        if report.new != expected:  # PostgreSQL: another channel stored one of these ids since the comparison
+            raise Invalid(
+                f"{self.name}: {expected - report.new:,} of its submission ids were stored by another channel while "
+                "it was being imported; nothing was imported (import it again to compare them)"
+            )
+        stage.drop()
+        record(
+            self.session,
+            action="responses.import",
+            actor="cli",
+            object_type="form_version",
+            object_id=self.form.form_version_id,
+            details={
+                "file": self.path.name,
+                "sha256": self.digest,
+                "form": self.form_label,
+                "lines": report.rows,
+                "new": report.new,
+                "already_imported": report.already,
+                "repeated": report.repeated,
+                "skipped_bad_lines": report.bad_lines,
+            },
+        )
+        self.session.commit()
+        report.committed = True
+        if report.new:
+            refresh_statistics(self.session, "responses", "answers")
+            self.session.commit()
+        return report
 
-    def _compare(self, report: ImportReport, conflicts: ImportReport, lines: list[tuple[Any, ...]]) -> None:
-        """Lines whose submission id is stored (by this import, from an earlier line, or by someone else)."""
-        ids = [uuid.UUID(str(values[SUBMISSION_ID])) for values in lines]
-        stored = stored_versions(self.session, ids)
-        for submission_id, values in zip(ids, lines, strict=True):
-            existing = stored[submission_id]
-            found = self._differences(existing, {name: values[COLUMN[name]] for name in COMPARED})
-            this_run = existing["received_at"] == self.now
-            if not found:
-                if this_run:
-                    report.repeated += 1
-                else:
-                    report.already += 1
-            elif this_run:
-                self._problem(conflicts, values[0], [self._repeated_conflict()])
-            else:  # stored by someone else since the check
-                self._problem(conflicts, values[0], [self._conflict(submission_id, found)])
 
-    def _repeated_conflict(self) -> str:
-        column = self.options.id_column.strip() if self.options.id_column else "id"
-        return f'column "{column}": the same id as an earlier line of this file, with different content'
+class _Problems:
+    """Problems by line, in line order: counted all, kept as messages up to ``limit``."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name = name
+        self.limit = limit
+        self.lines: list[tuple[int, list[str]]] = []  # the lines kept (the first ones, up to the limit)
+        self.bad_lines = 0
+        self.count = 0
+        self._kept = 0
+
+    def add(self, line: int, problems: list[str]) -> None:
+        self.bad_lines += 1
+        self.count += len(problems)
+        if self._kept < self.limit:
+            self.lines.append((line, problems))
+            self._kept += len(problems)
+
+    def merge(self, other: _Problems) -> None:
+        """Add another set of lines, keeping line order."""
+        self.lines = list(heapq.merge(self.lines, other.lines, key=lambda entry: entry[0]))
+        self.bad_lines += other.bad_lines
+        self.count += other.count
+
+    def extend(self, other: _Problems) -> None:
+        """Add another set of lines after these."""
+        self.lines.extend(other.lines)
+        self.bad_lines += other.bad_lines
+        self.count += other.count
+
+    @property
+    def messages(self) -> list[str]:
+        return [f"{self.name}:{line}: {problem}" for line, problems in self.lines for problem in problems][: self.limit]
 
 
 def import_csv(
