@@ -1,6 +1,7 @@
 """The ``sipas`` executable. ``sipas stats`` starts without importing the server, database, demo and import
 modules: analysts run it many times on large files, and those imports alone took longer than reading a million
-rows. Every other command goes through :mod:`app.cli`, which also lists ``stats`` in ``sipas --help``."""
+rows. pyarrow, which reads the file, is imported when the file is read (``sipas stats --help`` does without it).
+Every other command goes through :mod:`app.cli`, which also lists ``stats`` in ``sipas --help``."""
 
 from __future__ import annotations
 

@@ -10,9 +10,13 @@ with weights varying by PSU; satisfaction about 85 %, varying by agency, item an
   (c) the bare GROUP BY over ``answers ⨝ responses`` as the reference;
   (b) the whole ``sipas stats wide.csv ... --by agency`` process;
   (d) the whole ``Rscript`` job: read.csv, svydesign, svyby(svyciprop, method = "beta") on the long file, and the
-      largest difference between its estimates and intervals and the CLI's.
+      largest difference between its estimates and intervals and the CLI's;
+  (e) a file that is hard on a reader: the long file with every weight distinct (raked or calibrated weights are),
+      ``--distinct-rows`` rows (default 1 and 10 million), as CSV and as Parquet: the whole ``sipas stats`` process
+      on each, beside the whole ``Rscript`` job on the CSV (up to ``--r-max-rows``; R needs ≈ 6 GB per million rows).
 
-Usage: .venv/bin/python bench/stats.py [--rows 1000000] [--skip-r] [--skip-db] [--keep DIR]
+Usage: .venv/bin/python bench/stats.py [--rows 1000000] [--skip-r] [--skip-db] [--skip-wide]
+       [--distinct-rows 1000000,10000000] [--r-max-rows 1000000] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.csv as pa_csv  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from numpy.typing import NDArray
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,6 +140,34 @@ def write_long(survey: Survey, path: Path) -> None:
         for p, w, marks in zip(survey.psu.tolist(), survey.weight.tolist(), satisfied, strict=True):
             head = f"{agencies[p // PSUS_PER_AGENCY]},{psus[p]},{w!r},"
             handle.write("".join(f"{head}{code},{mark}\n" for code, mark in zip(ITEM_CODES, marks, strict=True)))
+
+
+def write_distinct(survey: Survey, path: Path) -> int:
+    """The long file (agency, psu, weight, element, satisfied) with each answer row's weight multiplied by its own
+    factor in [0.8, 1.25): every weight distinct. Written by pyarrow (shortest round-trip doubles); also as Parquet
+    beside it. Returns the number of distinct weights."""
+    rng = np.random.default_rng(SEED + 1)
+    weight = (survey.weight[:, None] * rng.uniform(0.8, 1.25, (survey.respondents, ITEMS))).ravel()
+    table = pa.table(
+        {
+            "agency": pa.DictionaryArray.from_arrays(
+                np.repeat(survey.agency, ITEMS).astype(np.int32), [agency_label(a) for a in range(AGENCIES)]
+            ),
+            "psu": pa.DictionaryArray.from_arrays(
+                np.repeat(survey.psu, ITEMS).astype(np.int32), [psu_label(p) for p in range(PSUS)]
+            ),
+            "weight": weight,
+            "element": pa.DictionaryArray.from_arrays(
+                np.tile(np.arange(ITEMS, dtype=np.int32), survey.respondents), ITEM_CODES
+            ),
+            "satisfied": (survey.scores >= 4).astype(np.int8).ravel(),
+        }
+    )
+    with path.open("wb") as handle:
+        handle.write(b"agency,psu,weight,element,satisfied\n")
+        pa_csv.write_csv(table, handle, pa_csv.WriteOptions(include_header=False, quoting_style="none"))
+    pq.write_table(table, path.with_suffix(".parquet"))
+    return int(np.unique(weight).size)
 
 
 # --- (a), (c): PostgreSQL ---------------------------------------------------------------------------------
@@ -302,6 +337,7 @@ class Process:
     seconds: float
     max_rss_mb: float
     stdout: str
+    cpu_seconds: float = 0.0  # user + system, all threads: less sensitive to other jobs than the wall time
 
 
 def run_process(command: list[str], stdout: Path) -> Process:
@@ -317,7 +353,7 @@ def run_process(command: list[str], stdout: Path) -> Process:
     if child.returncode != 0:
         raise SystemExit(f"{command[0]} exited {child.returncode}:\n{errors.decode(errors='replace')[-3000:]}")
     scale = 1024 if sys.platform != "darwin" else 1024 * 1024  # ru_maxrss: KiB on Linux, bytes on macOS
-    return Process(seconds, usage.ru_maxrss / scale, stdout.read_text())
+    return Process(seconds, usage.ru_maxrss / scale, stdout.read_text(), usage.ru_utime + usage.ru_stime)
 
 
 R_SCRIPT = r"""
@@ -350,6 +386,17 @@ def read_cli(text: str) -> dict[tuple[str, str], tuple[float, float, float]]:
     }
 
 
+def read_cli_long(text: str) -> dict[tuple[str, str], tuple[float, float, float]]:
+    return {
+        (row["agency"], row["element"]): (
+            float(row["estimate_pct"]),
+            float(row["ci_low_pct"]),
+            float(row["ci_high_pct"]),
+        )
+        for row in csv.DictReader(text.splitlines())
+    }
+
+
 def read_r(path: Path) -> dict[tuple[str, str], tuple[float, float, float]]:
     with path.open() as handle:
         return {
@@ -379,8 +426,20 @@ def main() -> None:
     parser.add_argument("--skip-r", action="store_true", help="do not run R")
     parser.add_argument("--skip-db", action="store_true", help="do not run the PostgreSQL path")
     parser.add_argument("--repeats", type=int, default=2, help="runs of the database queries (default 2)")
+    parser.add_argument("--skip-wide", action="store_true", help="skip (a)-(d): only the distinct-weights files")
+    parser.add_argument(
+        "--distinct-rows",
+        default="1000000,10000000",
+        help="rows of the distinct-weights files, comma-separated; empty to skip (e)",
+    )
+    parser.add_argument("--r-max-rows", type=int, default=1_000_000, help="largest distinct file R reads")
     parser.add_argument("--keep", type=Path, help="write the CSV files here and keep them")
     args = parser.parse_args()
+    if args.skip_wide:
+        cores = os.cpu_count() or 1
+        print(f"machine: {cores} cores ({cpu_model()}), {platform.platform()}, Python {platform.python_version()}")
+        run_distinct(args)
+        return
 
     cores = os.cpu_count() or 1
     print(f"machine: {cores} cores ({cpu_model()}), {platform.platform()}, Python {platform.python_version()}")
@@ -489,6 +548,79 @@ def main() -> None:
     finally:
         if args.keep is None:
             shutil.rmtree(directory, ignore_errors=True)
+    run_distinct(args)
+
+
+def distinct_command(path: Path) -> list[str]:
+    return [
+        *(str(ROOT / ".venv" / "bin" / "sipas"), "stats", str(path), "--item", "satisfied", "--levels", "0,1"),
+        *("--satisfied-levels", "1", "--weight", "weight", "--strata", "agency", "--psu", "psu"),
+        *("--by", "agency,element", "--format", "csv"),
+    ]
+
+
+def run_distinct(args: argparse.Namespace) -> None:
+    """(e): whole processes on the distinct-weights files; the best of two runs of ``sipas stats`` (the machine is
+    shared), one of R."""
+    sizes = [int(part) for part in args.distinct_rows.split(",") if part.strip()]
+    if not sizes:
+        return
+    r_found = not args.skip_r and shutil.which("Rscript") is not None
+    if not args.skip_r and not r_found:
+        print("\n[e] R: no Rscript on this machine, R's column is left empty (apt-get install r-cran-survey)")
+    lines = []
+    for rows in sizes:
+        directory = (args.keep or Path(tempfile.mkdtemp(prefix="sipas-bench-distinct-"))) / f"distinct-{rows}"
+        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            started = time.perf_counter()
+            survey = make_survey(rows)
+            path = directory / "distinct.csv"
+            distinct = write_distinct(survey, path)
+            answers = survey.respondents * ITEMS
+            sizes_mb = [source.stat().st_size / 1e6 for source in (path, path.with_suffix(".parquet"))]
+            print(
+                f"\n[e] distinct weights: {answers:,} rows, {distinct:,} distinct weights; {path} "
+                f"({sizes_mb[0]:.0f} MB) and .parquet ({sizes_mb[1]:.0f} MB) written in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
+            timings = {}
+            for kind, source in (("CSV", path), ("Parquet", path.with_suffix(".parquet"))):
+                runs = [run_process(distinct_command(source), directory / f"cli-{kind}.csv") for _ in range(2)]
+                best = min(runs, key=lambda run: run.seconds)
+                timings[kind] = best
+                print(
+                    f"  sipas stats on {kind}: {' / '.join(f'{run.seconds:.2f}' for run in runs)} s (CPU "
+                    f"{' / '.join(f'{run.cpu_seconds:.2f}' for run in runs)} s), peak RSS {best.max_rss_mb:.0f} MB"
+                )
+            same = timings["CSV"].stdout == timings["Parquet"].stdout
+            print(f"  CSV and Parquet outputs identical: {same}")
+            r_text = "not run"
+            if r_found and answers <= args.r_max_rows:
+                script = directory / "bench.R"
+                script.write_text(R_SCRIPT)
+                r = run_process(["Rscript", str(script), str(path), str(directory / "r.csv")], directory / "r.out")
+                check = compare(read_cli_long(timings["CSV"].stdout), read_r(directory / "r.csv"))
+                r_text = f"{r.seconds:.2f} s, CPU {r.cpu_seconds:.2f} s ({r.max_rss_mb / 1024:.1f} GB)"
+                print(f"  Rscript: {r.seconds:.2f} s, peak RSS {r.max_rss_mb:.0f} MB; {r.stdout.strip()}")
+                print(
+                    f"  CLI vs R: {check[0]} domains, max |Δ estimate| {check[1]:.2e} pp, max |Δ CI bound| "
+                    f"{check[2]:.2e} pp"
+                )
+            elif r_found:
+                r_text = f"not run (> --r-max-rows {args.r_max_rows:,})"
+            cells = [
+                f"{run.seconds:.2f} s, CPU {run.cpu_seconds:.2f} s ({run.max_rss_mb:.0f} MB)"
+                for run in (timings["CSV"], timings["Parquet"])
+            ]
+            lines.append(f"| {answers:,} rows, {distinct:,} distinct weights | {cells[0]} | {cells[1]} | {r_text} |")
+        finally:
+            if args.keep is None:
+                shutil.rmtree(directory.parent, ignore_errors=True)
+    print("\n### sipas stats on distinct weights (bench/stats.py, whole processes, best of 2)\n")
+    print("| File | `sipas stats` CSV | `sipas stats` Parquet | Rscript (read.csv, svydesign, svyby) |")
+    print("|---|---|---|---|")
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

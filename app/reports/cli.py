@@ -84,7 +84,7 @@ def _scale(
 
 def stats(
     *,
-    file: Annotated[Path, typer.Argument(help="CSV file (UTF-8), one row per respondent")],
+    file: Annotated[Path, typer.Argument(help="CSV file (UTF-8), or Parquet file (.parquet), one row per respondent")],
     form: Annotated[
         str | None,
         typer.Option(help="a form ID, or ID@VERSION (default: the newest): columns named by the form's item codes"),

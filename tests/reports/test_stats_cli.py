@@ -7,17 +7,12 @@ import io
 import json
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.errors import Invalid
-from app.reports.csvread import _read_unquoted, _read_with_csv
 from app.stats.design import LonelyPsu, domain_mean, make_design
 
 ORACLE = Path(__file__).resolve().parents[1] / "stats" / "oracle"
@@ -365,22 +360,3 @@ def test_help_describes_the_scale_and_lonely_psu_options() -> None:
         "ID@VERSION",
     ):
         assert words in text
-
-
-LINES = st.lists(st.text(alphabet=["a", "1", " ", ",", "\t", "é", "\x0c", "\x85"], max_size=6), max_size=8)
-
-
-@settings(max_examples=300, deadline=None)
-@given(header=st.text(alphabet=["q", ",", " "], max_size=4), lines=LINES, crlf=st.booleans(), final=st.booleans())
-def test_the_fast_reader_equals_the_csv_module(header: str, lines: list[str], crlf: bool, final: bool) -> None:
-    """Files without quotes are split with str.split; the csv module must read them the same, errors included."""
-    text = "\n".join([header, *lines]) + ("\n" if final else "")
-
-    def read(reader: Any, text: str) -> Any:
-        try:
-            header, columns, numbers = reader(Path("s.csv"), text)
-        except Invalid as exc:
-            return exc.message
-        return header, columns, numbers.tolist()
-
-    assert read(_read_unquoted, text) == read(_read_with_csv, text.replace("\n", "\r\n") if crlf else text)
