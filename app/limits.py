@@ -159,7 +159,7 @@ def _pairs_with_nul(pairs: Sequence[tuple[str, str]], prefix: str) -> list[str]:
     return [f"{prefix}/{pointer_token(name)}" for name, value in pairs if NUL in name or NUL in value]
 
 
-def no_nul_in_path(request: Request) -> None:
+async def no_nul_in_path(request: Request) -> None:
     """A dependency of every route (``FastAPI(dependencies=…)``): refuses a path parameter holding a NUL character,
     by name (``/path/code: contains a NUL character``), once routing has found the parameters; it runs before the
     route's own dependencies. ``NulRefusal`` checks everything else before routing."""

@@ -4,7 +4,7 @@
 Starts its own PostgreSQL database (tests.support.postgres) and `uvicorn app.main:create_app --factory` on a free
 loopback port, sends traffic only to 127.0.0.1, then stops the server and drops the database.
 
-Usage: .venv/bin/python bench/ingest.py [--seconds N] [--rate R] [--workers W]
+Usage: .venv/bin/python bench/ingest.py [--seconds N] [--rate R] [--workers W] [--single-only]
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def cpu_model() -> str:
 
 
 def process_tree_cpu(root: int) -> float:
-    """CPU seconds (user + system) used so far by ``root`` and its children (Linux /proc; 0 elsewhere)."""
+    """CPU seconds (user + system) used so far by ``root`` and its children, living or exited (Linux /proc)."""
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -92,33 +92,56 @@ def process_tree_cpu(root: int) -> float:
         pid, ppid = int(stat.parent.name), int(fields[1])
         if pid == root or ppid == root:
             total += (int(fields[11]) + int(fields[12])) / tick
+        if pid == root:  # and its children that have exited (PostgreSQL backends come and go)
+            total += (int(fields[13]) + int(fields[14])) / tick
     return total
 
 
 @dataclass
 class CpuMeter:
-    """Cores used during a phase by this (client) process and by the server processes."""
+    """Cores used during a phase by this (client) process, the server processes and PostgreSQL (its postmaster and
+    backends). On a shared machine the cores busy vary with the neighbours; the CPU per request does much less."""
 
     server_pid: int
+    postgres_pid: int
     started: float = 0.0
+    wall: float = 0.0
     client: float = 0.0
     server: float = 0.0
+    postgres: float = 0.0
 
     def __enter__(self) -> CpuMeter:
-        self.started, self.client, self.server = (
+        self.started, self.client, self.server, self.postgres = (
             time.perf_counter(),
             time.process_time(),
             process_tree_cpu(self.server_pid),
+            process_tree_cpu(self.postgres_pid),
         )
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        wall = time.perf_counter() - self.started
-        self.client = (time.process_time() - self.client) / wall
-        self.server = (process_tree_cpu(self.server_pid) - self.server) / wall
+        self.wall = time.perf_counter() - self.started
+        self.client = (time.process_time() - self.client) / self.wall
+        self.server = (process_tree_cpu(self.server_pid) - self.server) / self.wall
+        self.postgres = (process_tree_cpu(self.postgres_pid) - self.postgres) / self.wall
 
     def __str__(self) -> str:
-        return f"cores busy: server {self.server:.2f}, this client {self.client:.2f}"
+        return f"cores busy: server {self.server:.2f}, PostgreSQL {self.postgres:.2f}, this client {self.client:.2f}"
+
+    def per(self, count: int, what: str) -> str:
+        """CPU milliseconds per ``what`` (of ``count`` done during the phase), server and PostgreSQL."""
+        if not count:
+            return f"CPU per {what}: n/a"
+        server, postgres = (cores * self.wall * 1000 / count for cores in (self.server, self.postgres))
+        return f"CPU per {what}: server {server:.2f} ms, PostgreSQL {postgres:.2f} ms"
+
+
+def postmaster_pid(server: PostgresServer, database: str) -> int:
+    """The PostgreSQL server's main process (the parent of every backend)."""
+    with psycopg.connect(host=server.host, port=server.port, user=server.user, dbname=database) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()
+    assert backend is not None
+    return int(Path(f"/proc/{backend[0]}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -437,6 +460,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of each load phase (default 20)")
     parser.add_argument("--rate", type=float, default=200.0, help="single posts per second (default 200)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn workers (default: cores)")
+    parser.add_argument(
+        "--single-only", action="store_true", help="only the single posts, on a kiosk with no history (profiling)"
+    )
     args = parser.parse_args()
 
     cores = os.cpu_count() or 1
@@ -482,8 +508,9 @@ def main() -> None:
             print(
                 f"\n[1] batch throughput: {BATCH_CLIENTS} clients x {BATCH_ITEMS}-item batches for {args.seconds:.0f} s"
             )
-            with CpuMeter(process.pid) as batch_cpu:
-                batch = batch_phase(service, args.seconds, BATCH_CLIENTS)
+            postgres_pid = postmaster_pid(server, database)
+            with CpuMeter(process.pid, postgres_pid) as batch_cpu:
+                batch = batch_phase(service, 0 if args.single_only else args.seconds, BATCH_CLIENTS)
             batch_rate = batch.stored / batch.elapsed if batch.elapsed else 0.0
             in_db, answers_in_db = count_rows(server, database, ids["device"])
             median_batch = statistics.median(batch.batch_seconds) if batch.batch_seconds else float("nan")
@@ -491,7 +518,7 @@ def main() -> None:
             print(
                 f"  stored: {batch.stored} → {batch_rate:.0f} responses/s ({batch_rate * len(ANSWERS):.0f} answers/s)"
             )
-            print(f"  {batch_cpu}")
+            print(f"  {batch_cpu}; {batch_cpu.per(batch.stored, 'response')}")
             if batch.other or batch.errors:
                 print(f"  other results: {batch.other}; request errors: {batch.errors}")
             verified = in_db == batch.stored and answers_in_db == batch.stored * len(ANSWERS)
@@ -510,7 +537,7 @@ def main() -> None:
                 f"  warm-up ({WARMUP_SECONDS:.0f} s, not counted): p50 {percentile(warm, 0.5):.1f} ms, "
                 f"max {max(warm, default=float('nan')):.1f} ms, errors: {warmup.errors or 'none'}"
             )
-            with CpuMeter(process.pid) as single_cpu:
+            with CpuMeter(process.pid, postgres_pid) as single_cpu:
                 single = latency_phase(service, args.seconds, args.rate, LATENCY_CLIENTS)
             lat = single.latencies_ms
             completed = len(lat) + sum(single.errors.values())
@@ -522,7 +549,7 @@ def main() -> None:
                 f"not sent {single.not_sent}, achieved {achieved:.0f}/s"
             )
             print(f"  latency ms: p50 {p50:.1f}, p95 {p95:.1f}, p99 {p99:.1f}, max {worst:.1f}")
-            print(f"  errors: {single.errors or 'none'}; {single_cpu}")
+            print(f"  errors: {single.errors or 'none'}; {single_cpu}; {single_cpu.per(completed, 'post')}")
             windows: dict[int, list[float]] = {}
             for due, latency in single.timeline:
                 windows.setdefault(int(due // 5), []).append(latency)

@@ -27,25 +27,37 @@ The kiosk's timeline is its stored answers and this batch's together, ordered by
 
 A run or evenly spaced sequence flags every answer in it, including those stored by earlier batches that were not
 flagged yet and not released by an administrator, so a script cannot slip in 29 answers per batch.
+
 An honest kiosk offline for a day — answers minutes apart, a group now and then a dozen seconds apart — meets none of
 these (tested: ``tests/kiosk/test_plausibility.py``). One key per tablet: a key shared by two tablets makes one's
 queue look back-dated against the other's heartbeat.
+
+**What is read** (issue 18): the kiosk's stored answers from the batch's first ``submitted_at`` to its last, and at
+most :data:`NEIGHBOURS` (30) stored answers either side, none further than the rules reach (4 h 50 min: 29 gaps of
+10 min); one statement through ``ix_responses_device_id_submitted_at``. That is all the rules need: a window of 30
+answers holding a new one lies within 29 answers of it, and a longer run or sequence of stored answers beyond those
+was judged, and flagged, when it was stored (tested against the whole timeline:
+``tests/kiosk/test_plausibility_window.py``). A single post reads about 60 rows however long the kiosk's history; it
+used to read every answer within 4 h 50 min, ≈ 400 ms of CPU per post once a kiosk held 45,000. A run or sequence
+that reaches the end of what was read is counted "at least" (``run: at least 31 answers …``).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
+from typing import NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CompoundSelect, Select, bindparam, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.directory.models import Device
 from app.responses.models import Response
+from app.responses.summary import unsummarize
 
 BACKDATE_TOLERANCE = timedelta(hours=1)
 RUN_ANSWERS = 30
@@ -53,8 +65,11 @@ RUN_GAP = timedelta(seconds=10)
 EVEN_ANSWERS = 30
 EVEN_JITTER = timedelta(seconds=1)
 EVEN_MAX_GAP = timedelta(minutes=10)
+# Stored answers read either side of a batch: every window of the rules that holds a new answer lies within them.
+NEIGHBOURS = max(RUN_ANSWERS, EVEN_ANSWERS)
 
 MASHING = "less than {seconds:g} s after the previous answer on this kiosk"
+# ``n``: the number of answers, or "at least …" when the run or sequence reaches the end of the timeline read.
 RUN = "run: {n} answers on this kiosk each less than 10 s after the previous one"
 EVEN = "evenly spaced: {n} answers in a row on this kiosk, their gaps within 1 s of each other"
 BEHIND = (
@@ -63,12 +78,18 @@ BEHIND = (
 REASON_LENGTH = 255  # the flag_reason column
 
 
-def earliest_allowed(session: Session, device: Device, now: datetime) -> datetime:
-    """The earliest ``submitted_at`` accepted from this kiosk: the first registration of a kiosk at its counter (or
-    agency, without a counter), less :data:`BACKDATE_TOLERANCE`; never later than ``now`` less the tolerance."""
+def first_registration(session: Session, device: Device) -> datetime:
+    """When the first kiosk at this kiosk's counter (or agency, without a counter) was registered, revoked ones
+    included (:func:`app.kiosk.auth.find_kiosk` reads it with the device)."""
     place = Device.counter_id.is_(None) if device.counter_id is None else Device.counter_id == device.counter_id
     first = session.scalar(select(func.min(Device.created_at)).where(Device.agency_id == device.agency_id, place))
-    return min(first or device.created_at, now) - BACKDATE_TOLERANCE
+    return first or device.created_at
+
+
+def earliest_allowed(first_registered_at: datetime, now: datetime) -> datetime:
+    """The earliest ``submitted_at`` accepted from a kiosk: the first registration of a kiosk at its counter (or
+    agency, without a counter), less :data:`BACKDATE_TOLERANCE`; never later than ``now`` less the tolerance."""
+    return min(first_registered_at, now) - BACKDATE_TOLERANCE
 
 
 def heartbeat_line(device: Device) -> datetime | None:
@@ -78,8 +99,9 @@ def heartbeat_line(device: Device) -> datetime | None:
     return device.last_seen_at - BACKDATE_TOLERANCE
 
 
-@dataclass(frozen=True)
-class _Moment:
+class Moment(NamedTuple):
+    """An answer on a kiosk's timeline (a tuple: a batch reads thousands)."""
+
     at: datetime
     submission_id: uuid.UUID
     response_id: int | None  # stored already (flag it retroactively) or new (None)
@@ -98,7 +120,7 @@ class PlausibilityFlags:
         return "; ".join(reasons)[:REASON_LENGTH] if reasons else None
 
 
-def _mark(verdicts: PlausibilityFlags, members: list[_Moment], reason: str) -> None:
+def _mark(verdicts: PlausibilityFlags, members: list[Moment], reason: str) -> None:
     if all(member.response_id is not None for member in members):
         return  # judged when it was stored
     for member in members:
@@ -109,18 +131,35 @@ def _mark(verdicts: PlausibilityFlags, members: list[_Moment], reason: str) -> N
             verdicts.stored.setdefault(member.response_id, reason)
 
 
-def _runs(verdicts: PlausibilityFlags, timeline: list[_Moment]) -> None:
+@dataclass(frozen=True)
+class Timeline:
+    """The moments read, in order; ``cut_before`` / ``cut_after``: more stored answers may lie beyond the first / last
+    one (the read stopped at :data:`NEIGHBOURS`)."""
+
+    moments: list[Moment]
+    cut_before: bool = False
+    cut_after: bool = False
+
+    def count(self, start: int, end: int) -> str:
+        """How many answers ``moments[start:end]`` is, "at least" when it reaches a cut end."""
+        cut = (start == 0 and self.cut_before) or (end == len(self.moments) and self.cut_after)
+        return f"at least {end - start}" if cut else str(end - start)
+
+
+def _runs(verdicts: PlausibilityFlags, read: Timeline) -> None:
+    timeline = read.moments
     start = 0
     for end in range(1, len(timeline) + 1):
         if end == len(timeline) or timeline[end].at - timeline[end - 1].at >= RUN_GAP:
             if end - start >= RUN_ANSWERS:
-                _mark(verdicts, timeline[start:end], RUN.format(n=end - start))
+                _mark(verdicts, timeline[start:end], RUN.format(n=read.count(start, end)))
             start = end
 
 
-def _evenly_spaced(verdicts: PlausibilityFlags, timeline: list[_Moment]) -> None:
+def _evenly_spaced(verdicts: PlausibilityFlags, read: Timeline) -> None:
     """Windows of EVEN_ANSWERS answers whose gaps are all at most EVEN_MAX_GAP and within EVEN_JITTER of each
     other (sliding minimum and maximum: linear in the timeline); overlapping windows make one sequence."""
+    timeline = read.moments
     gaps = [current.at - previous.at for previous, current in pairwise(timeline)]
     width = EVEN_ANSWERS - 1
     even = [False] * len(gaps)  # gap i lies in an evenly spaced window
@@ -150,46 +189,110 @@ def _evenly_spaced(verdicts: PlausibilityFlags, timeline: list[_Moment]) -> None
             start = index if start is None else start
         elif start is not None:
             members = timeline[start : index + 1]
-            _mark(verdicts, members, EVEN.format(n=len(members)))
+            _mark(verdicts, members, EVEN.format(n=read.count(start, index + 1)))
             start = None
+
+
+def reach(settings: Settings) -> timedelta:
+    """How far from an answer the rules look: 29 gaps of 10 min (evenly spaced), or the minimum interval."""
+    gap = timedelta(seconds=settings.kiosk_min_interval_seconds)
+    return max(RUN_GAP * (RUN_ANSWERS - 1), EVEN_MAX_GAP * (EVEN_ANSWERS - 1), gap)
 
 
 def judge(
     session: Session, settings: Settings, device: Device, new: list[tuple[uuid.UUID, datetime]]
 ) -> PlausibilityFlags:
-    """The sequence rules over this kiosk's timeline (its stored answers around the batch, and the batch)."""
-    verdicts = PlausibilityFlags()
+    """The rules over this kiosk's timeline: its stored answers around the batch (:func:`read_timeline`), and the
+    batch."""
     if not new:
-        return verdicts
+        return PlausibilityFlags()
+    return judge_timeline(settings, device, new, read_timeline(session, device.id, new, reach=reach(settings)))
+
+
+def judge_timeline(
+    settings: Settings, device: Device, new: list[tuple[uuid.UUID, datetime]], read: Timeline
+) -> PlausibilityFlags:
+    """The rules over a timeline that holds the batch ``new`` (its answers have no ``response_id``)."""
+    verdicts = PlausibilityFlags()
     line = heartbeat_line(device)
     if line is not None:
         assert device.last_seen_at is not None
         for submission_id, at in new:
             if at < line:
                 verdicts.new[submission_id].append(BEHIND.format(at=device.last_seen_at))
-    gap = timedelta(seconds=settings.kiosk_min_interval_seconds)
-    reach = max(RUN_GAP * (RUN_ANSWERS - 1), EVEN_MAX_GAP * (EVEN_ANSWERS - 1), gap)
-    earliest = min(at for _, at in new) - reach
-    latest = max(at for _, at in new) + reach
-    moments: dict[uuid.UUID, _Moment] = {
-        row.submission_id: _Moment(row.submitted_at, row.submission_id, row.id, row.is_suspected_spam)
-        for row in session.execute(
-            select(Response.id, Response.submission_id, Response.submitted_at, Response.is_suspected_spam).where(
-                Response.device_id == device.id, Response.submitted_at.between(earliest, latest)
-            )
-        ).all()
-    }
-    for submission_id, at in new:
-        moments.setdefault(submission_id, _Moment(at, submission_id, None, False))
-    timeline = sorted(moments.values(), key=lambda moment: (moment.at, str(moment.submission_id)))
-    if gap > timedelta(0):
+    if settings.kiosk_min_interval_seconds > 0:
+        gap = timedelta(seconds=settings.kiosk_min_interval_seconds)
         mashing = MASHING.format(seconds=settings.kiosk_min_interval_seconds)
-        for previous, current in pairwise(timeline):
+        for previous, current in pairwise(read.moments):
             if current.response_id is None and current.at - previous.at < gap:
                 verdicts.new[current.submission_id].append(mashing)
-    _runs(verdicts, timeline)
-    _evenly_spaced(verdicts, timeline)
+    _runs(verdicts, read)
+    _evenly_spaced(verdicts, read)
     return verdicts
+
+
+def _timeline_statement() -> CompoundSelect[int, uuid.UUID, datetime, bool, int]:
+    """The read of :func:`read_timeline`, built once. Plain bounds on ``submitted_at``, so that
+    ``ix_responses_device_id_submitted_at`` gives each part in order and the database stops after 30 rows: the answers
+    at the batch's first and last second are all read (the kiosk page sends whole seconds), and those before and after
+    them up to :data:`NEIGHBOURS` each (which 30 of several at one second does not matter: the rules look at times)."""
+    at = Response.submitted_at
+    first_at, last_at = bindparam("first_at", type_=at.type), bindparam("last_at", type_=at.type)
+    mine = Response.device_id == bindparam("device_id")
+
+    def part(number: int) -> Select[int, uuid.UUID, datetime, bool, int]:
+        return select(
+            Response.id, Response.submission_id, at, Response.is_suspected_spam, literal(number).label("part")
+        )
+
+    before = (
+        part(-1)
+        .where(mine, at < first_at, at >= bindparam("floor", type_=at.type))
+        .order_by(at.desc())
+        .limit(NEIGHBOURS)
+        .subquery()
+    )
+    within = part(0).where(mine, at.between(first_at, last_at)).subquery()
+    after = (
+        part(1)
+        .where(mine, at > last_at, at <= bindparam("ceiling", type_=at.type))
+        .order_by(at)
+        .limit(NEIGHBOURS)
+        .subquery()
+    )
+    return union_all(*(select(table) for table in (before, within, after)))
+
+
+_TIMELINE = _timeline_statement()
+
+
+def read_timeline(
+    session: Session, device_id: int, new: list[tuple[uuid.UUID, datetime]], *, reach: timedelta
+) -> Timeline:
+    """The kiosk's stored answers from the batch's first ``submitted_at`` to its last and up to :data:`NEIGHBOURS`
+    either side (none further than ``reach``), with the batch's own, in order of time, then submission id. One
+    statement."""
+    first_at, last_at = min(at for _, at in new), max(at for _, at in new)
+    rows = session.execute(
+        _TIMELINE,
+        {
+            "device_id": device_id,
+            "first_at": first_at,
+            "last_at": last_at,
+            "floor": first_at - reach,
+            "ceiling": last_at + reach,
+        },
+    ).all()
+    moments = {sid: Moment(at, sid, response_id, flagged) for response_id, sid, at, flagged, _part in rows}
+    for submission_id, at in new:
+        moments.setdefault(submission_id, Moment(at, submission_id, None, False))
+    parts = Counter(row.part for row in rows)
+    return Timeline(
+        # UUIDs compare as 128-bit numbers: the order of their text, as the database orders them
+        sorted(moments.values(), key=lambda moment: (moment.at, moment.submission_id)),
+        cut_before=parts[-1] == NEIGHBOURS,
+        cut_after=parts[1] == NEIGHBOURS,
+    )
 
 
 def flag_stored(session: Session, verdicts: PlausibilityFlags) -> int:
@@ -207,4 +310,5 @@ def flag_stored(session: Session, verdicts: PlausibilityFlags) -> int:
             .execution_options(synchronize_session=False)
         )
         flagged += int(getattr(result, "rowcount", 0) or 0)
+    unsummarize(session, [number for ids in by_reason.values() for number in ids])  # the summary takes the flags
     return flagged

@@ -7,7 +7,7 @@ answers offline and sends them in batches to this API. The page is static; every
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
@@ -15,31 +15,22 @@ from fastapi.templating import Jinja2Templates
 
 from app.db import utcnow
 from app.deps import FormsDep, SessionDep, SettingsDep
-from app.directory.models import Device
-from app.errors import BAD_BODY, Conflict, Invalid, NotFound, TooLarge, TooManyRequests, UnsupportedMediaType
+from app.errors import BAD_BODY, Conflict, Invalid, NotFound, TooLarge, UnsupportedMediaType
 from app.forms.service import latest_form
 from app.kiosk import service
-from app.kiosk.auth import current_device
+from app.kiosk.auth import KioskDep
 from app.kiosk.schemas import BatchIn, BatchOut, HeartbeatIn, HeartbeatOut, Name, Stored, SubmissionIn
 
 router = APIRouter(prefix="/api/v1", tags=["kiosk"])
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
+    # async: a check of a header needs no worker thread (each sync dependency is a trip to one).
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise UnsupportedMediaType(f"send JSON with 'Content-Type: application/json' (got {content_type or 'none'!r})")
 
 
-def rate_limited_device(request: Request, device: Annotated[Device, Depends(current_device)]) -> Device:
-    """The authenticated device, within its request rate (SIPAS_KIOSK_RATE_PER_MINUTE)."""
-    wait = request.app.state.kiosk_limiter.retry_after(f"device:{device.id}")
-    if wait > 0:
-        raise TooManyRequests("too many requests from this device; retry later", retry_after_seconds=wait)
-    return device
-
-
-KioskDevice = Annotated[Device, Depends(rate_limited_device)]
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     **BAD_BODY,
     401: {"description": "Missing, unknown or revoked device key"},
@@ -62,10 +53,16 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
         **AUTH_ERRORS,
     },
 )
-def submit_one(
-    body: SubmissionIn, device: KioskDevice, session: SessionDep, settings: SettingsDep, forms: FormsDep
-) -> Any:
-    result = service.receive(session, settings, forms, device, [body], pointer_prefix="")[0]
+def submit_one(body: SubmissionIn, kiosk: KioskDep, session: SessionDep, settings: SettingsDep, forms: FormsDep) -> Any:
+    result = service.receive(
+        session,
+        settings,
+        forms,
+        kiosk.device,
+        [body],
+        pointer_prefix="",
+        first_registered_at=kiosk.first_registered_at,
+    )[0]
     if result.status == "invalid":
         raise Invalid(result.message or "invalid", details=[e.model_dump() for e in result.errors or []])
     if result.status == "conflict":
@@ -90,11 +87,13 @@ def submit_one(
     responses={**AUTH_ERRORS},
 )
 def submit_batch(
-    body: BatchIn, device: KioskDevice, session: SessionDep, settings: SettingsDep, forms: FormsDep
+    body: BatchIn, kiosk: KioskDep, session: SessionDep, settings: SettingsDep, forms: FormsDep
 ) -> BatchOut:
     if len(body.items) > settings.batch_max_items:
         raise TooLarge(f"/items: {len(body.items)} items; at most {settings.batch_max_items} per batch")
-    results = service.receive(session, settings, forms, device, body.items)
+    results = service.receive(
+        session, settings, forms, kiosk.device, body.items, first_registered_at=kiosk.first_registered_at
+    )
     counts = {status: 0 for status in ("stored", "duplicate", "conflict", "invalid")}
     for result in results:
         counts[result.status] += 1
@@ -108,8 +107,9 @@ def submit_batch(
     summary="Report that the kiosk is alive, its version, queue and held-back answers",
     responses={**AUTH_ERRORS},
 )
-def heartbeat(body: HeartbeatIn, device: KioskDevice, session: SessionDep) -> HeartbeatOut:
+def heartbeat(body: HeartbeatIn, kiosk: KioskDep, session: SessionDep) -> HeartbeatOut:
     now = utcnow()
+    device = kiosk.device
     service.heartbeat(session, device, body, now=now)
     agency, counter = device.agency, device.counter
     return HeartbeatOut(

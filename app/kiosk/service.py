@@ -144,9 +144,11 @@ def receive(
     *,
     pointer_prefix: str = "/items",
     now: datetime | None = None,
+    first_registered_at: datetime | None = None,
 ) -> list[ItemResult]:
     """Validate and store a kiosk's submissions; one result per item, in order. Valid items are stored even
-    when others are invalid; everything valid is written in one transaction."""
+    when others are invalid; everything valid is written in one transaction. ``first_registered_at``: as
+    :class:`app.kiosk.auth.Kiosk` read it with the device (looked up here when not given)."""
     now = now or utcnow()
     results: dict[int, ItemResult] = {}
     parsed: list[tuple[int, SubmissionIn]] = []
@@ -159,7 +161,9 @@ def receive(
         else:
             parsed.append((index, item))
     places = _Places(session, device, {item.counter for _, item in parsed if item.counter})
-    earliest = plausibility.earliest_allowed(session, device, now) if parsed else now
+    if parsed and first_registered_at is None:
+        first_registered_at = plausibility.first_registration(session, device)
+    earliest = plausibility.earliest_allowed(first_registered_at or now, now)
     prepared: list[tuple[int, Prepared]] = []
     for index, item in parsed:
         prefix = f"{pointer_prefix}/{index}" if pointer_prefix else ""
