@@ -14,12 +14,13 @@ from enum import StrEnum
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import urlsplit
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.urls import web_address
 
 MIN_KEY_BYTES = 32
 
@@ -39,6 +40,16 @@ class Settings(BaseSettings):
 
     env: Environment = Environment.development
     database_url: str = "sqlite:///./sipas.db"
+    # Where officials' figures are read (a streaming replica of the primary: docs/operations.md); unset or empty: the
+    # primary. Logins, management and every write stay on SIPAS_DATABASE_URL.
+    reports_database_url: str | None = None
+    # How often the server folds newly stored responses into the summary every figure reads (app/responses/summary.py;
+    # 0: never — then run `sipas summary refresh` from a timer). Figures are exact either way: what is not yet folded
+    # in is read from the raw tables.
+    summary_refresh_seconds: float = Field(default=10.0, ge=0)
+    # "raw" reads every figure from the raw answers (to compare, or should the summary be suspected); "summary" reads
+    # the summary and its tail wherever it can serve.
+    figures_source: Literal["summary", "raw"] = "summary"
     forms_dir: Path = Path(__file__).resolve().parent.parent / "survey_forms"
     secrets_file: Path = Path(".sipas-secrets.json")
 
@@ -130,6 +141,13 @@ class Settings(BaseSettings):
                 raise ValueError(f"{text!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)") from exc
         return tuple(networks)
 
+    @field_validator("reports_database_url")
+    @classmethod
+    def _blank_is_primary(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
     @field_validator("default_complaint_url")
     @classmethod
     def _absolute_web_address(cls, value: str) -> str:
@@ -137,17 +155,11 @@ class Settings(BaseSettings):
         if not text:
             return text
         try:
-            parts = urlsplit(text)
-        except ValueError:
-            parts = None
-        if (
-            parts is None
-            or parts.scheme.lower() not in {"https", "http"}
-            or not parts.hostname
-            or any(ch.isspace() for ch in text)
-        ):
-            raise ValueError(f"{text!r} is not an absolute https:// address (leave it empty for no default link)")
-        return text
+            return web_address(text)  # the agencies' own complaint addresses pass the same check
+        except ValueError as exc:
+            raise ValueError(
+                f"{text!r} is not an absolute https:// address (leave it empty for no default link)"
+            ) from exc
 
     @field_validator("timezone")
     @classmethod

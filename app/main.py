@@ -15,12 +15,15 @@ from starlette.requests import ClientDisconnect
 
 from app.admin.router import router as management_router
 from app.config import Environment, Settings, get_settings
+from app.dashboard.rendering import not_found_page
 from app.dashboard.router import router as dashboard_router
 from app.dashboard.router_breakdowns import router as dashboard_breakdowns_router
 from app.dashboard.router_compare import router as dashboard_compare_router
 from app.dashboard.router_directory import router as dashboard_directory_router
 from app.dashboard.router_login import router as dashboard_login_router
 from app.dashboard.router_manage import router as dashboard_manage_router
+from app.dashboard.router_manage_counts import router as dashboard_manage_counts_router
+from app.dashboard.router_manage_officials import router as dashboard_manage_officials_router
 from app.dashboard.router_voice import router as dashboard_voice_router
 from app.dashboard.views import FigureCache
 from app.db import make_engine, make_session_factory, session_scope
@@ -44,8 +47,11 @@ from app.public.router import client_bursts, code_misses, form_limiters, message
 from app.public.router import router as public_router
 from app.ratelimit import RateLimiter
 from app.reference.router import router as reference_router
+from app.replica import dispose_reports_engine
 from app.reports.router import router as satisfaction_router
+from app.reports.router_voice import router as voice_router
 from app.responses.router import router as responses_router
+from app.responses.summary import SummaryRefresher
 from app.security import ForwardedClient, SecurityHeaders, error_headers, inline_hashes, install_docs
 
 logger = logging.getLogger("sipas")
@@ -75,13 +81,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Validate the forms and check them against the database before serving anything.
     forms = load_forms(settings.forms_dir)
     engine = make_engine(settings.database_url)
-    session_factory = make_session_factory(engine)
+    session_factory = make_session_factory(engine, settings.figures_source)
     with session_scope(session_factory) as session:
         registry = check_registered(session, forms)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        folding = SummaryRefresher(session_factory, settings.summary_refresh_seconds)
+        folding.start()
         yield
+        folding.stop()
+        dispose_reports_engine(_app.state)
         engine.dispose()
 
     app = FastAPI(
@@ -142,8 +152,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        # Routing's 404/405 and an unreadable body's 400, in the same shape as every other error.
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Routing's 404/405 and an unreadable body's 400, in the same shape as every other error; an unknown
+        # dashboard address gets the dashboard's own 404 page, in its layout.
+        if exc.status_code == 404 and request.url.path.startswith("/dashboard/"):
+            return not_found_page(request)
         code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
@@ -183,6 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(management_router)
     app.include_router(reference_router)
     app.include_router(satisfaction_router)
+    app.include_router(voice_router)
     app.include_router(responses_router)
     app.include_router(dashboard_login_router)
     app.include_router(dashboard_router)
@@ -190,5 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dashboard_compare_router)
     app.include_router(dashboard_breakdowns_router)
     app.include_router(dashboard_manage_router)
+    app.include_router(dashboard_manage_counts_router)
+    app.include_router(dashboard_manage_officials_router)
     app.include_router(dashboard_directory_router)
     return app

@@ -71,6 +71,12 @@ class MetaOut(BaseModel):
     coverage: dict[str, str] = Field(
         description="What the interval does not cover (vi, en): it is sampling error only, not who chooses to answer"
     )
+    replica_lag_seconds: float | None = Field(
+        default=0.0,
+        description="How many seconds of the primary's changes the figures may miss when read from a streaming "
+        "replica (SIPAS_REPORTS_DATABASE_URL): 0 from the primary or a caught-up replica; null when the replica "
+        "cannot say (behind, and no transaction replayed since it started)",
+    )
 
 
 class SatisfactionOut(BaseModel):

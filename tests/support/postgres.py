@@ -220,6 +220,9 @@ def start_private_cluster(*, fsync: bool = False, max_connections: int = 100) ->
     options = (
         f"-p {{port}} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync={sync} -c full_page_writes={sync} "
         f"-c synchronous_commit={sync} -c max_connections={max_connections}"
+        # a streaming replica can be started from it (tests/support/replica.py); initdb's pg_hba.conf already lets
+        # 127.0.0.1 replicate with trust
+        " -c wal_level=replica -c max_wal_senders=10"
     )
     cluster = PrivateCluster(base=base, port=0, options="", prefix=prefix)
     try:
