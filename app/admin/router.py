@@ -298,16 +298,7 @@ def list_officials(caller: AdminDep, session: SessionDep) -> list[OfficialOut]:
 def create_official(body: OfficialIn, caller: AdminDep, session: SessionDep, request: Request) -> OfficialOut:
     """A province administrator may create province administrators and agency officials for agencies of its
     subtree; only a national official may create national officials."""
-    official = admin.add_official(
-        session,
-        caller.scope,
-        _actor(caller, request),
-        username=body.username,
-        password=body.password,
-        role=body.role,
-        agency_code=body.agency,
-        display_name=body.display_name,
-    )
+    official = admin.add_official(session, caller.scope, _actor(caller, request), body)
     return _official_out(official)
 
 

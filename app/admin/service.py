@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, String, and_, cast, or_, select, true, upd
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from app.admin.schemas import OfficialIn
 from app.audit.models import AuditEvent
 from app.audit.service import record
 from app.db import utcnow
@@ -356,18 +357,9 @@ def official_of(session: Session, scope: Scope, username: str) -> Official:
     return official
 
 
-def add_official(
-    session: Session,
-    scope: Scope,
-    actor: Actor,
-    *,
-    username: str,
-    password: str,
-    role: Role,
-    agency_code: str | None,
-    display_name: str | None,
-) -> Official:
+def add_official(session: Session, scope: Scope, actor: Actor, new: OfficialIn) -> Official:
     """A new official: national ones only by a national caller, others for a visible agency."""
+    role, agency_code = new.role, new.agency
     if role is Role.national:
         if scope.role is not Role.national:
             raise Forbidden("only a national official may create national officials")
@@ -378,14 +370,14 @@ def add_official(
         if agency_code is None:
             raise Invalid(f"/agency: a {role.value} needs the code of the agency at the root of their scope")
         agency = visible_agency(session, scope, agency_code)
-    with _unique(session, f"an official named {username!r} already exists"):
+    with _unique(session, f"an official named {new.username!r} already exists"):
         official = create_official(
             session,
-            username=username,
-            password=password,
+            username=new.username,
+            password=new.password,
             role=role,
             agency=agency,
-            display_name=display_name,
+            display_name=new.display_name,
             actor=actor.username,
             official_id=actor.official_id,
             client_ip=actor.client_ip,

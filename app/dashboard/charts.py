@@ -1,7 +1,8 @@
-"""Server-side SVG charts: horizontal bars with interval whiskers and target marks, and a monthly line with its
-interval band. No script, no style attributes (a strict Content-Security-Policy allows presentation attributes);
-each chart is an ``img`` for assistive technology, with its title and a summary, and the page puts the same numbers
-in a table beside it — the table is the accessible form of the chart, the SVG only draws it.
+"""Server-side SVG charts: horizontal bars with interval whiskers and target marks, and what every chart of the
+dashboard draws with (``app/dashboard/trend_chart.py`` draws the monthly line with its interval band). No script, no
+style attributes (a strict Content-Security-Policy allows presentation attributes); each chart is an ``img`` for
+assistive technology, with its title and a summary, and the page puts the same numbers in a table beside it — the
+table is the accessible form of the chart, the SVG only draws it.
 
 Rules that keep a chart from misleading (see docs/dashboard.md, "Charts that do not mislead"):
 
@@ -33,7 +34,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from app.dashboard.format import month_short, pct
+from app.dashboard.format import pct
 from app.public.i18n import Lang
 from app.stats.estimates import Estimate
 
@@ -91,13 +92,6 @@ class Bar:
     highlight: bool = False  # the weakest of its kind
 
 
-@dataclass(frozen=True)
-class Point:
-    period: str  # "2026-10"
-    estimate: Estimate
-    alerts: tuple[str, ...] = ()
-
-
 def verdict_key(estimate: Estimate) -> str:
     """met, not_met, inconclusive, insufficient_data (unreliable, so not compared), or none (no target)."""
     return estimate.verdict or "none"
@@ -128,7 +122,7 @@ def shared_target(estimates: Sequence[Estimate]) -> float | None:
     return next(iter(targets))
 
 
-def _num(value: float) -> str:
+def num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
@@ -191,10 +185,10 @@ def _hatch(pattern_id: str) -> str:
     )
 
 
-def _open(chart_id: str, title: str, summary: str, height: float, css_class: str, *, narrow: bool) -> list[str]:
+def svg_open(chart_id: str, title: str, summary: str, height: float, css_class: str, *, narrow: bool) -> list[str]:
     """The ``svg`` element: the wide layout scales with a viewBox; the narrow one is as wide as its container and
     as high as its rows, its text in pixels."""
-    size = f'width="100%" height="{_num(height)}"' if narrow else f'viewBox="0 0 {WIDTH} {_num(height)}"'
+    size = f'width="100%" height="{num(height)}"' if narrow else f'viewBox="0 0 {WIDTH} {num(height)}"'
     layout = "chart-narrow" if narrow else "chart-wide"
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="{chart_id}" class="chart {layout} {css_class}" {size} '
@@ -204,7 +198,7 @@ def _open(chart_id: str, title: str, summary: str, height: float, css_class: str
     ]
 
 
-def _ticks(start: float, end: float, step: float) -> list[float]:
+def ticks(start: float, end: float, step: float) -> list[float]:
     count = round((end - start) / step)
     return [start + step * i for i in range(count + 1)]
 
@@ -278,14 +272,14 @@ def _target_marks(
     lines: list[str] = []
     if shared is not None:
         at = position(shared)
-        lines.append(f'<line x1="{at}" y1="{_num(top)}" x2="{at}" y2="{_num(bottom)}" {dash}/>')
+        lines.append(f'<line x1="{at}" y1="{num(top)}" x2="{at}" y2="{num(bottom)}" {dash}/>')
     else:
         for estimate, row_top, row_bottom in rows:
             if estimate.target is not None:
                 at = position(estimate.target)
                 lines.append(
-                    f'<line class="row-target" x1="{at}" y1="{_num(row_top - 5)}" x2="{at}" '
-                    f'y2="{_num(row_bottom + 5)}" {dash}/>'
+                    f'<line class="row-target" x1="{at}" y1="{num(row_top - 5)}" x2="{at}" '
+                    f'y2="{num(row_bottom + 5)}" {dash}/>'
                 )
     return ['<g class="target" aria-hidden="true">', *lines, "</g>"] if lines else []
 
@@ -303,15 +297,15 @@ def bar_chart_wide(
     heights = [max(ROW_HEIGHT, LINE_HEIGHT * len(lines) + 12) for lines in labels]
     height = TOP + (sum(heights) if bars else ROW_HEIGHT) + BOTTOM
     hatch = f"{chart_id}-hatch"
-    out = _open(
+    out = svg_open(
         chart_id, title, summary or summary_of([bar.estimate for bar in bars]), height, "bar-chart", narrow=False
     )
     out.append(_hatch(hatch))
     out.append('<g class="axis" aria-hidden="true">')
-    for tick in _ticks(AXIS_START, AXIS_END, GRID_STEP):
-        at = _num(x(tick))
+    for tick in ticks(AXIS_START, AXIS_END, GRID_STEP):
+        at = num(x(tick))
         out.append(
-            f'<line x1="{at}" y1="{TOP - 6}" x2="{at}" y2="{_num(height - BOTTOM)}" stroke="{GRID_COLOUR}" '
+            f'<line x1="{at}" y1="{TOP - 6}" x2="{at}" y2="{num(height - BOTTOM)}" stroke="{GRID_COLOUR}" '
             'stroke-width="1"/>'
         )
         if _is_label_tick(tick):
@@ -331,7 +325,7 @@ def bar_chart_wide(
         out.append(f"<title>{escape(tooltip)}</title>")
         first = middle + 5 - LINE_HEIGHT * (len(lines) - 1) / 2
         spans = "".join(
-            f'<tspan x="{left - 10}" y="{_num(first + LINE_HEIGHT * i)}">{escape(line)}</tspan>'
+            f'<tspan x="{left - 10}" y="{num(first + LINE_HEIGHT * i)}">{escape(line)}</tspan>'
             for i, line in enumerate(lines)
         )
         out.append(
@@ -340,23 +334,23 @@ def bar_chart_wide(
         bar_top = middle - BAR_HEIGHT / 2
         if _finite(estimate):
             out.append(
-                f'<rect class="bar-fill" x="{left}" y="{_num(bar_top)}" width="{_num(x(estimate.estimate) - left)}" '
+                f'<rect class="bar-fill" x="{left}" y="{num(bar_top)}" width="{num(x(estimate.estimate) - left)}" '
                 f'height="{BAR_HEIGHT}" fill="{fill}"{stroke}/>'
             )
-            low, high = _num(x(estimate.low)), _num(x(estimate.high))
+            low, high = num(x(estimate.low)), num(x(estimate.high))
             out.append(
-                f'<path class="whisker" d="M{low} {_num(middle)}H{high}M{low} {_num(middle - 7)}V{_num(middle + 7)}'
-                f'M{high} {_num(middle - 7)}V{_num(middle + 7)}" stroke="{TEXT_COLOUR}" stroke-width="1.5" '
+                f'<path class="whisker" d="M{low} {num(middle)}H{high}M{low} {num(middle - 7)}V{num(middle + 7)}'
+                f'M{high} {num(middle - 7)}V{num(middle + 7)}" stroke="{TEXT_COLOUR}" stroke-width="1.5" '
                 'fill="none"/>'
             )
         out.append(
-            f'<text class="value" x="{right + 10}" y="{_num(middle + 5)}" font-size="{FONT}" fill="{TEXT_COLOUR}"'
+            f'<text class="value" x="{right + 10}" y="{num(middle + 5)}" font-size="{FONT}" fill="{TEXT_COLOUR}"'
             f"{weight}>{escape(value)}</text>"
         )
         out.append("</g>")
         rows.append((estimate, bar_top, bar_top + BAR_HEIGHT))
         top += row_height
-    out += _target_marks(rows, lambda share: _num(x(share)), TOP - 4, height - BOTTOM + 4)
+    out += _target_marks(rows, lambda share: num(x(share)), TOP - 4, height - BOTTOM + 4)
     out.append("</svg>")
     return "".join(out)
 
@@ -368,21 +362,21 @@ def bar_chart_narrow(
     track runs from 0 at the left edge to 100% at 74% of the width, the value at the right edge."""
 
     def x(share: float) -> str:
-        return f"{_num((_share(share) - AXIS_START) / (AXIS_END - AXIS_START) * NARROW_PLOT)}%"
+        return f"{num((_share(share) - AXIS_START) / (AXIS_END - AXIS_START) * NARROW_PLOT)}%"
 
     labels = [wrap(bar.label, NARROW_LABEL_PX, NARROW_FONT, bold=bar.highlight) for bar in bars]
     heights = [NARROW_LINE * len(lines) + 4 + NARROW_BAR + NARROW_GAP for lines in labels]
     height = NARROW_TOP + (sum(heights) if bars else NARROW_LINE) + 4
     hatch = f"{chart_id}-hatch"
-    out = _open(
+    out = svg_open(
         chart_id, title, summary or summary_of([bar.estimate for bar in bars]), height, "bar-chart", narrow=True
     )
     out.append(_hatch(hatch))
     out.append('<g class="axis" aria-hidden="true">')
-    for tick in _ticks(AXIS_START, AXIS_END, GRID_STEP):
+    for tick in ticks(AXIS_START, AXIS_END, GRID_STEP):
         at = x(tick)
         out.append(
-            f'<line x1="{at}" y1="{NARROW_TOP - 4}" x2="{at}" y2="{_num(height)}" stroke="{GRID_COLOUR}" '
+            f'<line x1="{at}" y1="{NARROW_TOP - 4}" x2="{at}" y2="{num(height)}" stroke="{GRID_COLOUR}" '
             'stroke-width="1"/>'
         )
         if _is_label_tick(tick):  # 0, 20, … 100%, as in the wide layout
@@ -401,7 +395,7 @@ def bar_chart_narrow(
         out.append(f'<g class="{classes}" data-key="{escape(bar.key)}" data-verdict="{verdict_key(estimate)}">')
         out.append(f"<title>{escape(tooltip)}</title>")
         spans = "".join(
-            f'<tspan x="{NARROW_INDENT}" y="{_num(top + NARROW_LINE * (i + 1) - 4)}">{escape(line)}</tspan>'
+            f'<tspan x="{NARROW_INDENT}" y="{num(top + NARROW_LINE * (i + 1) - 4)}">{escape(line)}</tspan>'
             for i, line in enumerate(lines)
         )
         out.append(f'<text class="label" font-size="{NARROW_FONT}" fill="{TEXT_COLOUR}"{weight}>{spans}</text>')
@@ -409,18 +403,18 @@ def bar_chart_narrow(
         middle = bar_top + NARROW_BAR / 2
         if _finite(estimate):
             out.append(
-                f'<rect class="bar-fill" x="0" y="{_num(bar_top)}" width="{x(estimate.estimate)}" '
+                f'<rect class="bar-fill" x="0" y="{num(bar_top)}" width="{x(estimate.estimate)}" '
                 f'height="{NARROW_BAR}" fill="{fill}"{stroke}/>'
             )
             low, high = x(estimate.low), x(estimate.high)
             whisker = f'stroke="{TEXT_COLOUR}" stroke-width="1.5"'
             out.append(
-                f'<g class="whisker"><line x1="{low}" y1="{_num(middle)}" x2="{high}" y2="{_num(middle)}" {whisker}/>'
-                f'<line x1="{low}" y1="{_num(middle - 6)}" x2="{low}" y2="{_num(middle + 6)}" {whisker}/>'
-                f'<line x1="{high}" y1="{_num(middle - 6)}" x2="{high}" y2="{_num(middle + 6)}" {whisker}/></g>'
+                f'<g class="whisker"><line x1="{low}" y1="{num(middle)}" x2="{high}" y2="{num(middle)}" {whisker}/>'
+                f'<line x1="{low}" y1="{num(middle - 6)}" x2="{low}" y2="{num(middle + 6)}" {whisker}/>'
+                f'<line x1="{high}" y1="{num(middle - 6)}" x2="{high}" y2="{num(middle + 6)}" {whisker}/></g>'
             )
         out.append(
-            f'<text class="value" x="100%" y="{_num(middle + 5)}" text-anchor="end" font-size="{NARROW_FONT}" '
+            f'<text class="value" x="100%" y="{num(middle + 5)}" text-anchor="end" font-size="{NARROW_FONT}" '
             f'fill="{TEXT_COLOUR}"{weight}>{escape(value)}</text>'
         )
         out.append("</g>")
@@ -434,260 +428,3 @@ def bar_chart_narrow(
 # --- the monthly trend -------------------------------------------------------------------------------------------
 
 # Wide trend geometry (viewBox units).
-TREND_HEIGHT = 300
-TREND_LEFT = 64
-TREND_RIGHT = 40  # half the widest month label ("Nov 26") fits after the last month
-TREND_TOP = 20
-TREND_BOTTOM = 44
-TREND_MONTH_WIDTH = 56  # room one month label needs (labels are thinned to fit)
-
-# Narrow trend geometry (pixels; horizontal positions in percent).
-NARROW_TREND_HEIGHT = 250
-NARROW_TREND_TOP = 16
-NARROW_TREND_BOTTOM = 30
-NARROW_TREND_LEFT = 16.0  # % of the width kept for the axis labels, written above their grid lines
-NARROW_TREND_RIGHT = 91.0  # the last month's label (centred on it) stays inside a 320 px phone's column
-NARROW_MONTH_LABELS = 5  # at most, so that "10/26" fits between them on a 320 px phone
-
-
-def trend_floor(estimates: Sequence[Estimate]) -> float:
-    """Where the trend's vertical axis starts: below every interval end and every target, at a multiple of 10
-    points (2 points of margin), never below 0 — a line, not bars, so it need not start at 0 (its lowest grid line
-    is labelled), but its band is never cut. The axis always ends at 100%."""
-    lows = [e.low for e in estimates if math.isfinite(e.low)]
-    lows += [e.target for e in estimates if e.target is not None]
-    if not lows:
-        return AXIS_START
-    return max(AXIS_START, math.floor(round((min(lows) - 0.02) * 10, 9)) / 10)
-
-
-def _trend_ticks(floor: float) -> tuple[list[float], float]:
-    """Grid lines and the step between labelled ones: every 5 points on a short axis, else every 10 (labels every
-    20 on a long one)."""
-    span = AXIS_END - floor
-    step = 0.05 if span <= 0.3 + 1e-9 else GRID_STEP
-    label_step = step if span / step <= 6 + 1e-9 else step * 2
-    return _ticks(floor, AXIS_END, step), label_step
-
-
-def _labelled(index: int, count: int, every: int) -> bool:
-    """Month labels counted back from the newest, so the last month is always named."""
-    return (count - 1 - index) % every == 0
-
-
-def trend_chart(
-    chart_id: str,
-    title: str,
-    points: Sequence[Point],
-    *,
-    lang: Lang,
-    target_label: str = "",
-    drop_label: str = "",
-) -> Markup:
-    """The series as a line through its estimates over its interval band, the months' targets dashed (one line when
-    every month has the same; a dash at each judged month when they differ), a red ▼ above each period that fell
-    significantly, hollow points where the estimate is unreliable — wide (``chart_id``) and narrow
-    (``chart_id``-narrow), on the same axis. ``target_label`` says what the dashes are, for screen readers."""
-    estimates = [point.estimate for point in points]
-    floor = trend_floor(estimates)
-    first = points[0].period if points else ""
-    last = points[-1].period if points else ""
-    summary = f"{month_short(first, lang)} – {month_short(last, lang)}; {pct(floor, lang, 0)} – 100%" + (
-        f"; {target_label}" if target_label else ""
-    )
-    wide = _trend_wide(chart_id, title, summary, points, floor, lang=lang, drop_label=drop_label)
-    narrow = _trend_narrow(f"{chart_id}-narrow", title, summary, points, floor, lang=lang, drop_label=drop_label)
-    return Markup(wide + narrow)  # noqa: S704 - both are escaped SVG
-
-
-def _trend_targets(
-    points: Sequence[Point],
-    start: Callable[[int], str],
-    end: Callable[[int], str],
-    left: float | str,
-    right: float | str,
-    y: Callable[[float], float],
-) -> list[str]:
-    """The months' targets, dashed: one line from ``left`` to ``right`` when every month has the same target, else a
-    dash across each judged month (from ``start(i)`` to ``end(i)``), none for months without a target."""
-    estimates = [point.estimate for point in points]
-    shared = shared_target(estimates)
-    dash = f'stroke="{TARGET_COLOUR}" stroke-width="2" stroke-dasharray="6 4"'
-    lines: list[str] = []
-    if shared is not None:
-        at = _num(y(shared))
-        lines.append(f'<line x1="{left}" y1="{at}" x2="{right}" y2="{at}" {dash}/>')
-    else:
-        for index, estimate in enumerate(estimates):
-            if estimate.target is not None:
-                at = _num(y(estimate.target))
-                lines.append(
-                    f'<line class="month-target" x1="{start(index)}" y1="{at}" x2="{end(index)}" y2="{at}" {dash}/>'
-                )
-    return ['<g class="target" aria-hidden="true">', *lines, "</g>"] if lines else []
-
-
-def _point_parts(point: Point, lang: Lang) -> tuple[str, str, str]:
-    """(classes, fill, tooltip) of one month's point."""
-    estimate = point.estimate
-    verdict = verdict_key(estimate)
-    fill = "#fff" if estimate.unreliable else COLOURS[verdict]
-    classes = f"point verdict-{verdict}" + (" unreliable" if estimate.unreliable else "")
-    tooltip = (
-        f"{month_short(point.period, lang)}: {pct(estimate.estimate, lang)} "
-        f"[{pct(estimate.low, lang)} – {pct(estimate.high, lang)}]"
-    )
-    return classes, fill, tooltip
-
-
-def _trend_wide(
-    chart_id: str,
-    title: str,
-    summary: str,
-    points: Sequence[Point],
-    floor: float,
-    *,
-    lang: Lang,
-    drop_label: str,
-) -> str:
-    bottom = TREND_HEIGHT - TREND_BOTTOM
-    span = WIDTH - TREND_LEFT - TREND_RIGHT
-
-    def x(index: int) -> float:
-        if len(points) <= 1:
-            return TREND_LEFT + span / 2
-        return TREND_LEFT + span * index / (len(points) - 1)
-
-    def y(share: float) -> float:
-        return bottom - (min(max(share, floor), AXIS_END) - floor) / (AXIS_END - floor) * (bottom - TREND_TOP)
-
-    out = _open(chart_id, title, summary, TREND_HEIGHT, "trend-chart", narrow=False)
-    out.append('<g class="axis" aria-hidden="true">')
-    ticks, label_step = _trend_ticks(floor)
-    for tick in ticks:
-        out.append(
-            f'<line x1="{TREND_LEFT}" y1="{_num(y(tick))}" x2="{WIDTH - TREND_RIGHT}" y2="{_num(y(tick))}" '
-            f'stroke="{GRID_COLOUR}" stroke-width="1"/>'
-        )
-        if abs((tick - floor) / label_step - round((tick - floor) / label_step)) < 1e-9:
-            out.append(
-                f'<text x="{TREND_LEFT - 8}" y="{_num(y(tick) + 5)}" text-anchor="end" font-size="{FONT}" '
-                f'fill="{TICK_COLOUR}">{escape(pct(tick, lang, 0))}</text>'
-            )
-    every = max(1, math.ceil(len(points) * TREND_MONTH_WIDTH / span))
-    for index, point in enumerate(points):
-        if _labelled(index, len(points), every):
-            out.append(
-                f'<text x="{_num(x(index))}" y="{bottom + 26}" text-anchor="middle" font-size="{FONT}" '
-                f'fill="{TICK_COLOUR}">{escape(month_short(point.period, lang))}</text>'
-            )
-    out.append("</g>")
-    if points:
-        upper = " ".join(f"{_num(x(i))},{_num(y(p.estimate.high))}" for i, p in enumerate(points))
-        lower = " ".join(f"{_num(x(i))},{_num(y(p.estimate.low))}" for i, p in reversed(list(enumerate(points))))
-        out.append(f'<polygon class="band" points="{upper} {lower}" fill="{BAND_COLOUR}" fill-opacity="0.8"/>')
-        line = " ".join(f"{_num(x(i))},{_num(y(p.estimate.estimate))}" for i, p in enumerate(points))
-        out.append(f'<polyline class="line" points="{line}" fill="none" stroke="{LINE_COLOUR}" stroke-width="2.5"/>')
-    half = span / max(len(points) - 1, 1) / 2
-    out += _trend_targets(
-        points, lambda i: _num(x(i) - half), lambda i: _num(x(i) + half), TREND_LEFT, WIDTH - TREND_RIGHT, y
-    )
-    for index, point in enumerate(points):
-        classes, fill, tooltip = _point_parts(point, lang)
-        cx, cy = _num(x(index)), _num(y(point.estimate.estimate))
-        out.append(
-            f'<g class="{classes}" data-period="{escape(point.period)}"><title>{escape(tooltip)}</title>'
-            f'<circle cx="{cx}" cy="{cy}" r="5" fill="{fill}" stroke="{COLOURS[verdict_key(point.estimate)]}" '
-            'stroke-width="2"/></g>'
-        )
-        if "significant_drop" in point.alerts:
-            top = y(point.estimate.high) - 8
-            out.append(
-                f'<g class="alert significant-drop" data-period="{escape(point.period)}">'
-                f"<title>{escape(drop_label)}</title>"
-                f'<path d="M{_num(x(index) - 7)} {_num(top - 12)}H{_num(x(index) + 7)}L{cx} {_num(top)}Z" '
-                f'fill="{COLOURS["not_met"]}"/></g>'
-            )
-    out.append("</svg>")
-    return "".join(out)
-
-
-def _trend_narrow(
-    chart_id: str,
-    title: str,
-    summary: str,
-    points: Sequence[Point],
-    floor: float,
-    *,
-    lang: Lang,
-    drop_label: str,
-) -> str:
-    """The trend for phones: each month's interval as a pale bar behind its point, the points joined by a line."""
-    bottom = NARROW_TREND_HEIGHT - NARROW_TREND_BOTTOM
-    span = NARROW_TREND_RIGHT - NARROW_TREND_LEFT
-    spacing = span / max(len(points) - 1, 1)
-    band = min(spacing * 0.6, 6.0)
-
-    def x(index: int) -> float:
-        if len(points) <= 1:
-            return NARROW_TREND_LEFT + span / 2
-        return NARROW_TREND_LEFT + spacing * index
-
-    def y(share: float) -> float:
-        return bottom - (min(max(share, floor), AXIS_END) - floor) / (AXIS_END - floor) * (bottom - NARROW_TREND_TOP)
-
-    out = _open(chart_id, title, summary, NARROW_TREND_HEIGHT, "trend-chart", narrow=True)
-    out.append('<g class="axis" aria-hidden="true">')
-    ticks, label_step = _trend_ticks(floor)
-    for tick in ticks:
-        at = _num(y(tick))
-        out.append(f'<line x1="0" y1="{at}" x2="100%" y2="{at}" stroke="{GRID_COLOUR}" stroke-width="1"/>')
-        if abs((tick - floor) / label_step - round((tick - floor) / label_step)) < 1e-9:
-            out.append(
-                f'<text x="{NARROW_INDENT}" y="{_num(y(tick) - 3)}" font-size="{NARROW_TICK_FONT}" '
-                f'fill="{TICK_COLOUR}">{escape(pct(tick, lang, 0))}</text>'
-            )
-    every = max(1, math.ceil(len(points) / NARROW_MONTH_LABELS))
-    for index, point in enumerate(points):
-        if _labelled(index, len(points), every):
-            out.append(
-                f'<text x="{_num(x(index))}%" y="{bottom + 20}" text-anchor="middle" font-size="{NARROW_TICK_FONT}" '
-                f'fill="{TICK_COLOUR}">{escape(month_short(point.period, lang))}</text>'
-            )
-    out.append("</g>")
-    for index, point in enumerate(points):
-        low, high = y(point.estimate.low), y(point.estimate.high)
-        out.append(
-            f'<rect class="band" x="{_num(x(index) - band / 2)}%" y="{_num(high)}" width="{_num(band)}%" '
-            f'height="{_num(max(low - high, 1.0))}" fill="{BAND_COLOUR}"/>'
-        )
-    for index in range(1, len(points)):
-        out.append(
-            f'<line class="line" x1="{_num(x(index - 1))}%" y1="{_num(y(points[index - 1].estimate.estimate))}" '
-            f'x2="{_num(x(index))}%" y2="{_num(y(points[index].estimate.estimate))}" stroke="{LINE_COLOUR}" '
-            'stroke-width="2.5"/>'
-        )
-    out += _trend_targets(
-        points,
-        lambda i: f"{_num(x(i) - spacing / 2)}%",
-        lambda i: f"{_num(x(i) + spacing / 2)}%",
-        f"{_num(NARROW_TREND_LEFT - band)}%",
-        "100%",
-        y,
-    )
-    for index, point in enumerate(points):
-        classes, fill, tooltip = _point_parts(point, lang)
-        out.append(
-            f'<g class="{classes}" data-period="{escape(point.period)}"><title>{escape(tooltip)}</title>'
-            f'<circle cx="{_num(x(index))}%" cy="{_num(y(point.estimate.estimate))}" r="5" fill="{fill}" '
-            f'stroke="{COLOURS[verdict_key(point.estimate)]}" stroke-width="2"/></g>'
-        )
-        if "significant_drop" in point.alerts:
-            out.append(
-                f'<g class="alert significant-drop" data-period="{escape(point.period)}">'
-                f"<title>{escape(drop_label)}</title>"
-                f'<text x="{_num(x(index))}%" y="{_num(y(point.estimate.high) - 4)}" text-anchor="middle" '
-                f'font-size="{NARROW_FONT}" fill="{COLOURS["not_met"]}">▼</text></g>'
-            )
-    out.append("</svg>")
-    return "".join(out)

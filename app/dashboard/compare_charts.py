@@ -18,13 +18,13 @@ Differences and rates arrive as proportions (0–1)."""
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
 from markupsafe import Markup
 
+from app.dashboard.charts import wrap
 from app.dashboard.format import number, pct
 from app.public.i18n import Lang
 from app.stats.estimates import Estimate
@@ -73,46 +73,6 @@ N_LABEL_PX = 290.0
 
 def _num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-# --- text ------------------------------------------------------------------------------------------------------
-
-_NARROW = set("iljtfrI.,;:'!|()[] ·-–")
-_WIDE = set("mwMW@%")
-
-
-def _text_width(text: str, size: float) -> float:
-    """A generous estimate of a text's width (Vietnamese in common sans-serif fonts): wrapping on it leaves room."""
-    em = 0.0
-    for char in unicodedata.normalize("NFC", text):
-        if unicodedata.combining(char):
-            continue
-        em += 0.36 if char in _NARROW else 0.95 if char in _WIDE else 0.7 if char.isupper() or char.isdigit() else 0.62
-    return em * size
-
-
-def wrap(text: str, width: float, size: float) -> list[str]:
-    """``text`` in lines no wider than ``width``, broken between words (inside a word only when it alone is wider);
-    nothing is dropped."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        candidate = f"{line} {word}" if line else word
-        if _text_width(candidate, size) <= width:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        while _text_width(word, size) > width and len(word) > 1:
-            cut = len(word) - 1
-            while cut > 1 and _text_width(word[:cut], size) > width:
-                cut -= 1
-            lines.append(word[:cut])
-            word = word[cut:]
-        line = word
-    if line or not lines:
-        lines.append(line)
-    return lines
 
 
 def _open(chart_id: str, title: str, summary: str, height: float, kind: str, *, narrow: bool) -> list[str]:

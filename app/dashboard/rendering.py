@@ -30,7 +30,7 @@ from app.errors import Forbidden, NotFound, TooManyRequests
 from app.officials.deps import COOKIE, within_official_rate
 from app.officials.models import OfficialSession
 from app.officials.scope import Scope, scope_of
-from app.officials.service import csrf_token, resolve
+from app.officials.service import csrf_ok, csrf_token, resolve
 from app.public.i18n import Lang, pick_lang
 
 HERE = Path(__file__).parent
@@ -43,6 +43,11 @@ class LoginRequired(Exception):
     def __init__(self, next_path: str) -> None:
         super().__init__(next_path)
         self.next_path = next_path
+
+
+class CsrfRefused(Forbidden):
+    """A form that does not carry the session's anti-forgery token (a page elsewhere posting it): the 403 page that
+    says so, and nothing changes."""
 
 
 def lang_of(request: Request) -> Lang:
@@ -68,7 +73,9 @@ class PageRoute(APIRoute):
             except LoginRequired as missing:
                 response = RedirectResponse(f"/dashboard/login?{urlencode({'next': missing.next_path})}", 303)
             except (NotFound, RequestValidationError):
-                response = message_page(request, "not_found", 404)
+                response = not_found_page(request)
+            except CsrfRefused:
+                response = message_page(request, "forbidden", 403, "csrf_body")
             except Forbidden:
                 response = message_page(request, "forbidden", 403)
             except TooManyRequests as busy:
@@ -92,6 +99,12 @@ def message_page(request: Request, kind: str, status_code: int, body_key: str | 
     context = base_context(request, lang, peek_viewer(request))
     context |= {"heading": t(f"{kind}_title", lang), "body": t(body_key or f"{kind}_body", lang)}
     return templates.TemplateResponse(request, "message.html", context, status_code=status_code, headers=NO_STORE)
+
+
+def not_found_page(request: Request) -> HTMLResponse:
+    """The 404 page, with the layout and the way back to the overview: for an unknown page or one outside the scope,
+    and (through the application's 404 handler) for any unknown address under ``/dashboard/``."""
+    return message_page(request, "not_found", 404)
 
 
 # --- who is looking ------------------------------------------------------------------------------------------
@@ -122,6 +135,40 @@ def current_viewer(request: Request, session: SessionDep, settings: SettingsDep)
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+
+
+def admin_viewer(viewer: ViewerDep) -> Viewer:
+    """The logged-in official, if an administrator; others get the 403 page."""
+    if not viewer.scope.is_admin:
+        raise Forbidden("this needs an administrator")
+    return viewer
+
+
+AdminViewerDep = Annotated[Viewer, Depends(admin_viewer)]
+
+
+async def _check_form_token(request: Request, viewer: Viewer, settings: Settings) -> Viewer:
+    form = await request.form()  # parsed once: the route's own form fields are read from the same parse
+    presented = form.get("csrf_token")
+    if not isinstance(presented, str) or not csrf_ok(settings, viewer.token, presented or None):
+        raise CsrfRefused("the form does not carry this session's anti-forgery token")
+    return viewer
+
+
+async def form_viewer(request: Request, viewer: ViewerDep, settings: SettingsDep) -> Viewer:
+    """The logged-in official posting a form with the session's anti-forgery token (``csrf_token``); else the 403
+    page, before anything is read or changed."""
+    return await _check_form_token(request, viewer, settings)
+
+
+async def admin_form_viewer(request: Request, viewer: AdminViewerDep, settings: SettingsDep) -> Viewer:
+    """An administrator posting a form with the session's anti-forgery token: the 403 page for anyone else, then
+    for a form without the token."""
+    return await _check_form_token(request, viewer, settings)
+
+
+FormViewerDep = Annotated[Viewer, Depends(form_viewer)]
+AdminFormViewerDep = Annotated[Viewer, Depends(admin_form_viewer)]
 
 
 def peek_viewer(request: Request) -> Viewer | None:

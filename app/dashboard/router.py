@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from markupsafe import Markup
 
-from app.dashboard import charts, format
+from app.dashboard import charts, format, trend_chart
 from app.dashboard.i18n import t
 from app.dashboard.rendering import HERE, ViewerDep, lang_of, page_router, render_open_page, render_page
 from app.dashboard.views import (
@@ -32,7 +32,7 @@ from app.dashboard.views import (
     overview,
     read_filters,
 )
-from app.deps import FormsDep, SessionDep, SettingsDep
+from app.deps import FormsDep, ReportsSessionDep, SessionDep, SettingsDep
 from app.errors import Invalid, NotFound
 from app.officials.scope import visible_agency
 from app.public.i18n import Lang
@@ -181,7 +181,7 @@ def _figures(
 
 @router.get("", response_class=HTMLResponse)
 def overview_page(
-    request: Request, viewer: ViewerDep, session: SessionDep, settings: SettingsDep, forms: FormsDep
+    request: Request, viewer: ViewerDep, session: ReportsSessionDep, settings: SettingsDep, forms: FormsDep
 ) -> Response:
     lang = lang_of(request)
     chosen, found, context = _figures(request, viewer, session, settings, forms, report=overview, subject=viewer.root)
@@ -203,14 +203,14 @@ def overview_page(
 
 @router.get("/agencies/{code}", response_class=HTMLResponse)
 def agency_detail(
-    code: str, request: Request, viewer: ViewerDep, session: SessionDep, settings: SettingsDep, forms: FormsDep
+    code: str, request: Request, viewer: ViewerDep, session: ReportsSessionDep, settings: SettingsDep, forms: FormsDep
 ) -> Response:
     agency = visible_agency(session, viewer.scope, code)  # NotFound → the 404 page, as for an unknown code
     lang = lang_of(request)
     chosen, found, context = _figures(request, viewer, session, settings, forms, report=agency_page, subject=agency)
     context |= {"page_title": agency_name(agency, lang), "agency": agency}
     if found is not None:
-        points = [charts.Point(p.period, p.estimate, p.alerts) for p in found.trend.points] if found.trend else []
+        points = [trend_chart.Point(p.period, p.estimate, p.alerts) for p in found.trend.points] if found.trend else []
         months = [Line(p.period, p.period, p.estimate) for p in points]
         context |= {
             "elements_chart": _bar_chart("elements-chart", "elements_chart", found.elements, lang),
@@ -220,10 +220,10 @@ def agency_detail(
             "items_target": chart_target_note(found.items, lang),
             "counters_target": chart_target_note(found.counters, lang),
             "trend_target": chart_target_note(months, lang),
-            "trend_floor": charts.trend_floor([point.estimate for point in points]),
+            "trend_floor": trend_chart.trend_floor([point.estimate for point in points]),
             "elements_note": metric_target_note(found.elements, found.target, lang),
             "items_note": metric_target_note(found.items, found.target, lang),
-            "trend_chart": charts.trend_chart(
+            "trend_chart": trend_chart.trend_chart(
                 "trend-chart",
                 t("trend_chart", lang),
                 points,

@@ -32,7 +32,7 @@ from app.dashboard.views import (
     read_filters,
     sort_key,
 )
-from app.deps import FormsDep, SessionDep, SettingsDep
+from app.deps import FormsDep, ReportsSessionDep, SettingsDep
 from app.directory.models import Agency, ProcedureField
 from app.errors import Invalid
 from app.forms.loader import RegisteredForm
@@ -52,7 +52,7 @@ Forms = dict[tuple[str, int], RegisteredForm]
 
 @router.get("/breakdowns", response_class=HTMLResponse)
 def scope_breakdowns(
-    request: Request, viewer: ViewerDep, session: SessionDep, settings: SettingsDep, forms: FormsDep
+    request: Request, viewer: ViewerDep, session: ReportsSessionDep, settings: SettingsDep, forms: FormsDep
 ) -> Response:
     context = breakdowns_context(request, session, forms, viewer.scope, viewer.root, settings.zone, agency=None)
     return render_page(request, viewer, "breakdowns.html", context, nav="breakdowns")
@@ -60,7 +60,7 @@ def scope_breakdowns(
 
 @router.get("/agencies/{code}/breakdowns", response_class=HTMLResponse)
 def agency_breakdowns(
-    code: str, request: Request, viewer: ViewerDep, session: SessionDep, settings: SettingsDep, forms: FormsDep
+    code: str, request: Request, viewer: ViewerDep, session: ReportsSessionDep, settings: SettingsDep, forms: FormsDep
 ) -> Response:
     agency = visible_agency(session, viewer.scope, code)  # NotFound → the 404 page, as for an unknown code
     context = breakdowns_context(request, session, forms, viewer.scope, viewer.root, settings.zone, agency=agency)

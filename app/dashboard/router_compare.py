@@ -32,7 +32,7 @@ from app.dashboard.views import (
     metric_names,
     read_filters,
 )
-from app.deps import FormsDep, SessionDep, SettingsDep
+from app.deps import FormsDep, ReportsSessionDep, SettingsDep
 from app.directory.models import Agency, AgencyLevel
 from app.errors import Forbidden, Invalid
 from app.officials.scope import Scope, visible_agency
@@ -288,7 +288,7 @@ def _compare_chosen(request: Request, forms: FormsDep, today: date) -> Chosen:
 
 @router.get("/agencies/{code}/compare", response_class=HTMLResponse)
 def compare_page(
-    code: str, request: Request, viewer: ViewerDep, session: SessionDep, settings: SettingsDep, forms: FormsDep
+    code: str, request: Request, viewer: ViewerDep, session: ReportsSessionDep, settings: SettingsDep, forms: FormsDep
 ) -> Response:
     agency = visible_agency(session, viewer.scope, code)  # NotFound → the 404 page, as for an unknown code
     lang = lang_of(request)
@@ -406,7 +406,7 @@ LEVELS = [level.value for level in AgencyLevel]
 
 @router.get("/rankings", response_class=HTMLResponse)
 def rankings_page(
-    request: Request, viewer: ViewerDep, session: SessionDep, settings: SettingsDep, forms: FormsDep
+    request: Request, viewer: ViewerDep, session: ReportsSessionDep, settings: SettingsDep, forms: FormsDep
 ) -> Response:
     lang = lang_of(request)
     today = _today(settings)

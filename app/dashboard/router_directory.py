@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import Form, Request
@@ -36,17 +36,25 @@ from app.dashboard.directory_pages import (
     read_counter_query,
 )
 from app.dashboard.i18n import t
-from app.dashboard.rendering import NO_STORE, Viewer, ViewerDep, lang_of, message_page, page_router, render_page
+from app.dashboard.rendering import (
+    NO_STORE,
+    AdminFormViewerDep,
+    AdminViewerDep,
+    Viewer,
+    ViewerDep,
+    lang_of,
+    page_router,
+    render_page,
+)
 from app.dashboard.views import agency_name
 from app.db import utcnow
 from app.deps import SessionDep, SettingsDep
 from app.directory.models import Agency, Counter
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.links import pdf, posters
 from app.links import service as links
 from app.officials.deps import client_ip
 from app.officials.scope import visible_agency
-from app.officials.service import csrf_ok
 from app.public.i18n import Lang
 
 router = page_router()
@@ -54,6 +62,7 @@ router = page_router()
 SIZES: tuple[posters.PaperSize, ...] = ("a4", "a5")
 SAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]")
 DONE = ("created", "revoked", "deactivated", "activated")
+Text = Annotated[str, Form()]
 
 
 def _render(
@@ -70,18 +79,6 @@ def _render(
 
 def _actor(viewer: Viewer, request: Request) -> admin.Actor:
     return admin.Actor(viewer.official.username, viewer.official.id, client_ip(request))
-
-
-def _admin_only(viewer: Viewer) -> None:
-    if not viewer.scope.is_admin:
-        raise Forbidden("this needs an administrator")
-
-
-def _csrf_refused(request: Request, viewer: Viewer, settings: Settings, presented: str) -> HTMLResponse | None:
-    """The refusal page when a form does not carry this session's anti-forgery token, else None."""
-    if csrf_ok(settings, viewer.token, presented or None):
-        return None
-    return message_page(request, "forbidden", 403, "csrf_body")
 
 
 def _today(settings: Settings) -> date:
@@ -268,30 +265,33 @@ def _bad_request(request: Request, viewer: Viewer, message: str, status_code: in
     return _render(request, viewer, "counters_problem.html", context, "counters", status_code)
 
 
-@router.get("/counters/new", response_class=HTMLResponse)
-def new_counter_form(request: Request, viewer: ViewerDep, session: SessionDep) -> Response:
-    """The form that creates a counter (administrators)."""
-    _admin_only(viewer)
-    chosen = request.query_params.get("agency", "") or (viewer.root.code if viewer.root else "")
-    return _new_counter_page(request, viewer, session, {"agency": chosen, "code": "", "name_vi": "", "name_en": ""})
-
-
-def _new_counter_page(
+def _new_page(
     request: Request,
     viewer: Viewer,
     session: SessionDep,
+    kind: Literal["counter", "device"],
     values: dict[str, str],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The form that creates a counter or registers a kiosk, with the places of the scope to choose from; filled in
+    as sent, each problem by its field, when refused."""
     lang = lang_of(request)
     context = {
-        "page_title": t("counter_new_title", lang),
+        "page_title": t(f"{kind}_new_title", lang),
         "places": kiosk_places(session, viewer.scope),
         "values": values,
         "errors": errors or {},
     }
-    return _render(request, viewer, "counter_new.html", context, "counters", status_code)
+    return _render(request, viewer, f"{kind}_new.html", context, f"{kind}s", status_code)
+
+
+@router.get("/counters/new", response_class=HTMLResponse)
+def new_counter_form(request: Request, viewer: AdminViewerDep, session: SessionDep) -> Response:
+    """The form that creates a counter (administrators)."""
+    chosen = request.query_params.get("agency", "") or (viewer.root.code if viewer.root else "")
+    values = {"agency": chosen, "code": "", "name_vi": "", "name_en": ""}
+    return _new_page(request, viewer, session, "counter", values)
 
 
 COUNTER_FIELD_KEYS = {
@@ -305,20 +305,14 @@ COUNTER_FIELD_KEYS = {
 def create_counter(
     *,
     request: Request,
-    viewer: ViewerDep,
+    viewer: AdminFormViewerDep,
     session: SessionDep,
-    settings: SettingsDep,
-    csrf_token: Annotated[str, Form()] = "",
-    agency: Annotated[str, Form()] = "",
-    code: Annotated[str, Form()] = "",
-    name_vi: Annotated[str, Form()] = "",
-    name_en: Annotated[str, Form()] = "",
+    agency: Text = "",
+    code: Text = "",
+    name_vi: Text = "",
+    name_en: Text = "",
 ) -> Response:
     """Create a counter at a visible agency (it gets its typable code at once), then show its page."""
-    _admin_only(viewer)
-    refused = _csrf_refused(request, viewer, settings, csrf_token)
-    if refused is not None:
-        return refused
     lang = lang_of(request)
     values = {"agency": agency.strip(), "code": code.strip(), "name_vi": name_vi.strip(), "name_en": name_en.strip()}
     errors: dict[str, str] = {}
@@ -331,7 +325,7 @@ def create_counter(
             name = str(problem["loc"][0]) if problem["loc"] else "code"
             errors.setdefault(name, t(COUNTER_FIELD_KEYS.get(name, "counter_new_bad_code"), lang))
     if errors:
-        return _new_counter_page(request, viewer, session, values, errors, 422)
+        return _new_page(request, viewer, session, "counter", values, errors, 422)
     try:
         counter = admin.add_counter(
             session,
@@ -344,21 +338,16 @@ def create_counter(
         )
     except NotFound:
         errors["agency"] = t("counter_new_bad_agency", lang)
-        return _new_counter_page(request, viewer, session, values, errors, 422)
+        return _new_page(request, viewer, session, "counter", values, errors, 422)
     except Conflict:
         errors["code"] = t("counter_new_taken", lang, code=values["code"])
-        return _new_counter_page(request, viewer, session, values, errors, 409)
+        return _new_page(request, viewer, session, "counter", values, errors, 409)
     return RedirectResponse(f"{_counter_path(values['agency'], counter.code)}?done=created", 303)
 
 
 @router.get("/counters/{agency_code}/{counter_code}", response_class=HTMLResponse)
 def counter_page(
-    agency_code: str,
-    counter_code: str,
-    request: Request,
-    viewer: ViewerDep,
-    session: SessionDep,
-    settings: SettingsDep,
+    agency_code: str, counter_code: str, request: Request, viewer: ViewerDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """One counter: its codes, activity, posters, kiosks, and (administrators) what can be done to it."""
     agency, counter = _find_counter(session, viewer, agency_code, counter_code)
@@ -367,12 +356,7 @@ def counter_page(
 
 @router.get("/counters/{agency_code}/{counter_code}/poster.pdf")
 def counter_poster_pdf(
-    agency_code: str,
-    counter_code: str,
-    request: Request,
-    viewer: ViewerDep,
-    session: SessionDep,
-    settings: SettingsDep,
+    agency_code: str, counter_code: str, request: Request, viewer: ViewerDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """One counter's poster as a PDF (``?size=a4|a5``)."""
     agency, counter = _find_counter(session, viewer, agency_code, counter_code)
@@ -392,17 +376,12 @@ def revoke_counter_links(
     agency_code: str,
     counter_code: str,
     request: Request,
-    viewer: ViewerDep,
+    viewer: AdminFormViewerDep,
     session: SessionDep,
     settings: SettingsDep,
-    csrf_token: Annotated[str, Form()] = "",
-    confirm: Annotated[str, Form()] = "",
+    confirm: Text = "",
 ) -> Response:
     """Every QR code and typable code printed for this counter stops opening; it gets a new typable code."""
-    _admin_only(viewer)
-    refused = _csrf_refused(request, viewer, settings, csrf_token)
-    if refused is not None:
-        return refused
     agency, counter = _find_counter(session, viewer, agency_code, counter_code)
     if confirm != "yes":
         error = t("revoke_confirm_missing", lang_of(request))
@@ -411,10 +390,20 @@ def revoke_counter_links(
     return RedirectResponse(f"{_counter_path(agency.code, counter.code)}?done=revoked", 303)
 
 
-def _set_active(
-    request: Request, viewer: Viewer, session: SessionDep, settings: Settings, codes: tuple[str, str], active: bool
+@router.post("/counters/{agency_code}/{counter_code}/deactivate", response_class=HTMLResponse)
+@router.post("/counters/{agency_code}/{counter_code}/activate", response_class=HTMLResponse)
+def set_counter_active(
+    agency_code: str,
+    counter_code: str,
+    request: Request,
+    viewer: AdminFormViewerDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
-    agency, counter = _find_counter(session, viewer, *codes)
+    """``…/deactivate``: the counter stops collecting answers on every channel (its QR codes open an explanation);
+    ``…/activate``: it collects answers again (its current codes open the form)."""
+    active = request.url.path.endswith("/activate")
+    agency, counter = _find_counter(session, viewer, agency_code, counter_code)
     try:
         admin.update_counter(
             session, viewer.scope, _actor(viewer, request), agency.code, counter.code, {"active": active}
@@ -427,47 +416,12 @@ def _set_active(
     return RedirectResponse(f"{_counter_path(agency.code, counter.code)}?done={done}", 303)
 
 
-@router.post("/counters/{agency_code}/{counter_code}/deactivate", response_class=HTMLResponse)
-def deactivate_counter(
-    *,
-    agency_code: str,
-    counter_code: str,
-    request: Request,
-    viewer: ViewerDep,
-    session: SessionDep,
-    settings: SettingsDep,
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    """The counter stops collecting answers on every channel (its QR codes open an explanation)."""
-    _admin_only(viewer)
-    refused = _csrf_refused(request, viewer, settings, csrf_token)
-    return refused or _set_active(request, viewer, session, settings, (agency_code, counter_code), False)
-
-
-@router.post("/counters/{agency_code}/{counter_code}/activate", response_class=HTMLResponse)
-def activate_counter(
-    *,
-    agency_code: str,
-    counter_code: str,
-    request: Request,
-    viewer: ViewerDep,
-    session: SessionDep,
-    settings: SettingsDep,
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    """The counter collects answers again (its current codes open the form)."""
-    _admin_only(viewer)
-    refused = _csrf_refused(request, viewer, settings, csrf_token)
-    return refused or _set_active(request, viewer, session, settings, (agency_code, counter_code), True)
-
-
 # --- kiosks ----------------------------------------------------------------------------------------------------
 
 
 @router.get("/devices", response_class=HTMLResponse)
-def devices_page(request: Request, viewer: ViewerDep, session: SessionDep) -> Response:
+def devices_page(request: Request, viewer: AdminViewerDep, session: SessionDep) -> Response:
     """The kiosks in scope (administrators): last heartbeat (stale after an hour), queue, answers held back."""
-    _admin_only(viewer)
     lang = lang_of(request)
     listing = device_listing(session, viewer.scope, lang, utcnow())
     revoked = request.query_params.get("revoked", "")
@@ -480,48 +434,19 @@ def devices_page(request: Request, viewer: ViewerDep, session: SessionDep) -> Re
     return _render(request, viewer, "devices.html", context, "devices")
 
 
-def _new_device_page(
-    request: Request,
-    viewer: Viewer,
-    session: SessionDep,
-    values: dict[str, str],
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
-    lang = lang_of(request)
-    context = {
-        "page_title": t("device_new_title", lang),
-        "places": kiosk_places(session, viewer.scope),
-        "values": values,
-        "errors": errors or {},
-    }
-    return _render(request, viewer, "device_new.html", context, "devices", status_code)
-
-
 @router.get("/devices/new", response_class=HTMLResponse)
-def new_device_form(request: Request, viewer: ViewerDep, session: SessionDep) -> Response:
+def new_device_form(request: Request, viewer: AdminViewerDep, session: SessionDep) -> Response:
     """The form that issues a kiosk key (administrators)."""
-    _admin_only(viewer)
-    return _new_device_page(request, viewer, session, {"place": request.query_params.get("place", ""), "label": ""})
+    values = {"place": request.query_params.get("place", ""), "label": ""}
+    return _new_page(request, viewer, session, "device", values)
 
 
 @router.post("/devices/new", response_class=HTMLResponse)
 def create_device(
-    *,
-    request: Request,
-    viewer: ViewerDep,
-    session: SessionDep,
-    settings: SettingsDep,
-    csrf_token: Annotated[str, Form()] = "",
-    place: Annotated[str, Form()] = "",
-    label: Annotated[str, Form()] = "",
+    *, request: Request, viewer: AdminFormViewerDep, session: SessionDep, place: Text = "", label: Text = ""
 ) -> Response:
     """Register a kiosk at an agency (and one of its counters). The answer is the only time its key is shown: it
     is not stored (only its hash is), so this page is not a redirect, and is never cached."""
-    _admin_only(viewer)
-    refused = _csrf_refused(request, viewer, settings, csrf_token)
-    if refused is not None:
-        return refused
     lang = lang_of(request)
     values = {"place": place.strip(), "label": " ".join(label.split())}
     agency_code, _, counter_code = values["place"].partition("/")
@@ -531,7 +456,7 @@ def create_device(
     if len(values["label"]) > 255:
         errors["label"] = t("device_new_bad_label", lang)
     if errors:
-        return _new_device_page(request, viewer, session, values, errors, 422)
+        return _new_page(request, viewer, session, "device", values, errors, 422)
     try:
         device, key = admin.add_device(
             session,
@@ -543,7 +468,7 @@ def create_device(
         )
     except (NotFound, Invalid):
         errors["place"] = t("device_new_bad_place", lang)
-        return _new_device_page(request, viewer, session, values, errors, 422)
+        return _new_page(request, viewer, session, "device", values, errors, 422)
     counter = device.counter
     context = {
         "page_title": t("device_key_title", lang),
@@ -556,20 +481,8 @@ def create_device(
 
 
 @router.post("/devices/{device_id}/revoke", response_class=HTMLResponse)
-def revoke_device(
-    *,
-    device_id: str,
-    request: Request,
-    viewer: ViewerDep,
-    session: SessionDep,
-    settings: SettingsDep,
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
+def revoke_device(device_id: str, request: Request, viewer: AdminFormViewerDep, session: SessionDep) -> Response:
     """The kiosk's key stops working at once (revoking twice changes nothing)."""
-    _admin_only(viewer)
-    refused = _csrf_refused(request, viewer, settings, csrf_token)
-    if refused is not None:
-        return refused
     try:
         public_id = uuid.UUID(device_id)
     except ValueError:

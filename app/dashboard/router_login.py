@@ -10,13 +10,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.config import Settings
 from app.dashboard.i18n import t
-from app.dashboard.rendering import NO_STORE, ViewerDep, base_context, lang_of, message_page, page_router, templates
+from app.dashboard.rendering import NO_STORE, FormViewerDep, base_context, lang_of, page_router, templates
 from app.deps import SessionDep, SettingsDep
 from app.errors import TooManyRequests, Unauthorized
 from app.officials.deps import COOKIE, client_ip
 from app.officials.models import SessionKind
 from app.officials.router import cookie_secure, set_session_cookie
-from app.officials.service import csrf_ok, login, login_csrf_ok, login_csrf_token, login_nonce, logout, resolve
+from app.officials.service import login, login_csrf_ok, login_csrf_token, login_nonce, logout, resolve
 from app.officials.throttle import throttle_of
 
 router = page_router()
@@ -145,15 +145,7 @@ def login_submit(
 
 
 @router.post("/logout")
-def logout_submit(
-    request: Request,
-    viewer: ViewerDep,
-    session: SessionDep,
-    settings: SettingsDep,
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    if not csrf_ok(settings, viewer.token, csrf_token or None):
-        return message_page(request, "forbidden", 403, "csrf_body")
+def logout_submit(request: Request, viewer: FormViewerDep, session: SessionDep) -> Response:
     logout(session, session.merge(viewer.opened), viewer.official, client_ip=client_ip(request))
     response = RedirectResponse(f"/dashboard/login?out=1&lang={lang_of(request)}", 303)
     response.delete_cookie(COOKIE, path="/")

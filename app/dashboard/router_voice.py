@@ -3,8 +3,8 @@
 filters, search with or without diacritics, pages), personal data masked; administrators hide an abusive comment and
 show it again (``POST /dashboard/comments/{id}/hide|show``, with the session's CSRF token and a reason).
 
-Every number and every text comes from :mod:`app.reports.voice` (which masks before anything leaves it); this module
-lays them out. The chart is :mod:`app.dashboard.voice_charts`."""
+Every number and every text comes from :mod:`app.reports.voice` and :mod:`app.reports.comments` (which masks
+before anything leaves it); this module lays them out. The chart is :mod:`app.dashboard.voice_charts`."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from app.dashboard import format, voice_charts
 from app.dashboard.i18n import t
-from app.dashboard.rendering import ViewerDep, lang_of, message_page, page_router, render_page
+from app.dashboard.rendering import FormViewerDep, ViewerDep, lang_of, message_page, page_router, render_page
 from app.dashboard.views import Chosen, agency_name, read_filters
 from app.deps import FormsDep, SessionDep, SettingsDep
 from app.directory.models import Agency
@@ -27,9 +27,8 @@ from app.errors import Invalid, NotFound, SipasError
 from app.forms.schemas import Text
 from app.officials.deps import client_ip
 from app.officials.scope import visible_agency
-from app.officials.service import csrf_ok
 from app.public.i18n import Lang
-from app.reports import voice
+from app.reports import comments, moderation, voice
 from app.reports.query import COVERAGE
 from app.responses.models import Channel
 
@@ -87,7 +86,7 @@ def _levels_label(levels: tuple[int, ...], lang: Lang) -> str:
     return ", ".join(str(level) for level in levels) if lang == "en" else "; ".join(str(level) for level in levels)
 
 
-def _answer_options(choice: voice.Choice | None, lang: Lang) -> list[tuple[str, str]]:
+def _answer_options(choice: comments.Choice | None, lang: Lang) -> list[tuple[str, str]]:
     """(value, label) of the answer filter: each level, and the two lowest and two highest together."""
     if choice is None:
         return []
@@ -155,7 +154,7 @@ def _reasons_context(found: voice.Reasons, lang: Lang) -> list[dict[str, Any]]:
     return out
 
 
-def _comment_context(entry: voice.CommentEntry, lead: voice.Choice | None, lang: Lang) -> dict[str, Any]:
+def _comment_context(entry: comments.CommentEntry, lead: comments.Choice | None, lang: Lang) -> dict[str, Any]:
     counter = _text(entry.counter_name, lang) if entry.counter_name else None
     rating = None
     if lead is not None and entry.lead_answer is not None:
@@ -199,11 +198,11 @@ def _voice_page(
     reasons = page = None
     try:
         reasons = voice.reasons(session, scope=viewer.scope, forms=forms, filters=filters, counter=asked.counter)
-        page = voice.comments(
+        page = comments.comments(
             session,
             scope=viewer.scope,
             forms=forms,
-            asked=voice.CommentFilters(
+            asked=comments.CommentFilters(
                 filters, asked.counter, asked.element, asked.answer, asked.q, asked.page or 1, hidden=asked.hidden
             ),
             lang=lang,
@@ -304,28 +303,27 @@ def _safe_back(value: str) -> str:
     return "/dashboard/voice"
 
 
-def _moderate(
+@router.post("/comments/{response_id}/hide")
+@router.post("/comments/{response_id}/show")
+def moderate_comment(
+    response_id: ResponseId,
     request: Request,
-    viewer: ViewerDep,
+    viewer: FormViewerDep,
     session: SessionDep,
-    settings: SettingsDep,
     forms: FormsDep,
-    *,
-    response_id: int,
-    hide: bool,
-    reason: str,
-    csrf_token: str,
-    back: str,
+    reason: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "",
 ) -> Response:
-    if not csrf_ok(settings, viewer.token, csrf_token or None):
-        return message_page(request, "forbidden", 403, "csrf_body")
+    """``…/hide`` an abusive comment from the feed and its export, or ``…/show`` it again (administrators, with a
+    reason; audited), then back to the voice page the form was on."""
     if not viewer.scope.is_admin:
         return message_page(request, "forbidden", 403, "voice_forbidden_body")
     if not reason.strip():
         return message_page(request, "voice_moderation", 422, "voice_reason_missing")
     if len(reason.strip()) > 500:
         return message_page(request, "voice_moderation", 422, "voice_reason_long")
-    voice.moderate(
+    hide = request.url.path.endswith("/hide")
+    moderation.moderate(
         session,
         scope=viewer.scope,
         forms=forms,
@@ -338,55 +336,3 @@ def _moderate(
     joiner = "&" if "?" in target else "?"
     done = "hidden" if hide else "shown"
     return RedirectResponse(f"{target}{joiner}moderated={done}#comments", 303)
-
-
-@router.post("/comments/{response_id}/hide")
-def hide_comment(
-    response_id: ResponseId,
-    request: Request,
-    viewer: ViewerDep,
-    session: SessionDep,
-    settings: SettingsDep,
-    forms: FormsDep,
-    reason: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
-    back: Annotated[str, Form()] = "",
-) -> Response:
-    return _moderate(
-        request,
-        viewer,
-        session,
-        settings,
-        forms,
-        response_id=response_id,
-        hide=True,
-        reason=reason,
-        csrf_token=csrf_token,
-        back=back,
-    )
-
-
-@router.post("/comments/{response_id}/show")
-def show_comment(
-    response_id: ResponseId,
-    request: Request,
-    viewer: ViewerDep,
-    session: SessionDep,
-    settings: SettingsDep,
-    forms: FormsDep,
-    reason: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
-    back: Annotated[str, Form()] = "",
-) -> Response:
-    return _moderate(
-        request,
-        viewer,
-        session,
-        settings,
-        forms,
-        response_id=response_id,
-        hide=False,
-        reason=reason,
-        csrf_token=csrf_token,
-        back=back,
-    )

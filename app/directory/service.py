@@ -8,7 +8,6 @@ import hmac
 import io
 import re
 import secrets
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from app.audit.service import record
 from app.db import utcnow
 from app.directory.models import Agency, AgencyLevel, Counter, Device
 from app.errors import Conflict, Invalid, NotFound
+from app.urls import is_control, quoted, web_address
 
 AGENCY_CSV_COLUMNS = ("code", "name_vi", "name_en", "level", "parent_code")
 # Optional columns, what the thank-you page offers (named like the Agency columns they fill): a file without one
@@ -96,19 +96,6 @@ HOTLINE_DIGITS = (3, 20)
 COMPLAINT_URL_MAX_CHARS = 500
 OPENING_HOURS_MAX_CHARS = 255
 _HOTLINE = re.compile(r"\+?[0-9 .()-]+")
-# A host name (letters of any script, digits, '.', '-') or a bracketed IPv6 address.
-_HOST = re.compile(r"[\w.-]+|\[[0-9A-Fa-f:.]+\]")
-# Joiners are format characters that emoji and some scripts need; every other control or format character (tabs,
-# line breaks, bidirectional overrides, NUL) has no place in one line of text shown to citizens.
-_JOINERS = {"\u200c", "\u200d"}
-
-
-def _quoted(value: str) -> str:
-    return repr(value if len(value) <= 60 else value[:57] + "...")
-
-
-def _is_control(char: str) -> bool:
-    return unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"} and char not in _JOINERS
 
 
 def clean_hotline(value: str | None) -> str | None:
@@ -122,7 +109,7 @@ def clean_hotline(value: str | None) -> str | None:
     digits = sum(char in "0123456789" for char in text)
     if not _HOTLINE.fullmatch(text) or not HOTLINE_DIGITS[0] <= digits <= HOTLINE_DIGITS[1]:
         raise ValueError(
-            f"{_quoted(text)} is not a phone number: {HOTLINE_DIGITS[0]} to {HOTLINE_DIGITS[1]} digits, separated "
+            f"{quoted(text)} is not a phone number: {HOTLINE_DIGITS[0]} to {HOTLINE_DIGITS[1]} digits, separated "
             "only by spaces, dots, '-' or parentheses, with an optional leading '+' (e.g. 1900 1234 or 0243 825 6789)"
         )
     return text
@@ -136,26 +123,7 @@ def clean_complaint_url(value: str | None) -> str | None:
         return None
     if len(text) > COMPLAINT_URL_MAX_CHARS:
         raise ValueError(f"must be at most {COMPLAINT_URL_MAX_CHARS} characters")
-    if any(char.isspace() or _is_control(char) for char in text):
-        raise ValueError("must be one address, without spaces or control characters")
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
-    except ValueError:
-        parts = None
-    if (
-        parts is None
-        or parts.scheme.lower() not in {"https", "http"}
-        or not parts.hostname
-        or not _HOST.fullmatch(parts.hostname)
-    ):
-        raise ValueError(
-            f"{_quoted(text)} is not an absolute https:// (or http://) address, "
-            "e.g. https://dichvucong.gov.vn/p/home/dvc-phan-anh-kien-nghi.html"
-        )
-    if "@" in parts.netloc:
-        raise ValueError("must not carry a user name or password (user:password@host)")
-    return text
+    return web_address(text)
 
 
 def clean_opening_hours(value: str | None) -> str | None:
@@ -166,7 +134,7 @@ def clean_opening_hours(value: str | None) -> str | None:
         return None
     if len(text) > OPENING_HOURS_MAX_CHARS:
         raise ValueError(f"must be at most {OPENING_HOURS_MAX_CHARS} characters")
-    if any(_is_control(char) for char in text):
+    if any(is_control(char) for char in text):
         raise ValueError("must be one line of plain text, without line breaks, tabs or other control characters")
     return text
 

@@ -177,12 +177,13 @@ NUMBER_FORMATS = {
     "p_value_below_target": '[<0.001]"<0.001";0.000',
     "change_pct": "+0.00;-0.00;0.00",
 }
+# The verdicts in words, the one wording for the exports and the dashboard (its "verdict_*" words are these).
 VERDICTS: Words = {
     "met": {"vi": "Đạt", "en": "Met"},
-    "not_met": {"vi": "Không đạt", "en": "Not met"},
+    "not_met": {"vi": "Chưa đạt", "en": "Not met"},
     "inconclusive": {"vi": "Chưa kết luận được", "en": "Inconclusive"},
     "insufficient_data": {"vi": "Chưa đủ dữ liệu", "en": "Not enough data"},
-    "": {"vi": "Chưa có mục tiêu", "en": "No target"},  # verdict null: no target applies
+    "": {"vi": "Không có mục tiêu", "en": "No target"},  # verdict null: no target applies
 }
 FLAGS: Words = {
     "no_df": {"vi": "không có bậc tự do (một đơn vị mẫu)", "en": "no degrees of freedom (one PSU)"},
