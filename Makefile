@@ -80,7 +80,7 @@ migrations-check: $(VENV)/.installed-dev
 # tests. PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 4
 pytest: $(VENV)/.installed-dev system-test-deps
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=25
 
 test: lint typecheck migrations-check pytest
 

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import types
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from app.main import create_app
 from app.migrate import migrate
 from app.officials import passwords
 from tests.factories import Clock
+from tests.support.demo import copy_secrets, drop_demo_templates, shared_demo
 from tests.support.postgres import (
     PostgresServer,
     postgres_server,
@@ -37,7 +39,13 @@ BACKENDS = ["sqlite", "postgresql"]
 
 def make_settings(database_url: str, directory: Path) -> Settings:
     return resolve_secrets(
-        Settings(env=Environment.test, database_url=database_url, secrets_file=directory / "secrets.json")
+        Settings(
+            env=Environment.test,
+            database_url=database_url,
+            secrets_file=directory / "secrets.json",
+            # no background fold: a test decides when responses are folded in (tests/reports/test_summary.py)
+            summary_refresh_seconds=0,
+        )
     )
 
 
@@ -108,6 +116,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """The controller, after its workers have finished: stop the PostgreSQL cluster one of them started."""
     shared = config.stash.get(SHARED, None)
     if shared is not None:
+        drop_demo_templates(shared)
         stop_shared_cluster(shared)
         shutil.rmtree(shared, ignore_errors=True)
 
@@ -166,7 +175,69 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new migrated database for the test; for a test marked ``demo``, a copy of the demo province."""
+    demo = request.node.get_closest_marker("demo")
+    if demo is not None:
+        yield from demo_database_url(backend, request, tmp_path, **demo.kwargs)
+        return
     yield from fresh_database_url(backend, request, tmp_path)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "demo(end=None): the test's database is a copy of the demo province, loaded once per run (its twelve months "
+        "up to end's month, today's by default)",
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_directory(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where the demo templates are (tests/support/demo.py): in a parallel run, the directory its workers share
+    (the controller drops the PostgreSQL ones at the end); else this run's own."""
+    shared = getattr(request.config, "workerinput", {}).get("sipas_shared")
+    if shared:
+        yield Path(shared)
+        return
+    directory = tmp_path_factory.mktemp("demo")
+    yield directory
+    drop_demo_templates(directory)
+
+
+def demo_database_url(
+    backend: str, request: pytest.FixtureRequest, directory: Path, end: date | None = None
+) -> Iterator[str]:
+    """A copy of the demo province's database for one test or module, its secrets file in ``directory``; dropped
+    afterwards. The demo itself is loaded once per run, backend and period (tests/support/demo.py)."""
+    if backend == "sqlite":
+        empty: Path = request.getfixturevalue("sqlite_template")
+
+        def blank_file(folder: Path) -> tuple[str, str]:
+            shutil.copyfile(empty, folder / "demo.db")
+            return f"sqlite:///{folder / 'demo.db'}", str(folder / "demo.db")
+
+        template = shared_demo(request.getfixturevalue("demo_directory"), backend, end, blank_file)
+        copy_secrets(template, directory)
+        path = directory / "sipas.db"
+        shutil.copyfile(template.database, path)
+        yield f"sqlite:///{path}"
+        return
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    migrated: str = request.getfixturevalue("pg_template")
+
+    def blank_database(folder: Path) -> tuple[str, str]:
+        name = unique_name("sipas_test_demo")
+        server.create_database(name, template=migrated)
+        return server.url(name), name
+
+    template = shared_demo(request.getfixturevalue("demo_directory"), backend, end, blank_database, server)
+    copy_secrets(template, directory)
+    name = unique_name()
+    server.create_database(name, template=template.database)
+    try:
+        yield server.url(name)
+    finally:
+        server.drop_database(name)
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ from tests.factories import counter_tree
 
 PASSWORD = "correct horse battery"
 HOSTILE = '<script>alert(1)</script> "><img src=x onerror=alert(1)>'
+# The policy and what the pages run under it do not depend on the database: SQLite only.
+layout_only = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 class Watch:
@@ -44,6 +46,7 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+@layout_only
 def test_citizen_form_kiosk_and_dashboard_run_without_csp_violations(
     page: Page, live_url: str, session: Session, settings: Settings
 ) -> None:
@@ -86,6 +89,7 @@ def test_citizen_form_kiosk_and_dashboard_run_without_csp_violations(
     assert watch.dialogs == []
 
 
+@layout_only
 def test_the_api_documentation_renders_without_the_internet_and_without_violations(page: Page, live_url: str) -> None:
     """/docs is what `make run` points a new user to: Swagger UI from this origin, on a closed network too."""
     watch = Watch(page)

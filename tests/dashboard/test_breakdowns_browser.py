@@ -7,7 +7,8 @@ at 1440 px, in Vietnamese and English, with axe-core finding no WCAG 2.1 AA viol
 official's scope is the 404 page. Screenshots: test-artifacts/breakdowns-390.png, breakdowns-1440.png,
 breakdowns-agency-390.png, breakdowns-en-1440.png.
 
-Layout does not depend on the database: the demo is loaded once, on SQLite, for the module."""
+Layout does not depend on the database: SQLite only, on a copy of the run's demo (tests/support/demo.py) for the
+module."""
 
 from __future__ import annotations
 
@@ -26,14 +27,14 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.dashboard.views import last_full_months
 from app.db import make_engine, make_session_factory
-from app.demo import DEMO_FORM, DEMO_PASSWORD, DEMO_USERNAME, PROVINCE_CODE, load_demo
+from app.demo import DEMO_FORM, DEMO_PASSWORD, DEMO_USERNAME, PROVINCE_CODE
 from app.directory.models import Agency, Counter, ProcedureField, Role
 from app.forms.loader import check_registered, load_forms
 from app.main import create_app
 from app.officials.service import create_official
 from app.responses.ingest import Origin, Submission, prepare, store
 from app.responses.models import Channel
-from tests.conftest import fresh_database_url, make_settings
+from tests.conftest import demo_database_url, make_settings
 from tests.support.browser import artifact, axe_violations
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -84,11 +85,10 @@ def settings(
     backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Settings]:
     directory = tmp_path_factory.mktemp("breakdowns-demo")
-    with contextlib.contextmanager(fresh_database_url)(backend, request, directory) as url:
+    with contextlib.contextmanager(demo_database_url)(backend, request, directory) as url:
         demo_settings = make_settings(url, directory)
         engine = make_engine(url)
         with make_session_factory(engine)() as session:
-            load_demo(session, demo_settings)
             _seed_odd_hours(session, demo_settings)
             commune = session.scalar(select(Agency).where(Agency.code == f"{PROVINCE_CODE}-X17"))
             create_official(
@@ -173,6 +173,7 @@ def chart_problems(page: Page) -> list[str]:
     return problems
 
 
+@pytest.mark.slow
 def test_the_province_official_reads_the_breakdowns(
     context: BrowserContext, live_url: str, field_names: dict[str, str]
 ) -> None:
@@ -256,6 +257,7 @@ def test_the_province_official_reads_the_breakdowns(
     assert response is not None and response.status == 404
 
 
+@pytest.mark.slow
 def test_an_agencys_breakdowns_in_english_and_on_a_phone(
     browser: Browser, context: BrowserContext, live_url: str
 ) -> None:

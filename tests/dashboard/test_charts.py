@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from app.dashboard import charts
+from app.dashboard import charts, trend_chart
 from app.dashboard.router import chart_target_note, metric_target_note
 from app.dashboard.views import Line
 from app.stats.estimates import Estimate
@@ -252,10 +252,10 @@ def test_wrap_keeps_every_character_and_breaks_a_word_longer_than_a_line() -> No
 
 def test_text_sizes_stay_readable_in_both_layouts() -> None:
     bars = [charts.Bar("a", LONG_LABEL, _estimate(0.9, 0.88, 0.92, target=0.86, verdict="met"))]
-    points = [charts.Point(f"2026-{m:02d}", _estimate(0.85, 0.8, 0.9)) for m in range(1, 13)]
+    points = [trend_chart.Point(f"2026-{m:02d}", _estimate(0.85, 0.8, 0.9)) for m in range(1, 13)]
     for markup in (
         charts.bar_chart("c", "C", bars, lang="vi"),
-        charts.trend_chart("t", "T", points, lang="vi"),
+        trend_chart.trend_chart("t", "T", points, lang="vi"),
     ):
         wide, narrow = _layouts(markup)
         # The wide layout scales: shown from a 728 px column (48rem screen), 960 units → ≥ 0.758 px a unit.
@@ -271,45 +271,46 @@ def test_text_sizes_stay_readable_in_both_layouts() -> None:
 def test_the_trend_axis_takes_in_every_interval_and_target() -> None:
     reliable = _estimate(0.88, 0.84, 0.92, target=0.86, verdict="inconclusive")
     unreliable = _estimate(0.7, 0.31, 0.95, target=0.86, verdict="insufficient_data", flags=("no_df",))
-    assert charts.trend_floor([reliable]) == pytest.approx(0.8)  # below 84% and 86%
-    assert charts.trend_floor([reliable, unreliable]) == pytest.approx(0.2)  # 31% − 2 points, down to 20%
-    assert charts.trend_floor([_estimate(0.95, 0.93, 0.97, target=0.5, verdict="met")]) == pytest.approx(0.4)
-    assert charts.trend_floor([_estimate(0.1, 0.01, 0.2)]) == 0.0
-    points = [charts.Point("2026-09", reliable), charts.Point("2026-10", unreliable)]
-    wide, narrow = _layouts(charts.trend_chart("t", "T", points, lang="vi", target_label="Mục tiêu 86,00%"))
+    assert trend_chart.trend_floor([reliable]) == pytest.approx(0.8)  # below 84% and 86%
+    assert trend_chart.trend_floor([reliable, unreliable]) == pytest.approx(0.2)  # 31% − 2 points, down to 20%
+    assert trend_chart.trend_floor([_estimate(0.95, 0.93, 0.97, target=0.5, verdict="met")]) == pytest.approx(0.4)
+    assert trend_chart.trend_floor([_estimate(0.1, 0.01, 0.2)]) == 0.0
+    points = [trend_chart.Point("2026-09", reliable), trend_chart.Point("2026-10", unreliable)]
+    wide, narrow = _layouts(trend_chart.trend_chart("t", "T", points, lang="vi", target_label="Mục tiêu 86,00%"))
     labels = [label for _x, label in re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end"[^>]*>([^<]+)<', wide)]
     assert labels[0] == "20%" and labels[-1] == "100%"  # the lowest grid line is labelled
     # The band's lowest point (31%) is above the axis' bottom (y = 256), not clamped onto it.
     band = _first(r'<polygon class="band" points="([^"]+)"', wide)
     ys = [float(pair.split(",")[1]) for pair in band.split()]
-    assert max(ys) < charts.TREND_HEIGHT - charts.TREND_BOTTOM and min(ys) > charts.TREND_TOP
+    assert max(ys) < trend_chart.TREND_HEIGHT - trend_chart.TREND_BOTTOM and min(ys) > trend_chart.TREND_TOP
     assert "; 20% – 100%; Mục tiêu 86,00%</desc>" in wide
     assert narrow.count('<rect class="band"') == 2 and narrow.count('<line class="line"') == 1
 
 
 def test_trend_targets_that_change_are_drawn_month_by_month() -> None:
     points = [
-        charts.Point("2025-12", _estimate(0.9, 0.88, 0.92, target=0.85, verdict="met")),
-        charts.Point("2026-01", _estimate(0.9, 0.88, 0.92, target=0.88, verdict="inconclusive")),
-        charts.Point("2026-02", _estimate(0.9, 0.88, 0.92)),
+        trend_chart.Point("2025-12", _estimate(0.9, 0.88, 0.92, target=0.85, verdict="met")),
+        trend_chart.Point("2026-01", _estimate(0.9, 0.88, 0.92, target=0.88, verdict="inconclusive")),
+        trend_chart.Point("2026-02", _estimate(0.9, 0.88, 0.92)),
     ]
-    wide, narrow = _layouts(charts.trend_chart("t", "T", points, lang="en"))
+    wide, narrow = _layouts(trend_chart.trend_chart("t", "T", points, lang="en"))
     assert wide.count('class="month-target"') == 2 and narrow.count('class="month-target"') == 2
     months = [Line(p.period, p.period, p.estimate) for p in points]
     assert chart_target_note(months, "en") == "each row against its own target (a dashed mark on each row)"
-    same = [charts.Point(p.period, replace(p.estimate, target=0.86)) for p in points]
-    wide, _narrow = _layouts(charts.trend_chart("t", "T", same, lang="en"))
+    same = [trend_chart.Point(p.period, replace(p.estimate, target=0.86)) for p in points]
+    wide, _narrow = _layouts(trend_chart.trend_chart("t", "T", same, lang="en"))
     assert wide.count('class="month-target"') == 0 and wide.count('stroke-dasharray="6 4"') == 1
 
 
 def test_month_labels_are_thinned_to_fit_and_the_newest_is_always_named() -> None:
     points = [
-        charts.Point(f"{2025 + (m - 1) // 12}-{(m - 1) % 12 + 1:02d}", _estimate(0.85, 0.8, 0.9)) for m in range(1, 25)
+        trend_chart.Point(f"{2025 + (m - 1) // 12}-{(m - 1) % 12 + 1:02d}", _estimate(0.85, 0.8, 0.9))
+        for m in range(1, 25)
     ]
-    wide, narrow = _layouts(charts.trend_chart("t", "T", points, lang="vi"))
+    wide, narrow = _layouts(trend_chart.trend_chart("t", "T", points, lang="vi"))
     wide_months = re.findall(r">(\d\d/\d\d)</text>", wide)
     narrow_months = re.findall(r">(\d\d/\d\d)</text>", narrow)
     assert wide_months[-1] == narrow_months[-1] == "12/26"
-    assert len(narrow_months) <= charts.NARROW_MONTH_LABELS and len(wide_months) <= 24
-    span = charts.WIDTH - charts.TREND_LEFT - charts.TREND_RIGHT
-    assert span / len(wide_months) >= charts.TREND_MONTH_WIDTH * 0.9
+    assert len(narrow_months) <= trend_chart.NARROW_MONTH_LABELS and len(wide_months) <= 24
+    span = charts.WIDTH - trend_chart.TREND_LEFT - trend_chart.TREND_RIGHT
+    assert span / len(wide_months) >= trend_chart.TREND_MONTH_WIDTH * 0.9

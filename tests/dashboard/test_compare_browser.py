@@ -122,6 +122,7 @@ def check_layout(page: Page, name: str) -> None:
     page.set_viewport_size(DESKTOP)
 
 
+@pytest.mark.slow
 @sqlite_only
 def test_a_province_official_compares_a_commune_and_ranks_the_province(
     browser: Browser, live_url: str, session: Session, settings: Settings

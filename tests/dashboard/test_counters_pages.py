@@ -67,8 +67,9 @@ def _answer(
 
 
 def _days_ago(settings: Settings, days: int, hour: int = 10) -> datetime:
+    """``hour`` o'clock there, ``days`` local days ago; never later than now (today's 10:00 may not have come yet)."""
     local = datetime.combine(datetime.now(settings.zone).date() - timedelta(days=days), time(hour, 0))
-    return local.replace(tzinfo=settings.zone).astimezone(UTC)
+    return min(local.replace(tzinfo=settings.zone).astimezone(UTC), utcnow())
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@
 a table as XLSX and find the page's numbers in it, an agency official confined to their commune, log out; pages
 photographed on a laptop and a tablet, and checked with axe-core (WCAG 2.x A and AA).
 
-The demo load takes seconds, so each backend's demo database is loaded once and shared by this module's tests
-(the module overrides the per-test ``backend``, ``settings``, ``engine``, ``app`` and ``live_url`` fixtures);
+Each backend's demo database (a copy of the run's demo template, tests/support/demo.py) is shared by this module's
+tests (the module overrides the per-test ``backend``, ``settings``, ``engine``, ``app`` and ``live_url`` fixtures);
 no test here changes a figure."""
 
 from __future__ import annotations
@@ -22,21 +22,21 @@ from axe_playwright_python.sync_playwright import Axe
 from fastapi import FastAPI
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.dashboard import format
 from app.dashboard.views import last_full_months
-from app.db import make_engine, make_session_factory
-from app.demo import DEMO_PASSWORD, DEMO_USERNAME, PROVINCE_CODE, load_demo
+from app.db import make_engine
+from app.demo import DEMO_PASSWORD, DEMO_USERNAME, PROVINCE_CODE
 from app.directory.models import Agency, AgencyLevel, Role
 from app.main import create_app
 from app.officials.service import create_official
 from app.reports.query import COVERAGE
 from app.responses.models import Response
-from tests.conftest import BACKENDS, fresh_database_url, make_settings
+from tests.conftest import BACKENDS, demo_database_url, make_settings
 from tests.support.browser import artifact
 
 LAPTOP: ViewportSize = {"width": 1366, "height": 768}
@@ -67,20 +67,8 @@ def settings(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Settings]:
     directory = tmp_path_factory.mktemp(f"dashboard-demo-{backend}")
-    with contextlib.contextmanager(fresh_database_url)(backend, request, directory) as url:
-        demo_settings = make_settings(url, directory)
-        engine = make_engine(url)
-        with make_session_factory(engine)() as session:
-            load_demo(session, demo_settings)
-            session.commit()
-        if backend == "postgresql":
-            # What autovacuum does within a minute of a bulk load: without planner statistics PostgreSQL may pick
-            # nested loops for the weighted reports (the first overview once took 100 s instead of 0.5 s).
-            with engine.connect() as connection:
-                connection.execute(text("ANALYZE"))
-                connection.commit()
-        engine.dispose()
-        yield demo_settings
+    with contextlib.contextmanager(demo_database_url)(backend, request, directory) as url:
+        yield make_settings(url, directory)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Who may use each management page (``/dashboard/manage``, app/dashboard/router_manage.py), with exact statuses:
+"""Who may use each management page (``/dashboard/manage``, app/dashboard/router_manage*.py), with exact statuses:
 
 | caller | answer |
 |---|---|
@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.config import Settings
+from app.dashboard import router_manage, router_manage_counts, router_manage_officials
 from app.dashboard.i18n import t
-from app.dashboard.router_manage import router as manage_router
 from app.directory.models import Agency, AgencyLevel, Official, Role
 from app.directory.service import create_agency
 from app.officials.deps import COOKIE
@@ -223,7 +223,8 @@ def _token(client: TestClient, settings: Settings) -> str | None:
 def test_every_management_route_is_in_the_table() -> None:
     served = {
         (method, route.path.removeprefix("/dashboard"))
-        for route in manage_router.routes
+        for module in (router_manage, router_manage_counts, router_manage_officials)
+        for route in module.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods
     }

@@ -129,6 +129,7 @@ def admin_page(context: BrowserContext, live_url: str, session: Session) -> Page
     return page
 
 
+@pytest.mark.slow
 def test_population_counts_a_refused_file_then_a_stored_one_then_one_count_edited(
     admin_page: Page, session: Session
 ) -> None:
@@ -194,6 +195,7 @@ def test_population_counts_a_refused_file_then_a_stored_one_then_one_count_edite
     expect(page.get_by_test_id("counts-table").locator('tr[data-key="MA-STP//2026-01-01"]')).to_contain_text("110")
 
 
+@pytest.mark.slow
 def test_a_target_for_the_province_is_listed_and_inherited_below_it(
     admin_page: Page, session: Session, settings: Settings
 ) -> None:
@@ -234,6 +236,7 @@ def test_a_target_for_the_province_is_listed_and_inherited_below_it(
     check_english(page)
 
 
+@pytest.mark.slow
 def test_an_official_refused_a_weak_password_then_created_reset_and_deactivated(
     admin_page: Page, live_url: str, session: Session
 ) -> None:

@@ -1,4 +1,4 @@
-"""The management pages over HTTP (app/dashboard/router_manage.py), on both databases: every change goes through its
+"""The management pages over HTTP (app/dashboard/router_manage*.py), on both databases: every change goes through its
 service (app/reference, app/admin) and is audited under the administrator's name; a refusal comes back as the
 form with the service's own message next to the field (422, or 409 for a clash), never a 500; an upload is all or
 nothing, its problems listed by line and column; the targets in force follow the reports' own rule (own, else the

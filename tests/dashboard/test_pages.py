@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.config import Settings
-from app.dashboard import charts, format
+from app.dashboard import charts, format, trend_chart
 from app.dashboard.views import last_full_months, read_filters, sort_key
 from app.db import utcnow
 from app.directory.models import Agency, AgencyLevel, Counter, Official, Role
@@ -482,18 +482,20 @@ def test_bar_chart_draws_bars_whiskers_target_and_marks() -> None:
 
 def test_trend_chart_draws_band_line_target_and_alerts() -> None:
     points = [
-        charts.Point("2026-08", _estimate(0.9, 0.88, 0.92, verdict="met")),
-        charts.Point("2026-09", _estimate(0.8, 0.78, 0.82, verdict="not_met"), ("significant_drop", "below_target")),
-        charts.Point("2026-10", _estimate(0.85, 0.6, 0.97, verdict="inconclusive", flags=("no_df",))),
+        trend_chart.Point("2026-08", _estimate(0.9, 0.88, 0.92, verdict="met")),
+        trend_chart.Point(
+            "2026-09", _estimate(0.8, 0.78, 0.82, verdict="not_met"), ("significant_drop", "below_target")
+        ),
+        trend_chart.Point("2026-10", _estimate(0.85, 0.6, 0.97, verdict="inconclusive", flags=("no_df",))),
     ]
-    svg = str(charts.trend_chart("tr", "Xu hướng", points, lang="en", drop_label="significant drop"))
+    svg = str(trend_chart.trend_chart("tr", "Xu hướng", points, lang="en", drop_label="significant drop"))
     svg = svg.split("</svg>", 1)[0]  # the wide layout
     assert svg.count('<polygon class="band"') == 1 and svg.count('<polyline class="line"') == 1
     assert svg.count('class="point ') == 3 and svg.count('stroke-dasharray="6 4"') == 1
     assert svg.count('class="alert significant-drop"') == 1 and 'data-period="2026-09"' in svg
     assert 'class="point verdict-inconclusive unreliable"' in svg and 'fill="#fff"' in svg
     assert ">Aug 26</text>" in svg and ">Oct 26</text>" in svg and "85.00%" in svg
-    assert str(charts.trend_chart("e", "Empty", [], lang="vi")).endswith("</svg>")
+    assert str(trend_chart.trend_chart("e", "Empty", [], lang="vi")).endswith("</svg>")
 
 
 def test_figures_follow_new_responses(client: TestClient, session: Session, settings: Settings, world: World) -> None:
@@ -751,6 +753,6 @@ def test_charts_draw_not_enough_data_hatched_and_leave_it_out_of_the_count() -> 
         "insufficient_data": 1,
         "none": 0,
     }
-    points = [charts.Point("2026-09", _estimate(0.7, 0.3, 0.95, verdict="insufficient_data", flags=("no_df",)))]
-    trend = str(charts.trend_chart("tr", "Xu hướng", points, lang="vi"))
+    points = [trend_chart.Point("2026-09", _estimate(0.7, 0.3, 0.95, verdict="insufficient_data", flags=("no_df",)))]
+    trend = str(trend_chart.trend_chart("tr", "Xu hướng", points, lang="vi"))
     assert '<circle cx="492" cy="' in trend and 'r="5" fill="#fff" stroke="#6a3d9a"' in trend

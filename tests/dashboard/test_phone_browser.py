@@ -6,7 +6,8 @@ navigation) work in both languages, and axe-core finds no WCAG 2.1 AA violation.
 overview-390.png, overview-1440.png, agency-390.png, agency-1440.png, method-390.png, method-1440.png,
 not-found-390.png.
 
-Layout does not depend on the database: the demo is loaded once, on SQLite, for the module."""
+Layout does not depend on the database: SQLite only, on a copy of the run's demo (tests/support/demo.py) for the
+module."""
 
 from __future__ import annotations
 
@@ -19,10 +20,9 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from app.config import Settings
-from app.db import make_engine, make_session_factory
-from app.demo import DEMO_PASSWORD, DEMO_USERNAME, PROVINCE_CODE, load_demo
+from app.demo import DEMO_PASSWORD, DEMO_USERNAME, PROVINCE_CODE
 from app.main import create_app
-from tests.conftest import fresh_database_url, make_settings
+from tests.conftest import demo_database_url, make_settings
 from tests.support.browser import artifact, axe_violations
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -67,14 +67,8 @@ def settings(
     backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Settings]:
     directory = tmp_path_factory.mktemp("phone-demo")
-    with contextlib.contextmanager(fresh_database_url)(backend, request, directory) as url:
-        demo_settings = make_settings(url, directory)
-        engine = make_engine(url)
-        with make_session_factory(engine)() as session:
-            load_demo(session, demo_settings)
-            session.commit()
-        engine.dispose()
-        yield demo_settings
+    with contextlib.contextmanager(demo_database_url)(backend, request, directory) as url:
+        yield make_settings(url, directory)
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +141,7 @@ PAGES_FOR_AXE = (
 )
 
 
+@pytest.mark.slow
 def test_on_a_phone_every_page_fits_and_its_charts_reflow(context: BrowserContext, live_url: str) -> None:
     # Without a login: the method page (linked from every footer) in both languages, and the login page.
     page = context.new_page()
@@ -207,6 +202,7 @@ def test_on_a_phone_every_page_fits_and_its_charts_reflow(context: BrowserContex
         assert axe_violations(page) == [], path
 
 
+@pytest.mark.slow
 def test_on_a_laptop_the_wide_charts_are_readable_and_draw_only_the_tables_targets(
     context: BrowserContext, live_url: str
 ) -> None:

@@ -70,6 +70,7 @@ def _page_codes(pdf: Path, tmp_path: Path) -> list[list[str]]:
     return [decode(page, tmp_path) for page in sorted(tmp_path.glob("page-*.png"))]
 
 
+@pytest.mark.slow
 def test_a_subtree_in_one_pdf_names_every_counter_and_every_code_scans(
     client: TestClient,
     session: Session,
@@ -111,6 +112,7 @@ def test_a_subtree_in_one_pdf_names_every_counter_and_every_code_scans(
         assert code is not None and f"{code[:3]} {code[3:]}" in text
 
 
+@pytest.mark.slow
 def test_one_counter_poster_and_a_commune_official_sees_no_name_above_their_scope(
     client: TestClient, session: Session, settings: Settings, tree: Tree, tmp_path: Path
 ) -> None:

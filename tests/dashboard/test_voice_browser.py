@@ -103,6 +103,7 @@ def log_in(context: BrowserContext, live_url: str, path: str) -> Page:
     return page
 
 
+@pytest.mark.slow
 def test_reasons_and_masked_comments_search_hide_and_export(
     context: BrowserContext, live_url: str, session: Session, settings: Settings
 ) -> None:

@@ -101,6 +101,7 @@ def test_a_320_px_screen_needs_no_sideways_scroll(
     context.close()
 
 
+@layout_only
 def test_an_optional_choice_can_be_taken_back(
     phone: BrowserContext, live_url: str, settings: Settings, session: Session, counter: Counter, backend: str
 ) -> None:

@@ -13,9 +13,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import BrowserContext, Page, expect
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
-from app.cli import cli
 from app.config import Environment, Settings
 from app.demo import DEMO_HOTLINE, DEMO_OPENING_HOURS, DEMO_WARD_OPENING_HOURS
 from app.directory.models import Agency, Counter
@@ -51,6 +49,10 @@ class Read:
     def link(self, text: str) -> dict[str, str]:
         [found] = [link for link in self.links if link.text == text]
         return found.attrs
+
+
+# The page in a browser: what it offers is read from both databases by the HTTP tests above; SQLite only here.
+layout_only = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 class _Reader(HTMLParser):
@@ -226,14 +228,11 @@ def test_the_page_is_small_scriptless_and_safe_with_whatever_is_stored(
     assert read(page.text).items[2] == "Giờ làm việc <b>8:00</b> & <script>alert(1)</script>"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("backend", ["sqlite"])  # loading the demo takes seconds; what it sets is database-blind
+@pytest.mark.demo
+@pytest.mark.parametrize("backend", ["sqlite"])  # what the demo sets is database-blind
 def test_the_demo_province_offers_a_hotline_and_one_ward_its_own_hours(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    env = {"SIPAS_DATABASE_URL": settings.database_url, "SIPAS_SECRETS_FILE": str(settings.secrets_file)}
-    result = CliRunner().invoke(cli, ["demo"], env={**env, "SIPAS_ENV": "test"})
-    assert result.exit_code == 0, result.output
     centre = get_counter(session, get_agency_by_code(session, "MA-TTPVHCC"), "Q01")  # the one `make run` prints
     assert read(client.get(thanks_path(settings, centre)).text).items == [
         f"Đường dây nóng {DEMO_HOTLINE}",
@@ -280,6 +279,7 @@ def _fits(page: Page, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
+@layout_only
 def test_answering_at_a_commune_counter_ends_with_what_the_province_offers(
     phone: BrowserContext, live_url: str, settings: Settings, tree: tuple[Agency, Agency, Counter]
 ) -> None:

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.config import Settings
-from app.db import refresh_statistics, utcnow
-from app.demo import PROVINCE_CODE, load_demo
+from app.db import utcnow
+from app.demo import PROVINCE_CODE
 from app.directory.models import Agency, AgencyLevel, Counter, ProcedureField, Role
 from app.directory.service import create_agency
 from app.errors import DB_INT_MAX
@@ -85,17 +85,12 @@ def _province_sipas(client: TestClient, headers: dict[str, str]) -> dict[str, An
 
 
 @pytest.mark.slow
-def test_a_department_admin_cannot_move_the_province_verdict(
-    client: TestClient, session: Session, settings: Settings
-) -> None:
+@pytest.mark.demo(end=date(2026, 12, 4))
+def test_a_department_admin_cannot_move_the_province_verdict(client: TestClient, session: Session) -> None:
     """The issue: on the demo (12 months to November 2026) the province's SIPAS is 84.74% [84.45, 85.03], not met
     (target 86%). An administrator of one department (Sở Tư pháp) PATCHed one month's count to 2,147,483,647 and
     the province's figure read met. Now: refused by the ceiling, confirmed or not, through the API and the upload;
     ten times the department's usual count needs confirm_outlier; the figure does not move."""
-    load_demo(session, settings, end=date(2026, 12, 4))
-    session.commit()
-    refresh_statistics(session, "responses", "answers", "population_counts")  # as `sipas demo` does
-    session.commit()
     national = login(client, session, "national", Role.national, None)
     before = _province_sipas(client, national)
     assert before["verdict"] == "not_met"

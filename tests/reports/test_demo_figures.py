@@ -8,10 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
-from app.cli import cli
-from app.config import Settings
 from app.demo import DEMO_PASSWORD, DEMO_USERNAME
 from tests.factories import log_in_as
 
@@ -19,14 +16,8 @@ FIRM = {"met", "not_met"}
 
 
 @pytest.fixture
-def demo(client: TestClient, settings: Settings) -> dict[str, str]:
-    env = {
-        "SIPAS_DATABASE_URL": settings.database_url,
-        "SIPAS_SECRETS_FILE": str(settings.secrets_file),
-        "SIPAS_ENV": "test",
-    }
-    result = CliRunner().invoke(cli, ["demo"], env=env)
-    assert result.exit_code == 0, result.output
+def demo(client: TestClient) -> dict[str, str]:
+    """The demo official's bearer header, on a copy of the demo province (the ``demo`` mark)."""
     return log_in_as(client, DEMO_USERNAME, DEMO_PASSWORD)
 
 
@@ -39,6 +30,7 @@ def _honest(row: dict[str, Any]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.demo
 def test_the_small_commune_by_month_is_honest(client: TestClient, demo: dict[str, str]) -> None:
     trend = client.get("/api/v1/trends", params={"agency": "MA-X17", "period": "month"}, headers=demo).json()
     assert len(trend["points"]) == 12

@@ -155,7 +155,7 @@ def test_the_xlsx_speaks_vietnamese_and_english_with_title_totals_and_full_value
     table = {row[0]: row for row in rows[top : top + 3]}
     assert list(table) == ["TP-A", "TP-B", "TP-C"]
     assert table["TP-B"][1] == LONG_NAME and table["TP-C"][1] == "'" + INJECTION  # diacritics kept, formula not run
-    for code, words in (("TP-A", "Đạt"), ("TP-B", "Không đạt"), ("TP-C", "Chưa đủ dữ liệu")):
+    for code, words in (("TP-A", "Đạt"), ("TP-B", "Chưa đạt"), ("TP-C", "Chưa đủ dữ liệu")):
         assert table[code][11] == words
         assert table[code][14] == ("Có" if by_code[code]["unreliable"] else "Không")
     assert table["TP-C"][12] is None  # no p-value where the reliability rule withholds the verdict
@@ -175,7 +175,7 @@ def test_the_xlsx_speaks_vietnamese_and_english_with_title_totals_and_full_value
     assert pooled_row[7] == pooled["n"] == meta["responses"]
     assert mean_row[0] == "Trung bình cộng các cơ quan (cách công bố)"
     assert mean_row[3] == pytest.approx(unit_mean["estimate_pct"], rel=1e-15)
-    assert pooled_row[11] == {"met": "Đạt", "not_met": "Không đạt", "inconclusive": "Chưa kết luận được"}.get(
+    assert pooled_row[11] == {"met": "Đạt", "not_met": "Chưa đạt", "inconclusive": "Chưa kết luận được"}.get(
         pooled["verdict"]
     )
     assert sheet.cell(top + 5, 1).font.bold and sheet.cell(top + 6, 1).value is None
@@ -238,7 +238,7 @@ def test_verdict_words_without_a_target_and_no_total_when_the_rows_are_the_whole
     assert rows[0] == ["Mức độ hài lòng về sự phục vụ hành chính"]
     top = rows.index(VI_HEADERS[2:])  # no group: no key columns
     [overall] = rows[top + 1 :]  # the one row is the whole selection: no total under it
-    assert overall[8:11] == [None, "Chưa có mục tiêu", None]  # no target: no verdict, no p-value
+    assert overall[8:11] == [None, "Không có mục tiêu", None]  # no target: no verdict, no p-value
     english = _book(client.get("/api/v1/satisfaction", params={"format": "xlsx", "lang": "en"}, headers=headers))
     assert _values(english["Figures"])[-1][9] == "No target"
     # Grouped by element alone, the rows are metrics of the whole selection too.
