@@ -11,6 +11,7 @@ all ``app/stats/estimates.py`` needs, so memory grows with the number of (domain
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -28,9 +29,20 @@ class StrataInfo:
     fraction: NDArray[np.float64]
     lonely_psu: LonelyPsu = "fail"
 
-    @property
+    # Worked out once per design, not once per domain: a national report has ≈ 40,000 strata and 3,300 domains.
+    @cached_property
     def total_psus(self) -> float:
         return float(self.psus.sum())
+
+    @cached_property
+    def has_lonely(self) -> bool:
+        """Whether a stratum of the sample has a single PSU."""
+        return bool(np.any(self.psus == 1))
+
+    @cached_property
+    def lonely_weight(self) -> float:
+        """Σ(1 − f_h) over the strata with a single PSU (what ``lonely_psu="adjust"`` adds per unit of z̄²)."""
+        return float(((1 - self.fraction) * (self.psus == 1)).sum())
 
 
 @dataclass(frozen=True)
