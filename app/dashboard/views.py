@@ -296,8 +296,16 @@ class Overview:
     parents_without_own: list[Line] = field(default_factory=list)
 
 
-def _has_agencies_below(agency: Agency, visible: Sequence[Agency]) -> bool:
-    return any(other.id != agency.id and other.path.startswith(agency.path) for other in visible)
+def _paths_with_agencies_below(visible: Sequence[Agency]) -> set[str]:
+    """The paths ("/1/7/") of the visible agencies' proper ancestors: an agency is in it when a visible agency is
+    below it. One pass over the paths (comparing every pair was 11 million comparisons for a national scope)."""
+    above: set[str] = set()
+    for agency in visible:
+        cut = agency.path.rfind("/", 0, len(agency.path) - 1)  # the parent's path ends at the second-last "/"
+        while cut > 0:
+            above.add(agency.path[: cut + 1])
+            cut = agency.path.rfind("/", 0, cut)
+    return above
 
 
 def overview(figures: Figures, root: Agency | None, chosen: Chosen, lang: Lang, order: str, today: date) -> Overview:
@@ -310,10 +318,11 @@ def overview(figures: Figures, root: Agency | None, chosen: Chosen, lang: Lang, 
     by_code = {row.keys.get("agency"): row.estimate for row in result.rows if row.indicator == "sipas"}
     lines: list[Line] = []
     parents_without_own: list[Line] = []
+    with_agencies_below = _paths_with_agencies_below(visible)
     for agency in visible:
         name, href = agency_name(agency, lang), f"/dashboard/agencies/{agency.code}"
         own = by_code.get(agency.code)
-        if not _has_agencies_below(agency, visible):
+        if agency.path not in with_agencies_below:
             lines.append(Line(agency.code, name, own, href=href, code=agency.code))
         elif own is None:
             parents_without_own.append(Line(agency.code, name, None, href=href, code=agency.code))
