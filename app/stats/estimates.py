@@ -258,10 +258,12 @@ def _index_spread(patterns: Profiles | None, profiles: NDArray[np.intp], found: 
 
 def _distinct(labels: NDArray[np.intp], inside: NDArray[np.bool_]) -> NDArray[np.int64]:
     """Per column of ``inside`` (rows × columns), how many distinct ``labels`` its rows have."""
-    _, local = np.unique(labels, return_inverse=True)
-    seen = np.zeros((int(local.max(initial=-1)) + 1, inside.shape[1]), dtype=np.int64)
-    np.add.at(seen, local.reshape(-1), inside)
-    return np.asarray((seen > 0).sum(axis=0), dtype=np.int64)
+    uniques, local = np.unique(labels, return_inverse=True)
+    columns = inside.shape[1]
+    rows, column = np.nonzero(inside)
+    seen = np.zeros(uniques.size * columns, dtype=np.bool_)
+    seen[local.reshape(-1)[rows] * columns + column] = True
+    return np.asarray(seen.reshape(uniques.size, columns).sum(axis=0), dtype=np.int64)
 
 
 def _dfs(psu: NDArray[np.intp], stratum: NDArray[np.intp], inside: NDArray[np.bool_]) -> NDArray[np.int64]:
