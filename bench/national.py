@@ -72,8 +72,8 @@ from app.directory.models import Role  # noqa: E402
 from app.migrate import migrate  # noqa: E402
 from app.officials.service import create_official  # noqa: E402
 from bench import national_data as data  # noqa: E402
-from tests.support.live import free_port, uvicorn_command  # noqa: E402
 from tests.support.postgres import PrivateCluster, start_private_cluster, unique_name  # noqa: E402
+from tests.support.services import app_server, cpu_model  # noqa: E402
 
 FORM = "counter-quick"
 ADMIN = "bench-national"
@@ -92,14 +92,6 @@ BULK_TABLES = ("responses", "answers")
 # (what happened, {endpoint: (raw seconds, summary seconds, where the answers first differ or None)})
 Comparison = tuple[str, dict[str, tuple[float | None, float | None, str | None]]]
 KEYS = ("province_year", "national_by_province", "commune_trend", "overview", "national_by_commune")
-
-
-def cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
 
 
 def say(message: str) -> None:
@@ -509,43 +501,6 @@ class Timing:
 
 
 @contextlib.contextmanager
-def app_server(env: dict[str, str], log: Path, workers: int = 2) -> Iterator[str]:
-    """``uvicorn --factory`` with ``workers`` workers on a free loopback port, until /healthz answers."""
-    port = free_port()
-    with log.open("ab") as handle:
-        process = subprocess.Popen(
-            uvicorn_command(port, workers=workers),
-            cwd=ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the workers are stopped with it
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"the server exited ({process.returncode}):\n{log.read_text(errors='replace')}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base_url}/healthz", timeout=2.0).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not answer /healthz within 120 s")
-            time.sleep(0.3)
-        yield base_url
-    finally:
-        # A worker busy with a long request does not stop on SIGTERM: the group gets SIGKILL after 10 s.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
-@contextlib.contextmanager
 def logged_in(base_url: str, password: str, timeout: float) -> Iterator[httpx.Client]:
     """A client with the administrator's dashboard session (the API accepts its cookie too)."""
     with httpx.Client(base_url=base_url, timeout=timeout) as client:
@@ -594,7 +549,7 @@ def measure(
         if cold:
             db.cluster.restart()
             evict_from_page_cache(db)
-        with app_server(env, log) as base_url, logged_in(base_url, password, timeout_s) as client:
+        with app_server(env, 2, log, timeout=120) as server, logged_in(server.base_url, password, timeout_s) as client:
             first, timing.answer = timed_get(client, endpoint)
             timing.cold_s, timing.cold_timeout = first, first is None
             spent = first or timeout_s
@@ -673,8 +628,8 @@ def compare_paths(
     for source in ("raw", "summary"):
         answers[source] = {}
         with (
-            app_server({**env, "SIPAS_FIGURES_SOURCE": source}, log) as base_url,
-            logged_in(base_url, password, timeout_s) as client,
+            app_server({**env, "SIPAS_FIGURES_SOURCE": source}, 2, log, timeout=120) as server,
+            logged_in(server.base_url, password, timeout_s) as client,
         ):
             for endpoint in endpoints(loaded):
                 if endpoint.is_json and endpoint.key in keys:

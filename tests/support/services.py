@@ -160,10 +160,10 @@ class AppServer:
 
 
 @contextlib.contextmanager
-def app_server(env: dict[str, str], workers: int, log: Path) -> Iterator[AppServer]:
+def app_server(env: dict[str, str], workers: int, log: Path, timeout: float = 60.0) -> Iterator[AppServer]:
     server = AppServer(env=env, workers=workers, log=log)
     try:
-        server.start()
+        server.start(timeout)
         yield server
     finally:
         server.stop()
