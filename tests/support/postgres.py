@@ -199,6 +199,20 @@ class PrivateCluster:
         return ""
 
 
+def cluster_directory(name: str) -> tuple[Path, Path, list[str]]:
+    """A new temporary directory for a cluster, its socket directory, and the command prefix its server runs with:
+    as the ``postgres`` user when running as root (PostgreSQL refuses root), who then owns both directories."""
+    base = Path(tempfile.mkdtemp(prefix=name))
+    sockets = base / "sock"
+    sockets.mkdir()
+    if os.geteuid() != 0:
+        return base, sockets, []
+    for path in (base, sockets):
+        shutil.chown(path, "postgres")
+    base.chmod(0o700)
+    return base, sockets, ["runuser", "-u", "postgres", "--"]
+
+
 def start_private_cluster(*, fsync: bool = False, max_connections: int = 100) -> PrivateCluster:
     """Start a throw-away cluster (as the ``postgres`` user when running as root); ``discard`` it after. Without
     ``fsync`` nothing is flushed to disk (test data: a crash loses nothing anyone needs)."""
@@ -207,15 +221,7 @@ def start_private_cluster(*, fsync: bool = False, max_connections: int = 100) ->
         raise RuntimeError(reason)
     initdb = postgres_binary("initdb")
     assert initdb is not None
-    base = Path(tempfile.mkdtemp(prefix="sipas-pg-"))
-    sockets = base / "sock"
-    sockets.mkdir()
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-        shutil.chown(sockets, "postgres")
-        base.chmod(0o700)
-        prefix = ["runuser", "-u", "postgres", "--"]
+    base, sockets, prefix = cluster_directory("sipas-pg-")
     sync = "on" if fsync else "off"
     options = (
         f"-p {{port}} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync={sync} -c full_page_writes={sync} "

@@ -6,15 +6,18 @@ replica by streaming; the replica refuses every write."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-from tests.support.postgres import PostgresServer, PrivateCluster, _free_port, cluster_unavailable, postgres_binary
+from tests.support.postgres import (
+    PostgresServer,
+    PrivateCluster,
+    _free_port,
+    cluster_directory,
+    cluster_unavailable,
+    postgres_binary,
+)
 
 # A hot standby refuses to start with less of these than its primary has.
 MATCHED_SETTINGS = (
@@ -106,15 +109,7 @@ def start_replica(primary: PostgresServer, timeout: float = 120.0) -> Replica:
         raise RuntimeError(reason)
     basebackup = postgres_binary("pg_basebackup")
     assert basebackup is not None
-    base = Path(tempfile.mkdtemp(prefix="sipas-replica-"))
-    sockets = base / "sock"
-    sockets.mkdir()
-    prefix: list[str] = []
-    if os.geteuid() == 0:  # as the primary's private cluster: PostgreSQL refuses root
-        for path in (base, sockets):
-            shutil.chown(path, "postgres")
-        base.chmod(0o700)
-        prefix = ["runuser", "-u", "postgres", "--"]
+    base, sockets, prefix = cluster_directory("sipas-replica-")
     matched = " ".join(f"-c {name}={value}" for name, value in _primary_settings(primary).items())
     options = (
         f"-p {{port}} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off "
