@@ -72,6 +72,7 @@ from app.directory.models import Role  # noqa: E402
 from app.migrate import migrate  # noqa: E402
 from app.officials.service import create_official  # noqa: E402
 from bench import national_data as data  # noqa: E402
+from tests.support.compare import first_difference  # noqa: E402
 from tests.support.postgres import PrivateCluster, start_private_cluster, unique_name  # noqa: E402
 from tests.support.services import app_server, cpu_model  # noqa: E402
 
@@ -573,45 +574,16 @@ def figures_source_setting() -> bool:
     return "figures_source" in Settings.model_fields
 
 
-def first_difference(raw: Any, summary: Any, tolerance: float, where: str = "") -> str | None:
-    """Where two JSON answers first differ (``meta`` aside: it says where the figures came from), None when equal;
-    numbers are equal when within ``tolerance`` of each other, relatively (sums added in another order differ in
-    the last bits)."""
-    if isinstance(raw, dict) and isinstance(summary, dict):
-        for key in sorted(set(raw) | set(summary)):
-            if where == "" and key == "meta":
-                continue
-            if key not in raw or key not in summary:
-                return f"{where}/{key}: only in {'raw' if key in raw else 'summary'}"
-            found = first_difference(raw[key], summary[key], tolerance, f"{where}/{key}")
-            if found:
-                return found
-        return None
-    if isinstance(raw, list) and isinstance(summary, list):
-        if len(raw) != len(summary):
-            return f"{where}: {len(raw)} items in raw, {len(summary)} in summary"
-        for index, (left, right) in enumerate(zip(raw, summary, strict=True)):
-            found = first_difference(left, right, tolerance, f"{where}/{index}")
-            if found:
-                return found
-        return None
-    numbers = (int, float)
-    both_numbers = isinstance(raw, numbers) and isinstance(summary, numbers) and not isinstance(raw, bool)
-    if both_numbers and math.isclose(raw, summary, rel_tol=tolerance, abs_tol=tolerance):
-        return None
-    return None if raw == summary else f"{where}: raw {raw!r}, summary {summary!r}"
-
-
 def agreement(raw: Any, summary: Any) -> str | None:
     """None when the answers are equal to the last bit; else where they first differ, and whether within 1e-9."""
     if raw is None or summary is None:
         return "not compared: " + " and ".join(
             f"{name} timed out" for name, answer in (("raw", raw), ("summary", summary)) if answer is None
         )
-    beyond = first_difference(raw, summary, 1e-9)
+    beyond = first_difference(raw, summary, 1e-9, skip={"meta"})
     if beyond is not None:
         return f"DIFFERENT beyond 1e-9: {beyond}"
-    exact = first_difference(raw, summary, 0.0)
+    exact = first_difference(raw, summary, 0.0, skip={"meta"})
     return None if exact is None else f"equal within 1e-9 relative, not to the last bit (first: {exact})"
 
 

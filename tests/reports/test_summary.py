@@ -5,7 +5,6 @@ reviews, on SQLite and PostgreSQL; ``sipas summary check`` finds it equal, and a
 from __future__ import annotations
 
 import dataclasses
-import math
 import random
 from collections.abc import Callable
 from datetime import date
@@ -33,6 +32,7 @@ from app.responses.review import Decision, decide
 from app.responses.selection import Filters
 from app.responses.summary import check, rebuild, refresh, unsummarize
 from tests.factories import ITEMS, PASSWORD, Known, World, add_population, add_rows, make_tree, registry
+from tests.support.compare import first_difference
 
 PLACES = [("TP-A", "Q01"), ("TP-A", "Q02"), ("TP-B", "Q01"), ("TP-C", "Q01")]
 DAYS = [date(2025, 1, 3), date(2025, 1, 30), date(2025, 2, 1), date(2025, 2, 14), date(2025, 2, 28), date(2025, 3, 9)]
@@ -47,27 +47,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     return value
-
-
-def _first_difference(left: Any, right: Any, path: str = "") -> str | None:
-    """Where two reports first differ, floats within 1e-9 relative counted equal (sums added in another order differ
-    in the last bits; rounding both to 9 digits was not enough: two values either side of a rounding boundary)."""
-    if isinstance(left, dict) and isinstance(right, dict):
-        if left.keys() != right.keys():
-            return f"{path}: keys {sorted(left)} != {sorted(right)}"
-        found = (_first_difference(left[key], right[key], f"{path}/{key}") for key in left)
-        return next((where for where in found if where is not None), None)
-    if isinstance(left, list) and isinstance(right, list):
-        if len(left) != len(right):
-            return f"{path}: {len(left)} items != {len(right)}"
-        found = (_first_difference(a, b, f"{path}/{i}") for i, (a, b) in enumerate(zip(left, right, strict=True)))
-        return next((where for where in found if where is not None), None)
-    if isinstance(left, float) and isinstance(right, float):
-        if (math.isnan(left) and math.isnan(right)) or math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-12):
-            return None
-    elif type(left) is type(right) and left == right:
-        return None
-    return f"{path}: {left!r} != {right!r}"
 
 
 REPORTS: dict[str, Callable[[Session, Scope, Any], Any]] = {
@@ -190,7 +169,7 @@ def test_every_report_from_the_summary_equals_the_report_from_raw_answers(
                 decide(session, scope, rng.sample(ids, min(2, len(ids))), decision, reason="test")
                 session.commit()
         summary, raw = _figures(session, scope, forms, "summary"), _figures(session, scope, forms, "raw")
-        difference = _first_difference(summary, raw)
+        difference = first_difference(summary, raw, 1e-9)
         assert difference is None, (step, difference)
     assert check(session)[1] == []  # what is folded equals the raw tables (later flags may have emptied it)
     refresh(session)
@@ -233,7 +212,7 @@ def test_the_summary_serves_the_figures_and_check_finds_damage(
         return found
 
     monkeypatch.setattr(sums, "summary_rows", spy)
-    assert _first_difference(_figures(session, scope, forms, "summary"), raw) is None
+    assert first_difference(_figures(session, scope, forms, "summary"), raw, 1e-9) is None
     # every report's sums came from the summary (dates inside a month included: their months read raw)
     assert served and all(served), served
     monkeypatch.undo()
@@ -246,7 +225,7 @@ def test_the_summary_serves_the_figures_and_check_finds_damage(
     assert differences[0].summary[0] == differences[0].raw[0] + 1
     assert rebuild(session).responses == 60
     assert check(session)[1] == []
-    assert _first_difference(_figures(session, scope, forms, "summary"), raw) is None
+    assert first_difference(_figures(session, scope, forms, "summary"), raw, 1e-9) is None
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
