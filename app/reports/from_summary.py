@@ -15,7 +15,7 @@ same sums:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, func, not_, or_, select
@@ -24,7 +24,15 @@ from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.visitors import replacement_traverse
 
 from app.responses.models import Answer, Response, ResponseSum, SummaryPlace
-from app.responses.summary import CHUNK, CHUNKS, code_columns, pattern_columns, read_places, week_of_month
+from app.responses.summary import (
+    CHUNK,
+    CHUNKS,
+    code_columns,
+    ends_month,
+    pattern_columns,
+    read_places,
+    week_of_month,
+)
 
 if TYPE_CHECKING:
     from app.reports.sums import SumsQuery
@@ -68,12 +76,16 @@ def _months(period: tuple[date | None, date | None]) -> tuple[int | None, int | 
     of the whole months."""
     start, end = period
     low = high = None
-    if start is not None:
-        first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-        low = first.year * 100 + first.month
-    if end is not None:
-        last = end if (end + timedelta(days=1)).day == 1 else end.replace(day=1) - timedelta(days=1)
-        high = last.year * 100 + last.month
+    if start is not None:  # its month, or the next when the period starts inside it (numbers, not dates: the month
+        year, month = start.year, start.month  # after 9999-12 is no date, but 1000001 bounds like any other)
+        if start.day != 1:
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        low = year * 100 + month
+    if end is not None:  # its month, or the one before when the period ends inside it
+        year, month = end.year, end.month
+        if not ends_month(end):
+            year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        high = year * 100 + month
     whole: list[ColumnElement[bool]] = []
     if low is not None:
         whole.append(Response.local_month >= low)

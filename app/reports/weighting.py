@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.reference.models import PopulationCount
 from app.responses.models import Response
+from app.responses.summary import ends_month
 from app.stats.weights import rake_to_counts
 
 
@@ -68,7 +69,7 @@ class Weights:
 
 
 def _whole_months(start: date, end: date) -> bool:
-    return start.day == 1 and (end + timedelta(days=1)).day == 1
+    return start.day == 1 and ends_month(end)
 
 
 def _month_range(start: date, end: date) -> tuple[int, int]:

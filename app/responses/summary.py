@@ -71,6 +71,11 @@ def week_days(month: int, week: int) -> tuple[date, date]:
     return date(year, number, 7 * week + 1), date(year, number, min(7 * week + 7, last))
 
 
+def ends_month(day: date) -> bool:
+    """Whether ``day`` is the last day of its month (without adding a day: 9999-12-31 has no next day)."""
+    return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
 def _lock(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))

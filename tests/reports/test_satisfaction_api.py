@@ -27,6 +27,7 @@ from app.directory.service import create_agency
 from app.reference.models import PopulationCount
 from app.reports import satisfaction as satisfaction_service
 from app.responses.models import Channel
+from app.responses.summary import refresh
 from app.stats.comparisons import Difference, adjust, compare
 from app.stats.design import make_design
 from app.stats.estimates import Estimate, IndexSpec, estimate_domains, judged
@@ -681,6 +682,29 @@ def test_rankings_refuse_a_period_whose_previous_one_is_before_year_one(
         "/query/from: the period before 0001-01-02–2026-01-01, of the same length, would start before year 1; "
         "give a later from or a shorter period"
     )
+
+
+def test_periods_to_the_last_day_of_the_calendar_are_figures_not_errors(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """Found by hand: the summary path asked for the day after 9999-12-31 to see whether the period ends a month, and
+    answered 500."""
+    world = make_tree(session)
+    rows = [Known("TP-A", "Q01", date(2025, 1, day), Channel.web_qr, dict.fromkeys(ITEMS, 4)) for day in (3, 10)]
+    add_rows(session, settings, world, rows)
+    refresh(session)  # folded into the summary, so that the figures are read from it
+    headers = login(client, session, "admin", Role.province_admin, world.province)
+    everything = client.get("/api/v1/satisfaction", params={"agency": "TP-A"}, headers=headers).json()["rows"]
+    to_the_end = client.get(
+        "/api/v1/satisfaction", params={"agency": "TP-A", "from": "2025-01-02", "to": "9999-12-31"}, headers=headers
+    )
+    assert to_the_end.status_code == 200
+    assert to_the_end.json()["rows"] == everything
+    in_the_last_month = client.get(
+        "/api/v1/satisfaction", params={"agency": "TP-A", "from": "9999-12-05", "to": "9999-12-31"}, headers=headers
+    )
+    assert in_the_last_month.status_code == 200
+    assert in_the_last_month.json()["rows"] == []
 
 
 def test_a_response_stored_while_a_report_runs_is_not_half_counted(
