@@ -429,12 +429,13 @@ def utc_offsets(zone_key: str) -> tuple[tuple[datetime, int], ...]:
 def _offset_pieces(zone: ZoneInfo, start: date | None, end: date | None) -> list[tuple[datetime, int]]:
     """The offsets in force between two local dates (a day of margin either side; all of them without dates)."""
     pieces = list(utc_offsets(zone.key))
-    if start is not None:
-        first = datetime.combine(start - timedelta(days=2), time(0), tzinfo=UTC)
+    margin = timedelta(days=2)
+    if start is not None:  # (a margin that would leave the calendar stops at its first or last day)
+        first = datetime.combine(max(start, date.min + margin) - margin, time(0), tzinfo=UTC)
         before = [index for index, (since, _offset) in enumerate(pieces) if since <= first]
         pieces = pieces[before[-1] :] if before else pieces
     if end is not None:
-        last = datetime.combine(end + timedelta(days=2), time(0), tzinfo=UTC)
+        last = datetime.combine(min(end, date.max - margin) + margin, time(0), tzinfo=UTC)
         pieces = [pieces[0], *(piece for piece in pieces[1:] if piece[0] <= last)]
     return pieces
 

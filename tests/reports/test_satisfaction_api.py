@@ -705,6 +705,14 @@ def test_periods_to_the_last_day_of_the_calendar_are_figures_not_errors(
     )
     assert in_the_last_month.status_code == 200
     assert in_the_last_month.json()["rows"] == []
+    # by hour of day: on SQLite the zone's UTC offsets are looked up two days either side of the period
+    by_hour = client.get(
+        "/api/v1/satisfaction",
+        params={"agency": "TP-A", "from": "0001-01-01", "to": "9999-12-31", "group_by": "hour"},
+        headers=headers,
+    )
+    assert by_hour.status_code == 200
+    assert sum(row["n"] for row in by_hour.json()["rows"] if row["metric"] == "sipas") == 2
 
 
 def test_a_response_stored_while_a_report_runs_is_not_half_counted(
