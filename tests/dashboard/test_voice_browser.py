@@ -134,7 +134,8 @@ def test_reasons_and_masked_comments_search_hide_and_export(
     # The comment with a phone number and a name, masked; the raw text is nowhere in the page.
     comments = page.get_by_test_id("comment-text")
     expect(comments.first).to_have_text(PHONE_MASKED)
-    assert "0912" not in page.content() and "Nguyễn Văn An" not in page.content()
+    # the number as written: "0912" alone also turns up in random CSRF tokens, one page in a few hundred
+    assert "0912 345 678" not in page.content() and "Nguyễn Văn An" not in page.content()
     expect(page.get_by_test_id("paging")).to_contain_text("Trang 1/2")
 
     for width, name in ((390, "voice-390.png"), (1440, "voice-1440.png")):
