@@ -14,11 +14,12 @@ same sums:
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, func, select, true, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.visitors import replacement_traverse
@@ -29,6 +30,7 @@ from app.responses.summary import (
     CHUNKS,
     code_columns,
     ends_month,
+    in_tail,
     pattern_columns,
     read_places,
     week_of_month,
@@ -72,26 +74,27 @@ def _on_summary(expression: Any) -> Any:
 
 
 def _months(period: tuple[date | None, date | None]) -> tuple[int | None, int | None, list[ColumnElement[bool]]]:
-    """The first and last months (yyyymm) the period covers whole (None: open), and the condition on ``responses``
-    of the whole months."""
+    """The first and last months (yyyymm) the period covers whole (None: open), and the conditions on ``responses``
+    that pick the days of the period outside them (each a date range: the month the period starts inside, the month
+    it ends inside; the whole period when it covers no month whole)."""
     start, end = period
     low = high = None
+    cut: list[ColumnElement[bool]] = []
     if start is not None:  # its month, or the next when the period starts inside it (numbers, not dates: the month
         year, month = start.year, start.month  # after 9999-12 is no date, but 1000001 bounds like any other)
         if start.day != 1:
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+            cut.append(Response.local_date <= start.replace(day=calendar.monthrange(start.year, start.month)[1]))
         low = year * 100 + month
     if end is not None:  # its month, or the one before when the period ends inside it
         year, month = end.year, end.month
         if not ends_month(end):
             year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+            cut.append(Response.local_date >= end.replace(day=1))
         high = year * 100 + month
-    whole: list[ColumnElement[bool]] = []
-    if low is not None:
-        whole.append(Response.local_month >= low)
-    if high is not None:
-        whole.append(Response.local_month <= high)
-    return low, high, whole
+    if low is not None and high is not None and low > high:
+        cut = [true()]
+    return low, high, cut
 
 
 def summary_rows(session: Session, query: SumsQuery) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] | None:
@@ -115,7 +118,7 @@ def summary_rows(session: Session, query: SumsQuery) -> tuple[list[tuple[Any, ..
         summary_joins = [(table, _on_summary(condition)) for table, condition in query.joins]
     except _NotServable:
         return None
-    low, high, whole = _months(query.period)
+    low, high, cut = _months(query.period)
     in_whole = [ResponseSum.local_month >= low] if low is not None else []
     in_whole += [ResponseSum.local_month <= high] if high is not None else []
     if low is not None and high is not None and low > high:
@@ -136,7 +139,7 @@ def summary_rows(session: Session, query: SumsQuery) -> tuple[list[tuple[Any, ..
     )
     connection = session.connection()
     rows = [tuple(row) for row in connection.execute(folded)]
-    rows += _tail(connection, query, [*expressions, *design], whole)
+    rows += _tail(connection, query, [*expressions, *design], cut)
     return _as_raw(query, versions, rows, len(expressions))
 
 
@@ -147,9 +150,10 @@ def _places(session: Session, form_versions: Sequence[int]) -> dict[int, list[st
     return found if set(found) == set(form_versions) else None
 
 
-def _tail(connection: Any, query: SumsQuery, expressions: list[Any], whole: list[ColumnElement[bool]]) -> list[Any]:
-    """Per response, the rows the summary does not hold: not yet folded in, or in a month the period cuts."""
-    outside = [or_(Response.summarized.is_(False), not_(and_(*whole)))] if whole else [Response.summarized.is_(False)]
+def _tail(connection: Any, query: SumsQuery, expressions: list[Any], cut: list[ColumnElement[bool]]) -> list[Any]:
+    """Per response, the rows the summary does not hold: not yet folded in, or in a month the period cuts. Each part is
+    a statement of its own (disjoint: the tail, then folded responses in each cut range), so that each is read on its
+    index — one ``OR`` of them made both databases read every response of the selection."""
     values = [func.max(expression).label(f"k{i}") for i, expression in enumerate(expressions)]
     per_response = (
         select(
@@ -167,7 +171,10 @@ def _tail(connection: Any, query: SumsQuery, expressions: list[Any], whole: list
     )
     for table, condition in query.joins:
         per_response = per_response.join(table, condition, isouter=True)
-    inner = per_response.where(*query.filters, *outside).group_by(Response.id).subquery("tail")
+    parts = [in_tail(), *(and_(Response.summarized.is_(True), days) for days in cut)]
+    inner = union_all(*(per_response.where(*query.filters, part).group_by(Response.id) for part in parts)).subquery(
+        "tail"
+    )
     keys = [inner.c[f"k{i}"] for i in range(len(expressions))]
     codes = [inner.c[f"p{chunk}"] for chunk in range(CHUNKS)]
     grouped = select(*keys, inner.c.version, *codes, func.count(), func.sum(inner.c.w)).group_by(

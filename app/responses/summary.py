@@ -38,6 +38,7 @@ from sqlalchemy import (
     extract,
     func,
     literal,
+    literal_column,
     select,
     update,
 )
@@ -74,6 +75,13 @@ def week_days(month: int, week: int) -> tuple[date, date]:
 def ends_month(day: date) -> bool:
     """Whether ``day`` is the last day of its month (without adding a day: 9999-12-31 has no next day)."""
     return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
+def in_tail() -> ColumnElement[bool]:
+    """Responses not yet folded in, written as the partial index's own predicate (``NOT summarized``) on both
+    databases: PostgreSQL does not prove ``summarized IS false`` implies it, nor SQLite ``summarized = 0`` (how
+    SQLAlchemy writes a false boolean there), and either then scans the whole table instead of the small tail."""
+    return literal_column(f"NOT {Response.__tablename__}.summarized")  # untyped: a Boolean gets SQLite's "= 1"
 
 
 def _lock(session: Session) -> None:
@@ -230,7 +238,7 @@ def _refresh_once(session: Session, batch: int) -> Refreshed:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         if not session.scalar(select(func.pg_try_advisory_xact_lock(LOCK_KEY))):
             return Refreshed(0, 0)  # another worker is folding (or a flag change is sending cells back): its turn
-    tail: list[ColumnElement[bool]] = [Response.summarized.is_(False)]
+    tail: list[ColumnElement[bool]] = [in_tail()]
     upto = session.scalar(select(Response.id).where(*tail).order_by(Response.id).offset(batch - 1).limit(1))
     if upto is not None:
         tail.append(Response.id <= upto)
