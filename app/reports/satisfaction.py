@@ -27,6 +27,7 @@ from app.forms.loader import RegisteredForm
 from app.forms.schemas import PROFILE_FIELDS, FormDefinition, Text
 from app.officials.scope import Scope
 from app.reference.targets import targets_for
+from app.reports.census import Census
 from app.reports.query import Meta
 from app.reports.selection import (
     FigureSelection,
@@ -253,7 +254,8 @@ def satisfaction(
     result = grouped(session, forms, selected, filters, group_by, zone=zone)
     meta = selected.meta
     if meta.excluded_suspected_spam and result.total:
-        meta = replace(meta, with_suspected_spam_pct=_with_suspected(session, scope, forms, filters, result.total))
+        sensitivity = _with_suspected(session, scope, forms, filters, result.total, selected.census)
+        meta = replace(meta, with_suspected_spam_pct=sensitivity)
     return replace(result, meta=meta)
 
 
@@ -423,9 +425,11 @@ def _with_suspected(
     forms: dict[tuple[str, int], RegisteredForm],
     filters: Filters,
     totals: Sequence[Row],
+    census: Census,
 ) -> dict[str, float]:
-    """The total indicators' estimates with the suspected spam counted (a second selection, design and weights)."""
-    widened = figure_selection(session, scope, forms, filters, with_suspected=True)
+    """The total indicators' estimates with the suspected spam counted (a second selection, design and weights, from
+    the first one's census)."""
+    widened = figure_selection(session, scope, forms, filters, with_suspected=True, census=census)
     whole = case((widened.keep, 1), else_=0) if widened.keep is not None else literal(1)
     query = replace(widened.query, domains=[("_keep", whole)])
     sums = fetch_sums(session, query)

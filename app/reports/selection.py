@@ -40,12 +40,13 @@ from app.forms.schemas import FormDefinition
 from app.officials.scope import Scope
 from app.reference.count_changes import recent_count_changes
 from app.reference.models import PopulationCount
+from app.reports.census import Census, take_census
 from app.reports.from_summary import LIVE_WEEK
 from app.reports.query import IMPORTED_DESIGN, LIVE_DESIGN, Meta
 from app.reports.sums import SumsQuery, stored_weight
 from app.reports.weighting import cells, whole_month_weights
 from app.responses.models import Channel, Response
-from app.responses.selection import Filters, Source, agency_selection, choose_form
+from app.responses.selection import Filters, Source, agency_selection, form_of
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class FigureSelection:
     root: Agency | None
     query: SumsQuery  # design filters, weight, strata, PSUs; no domains yet
     keep: ColumnElement[Any] | None  # the domain condition of channel/procedure-field filters
+    census: Census  # what the selection's agencies hold (reused by a second selection of the same agencies and dates)
     names: dict[str, str] = field(default_factory=dict)  # metric code → name
 
 
@@ -89,9 +91,11 @@ def figure_selection(
     *,
     date_from: date | None = None,
     with_suspected: bool = False,
+    census: Census | None = None,
 ) -> FigureSelection:
     """The selection and its design; ``date_from`` widens the period backwards (rankings' previous period);
-    ``with_suspected`` counts the answers flagged as suspected spam too (the sensitivity of a figure to them)."""
+    ``with_suspected`` counts the answers flagged as suspected spam too (the sensitivity of a figure to them);
+    ``census``: the counts of an earlier selection with the same agencies and dates (``FigureSelection.census``)."""
     filters.check()
     root, agencies = agency_selection(session, scope, filters)
     base: list[ColumnElement[bool]] = [agencies]
@@ -102,18 +106,24 @@ def figure_selection(
     if filters.date_to:
         period.append(Response.local_date <= filters.date_to)
     base += period
-    registered, version_ids = choose_form(session, forms, filters, base)
+    if census is None:
+        census = take_census(session, agencies, start, filters.date_to)
+    registered, version_ids = form_of(forms, filters, census.by_version())
     base.append(Response.form_version_id.in_(version_ids))
+    of_form = census.of(version_ids)
     unflagged: tuple[ColumnElement[bool], ...] = (Response.is_test.is_(False),)
     if not with_suspected:
         unflagged = (Response.is_suspected_spam.is_(False), *unflagged)
-    source = choose_source(session, filters, [*base, *unflagged])
+    counted = of_form.unflagged(with_suspected=with_suspected)
+    source = choose_source(filters, counted.selected(imported=True), counted.selected(imported=False))
     of_source = Response.channel == Channel.import_ if source == "import" else Response.channel != Channel.import_
     base.append(of_source)
     clean = [*base, *unflagged]
     # n of a population cell counts its whole period, whatever the dates asked: a period cut by `from`/`to` keeps
     # the weight N/n of its month instead of spreading the month's N over the few days selected.
     whole_periods = [agencies, Response.form_version_id.in_(version_ids), of_source, *unflagged]
+    in_source = of_form.of(version_ids, imported=source == "import")
+    counts = _Counts(census, in_source.selected(spam=True), in_source.selected(spam=False, test=True))
 
     keep_parts: list[ColumnElement[bool]] = []
     if filters.channel is not None:
@@ -125,9 +135,9 @@ def figure_selection(
         keep_parts.append(Response.procedure_field_id == field_id)
     keep = and_(*keep_parts) if keep_parts else None
     if source == "import":
-        return _imported(session, filters, registered, root, base=base, clean=clean, keep=keep)
+        return _imported(session, filters, registered, root, counts=counts, clean=clean, keep=keep)
 
-    found = cells(session, whole_periods, start, filters.date_to)
+    found = cells(in_source.unflagged(with_suspected=with_suspected))
     responses = sum(cell.selected for cell in found)
     last = max((cell.last for cell in found if cell.last is not None), default=None)
     live = SumsQuery(
@@ -142,7 +152,7 @@ def figure_selection(
     agency_ids = tuple(sorted({cell.agency_id for cell in found}))
     if filters.weighted is False:
         design = _Design(live, "live", responses, last, agencies=agency_ids)
-        return _finish(session, filters, registered, root, base=base, keep=keep, design=design)
+        return _finish(session, filters, registered, root, counts=counts, keep=keep, design=design)
     shares = whole_month_weights(session, found)
     if shares is not None:  # population periods of whole months: weights by stratum (or field cell), no join
         weighted = filters.weighted if filters.weighted is not None else responses > shares.uncounted
@@ -159,13 +169,13 @@ def figure_selection(
             uncounted_agencies=shares.uncounted_agencies,
             agencies=agency_ids,
         )
-        return _finish(session, filters, registered, root, base=base, keep=keep, design=design)
+        return _finish(session, filters, registered, root, counts=counts, keep=keep, design=design)
     return _joined(
         session,
         filters,
         registered,
         root,
-        base=base,
+        counts=counts,
         keep=keep,
         live=live,
         whole_periods=whole_periods,
@@ -179,7 +189,7 @@ def _joined(
     registered: RegisteredForm,
     root: Agency | None,
     *,
-    base: list[ColumnElement[bool]],
+    counts: _Counts,
     keep: ColumnElement[Any] | None,
     live: SumsQuery,
     whole_periods: list[ColumnElement[bool]],
@@ -245,13 +255,13 @@ def _joined(
         uncounted_agencies=uncounted_agencies,
         agencies=agencies,
     )
-    return _finish(session, filters, registered, root, base=base, keep=keep, design=design)
+    return _finish(session, filters, registered, root, counts=counts, keep=keep, design=design)
 
 
-def choose_source(session: Session, filters: Filters, conditions: Sequence[ColumnElement[bool]]) -> Source:
+def choose_source(filters: Filters, imported: int, live: int) -> Source:
     """Live responses (QR, kiosk, interview: the live design) or responses imported from survey files (each with the
-    design it was imported with). One figure never blends the two designs: a selection that holds both must say
-    which it wants (``source``, or a channel)."""
+    design it was imported with), given how many of each the selection holds. One figure never blends the two
+    designs: a selection that holds both must say which it wants (``source``, or a channel)."""
     if filters.channel is not None:
         wanted: Source = "import" if filters.channel == Channel.import_ else "live"
         if filters.source is not None and filters.source != wanted:
@@ -259,16 +269,10 @@ def choose_source(session: Session, filters: Filters, conditions: Sequence[Colum
         return wanted
     if filters.source is not None:
         return filters.source
-    imported, live = session.execute(
-        select(
-            func.sum(case((Response.channel == Channel.import_, 1), else_=0)),
-            func.sum(case((Response.channel != Channel.import_, 1), else_=0)),
-        ).where(*conditions)
-    ).one()
     if imported and live:
         raise Invalid(
-            f"source: the selection holds {int(live):,} live responses (QR code, kiosk, interview; the live design) "
-            f"and {int(imported):,} imported from survey files (each with the design it was imported with), and one "
+            f"source: the selection holds {live:,} live responses (QR code, kiosk, interview; the live design) "
+            f"and {imported:,} imported from survey files (each with the design it was imported with), and one "
             "figure cannot blend two designs: ask for source=live or source=import"
         )
     return "import" if imported else "live"
@@ -280,7 +284,7 @@ def _imported(
     registered: RegisteredForm,
     root: Agency | None,
     *,
-    base: list[ColumnElement[bool]],
+    counts: _Counts,
     clean: list[ColumnElement[bool]],
     keep: ColumnElement[Any] | None,
 ) -> FigureSelection:
@@ -297,10 +301,20 @@ def _imported(
         filters,
         registered,
         root,
-        base=base,
+        counts=counts,
         keep=keep,
         design=_Design(query, "import", int(responses or 0), last, weighted=weighted),
     )
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """The census the selection was made from, and the flagged responses it leaves out (in its dates, form and
+    source): suspected spam, and test responses not also suspected."""
+
+    census: Census
+    suspected_spam: int
+    test: int
 
 
 @dataclass(frozen=True)
@@ -325,16 +339,10 @@ def _finish(
     registered: RegisteredForm,
     root: Agency | None,
     *,
-    base: list[ColumnElement[bool]],
+    counts: _Counts,
     keep: ColumnElement[Any] | None,
     design: _Design,
 ) -> FigureSelection:
-    flagged = session.execute(
-        select(
-            func.sum(case((Response.is_suspected_spam.is_(True), 1), else_=0)),
-            func.sum(case((and_(Response.is_test.is_(True), Response.is_suspected_spam.is_(False)), 1), else_=0)),
-        ).where(*base)
-    ).one()
     found = measures(registered.definition)
     definition = registered.definition
     codes = dict(session.execute(select(Agency.id, Agency.code).where(Agency.id.in_(design.uncounted_agencies))).all())
@@ -350,8 +358,8 @@ def _finish(
         method=filters.method,
         level=filters.level,
         responses=design.responses,
-        excluded_suspected_spam=int(flagged[0] or 0),
-        excluded_test=int(flagged[1] or 0),
+        excluded_suspected_spam=counts.suspected_spam,
+        excluded_test=counts.test,
         responses_without_population_count=design.uncounted if design.weighted else 0,
         last_response_date=design.last,
         source=design.source,
@@ -363,7 +371,7 @@ def _finish(
     if design.weighted and design.source == "live":  # imported files are weighted by their own design, not counts
         meta = replace(meta, recent_count_changes=_count_changes(session, filters, design.agencies))
     query = replace(design.query, items=found.items, stratum_weights=design.stratum_weights)
-    return FigureSelection(meta, found, definition, root, query, keep, _names(definition))
+    return FigureSelection(meta, found, definition, root, query, keep, counts.census, _names(definition))
 
 
 RECENT_CHANGE_DAYS = 30

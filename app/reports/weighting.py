@@ -19,11 +19,11 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.reference.models import PopulationCount
-from app.responses.models import Response
+from app.reports.census import Census
 from app.responses.summary import ends_month
 from app.stats.weights import rake_to_counts
 
@@ -40,22 +40,18 @@ class Cell:
     last: date | None  # the newest selected date
 
 
-def cells(
-    session: Session, whole_periods: Sequence[ColumnElement[bool]], start: date | None, end: date | None
-) -> list[Cell]:
-    bounds = [Response.local_date >= start] if start else []
-    if end:
-        bounds.append(Response.local_date <= end)
-    inside = and_(true(), *bounds)
-    columns = (Response.agency_id, Response.local_month, Response.procedure_field_id)
-    rows = session.execute(
-        select(
-            *columns, func.count(), func.sum(case((inside, 1), else_=0)), func.max(case((inside, Response.local_date)))
-        )
-        .where(*whole_periods)
-        .group_by(*columns)
-    ).all()
-    return [Cell(int(a), int(m), f, int(n), int(k or 0), last) for a, m, f, n, k, last in rows]
+def cells(census: Census) -> list[Cell]:
+    """The census's responses per agency, month and procedure field."""
+    found: dict[tuple[int, int, int | None], Cell] = {}
+    for count in census.counts:
+        key = (count.agency_id, count.month, count.field_id)
+        cell = found.get(key)
+        if cell is None:
+            found[key] = Cell(*key, count.whole, count.selected, count.last)
+        else:
+            newest = max((day for day in (cell.last, count.last) if day is not None), default=None)
+            found[key] = Cell(*key, cell.whole + count.whole, cell.selected + count.selected, newest)
+    return list(found.values())
 
 
 @dataclass(frozen=True)

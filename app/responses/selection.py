@@ -66,6 +66,19 @@ def agency_selection(session: Session, scope: Scope, filters: Filters) -> tuple[
 def choose_form(
     session: Session, forms: dict[tuple[str, int], RegisteredForm], filters: Filters, base: list[ColumnElement[bool]]
 ) -> tuple[RegisteredForm, list[int]]:
+    """The form asked for, else the one with the most responses matching ``base``; and its versions' ids."""
+    counts: dict[int, int] = {}
+    if not filters.form:
+        statement = select(Response.form_version_id, func.count()).where(*base).group_by(Response.form_version_id)
+        counts = {version_id: count for version_id, count in session.execute(statement).all()}
+    return form_of(forms, filters, counts)
+
+
+def form_of(
+    forms: dict[tuple[str, int], RegisteredForm], filters: Filters, counts: dict[int, int]
+) -> tuple[RegisteredForm, list[int]]:
+    """The form asked for (``filters.form``: "id" or "id@version"), else the registered form with the most responses
+    (``counts``: per form version id), else the first registered; and the ids of the chosen versions."""
     if filters.form:
         text = filters.form.strip()
         form_id, _, version = text.partition("@")
@@ -78,14 +91,12 @@ def choose_form(
             raise NotFound(f"form: no form {text!r}")
     else:
         version_ids = {found.form_version_id: key[0] for key, found in forms.items()}
-        counts: dict[str, int] = {}
-        for version_id, count in session.execute(
-            select(Response.form_version_id, func.count()).where(*base).group_by(Response.form_version_id)
-        ).all():
+        per_form: dict[str, int] = {}
+        for version_id, count in counts.items():
             owner = version_ids.get(version_id)
             if owner is not None:
-                counts[owner] = counts.get(owner, 0) + count
-        form_id = max(sorted(counts), key=lambda key: counts[key]) if counts else min(key[0] for key in forms)
+                per_form[owner] = per_form.get(owner, 0) + count
+        form_id = max(sorted(per_form), key=lambda key: per_form[key]) if per_form else min(key[0] for key in forms)
         chosen = [(key, found) for key, found in forms.items() if key[0] == form_id]
     chosen.sort(key=lambda pair: pair[0][1])
     return chosen[-1][1], [found.form_version_id for _key, found in chosen]
