@@ -17,8 +17,11 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from datetime import date
+from itertools import compress
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import ColumnElement, and_, func, select, true, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
@@ -97,9 +100,9 @@ def _months(period: tuple[date | None, date | None]) -> tuple[int | None, int | 
     return low, high, cut
 
 
-def summary_rows(session: Session, query: SumsQuery) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] | None:
-    """Rows (domain keys, stratum, part 0, PSU, weighting cell, the query's pattern codes, respondents, Σw) and rows
-    (stratum, PSUs in it) for the raw assembly, or None when the summary cannot serve the query."""
+def summary_rows(session: Session, query: SumsQuery) -> tuple[list[Any], list[tuple[Any, ...]]] | None:
+    """Columns (domain keys, stratum, part 0, PSU, weighting cell, the query's pattern codes, respondents, Σw) and
+    rows (stratum, PSUs in it) for the raw assembly, or None when the summary cannot serve the query."""
     from app.reports.sums import STORED_WEIGHT
 
     if query.period is None or query.weight is not STORED_WEIGHT or query.psu is None or query.stratum is None:
@@ -185,25 +188,46 @@ def _tail(connection: Any, query: SumsQuery, expressions: list[Any], cut: list[C
 
 def _as_raw(
     query: SumsQuery, versions: dict[int, list[str]], rows: list[tuple[Any, ...]], domains: int
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Version patterns → the query's pattern codes; PSUs per stratum from every row (answered or not)."""
+) -> tuple[list[Any], list[tuple[Any, ...]]]:
+    """Version patterns → the query's pattern codes; PSUs per stratum from every row (answered or not). Returns the
+    columns of the raw assembly (rows without an answer to the query's items left out) and the stratum rows."""
+    from app.reports.sums import as_columns, labels
+
     position = {code: j for j, code in enumerate(query.items)}
     chunks = code_columns(len(query.items))
-    recoded: dict[tuple[int, int, int], tuple[int, ...]] = {}
-    out: list[tuple[Any, ...]] = []
-    psus: dict[tuple[Any, ...], set[tuple[Any, ...]]] = {}
-    design_end = domains + 4  # stratum (agency, month), PSU (counter, week)
-    for row in rows:
-        width = len(row) - 5
-        key = (row[width], row[width + 1], row[width + 2])
-        codes = recoded.get(key)
-        if codes is None:
-            codes = recoded[key] = _recode(versions[row[width]], row[width + 1], row[width + 2], position, chunks)
-        stratum = tuple(row[domains : domains + 2])
-        psus.setdefault(stratum, set()).add(tuple(row[domains + 2 : design_end]))
-        if any(codes):
-            out.append((*row[:domains], *stratum, 0, *row[domains + 2 : width], *codes, row[-2], row[-1]))
-    stratum_rows = [(*stratum, len(units)) for stratum, units in psus.items()]
+    width = domains + 4 + (1 if query.weight_cell is not None else 0)  # domain keys, stratum, PSU, cell
+    columns = as_columns(rows, width + 3 + CHUNKS)  # …, version, the pattern codes, respondents, Σw
+    n = len(rows)
+    pattern, pattern_first = labels(columns[width : width + 1 + CHUNKS], n)
+    recoded = np.array(
+        [
+            _recode(
+                versions[columns[width][first]], columns[width + 1][first], columns[width + 2][first], position, chunks
+            )
+            for first in pattern_first
+        ],
+        dtype=np.int64,
+    ).reshape(-1, chunks)
+    codes = recoded[pattern]
+    # PSUs per stratum, over every row: the distinct (stratum, PSU) units, counted per stratum
+    stratum, stratum_first = labels(columns[domains : domains + 2], n)
+    _unit, unit_first = labels(columns[domains : domains + 4], n)
+    per_stratum = np.bincount(stratum[unit_first], minlength=stratum_first.size)
+    stratum_rows = [
+        (columns[domains][first], columns[domains + 1][first], int(per_stratum[k]))
+        for k, first in enumerate(stratum_first)
+    ]
+    kept: NDArray[np.bool_] = np.asarray(codes.any(axis=1), dtype=np.bool_).reshape(n)
+    mask = [bool(value) for value in kept]
+
+    def keep(column: Sequence[Any]) -> list[Any]:
+        return list(compress(column, mask))
+
+    out: list[Any] = [keep(column) for column in columns[: domains + 2]]
+    out.append([0] * int(kept.sum()))  # the part (one statement's share of the design: the live design has one)
+    out += [keep(column) for column in columns[domains + 2 : width]]
+    out += [codes[kept, chunk] for chunk in range(chunks)]
+    out += [keep(columns[-2]), keep(columns[-1])]
     return out, stratum_rows
 
 

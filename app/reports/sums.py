@@ -129,10 +129,10 @@ def fetch_sums(session: Session, query: SumsQuery) -> Sums:
     if session.info.get(FIGURES_SOURCE, "summary") != "raw":
         found = summary_rows(session, query)
         if found is not None:
-            rows, stratum_rows = found
+            columns, stratum_rows = found
             cell = int(query.weight_cell is not None)
             shape = _Shape(domains=len(query.domains), strata=2, psu=2, cell=cell, codes=code_columns(len(query.items)))
-            return _assemble(query, shape, rows, stratum_rows)
+            return _assemble(query, shape, columns, stratum_rows)
     return fetch_raw_sums(session, query)
 
 
@@ -171,7 +171,7 @@ def fetch_raw_sums(session: Session, query: SumsQuery) -> Sums:
     shape = _Shape(
         domains=len(keys), strata=len(strata), psu=len(design_parts(query)[0].psu), cell=len(cell), codes=len(codes)
     )
-    return _assemble(query, shape, rows, stratum_rows)
+    return _assemble(query, shape, as_columns(rows, shape.code_end + 2), stratum_rows)
 
 
 @dataclass(frozen=True)
@@ -206,9 +206,54 @@ def _decode(codes: NDArray[np.int64], items: int) -> NDArray[np.int8]:
     return states
 
 
-def _assemble(query: SumsQuery, shape: _Shape, rows: Sequence[Any], stratum_rows: Sequence[Any]) -> Sums:
+def labels(columns: Sequence[Sequence[Any] | NDArray[Any]], rows: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Number the distinct value tuples of ``columns`` (each a sequence of ``rows`` values) in order of first
+    appearance: (the number of each row, the first row of each number). Each column is dictionary-encoded by pyarrow
+    and the codes made unique by numpy, so no Python runs per row (a national report has a million rows); a column
+    pyarrow cannot type (mixed kinds of values, as the stored design's PSU: a cluster label or a response id) is
+    numbered by a dictionary instead."""
+    if rows == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    if not columns:
+        return np.zeros(rows, dtype=np.intp), np.zeros(1, dtype=np.intp)
+    key = _codes(columns[0])
+    size = int(key.max()) + 1
+    for column in columns[1:]:  # mixed radix, made dense again before it could overflow
+        codes = _codes(column)
+        card = int(codes.max()) + 1
+        if size * card >= 2**62:
+            uniques, dense = np.unique(key, return_inverse=True)
+            key, size = dense.reshape(-1).astype(np.int64), uniques.size
+        key = key * card + codes
+        size *= card
+    _values, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(order.size, dtype=np.intp)
+    rank[order] = np.arange(order.size, dtype=np.intp)
+    return rank[inverse.reshape(-1)], first[order].astype(np.intp)
+
+
+def _codes(column: Sequence[Any] | NDArray[Any]) -> NDArray[np.int64]:
+    import pyarrow as pa  # type: ignore[import-untyped]  # here, not at import: `sipas --help` goes without it
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    try:
+        encoded = pc.dictionary_encode(pa.array(column), null_encoding="encode")
+        return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        seen: dict[Any, int] = {}
+        return np.fromiter((seen.setdefault(value, len(seen)) for value in column), dtype=np.int64, count=len(column))
+
+
+def as_columns(rows: Sequence[Sequence[Any]], width: int) -> list[Sequence[Any]]:
+    """Rows of ``width`` values → ``width`` columns (a C-level transpose)."""
+    return list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
+
+
+def _assemble(query: SumsQuery, shape: _Shape, columns: Sequence[Sequence[Any]], stratum_rows: Sequence[Any]) -> Sums:
     """Per (domain, PSU): answers, Σw·answered and Σw·satisfied per item, added up from the respondents' patterns
-    (a respondent's weight is the same on each of their answers); the patterns themselves become the profiles."""
+    (a respondent's weight is the same on each of their answers); the patterns themselves become the profiles.
+    ``columns``: the rows' columns (domain keys, strata, part, PSU, cell, pattern codes, respondents, Σw)."""
     width, width_s, psu_end, cell_end, code_end = (
         shape.domains,
         shape.strata,
@@ -216,64 +261,54 @@ def _assemble(query: SumsQuery, shape: _Shape, rows: Sequence[Any], stratum_rows
         shape.cell_end,
         shape.code_end,
     )
+    n = len(columns[code_end])
     strata_index = {tuple(row[:width_s]): i for i, row in enumerate(stratum_rows)}
     psus_per_stratum = np.array([float(row[width_s]) for row in stratum_rows])
+    row_domain, domain_first = labels(columns[:width], n)
+    unit, _unit_first = labels(columns[width:psu_end], n)
+    # a (domain, PSU) pair per distinct combination, numbered as the rows first show it
+    pair_of_row, pair_first = labels([row_domain, unit], n) if n else (row_domain, row_domain)
+    row_stratum, stratum_first = labels(columns[width : width + width_s], n)
+    stratum_of = np.array(
+        [strata_index[tuple(columns[c][first] for c in range(width, width + width_s))] for first in stratum_first],
+        dtype=np.intp,
+    )
+    factor = np.ones(n)
     weights = query.stratum_weights
-    domain_index: dict[tuple[Any, ...], int] = {}
-    pair_index: dict[tuple[Any, ...], int] = {}
-    psu_ids: dict[tuple[Any, ...], int] = {}
-    domain: list[int] = []
-    stratum: list[int] = []
-    psu: list[int] = []
-    row_pair: list[int] = []
-    row_domain: list[int] = []
-    factor: list[float] = []
-    for row in rows:
-        d = domain_index.setdefault(tuple(row[:width]), len(domain_index))
-        unit = tuple(row[width:psu_end])
-        pair = pair_index.get((d, unit))
-        if pair is None:
-            pair = pair_index[(d, unit)] = len(domain)
-            domain.append(d)
-            stratum.append(strata_index[unit[:width_s]])
-            psu.append(psu_ids.setdefault(unit, len(psu_ids)))
-        row_pair.append(pair)
-        row_domain.append(d)
-        # the weight of the stratum (or weighting cell) when weights are applied after the GROUP BY
-        factor.append(
-            1.0 if weights is None else weights[tuple(row[width : width + width_s]) + tuple(row[psu_end:cell_end])]
-        )
+    if weights is not None:  # the weight of the stratum (or weighting cell), applied after the GROUP BY
+        cell_columns = [*range(width, width + width_s), *range(psu_end, cell_end)]
+        row_cell, cell_first = labels([columns[c] for c in cell_columns], n)
+        factors = np.array([weights[tuple(columns[c][first] for c in cell_columns)] for first in cell_first])
+        factor = factors[row_cell] if n else factor
     k_items = len(query.items)
-    codes = np.array([row[cell_end:code_end] for row in rows], dtype=np.int64).reshape(-1, shape.codes)
+    codes = np.array(columns[cell_end:code_end], dtype=np.int64).reshape(shape.codes, n).T
     states = _decode(codes, k_items)
-    count = np.array([float(row[code_end]) for row in rows])
-    weight = np.array([float(row[code_end + 1]) for row in rows]) * np.array(factor)
-    pairs = np.array(row_pair, dtype=np.intp)
-    size = len(domain)
+    count = np.array(columns[code_end], dtype=np.float64)
+    weight = np.array(columns[code_end + 1], dtype=np.float64) * factor
+    size = pair_first.size
     answers = np.zeros((size, k_items))
     answered = np.zeros((size, k_items))
     satisfied = np.zeros((size, k_items))
-    np.add.at(answers, pairs, count[:, None] * (states > 0))
-    np.add.at(answered, pairs, weight[:, None] * (states > 0))
-    np.add.at(satisfied, pairs, weight[:, None] * (states == 2))
-    order = sorted(domain_index, key=lambda key: tuple((value is None, str(value)) for value in key))
-    remap = np.empty(len(domain_index), dtype=np.intp)
-    for new, key in enumerate(order):
-        remap[domain_index[key]] = new
-    empty = np.zeros(0, dtype=np.intp)
+    np.add.at(answers, pair_of_row, count[:, None] * (states > 0))
+    np.add.at(answered, pair_of_row, weight[:, None] * (states > 0))
+    np.add.at(satisfied, pair_of_row, weight[:, None] * (states == 2))
+    keys = [tuple(columns[c][first] for c in range(width)) for first in domain_first]
+    order = sorted(range(len(keys)), key=lambda d: tuple((value is None, str(value)) for value in keys[d]))
+    remap = np.empty(len(keys), dtype=np.intp)
+    remap[np.array(order, dtype=np.intp)] = np.arange(len(keys), dtype=np.intp)
     table = PsuTable(
-        domain=remap[np.array(domain, dtype=np.intp)] if size else empty,
-        stratum=np.array(stratum, dtype=np.intp),
-        psu=np.array(psu, dtype=np.intp),
+        domain=remap[row_domain[pair_first]],
+        stratum=stratum_of[row_stratum[pair_first]],
+        psu=unit[pair_first],
         answers=answers,
         answered=answered,
         satisfied=satisfied,
         profiles=Profiles(
-            domain=remap[np.array(row_domain, dtype=np.intp)] if size else empty,
+            domain=remap[row_domain],
             answered=states > 0,
             satisfied=states == 2,
             respondents=count,
             weight=weight,
         ),
     )
-    return Sums(table, StrataInfo(psus_per_stratum, np.zeros(psus_per_stratum.size), "fail"), order)
+    return Sums(table, StrataInfo(psus_per_stratum, np.zeros(psus_per_stratum.size), "fail"), [keys[d] for d in order])

@@ -16,7 +16,7 @@ from app.cli import cli
 from app.config import Settings
 from app.directory.models import Agency
 from app.forms.indices import measures
-from app.reports.sums import SumsQuery
+from app.reports.sums import SumsQuery, labels
 from app.responses.models import Channel, Response
 from tests.factories import ITEMS, counter_tree, estimate_from_database, registry
 
@@ -130,3 +130,26 @@ def test_one_domain_without_group_by(invoke: Any, session: Session, settings: Se
     assert overall.estimate * 100 == pytest.approx(row["estimate_pct"], rel=1e-12)
     assert overall.se * 100 == pytest.approx(row["se_pct"], rel=1e-9)
     assert overall.n == row["n"] == 120
+
+
+def test_labels_number_value_tuples_in_order_of_first_appearance() -> None:
+    """How the assembly tells domains, PSUs and (domain, PSU) pairs apart without Python per row: equal tuples share a
+    number, numbers follow first appearance (so sums are added in the order the rows came, as before), None is a value
+    of its own, and a column of mixed kinds (a cluster label or a response id) is numbered too."""
+    agency = [7, 7, 9, None, 9, 7, None]
+    week = [0, 1, 0, 0, 0, 0, 0]
+    mixed = ["c1", 42, "c1", 42, "c2", "c1", 42]
+    numbers, first = labels([agency, week], 7)
+    assert numbers.tolist() == [0, 1, 2, 3, 2, 0, 3]
+    assert first.tolist() == [0, 1, 2, 3]
+    assert labels([mixed], 7)[0].tolist() == [0, 1, 0, 1, 2, 0, 1]
+    assert labels([], 3)[0].tolist() == [0, 0, 0]
+    assert labels([[], []], 0)[0].tolist() == []
+    # many wide columns: the mixed-radix key is made dense again instead of overflowing
+    rng = random.Random(5)
+    rows = [tuple(rng.randrange(1000) for _ in range(9)) for _ in range(2000)] * 2
+    columns = [[row[j] for row in rows] for j in range(9)]
+    numbers, first = labels(columns, len(rows))
+    seen: dict[tuple[int, ...], int] = {}
+    assert numbers.tolist() == [seen.setdefault(row, len(seen)) for row in rows]
+    assert [rows[i] for i in first.tolist()] == list(seen)
