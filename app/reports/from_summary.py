@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.visitors import replacement_traverse
 
+from app.reports.numbering import as_columns, labels
 from app.responses.models import Answer, Response, ResponseSum, SummaryPlace
 from app.responses.summary import (
     CHUNK,
@@ -191,8 +192,6 @@ def _as_raw(
 ) -> tuple[list[Any], list[tuple[Any, ...]]]:
     """Version patterns → the query's pattern codes; PSUs per stratum from every row (answered or not). Returns the
     columns of the raw assembly (rows without an answer to the query's items left out) and the stratum rows."""
-    from app.reports.sums import as_columns, labels
-
     position = {code: j for j, code in enumerate(query.items)}
     chunks = code_columns(len(query.items))
     width = domains + 4 + (1 if query.weight_cell is not None else 0)  # domain keys, stratum, PSU, cell

@@ -16,7 +16,8 @@ from app.cli import cli
 from app.config import Settings
 from app.directory.models import Agency
 from app.forms.indices import measures
-from app.reports.sums import SumsQuery, labels
+from app.reports.numbering import labels
+from app.reports.sums import SumsQuery
 from app.responses.models import Channel, Response
 from tests.factories import ITEMS, counter_tree, estimate_from_database, registry
 
