@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from itertools import compress
 from typing import TYPE_CHECKING, Any
@@ -101,9 +102,36 @@ def _months(period: tuple[date | None, date | None]) -> tuple[int | None, int | 
     return low, high, cut
 
 
-def summary_rows(session: Session, query: SumsQuery) -> tuple[list[Any], list[tuple[Any, ...]]] | None:
+Assembly = tuple[list[Any], list[tuple[Any, ...]]]  # the raw assembly's columns, and its rows (stratum, PSUs in it)
+
+
+def summary_rows(session: Session, query: SumsQuery) -> Assembly | None:
     """Columns (domain keys, stratum, part 0, PSU, weighting cell, the query's pattern codes, respondents, Σw) and
     rows (stratum, PSUs in it) for the raw assembly, or None when the summary cannot serve the query."""
+    found = _fetched(session, query)
+    if found is None:
+        return None
+    rows, versions = found
+    return _as_raw(query, versions, rows, len(query.domains))
+
+
+def summary_rows_split(session: Session, query: SumsQuery, flag: Any) -> tuple[Assembly, Assembly] | None:
+    """One pass over the summary for two selections: ``query``'s, and the same without the responses where ``flag``
+    (an integer expression, 0 or 1) is 1 — whose strata hold only the PSUs with a response left. None when the summary
+    cannot serve the query."""
+    domains = len(query.domains)
+    found = _fetched(session, replace(query, domains=[*query.domains, ("_flag", flag)]))
+    if found is None:
+        return None
+    rows, versions = found
+    every = [row[:domains] + row[domains + 1 :] for row in rows]
+    unflagged = [row[:domains] + row[domains + 1 :] for row in rows if not row[domains]]
+    return _as_raw(query, versions, every, domains), _as_raw(query, versions, unflagged, domains)
+
+
+def _fetched(session: Session, query: SumsQuery) -> tuple[list[tuple[Any, ...]], dict[int, list[str]]] | None:
+    """The summary's and the raw tables' rows of the query (domain keys, stratum, PSU, cell, form version, its
+    pattern codes, respondents, Σw), and each version's items in pattern order; None when not servable."""
     from app.reports.sums import STORED_WEIGHT
 
     if query.period is None or query.weight is not STORED_WEIGHT or query.psu is None or query.stratum is None:
@@ -144,7 +172,7 @@ def summary_rows(session: Session, query: SumsQuery) -> tuple[list[Any], list[tu
     connection = session.connection()
     rows = [tuple(row) for row in connection.execute(folded)]
     rows += _tail(connection, query, [*expressions, *design], cut)
-    return _as_raw(query, versions, rows, len(expressions))
+    return rows, versions
 
 
 def _places(session: Session, form_versions: Sequence[int]) -> dict[int, list[str]] | None:

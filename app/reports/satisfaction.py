@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, literal, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from app.db import in_one_snapshot
@@ -27,7 +27,6 @@ from app.forms.loader import RegisteredForm
 from app.forms.schemas import PROFILE_FIELDS, FormDefinition, Text
 from app.officials.scope import Scope
 from app.reference.targets import targets_for
-from app.reports.census import Census
 from app.reports.query import Meta
 from app.reports.selection import (
     FigureSelection,
@@ -38,7 +37,7 @@ from app.reports.selection import (
     quarter_label,
     quarter_of,
 )
-from app.reports.sums import Column, fetch_sums
+from app.reports.sums import Column, Sums, fetch_sums, fetch_sums_split
 from app.responses.models import Channel, Response
 from app.responses.selection import Filters
 from app.stats.estimates import Estimate, Options, estimate_domains, judged, mean_of_units
@@ -251,10 +250,13 @@ def satisfaction(
     time zone) is needed by the ``hour`` and ``weekday`` groups."""
     check_groups(group_by)
     selected = figure_selection(session, scope, forms, filters)
-    result = grouped(session, forms, selected, filters, group_by, zone=zone)
+    widened = None
+    if selected.meta.excluded_suspected_spam:  # the same selection with them, for the figures' sensitivity
+        widened = figure_selection(session, scope, forms, filters, with_suspected=True, census=selected.census)
+    [result], wide = _together(session, forms, selected, filters, [group_by], zone=zone, widened=widened)
     meta = selected.meta
-    if meta.excluded_suspected_spam and result.total:
-        sensitivity = _with_suspected(session, scope, forms, filters, result.total, selected.census)
+    if widened is not None and wide is not None and result.total:
+        sensitivity = _with_suspected(wide, widened, filters, keep=selected.keep is not None, totals=result.total)
         meta = replace(meta, with_suspected_spam_pct=sensitivity)
     return replace(result, meta=meta)
 
@@ -286,6 +288,21 @@ def grouped_together(
     are fetched once for the crossing of every grouping's domains, then added up into each grouping's domains —
     exact, since the per-PSU sums of a coarser domain are the sums of its parts (``app.stats.tables.merge_domains``,
     as the total of the selection is made)."""
+    return _together(session, forms, selected, filters, groupings, zone=zone)[0]
+
+
+def _together(
+    session: Session,
+    forms: dict[tuple[str, int], RegisteredForm],
+    selected: FigureSelection,
+    filters: Filters,
+    groupings: Sequence[Sequence[str]],
+    *,
+    zone: ZoneInfo | None = None,
+    widened: FigureSelection | None = None,
+) -> tuple[list[Result], Sums | None]:
+    """:func:`grouped_together`, and with ``widened`` (the same selection with suspected spam) the sums of that one
+    too, in the same domains: from one pass over the summary when both designs have the same shape."""
     for group_by in groupings:
         check_groups(group_by)
     crossed = [group for group in DOMAIN_GROUPS if any(group in group_by for group_by in groupings)]
@@ -298,7 +315,17 @@ def grouped_together(
     if "counter" in crossed:
         domains.append(("_counter_agency", Response.agency_id))
     query = replace(selected.query, domains=domains)
-    sums = fetch_sums(session, query)
+    wide: Sums | None = None
+    split = None
+    if widened is not None and _same_shape(selected, widened):
+        spam = case((Response.is_suspected_spam.is_(True), 1), else_=0)
+        split = fetch_sums_split(session, replace(widened.query, domains=domains), query, spam)
+    if split is not None:
+        wide, sums = split
+    else:
+        sums = fetch_sums(session, query)
+        if widened is not None:  # the sensitivity needs the total only: no domain but the filters' _keep
+            wide = fetch_sums(session, replace(widened.query, domains=domains[:1] if selected.keep is not None else []))
     strata = replace(sums.strata, lonely_psu="adjust")
     names = [name for name, _expression in domains]
     out: list[Result] = []
@@ -317,7 +344,14 @@ def grouped_together(
         out.append(
             _result(session, forms, selected, filters, group_by, domain_groups, table, keys, strata, query.items)
         )
-    return out
+    return out, wide
+
+
+def _same_shape(selected: FigureSelection, widened: FigureSelection) -> bool:
+    """Whether counting the suspected spam leaves the design's shape as it is: the same source, and weighting cells
+    (procedure fields) in both or neither."""
+    same_cells = (selected.query.weight_cell is None) == (widened.query.weight_cell is None)
+    return selected.meta.source == widened.meta.source and same_cells
 
 
 def _result(
@@ -420,30 +454,20 @@ def _result(
 
 
 def _with_suspected(
-    session: Session,
-    scope: Scope,
-    forms: dict[tuple[str, int], RegisteredForm],
-    filters: Filters,
-    totals: Sequence[Row],
-    census: Census,
+    wide: Sums, widened: FigureSelection, filters: Filters, *, keep: bool, totals: Sequence[Row]
 ) -> dict[str, float]:
-    """The total indicators' estimates with the suspected spam counted (a second selection, design and weights, from
-    the first one's census)."""
-    widened = figure_selection(session, scope, forms, filters, with_suspected=True, census=census)
-    whole = case((widened.keep, 1), else_=0) if widened.keep is not None else literal(1)
-    query = replace(widened.query, domains=[("_keep", whole)])
-    sums = fetch_sums(session, query)
-    strata = replace(sums.strata, lonely_psu="adjust")
-    results = estimate_domains(
-        sums.table,
-        strata,
-        query.items,
+    """The total indicators' estimates with the suspected spam counted: the widened selection's sums (its own design
+    and weights) added up into the selection's total (its rows whose first domain, ``_keep``, is 1 when ``keep``)."""
+    mapping = [0 if not keep or key[0] == 1 else -1 for key in wide.keys]
+    found = estimate_domains(
+        merge_domains(wide.table, mapping),
+        replace(wide.strata, lonely_psu="adjust"),
+        widened.query.items,
         widened.measures.indices,
-        domains=len(sums.keys),
+        domains=1,
         level=filters.level,
         method=filters.method,
-    )
-    found = next((estimates for key, estimates in zip(sums.keys, results, strict=True) if key[0] == 1), [])
+    )[0]
     by_indicator = {indicator_of(estimate): estimate.estimate * 100 for estimate in found}
     return {row.indicator: by_indicator[row.indicator] for row in totals if row.indicator in by_indicator}
 

@@ -30,7 +30,7 @@ from sqlalchemy import BigInteger, ColumnElement, Float, case, func, literal, se
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.db import FIGURES_SOURCE
-from app.reports.from_summary import summary_rows
+from app.reports.from_summary import summary_rows, summary_rows_split
 from app.reports.numbering import as_columns, labels
 from app.responses.models import Answer, Response
 from app.responses.summary import CHUNK, code_columns  # items per pattern code: 3^30 < 2^63, a BIGINT on every database
@@ -135,6 +135,22 @@ def fetch_sums(session: Session, query: SumsQuery) -> Sums:
             shape = _Shape(domains=len(query.domains), strata=2, psu=2, cell=cell, codes=code_columns(len(query.items)))
             return _assemble(query, shape, columns, stratum_rows)
     return fetch_raw_sums(session, query)
+
+
+def fetch_sums_split(session: Session, wide: SumsQuery, narrow: SumsQuery, flag: Column) -> tuple[Sums, Sums] | None:
+    """The sums of two selections that differ only by the responses ``flag`` (an integer expression, 0 or 1) marks:
+    ``wide`` holds them, ``narrow`` is the same selection without them (its filters say so), with the same domains,
+    strata, PSUs and weighting cells, and its own stratum weights — from one pass over the summary (the figures and
+    their sensitivity to suspected spam read the same rows). None when the summary cannot serve them."""
+    if session.info.get(FIGURES_SOURCE, "summary") == "raw":
+        return None
+    found = summary_rows_split(session, wide, flag)
+    if found is None:
+        return None
+    (every, every_strata), (unflagged, unflagged_strata) = found
+    cell = int(wide.weight_cell is not None)
+    shape = _Shape(domains=len(wide.domains), strata=2, psu=2, cell=cell, codes=code_columns(len(wide.items)))
+    return _assemble(wide, shape, every, every_strata), _assemble(narrow, shape, unflagged, unflagged_strata)
 
 
 def fetch_raw_sums(session: Session, query: SumsQuery) -> Sums:

@@ -248,6 +248,11 @@ def test_flagged_responses_never_count_and_are_reported(
     wanted = expected(with_spam, lambda row: (), population=POPULATION)[()]["sipas"]
     assert meta["with_suspected_spam_pct"] == {"sipas": pytest.approx(wanted.estimate * 100, abs=1e-9)}
     assert meta["with_suspected_spam_pct"]["sipas"] > sipas["estimate_pct"]  # they were all "very satisfied"
+    # the same once folded into the summary, where one pass serves the figure and its sensitivity
+    assert refresh(session).responses == len(world.rows)
+    folded = client.get("/api/v1/satisfaction", headers=headers).json()
+    assert folded["meta"]["with_suspected_spam_pct"] == {"sipas": pytest.approx(wanted.estimate * 100, abs=1e-9)}
+    assert folded["rows"][0]["estimate_pct"] == pytest.approx(sipas["estimate_pct"], abs=1e-9)
     unflagged_only = client.get("/api/v1/satisfaction", params={"to": "2025-01-05"}, headers=headers).json()
     assert unflagged_only["meta"]["excluded_suspected_spam"] == 0
     assert unflagged_only["meta"]["with_suspected_spam_pct"] == {}

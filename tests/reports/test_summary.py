@@ -217,10 +217,20 @@ def test_the_summary_serves_the_figures_and_check_finds_damage(
         served.append(found is not None)
         return found
 
+    def spy_split(session: Session, query: Any, flag: Any) -> Any:
+        found = from_summary.summary_rows_split(session, query, flag)
+        served.append(found is not None)
+        split.append(found is not None)
+        return found
+
+    split: list[bool] = []
     monkeypatch.setattr(sums, "summary_rows", spy)
+    monkeypatch.setattr(sums, "summary_rows_split", spy_split)
     assert first_difference(_figures(session, scope, forms, "summary"), raw, 1e-9) is None
     # every report's sums came from the summary (dates inside a month included: their months read raw)
     assert served and all(served), served
+    # the figures and their sensitivity to the suspected spam came from one pass where there was suspected spam
+    assert split and all(split), split
     monkeypatch.undo()
     assert check(session) == (session.scalar(select(func.count()).select_from(ResponseSum)), [])
     # a damaged summary (a count changed by hand) is found, and rebuild repairs it
