@@ -111,8 +111,8 @@ def summary_rows(session: Session, query: SumsQuery) -> Assembly | None:
     found = _fetched(session, query)
     if found is None:
         return None
-    rows, versions = found
-    return _as_raw(query, versions, rows, len(query.domains))
+    columns, versions = found
+    return _as_raw(query, versions, columns, len(query.domains))
 
 
 def summary_rows_split(session: Session, query: SumsQuery, flag: Any) -> tuple[Assembly, Assembly] | None:
@@ -123,15 +123,17 @@ def summary_rows_split(session: Session, query: SumsQuery, flag: Any) -> tuple[A
     found = _fetched(session, replace(query, domains=[*query.domains, ("_flag", flag)]))
     if found is None:
         return None
-    rows, versions = found
-    every = [row[:domains] + row[domains + 1 :] for row in rows]
-    unflagged = [row[:domains] + row[domains + 1 :] for row in rows if not row[domains]]
+    columns, versions = found
+    every = [*columns[:domains], *columns[domains + 1 :]]
+    mask = [not value for value in columns[domains]]
+    unflagged = [list(compress(column, mask)) for column in every]
     return _as_raw(query, versions, every, domains), _as_raw(query, versions, unflagged, domains)
 
 
-def _fetched(session: Session, query: SumsQuery) -> tuple[list[tuple[Any, ...]], dict[int, list[str]]] | None:
-    """The summary's and the raw tables' rows of the query (domain keys, stratum, PSU, cell, form version, its
-    pattern codes, respondents, Σw), and each version's items in pattern order; None when not servable."""
+def _fetched(session: Session, query: SumsQuery) -> tuple[list[Sequence[Any]], dict[int, list[str]]] | None:
+    """The columns of the summary's and the raw tables' rows of the query (domain keys, stratum, PSU, cell, form
+    version, its pattern codes, respondents, Σw), and each version's items in pattern order; None when not
+    servable."""
     from app.reports.sums import STORED_WEIGHT
 
     if query.period is None or query.weight is not STORED_WEIGHT or query.psu is None or query.stratum is None:
@@ -170,9 +172,10 @@ def _fetched(session: Session, query: SumsQuery) -> tuple[list[tuple[Any, ...]],
         *labelled, ResponseSum.form_version_id, ResponseSum.pattern0, ResponseSum.pattern1
     )
     connection = session.connection()
-    rows = [tuple(row) for row in connection.execute(folded)]
+    rows: list[Any] = list(connection.execute(folded).all())
     rows += _tail(connection, query, [*expressions, *design], cut)
-    return rows, versions
+    width = len(expressions) + len(design) + 3 + CHUNKS  # …, version, the pattern codes, respondents, Σw
+    return as_columns(rows, width), versions
 
 
 def _places(session: Session, form_versions: Sequence[int]) -> dict[int, list[str]] | None:
@@ -212,19 +215,18 @@ def _tail(connection: Any, query: SumsQuery, expressions: list[Any], cut: list[C
     grouped = select(*keys, inner.c.version, *codes, func.count(), func.sum(inner.c.w)).group_by(
         *keys, inner.c.version, *codes
     )
-    return [tuple(row) for row in connection.execute(grouped)]
+    return list(connection.execute(grouped).all())
 
 
 def _as_raw(
-    query: SumsQuery, versions: dict[int, list[str]], rows: list[tuple[Any, ...]], domains: int
+    query: SumsQuery, versions: dict[int, list[str]], columns: Sequence[Sequence[Any]], domains: int
 ) -> tuple[list[Any], list[tuple[Any, ...]]]:
     """Version patterns → the query's pattern codes; PSUs per stratum from every row (answered or not). Returns the
     columns of the raw assembly (rows without an answer to the query's items left out) and the stratum rows."""
     position = {code: j for j, code in enumerate(query.items)}
     chunks = code_columns(len(query.items))
     width = domains + 4 + (1 if query.weight_cell is not None else 0)  # domain keys, stratum, PSU, cell
-    columns = as_columns(rows, width + 3 + CHUNKS)  # …, version, the pattern codes, respondents, Σw
-    n = len(rows)
+    n = len(columns[-1])
     pattern, pattern_first = labels(columns[width : width + 1 + CHUNKS], n)
     recoded = np.array(
         [
