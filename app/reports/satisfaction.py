@@ -252,7 +252,7 @@ def satisfaction(
     selected = figure_selection(session, scope, forms, filters)
     widened = None
     if selected.meta.excluded_suspected_spam:  # the same selection with them, for the figures' sensitivity
-        widened = figure_selection(session, scope, forms, filters, with_suspected=True, census=selected.census)
+        widened = figure_selection(session, scope, forms, filters, with_suspected=True, tally=selected.tally)
     [result], wide = _together(session, forms, selected, filters, [group_by], zone=zone, widened=widened)
     meta = selected.meta
     if widened is not None and wide is not None and result.total:

@@ -40,10 +40,10 @@ from app.forms.schemas import FormDefinition
 from app.officials.scope import Scope
 from app.reference.count_changes import recent_count_changes
 from app.reference.models import PopulationCount
-from app.reports.census import Census, take_census
 from app.reports.from_summary import LIVE_WEEK
 from app.reports.query import IMPORTED_DESIGN, LIVE_DESIGN, Meta
 from app.reports.sums import SumsQuery, stored_weight
+from app.reports.tally import Tally, take_tally
 from app.reports.weighting import cells, whole_month_weights
 from app.responses.models import Channel, Response
 from app.responses.selection import Filters, Source, agency_selection, form_of
@@ -57,7 +57,7 @@ class FigureSelection:
     root: Agency | None
     query: SumsQuery  # design filters, weight, strata, PSUs; no domains yet
     keep: ColumnElement[Any] | None  # the domain condition of channel/procedure-field filters
-    census: Census  # what the selection's agencies hold (reused by a second selection of the same agencies and dates)
+    tally: Tally  # what the selection's agencies hold (reused by a second selection of the same agencies and dates)
     names: dict[str, str] = field(default_factory=dict)  # metric code → name
 
 
@@ -91,11 +91,11 @@ def figure_selection(
     *,
     date_from: date | None = None,
     with_suspected: bool = False,
-    census: Census | None = None,
+    tally: Tally | None = None,
 ) -> FigureSelection:
     """The selection and its design; ``date_from`` widens the period backwards (rankings' previous period);
     ``with_suspected`` counts the answers flagged as suspected spam too (the sensitivity of a figure to them);
-    ``census``: the counts of an earlier selection with the same agencies and dates (``FigureSelection.census``)."""
+    ``tally``: the counts of an earlier selection with the same agencies and dates (``FigureSelection.tally``)."""
     filters.check()
     root, agencies = agency_selection(session, scope, filters)
     base: list[ColumnElement[bool]] = [agencies]
@@ -106,11 +106,11 @@ def figure_selection(
     if filters.date_to:
         period.append(Response.local_date <= filters.date_to)
     base += period
-    if census is None:
-        census = take_census(session, agencies, start, filters.date_to)
-    registered, version_ids = form_of(forms, filters, census.by_version())
+    if tally is None:
+        tally = take_tally(session, agencies, start, filters.date_to)
+    registered, version_ids = form_of(forms, filters, tally.by_version())
     base.append(Response.form_version_id.in_(version_ids))
-    of_form = census.of(version_ids)
+    of_form = tally.of(version_ids)
     unflagged: tuple[ColumnElement[bool], ...] = (Response.is_test.is_(False),)
     if not with_suspected:
         unflagged = (Response.is_suspected_spam.is_(False), *unflagged)
@@ -123,7 +123,7 @@ def figure_selection(
     # the weight N/n of its month instead of spreading the month's N over the few days selected.
     whole_periods = [agencies, Response.form_version_id.in_(version_ids), of_source, *unflagged]
     in_source = of_form.of(version_ids, imported=source == "import")
-    counts = _Counts(census, in_source.selected(spam=True), in_source.selected(spam=False, test=True))
+    counts = _Counts(tally, in_source.selected(spam=True), in_source.selected(spam=False, test=True))
 
     keep_parts: list[ColumnElement[bool]] = []
     if filters.channel is not None:
@@ -309,10 +309,10 @@ def _imported(
 
 @dataclass(frozen=True)
 class _Counts:
-    """The census the selection was made from, and the flagged responses it leaves out (in its dates, form and
+    """The tally the selection was made from, and the flagged responses it leaves out (in its dates, form and
     source): suspected spam, and test responses not also suspected."""
 
-    census: Census
+    tally: Tally
     suspected_spam: int
     test: int
 
@@ -371,7 +371,7 @@ def _finish(
     if design.weighted and design.source == "live":  # imported files are weighted by their own design, not counts
         meta = replace(meta, recent_count_changes=_count_changes(session, filters, design.agencies))
     query = replace(design.query, items=found.items, stratum_weights=design.stratum_weights)
-    return FigureSelection(meta, found, definition, root, query, keep, counts.census, _names(definition))
+    return FigureSelection(meta, found, definition, root, query, keep, counts.tally, _names(definition))
 
 
 RECENT_CHANGE_DAYS = 30

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.reference.models import PopulationCount
-from app.reports.census import Census
+from app.reports.tally import Tally
 from app.responses.summary import ends_month
 from app.stats.weights import rake_to_counts
 
@@ -40,10 +40,10 @@ class Cell:
     last: date | None  # the newest selected date
 
 
-def cells(census: Census) -> list[Cell]:
-    """The census's responses per agency, month and procedure field."""
+def cells(tally: Tally) -> list[Cell]:
+    """The tally's responses per agency, month and procedure field."""
     found: dict[tuple[int, int, int | None], Cell] = {}
-    for count in census.counts:
+    for count in tally.counts:
         key = (count.agency_id, count.month, count.field_id)
         cell = found.get(key)
         if cell is None:

@@ -38,7 +38,7 @@ class Count:
 
 
 @dataclass(frozen=True)
-class Census:
+class Tally:
     counts: tuple[Count, ...]
 
     def by_version(self) -> dict[int, int]:
@@ -49,10 +49,10 @@ class Census:
                 out[count.version_id] = out.get(count.version_id, 0) + count.selected
         return out
 
-    def of(self, versions: Iterable[int], *, imported: bool | None = None) -> Census:
+    def of(self, versions: Iterable[int], *, imported: bool | None = None) -> Tally:
         """The counts of these form versions (and of one source: imported or live)."""
         wanted = set(versions)
-        return Census(
+        return Tally(
             tuple(
                 count
                 for count in self.counts
@@ -60,9 +60,9 @@ class Census:
             )
         )
 
-    def unflagged(self, *, with_suspected: bool = False) -> Census:
+    def unflagged(self, *, with_suspected: bool = False) -> Tally:
         """Without test responses, and without suspected spam unless ``with_suspected``."""
-        return Census(tuple(count for count in self.counts if not count.test and (with_suspected or not count.spam)))
+        return Tally(tuple(count for count in self.counts if not count.test and (with_suspected or not count.spam)))
 
     def selected(self, *, imported: bool | None = None, spam: bool | None = None, test: bool | None = None) -> int:
         """Responses within the dates, of one source and flags (None: either)."""
@@ -75,7 +75,7 @@ class Census:
         )
 
 
-def take_census(session: Session, agencies: ColumnElement[bool], start: date | None, end: date | None) -> Census:
+def take_tally(session: Session, agencies: ColumnElement[bool], start: date | None, end: date | None) -> Tally:
     """The counts of every response of the agencies ``agencies`` selects (every month: a population period may reach
     beyond the dates asked), with ``selected`` and ``last`` within ``start``–``end`` (either open)."""
     bounds = [Response.local_date >= start] if start else []
@@ -97,7 +97,7 @@ def take_census(session: Session, agencies: ColumnElement[bool], start: date | N
         .where(agencies)
         .group_by(*keys)
     ).all()
-    return Census(
+    return Tally(
         tuple(
             Count(int(a), int(m), f, int(v), bool(i), bool(s), bool(t), int(n), int(k or 0), last)
             for a, m, f, v, i, s, t, n, k, last in rows
