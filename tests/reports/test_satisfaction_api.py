@@ -710,6 +710,11 @@ def test_periods_to_the_last_day_of_the_calendar_are_figures_not_errors(
     )
     assert in_the_last_month.status_code == 200
     assert in_the_last_month.json()["rows"] == []
+    # inside the first month of the calendar, and one day inside a folded month: the cut days are read raw
+    for start, end, answered in (("0001-01-02", "0001-01-20", 0), ("2025-01-10", "2025-01-10", 1)):
+        cut = client.get("/api/v1/satisfaction", params={"agency": "TP-A", "from": start, "to": end}, headers=headers)
+        assert cut.status_code == 200, cut.text
+        assert sum(row["n"] for row in cut.json()["rows"]) == answered
     # by hour of day: on SQLite the zone's UTC offsets are looked up two days either side of the period
     by_hour = client.get(
         "/api/v1/satisfaction",
