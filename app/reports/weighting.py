@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import select
@@ -28,8 +28,7 @@ from app.responses.summary import ends_month
 from app.stats.weights import rake_to_counts
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     """The responses of one agency, month and procedure field (None: not stated)."""
 
     agency_id: int
@@ -42,16 +41,18 @@ class Cell:
 
 def cells(tally: Tally) -> list[Cell]:
     """The tally's responses per agency, month and procedure field."""
-    found: dict[tuple[int, int, int | None], Cell] = {}
+    found: dict[tuple[int, int, int | None], list[Any]] = {}
     for count in tally.counts:
         key = (count.agency_id, count.month, count.field_id)
         cell = found.get(key)
         if cell is None:
-            found[key] = Cell(*key, count.whole, count.selected, count.last)
+            found[key] = [count.whole, count.selected, count.last]
         else:
-            newest = max((day for day in (cell.last, count.last) if day is not None), default=None)
-            found[key] = Cell(*key, cell.whole + count.whole, cell.selected + count.selected, newest)
-    return list(found.values())
+            cell[0] += count.whole
+            cell[1] += count.selected
+            if count.last is not None and (cell[2] is None or count.last > cell[2]):
+                cell[2] = count.last
+    return [Cell(*key, whole, selected, last) for key, (whole, selected, last) in found.items()]
 
 
 @dataclass(frozen=True)
