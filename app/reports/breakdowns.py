@@ -57,9 +57,8 @@ def breakdowns(session: Session, scope: Scope, forms: Forms, filters: Filters, *
         ["weekday", "hour"],
         *([f"profile:{name}"] for name in stated),
     ]
-    by_field, by_channel, by_item, clock, *by_profiles = grouped_together(
-        session, forms, selected, filters, groupings, zone=zone
-    )
+    together = grouped_together(session, forms, selected, filters, groupings, zone=zone)
+    by_field, by_channel, by_item, clock, *by_profiles = together.results
     by_profile = dict(zip(stated, by_profiles, strict=True))
     return Breakdowns(
         meta=selected.meta,

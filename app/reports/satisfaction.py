@@ -253,7 +253,8 @@ def satisfaction(
     widened = None
     if selected.meta.excluded_suspected_spam:  # the same selection with them, for the figures' sensitivity
         widened = figure_selection(session, scope, forms, filters, with_suspected=True, tally=selected.tally)
-    [result], wide = _together(session, forms, selected, filters, [group_by], zone=zone, widened=widened)
+    together = grouped_together(session, forms, selected, filters, [group_by], zone=zone, widened=widened)
+    [result], wide = together.results, together.widened
     meta = selected.meta
     if widened is not None and wide is not None and result.total:
         sensitivity = _with_suspected(wide, widened, filters, keep=selected.keep is not None, totals=result.total)
@@ -272,7 +273,13 @@ def grouped(
 ) -> Result:
     """The figures of one grouping of a selection already made; the caller holds the read snapshot. No sensitivity
     to suspected spam here."""
-    return grouped_together(session, forms, selected, filters, [group_by], zone=zone)[0]
+    return grouped_together(session, forms, selected, filters, [group_by], zone=zone).results[0]
+
+
+@dataclass(frozen=True)
+class Together:
+    results: list[Result]  # one per grouping, in order
+    widened: Sums | None  # the sums of the selection with suspected spam, when asked for
 
 
 def grouped_together(
@@ -283,26 +290,13 @@ def grouped_together(
     groupings: Sequence[Sequence[str]],
     *,
     zone: ZoneInfo | None = None,
-) -> list[Result]:
+    widened: FigureSelection | None = None,
+) -> Together:
     """Several groupings of one selection from one pass over the responses (the dashboard's breakdowns): the sums
     are fetched once for the crossing of every grouping's domains, then added up into each grouping's domains —
     exact, since the per-PSU sums of a coarser domain are the sums of its parts (``app.stats.tables.merge_domains``,
-    as the total of the selection is made)."""
-    return _together(session, forms, selected, filters, groupings, zone=zone)[0]
-
-
-def _together(
-    session: Session,
-    forms: dict[tuple[str, int], RegisteredForm],
-    selected: FigureSelection,
-    filters: Filters,
-    groupings: Sequence[Sequence[str]],
-    *,
-    zone: ZoneInfo | None = None,
-    widened: FigureSelection | None = None,
-) -> tuple[list[Result], Sums | None]:
-    """:func:`grouped_together`, and with ``widened`` (the same selection with suspected spam) the sums of that one
-    too, in the same domains: from one pass over the summary when both designs have the same shape."""
+    as the total of the selection is made). With ``widened`` (the same selection with the suspected spam), its sums
+    too, in the same domains: from the same pass over the summary when both designs have the same shape."""
     for group_by in groupings:
         check_groups(group_by)
     crossed = [group for group in DOMAIN_GROUPS if any(group in group_by for group_by in groupings)]
@@ -344,7 +338,7 @@ def _together(
         out.append(
             _result(session, forms, selected, filters, group_by, domain_groups, table, keys, strata, query.items)
         )
-    return out, wide
+    return Together(out, wide)
 
 
 def _same_shape(selected: FigureSelection, widened: FigureSelection) -> bool:
