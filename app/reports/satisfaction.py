@@ -257,7 +257,7 @@ def satisfaction(
     [result], wide = together.results, together.widened
     meta = selected.meta
     if widened is not None and wide is not None and result.total:
-        sensitivity = _with_suspected(wide, widened, filters, keep=selected.keep is not None, totals=result.total)
+        sensitivity = _with_suspected(wide, widened, filters, result.total)
         meta = replace(meta, with_suspected_spam_pct=sensitivity)
     return replace(result, meta=meta)
 
@@ -385,17 +385,7 @@ def _result(
         kept.append((rest, owner, estimates))
     total: list[Estimate] = []
     if domain_groups:  # the whole selection too, from the same sums (no second query)
-        mapping = [0 if selected.keep is None or key[0] == 1 else -1 for key in keys]
-        merged = merge_domains(table, mapping)
-        total = estimate_domains(
-            merged,
-            strata,
-            items,
-            selected.measures.indices,
-            domains=1,
-            level=filters.level,
-            method=filters.method,
-        )[0]
+        total = _selection_total(table, keys, strata, selected, filters)
     if any(group in CLOCK_GROUPS for group in domain_groups):  # hours in numeric order (the sums sort as text)
         kept.sort(
             key=lambda entry: tuple(
@@ -447,21 +437,27 @@ def _result(
     return Result(selected.meta, rows, totals, unit_mean)
 
 
-def _with_suspected(
-    wide: Sums, widened: FigureSelection, filters: Filters, *, keep: bool, totals: Sequence[Row]
-) -> dict[str, float]:
-    """The total indicators' estimates with the suspected spam counted: the widened selection's sums (its own design
-    and weights) added up into the selection's total (its rows whose first domain, ``_keep``, is 1 when ``keep``)."""
-    mapping = [0 if not keep or key[0] == 1 else -1 for key in wide.keys]
-    found = estimate_domains(
-        merge_domains(wide.table, mapping),
-        replace(wide.strata, lonely_psu="adjust"),
-        widened.query.items,
-        widened.measures.indices,
+def _selection_total(
+    table: PsuTable, keys: Sequence[tuple[Any, ...]], strata: StrataInfo, selected: FigureSelection, filters: Filters
+) -> list[Estimate]:
+    """The estimates of the whole selection from its domains' sums: every domain added up into one, but those left
+    out by the channel or procedure-field filters (their first key, ``_keep``, is 0)."""
+    mapping = [0 if selected.keep is None or key[0] == 1 else -1 for key in keys]
+    return estimate_domains(
+        merge_domains(table, mapping),
+        strata,
+        selected.query.items,
+        selected.measures.indices,
         domains=1,
         level=filters.level,
         method=filters.method,
     )[0]
+
+
+def _with_suspected(wide: Sums, widened: FigureSelection, filters: Filters, totals: Sequence[Row]) -> dict[str, float]:
+    """The total indicators' estimates with the suspected spam counted: the widened selection's sums (its own design
+    and weights) added up into its total."""
+    found = _selection_total(wide.table, wide.keys, replace(wide.strata, lonely_psu="adjust"), widened, filters)
     by_indicator = {indicator_of(estimate): estimate.estimate * 100 for estimate in found}
     return {row.indicator: by_indicator[row.indicator] for row in totals if row.indicator in by_indicator}
 
