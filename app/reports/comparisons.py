@@ -29,7 +29,6 @@ weights and the estimator are those of every other figure; nothing here estimate
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal
@@ -48,6 +47,7 @@ from app.reports.selection import FigureSelection, figure_selection
 from app.reports.sums import Column, fetch_sums
 from app.responses.models import Response
 from app.responses.selection import Filters
+from app.responses.summary import whole_months
 from app.stats.comparisons import Difference, adjust, compare, honest
 from app.stats.estimates import Estimate, estimate_domains
 from app.stats.intervals import t_quantile
@@ -90,10 +90,6 @@ class Comparison:
     parent_total: list[tuple[str, Estimate]]  # against the parent: (indicator, the parent's whole-subtree figure)
 
 
-def _is_whole_months(start: date, end: date) -> bool:
-    return start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]
-
-
 def _month_start(year: int, month: int) -> date:
     index = year * 12 + month - 1
     return date(index // 12, index % 12 + 1, 1)
@@ -107,7 +103,7 @@ def _month_end(year: int, month: int) -> date:
 def previous_period(start: date, end: date) -> tuple[date, date]:
     """The period of the same length just before: the same number of whole calendar months when the period is whole
     months (January–March 2026 → October–December 2025), else the same number of days."""
-    if _is_whole_months(start, end):
+    if whole_months(start, end):
         months = (end.year - start.year) * 12 + end.month - start.month + 1
         first = _month_start(start.year, start.month - months)
         return first, start - timedelta(days=1)
@@ -125,7 +121,7 @@ def _year_before(day: date) -> date:
 def year_earlier(start: date, end: date) -> tuple[date, date]:
     """The same period a year earlier: whole months shift by twelve months (February ends on its own last day),
     other periods keep their calendar days (29 February becomes the 28th)."""
-    if _is_whole_months(start, end):
+    if whole_months(start, end):
         return _month_start(start.year - 1, start.month), _month_end(end.year - 1, end.month)
     return _year_before(start), _year_before(end)
 

@@ -78,28 +78,31 @@ def _on_summary(expression: Any) -> Any:
     return replacement_traverse(expression, options, replace)
 
 
-def _months(period: tuple[date | None, date | None]) -> tuple[int | None, int | None, list[ColumnElement[bool]]]:
-    """The first and last months (yyyymm) the period covers whole (None: open), and the conditions on ``responses``
-    that pick the days of the period outside them (each a date range: the month the period starts inside, the month
-    it ends inside; the whole period when it covers no month whole)."""
+def _months(period: tuple[date | None, date | None]) -> tuple[list[ColumnElement[bool]], list[ColumnElement[bool]]]:
+    """The conditions on the summary's months that the period covers whole, and the conditions on ``responses`` that
+    pick the days of the period outside them (each a date range: the month the period starts inside, the month it
+    ends inside; the whole period, and no summary month, when it covers no month whole)."""
     start, end = period
-    low = high = None
+    whole: list[ColumnElement[bool]] = []
     cut: list[ColumnElement[bool]] = []
+    low = high = None
     if start is not None:  # its month, or the next when the period starts inside it (numbers, not dates: the month
         year, month = start.year, start.month  # after 9999-12 is no date, but 1000001 bounds like any other)
         if start.day != 1:
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
             cut.append(Response.local_date <= start.replace(day=calendar.monthrange(start.year, start.month)[1]))
         low = year * 100 + month
+        whole.append(ResponseSum.local_month >= low)
     if end is not None:  # its month, or the one before when the period ends inside it
         year, month = end.year, end.month
         if not ends_month(end):
             year, month = (year - 1, 12) if month == 1 else (year, month - 1)
             cut.append(Response.local_date >= end.replace(day=1))
         high = year * 100 + month
+        whole.append(ResponseSum.local_month <= high)
     if low is not None and high is not None and low > high:
-        cut = [true()]
-    return low, high, cut
+        return [ResponseSum.local_month.is_(None)], [true()]  # no whole month: every row from the raw tables
+    return whole, cut
 
 
 Assembly = tuple[list[Any], list[tuple[Any, ...]]]  # the raw assembly's columns, and its rows (stratum, PSUs in it)
@@ -152,11 +155,7 @@ def _fetched(session: Session, query: SumsQuery) -> tuple[list[Sequence[Any]], d
         summary_joins = [(table, _on_summary(condition)) for table, condition in query.joins]
     except _NotServable:
         return None
-    low, high, cut = _months(query.period)
-    in_whole = [ResponseSum.local_month >= low] if low is not None else []
-    in_whole += [ResponseSum.local_month <= high] if high is not None else []
-    if low is not None and high is not None and low > high:
-        in_whole = [ResponseSum.local_month.is_(None)]  # no whole month: every row from the raw tables
+    in_whole, cut = _months(query.period)
     labelled = [expression.label(f"k{i}") for i, expression in enumerate(on_summary)]
     folded = select(
         *labelled,

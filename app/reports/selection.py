@@ -122,7 +122,7 @@ def figure_selection(
     # n of a population cell counts its whole period, whatever the dates asked: a period cut by `from`/`to` keeps
     # the weight N/n of its month instead of spreading the month's N over the few days selected.
     whole_periods = [agencies, Response.form_version_id.in_(version_ids), of_source, *unflagged]
-    in_source = of_form.of(version_ids, imported=source == "import")
+    in_source = tally.of(version_ids, imported=source == "import")
     counts = _Counts(tally, in_source.selected(spam=True), in_source.selected(spam=False, test=True))
 
     keep_parts: list[ColumnElement[bool]] = []

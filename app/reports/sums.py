@@ -127,13 +127,10 @@ def _pattern_codes(items: Sequence[str]) -> list[ColumnElement[Any]]:
 def fetch_sums(session: Session, query: SumsQuery) -> Sums:
     """The sums of a query: from the summary of sufficient statistics and its tail where the query is the live design
     (``app.reports.from_summary``), else from every answer. Both give the same sums."""
-    if session.info.get(FIGURES_SOURCE, "summary") != "raw":
-        found = summary_rows(session, query)
-        if found is not None:
-            columns, stratum_rows = found
-            cell = int(query.weight_cell is not None)
-            shape = _Shape(domains=len(query.domains), strata=2, psu=2, cell=cell, codes=code_columns(len(query.items)))
-            return _assemble(query, shape, columns, stratum_rows)
+    found = summary_rows(session, query) if _summary_allowed(session) else None
+    if found is not None:
+        columns, stratum_rows = found
+        return _assemble(query, _live_shape(query), columns, stratum_rows)
     return fetch_raw_sums(session, query)
 
 
@@ -142,15 +139,23 @@ def fetch_sums_split(session: Session, wide: SumsQuery, narrow: SumsQuery, flag:
     ``wide`` holds them, ``narrow`` is the same selection without them (its filters say so), with the same domains,
     strata, PSUs and weighting cells, and its own stratum weights — from one pass over the summary (the figures and
     their sensitivity to suspected spam read the same rows). None when the summary cannot serve them."""
-    if session.info.get(FIGURES_SOURCE, "summary") == "raw":
-        return None
-    found = summary_rows_split(session, wide, flag)
+    found = summary_rows_split(session, wide, flag) if _summary_allowed(session) else None
     if found is None:
         return None
     (every, every_strata), (unflagged, unflagged_strata) = found
-    cell = int(wide.weight_cell is not None)
-    shape = _Shape(domains=len(wide.domains), strata=2, psu=2, cell=cell, codes=code_columns(len(wide.items)))
+    shape = _live_shape(wide)
     return _assemble(wide, shape, every, every_strata), _assemble(narrow, shape, unflagged, unflagged_strata)
+
+
+def _summary_allowed(session: Session) -> bool:
+    """Whether the summary may serve (``SIPAS_FIGURES_SOURCE=raw`` says every figure reads the raw answers)."""
+    return bool(session.info.get(FIGURES_SOURCE, "summary") != "raw")
+
+
+def _live_shape(query: SumsQuery) -> _Shape:
+    """The columns of the summary's rows: the live design's stratum (agency, month) and PSU (counter, week)."""
+    cell = int(query.weight_cell is not None)
+    return _Shape(domains=len(query.domains), strata=2, psu=2, cell=cell, codes=code_columns(len(query.items)))
 
 
 def fetch_raw_sums(session: Session, query: SumsQuery) -> Sums:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.reference.models import PopulationCount
 from app.reports.tally import Tally
-from app.responses.summary import ends_month
+from app.responses.summary import whole_months
 from app.stats.weights import rake_to_counts
 
 
@@ -65,10 +65,6 @@ class Weights:
     uncounted_agencies: tuple[int, ...]
 
 
-def _whole_months(start: date, end: date) -> bool:
-    return start.day == 1 and ends_month(end)
-
-
 def _month_range(start: date, end: date) -> tuple[int, int]:
     return start.year * 100 + start.month, end.year * 100 + end.month
 
@@ -87,7 +83,7 @@ def whole_month_weights(session: Session, found: Sequence[Cell]) -> Weights | No
             PopulationCount.dossiers_handled,
         ).where(PopulationCount.agency_id.in_(agencies))
     ).all()
-    if not all(_whole_months(start, end) for _a, _f, start, end, _n in counts):
+    if not all(whole_months(start, end) for _a, _f, start, end, _n in counts):
         return None
     by_agency: dict[int, list[int]] = {}
     for i, cell in enumerate(found):

@@ -77,6 +77,11 @@ def ends_month(day: date) -> bool:
     return day.day == calendar.monthrange(day.year, day.month)[1]
 
 
+def whole_months(start: date, end: date) -> bool:
+    """Whether the period start…end is whole calendar months (starts on a 1st, ends on a month's last day)."""
+    return start.day == 1 and ends_month(end)
+
+
 def in_tail() -> ColumnElement[bool]:
     """Responses not yet folded in, written as the partial index's own predicate (``NOT summarized``) on both
     databases: PostgreSQL does not prove ``summarized IS false`` implies it, nor SQLite ``summarized = 0`` (how
