@@ -148,6 +148,7 @@ def test_reasons_and_masked_comments_search_hide_and_export(
     # Search without diacritics: "cham" finds "chậm".
     page.get_by_test_id("voice-search").fill("cham")
     page.get_by_test_id("voice-search-submit").click()
+    expect(page).to_have_url(re.compile(r"[?&]q=cham(&|#|$)"))  # the new page, not the one before it
     expect(page.get_by_test_id("comments-count")).to_contain_text("1 góp ý")
     expect(comments).to_have_count(1)
     expect(comments.first).to_have_text(SLOW_COMMENT)
@@ -155,7 +156,10 @@ def test_reasons_and_masked_comments_search_hide_and_export(
     # Hide the abusive one as the administrator: it leaves the feed, is listed among the hidden, not in the CSV.
     page.get_by_test_id("voice-search").fill("xuc pham")
     page.get_by_test_id("voice-search-submit").click()
+    # The page before also shows one comment: wait for the new one, or the hide below may act on the old page.
+    expect(page).to_have_url(re.compile(r"[?&]q=xuc\+pham(&|#|$)"))
     expect(comments).to_have_count(1)
+    expect(comments.first).to_have_text(PHONE_MASKED)
     item = page.locator("li.comment").first
     item.get_by_text("Ẩn góp ý này").click()
     item.get_by_label("Lý do (ghi vào nhật ký)").fill("Lời lẽ xúc phạm cán bộ")
@@ -164,6 +168,7 @@ def test_reasons_and_masked_comments_search_hide_and_export(
     expect(page.get_by_test_id("no-comments")).to_be_visible()
     page.get_by_test_id("voice-search").fill("")
     page.get_by_test_id("voice-search-submit").click()
+    expect(page).to_have_url(re.compile(r"[?&]q=(&|#|$)"))
     expect(comments.first).not_to_have_text(PHONE_MASKED)
     expect(page.get_by_test_id("hidden-link")).to_contain_text("Xem 1 góp ý đã ẩn")
     export = page.get_by_test_id("comments-download").get_attribute("href") or ""
