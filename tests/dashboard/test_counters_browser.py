@@ -156,13 +156,18 @@ def test_a_province_administrator_manages_counters_and_their_posters(
     _checked(page, "counters")
 
     # Typed without accents, a name is found all the same.
+    # Each search, and the clearing, waits for its own page: the rows are read at once, and the old page has the
+    # same search box and sort links (which keep its search), so acting on it would search or sort the wrong list.
     page.get_by_label("Tìm quầy").fill("dong ky dat dai")
     page.get_by_role("button", name="Xem", exact=True).click()
+    expect(page).to_have_url(re.compile(r"[?&]q=dong\+ky\+dat\+dai(&|$)"))
     assert _rows(page) == ["HD-X01/Q02"]
     page.get_by_label("Tìm quầy").fill("tu phap")
     page.get_by_role("button", name="Xem", exact=True).click()
+    expect(page).to_have_url(re.compile(r"[?&]q=tu\+phap(&|$)"))
     assert _rows(page) == ["HD-P02/Q02"]
     page.get_by_role("link", name="Xóa bộ lọc").click()
+    expect(page).to_have_url(f"{live_url}/dashboard/counters")
 
     # Sorted by the last answer: the longest quiet first, the counter quiet for 30 days right after the one never
     # answered; clicked again, the newest first.
@@ -171,10 +176,13 @@ def test_a_province_administrator_manages_counters_and_their_posters(
     assert _rows(page)[:2] == ["HD-X04/Q02", "HD-X01/Q02"]
     expect(page.locator('th[aria-sort="ascending"]')).to_contain_text("Phiếu gần nhất")
     page.get_by_role("link", name=re.compile("Phiếu gần nhất")).click()
+    expect(page).to_have_url(re.compile(r"sort=last&order=desc"))  # the old page is sorted by it too, ascending
     assert _rows(page)[0] == "HD-X01/Q01" and _rows(page)[-2:] == ["HD-X01/Q02", "HD-X04/Q02"]
 
     # A new counter, then its links revoked: the page shows the new typable code.
     page.get_by_test_id("new-counter").click()
+    # The list has a "Cơ quan" select too (the posters'): choose the agency on the new counter's form, not on it.
+    expect(page).to_have_url(f"{live_url}/dashboard/counters/new")
     page.get_by_label("Cơ quan").select_option("HD-X03")
     page.get_by_label("Mã quầy").fill("Q02")
     page.get_by_label("Tên quầy (tiếng Việt)").fill("Quầy Một cửa điện tử")
@@ -240,6 +248,7 @@ def test_the_kiosks_page_shows_a_stale_kiosk_and_a_key_shown_once(
     _checked(page, "kiosks")
 
     page.get_by_test_id("new-device").click()
+    expect(page).to_have_url(f"{live_url}/dashboard/devices/new")  # else axe and the photos may take the list again
     _checked(page, "kiosks-new")
     page.get_by_label("Đặt tại").select_option("HD-X04/Q01")
     page.get_by_label("Tên máy (không bắt buộc)").fill("Kiosk Ngũ Hùng")
