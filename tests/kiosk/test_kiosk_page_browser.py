@@ -158,7 +158,7 @@ def test_answer_offline_reload_offline_then_every_answer_is_stored_once(
     started = time.monotonic()
     answer(page, 5)
     page.screenshot(path=str(artifact(f"kiosk-thanks-{backend}.png")))
-    expect(page.get_by_role("heading", level=1)).to_have_text(FORM_TITLE, timeout=5000)  # back by itself after ~3 s
+    expect(page.get_by_role("heading", level=1)).to_have_text(FORM_TITLE, timeout=10_000)  # back by itself after ~3 s
     answer(page, 4, comment="Cán bộ hướng dẫn tận tình")
     next_person(page)
     answer(page, 2, reason="Chờ đợi lâu")
