@@ -18,7 +18,6 @@ import calendar
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
-from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.visitors import replacement_traverse
 
-from app.reports.numbering import as_columns, labels
+from app.reports.numbering import Values, as_columns, kept, labels, value
 from app.responses.models import Answer, Response, ResponseSum, SummaryPlace
 from app.responses.summary import (
     CHUNK,
@@ -128,12 +127,12 @@ def summary_rows_split(session: Session, query: SumsQuery, flag: Any) -> tuple[A
         return None
     columns, versions = found
     every = [*columns[:domains], *columns[domains + 1 :]]
-    mask = [not value for value in columns[domains]]
-    unflagged = [list(compress(column, mask)) for column in every]
+    mask = np.asarray(columns[domains], dtype=np.int64) == 0
+    unflagged = [kept(column, mask) for column in every]
     return _as_raw(query, versions, every, domains), _as_raw(query, versions, unflagged, domains)
 
 
-def _fetched(session: Session, query: SumsQuery) -> tuple[list[Sequence[Any]], dict[int, list[str]]] | None:
+def _fetched(session: Session, query: SumsQuery) -> tuple[list[Values], dict[int, list[str]]] | None:
     """The columns of the summary's and the raw tables' rows of the query (domain keys, stratum, PSU, cell, form
     version, its pattern codes, respondents, Σw), and each version's items in pattern order; None when not
     servable."""
@@ -218,7 +217,7 @@ def _tail(connection: Any, query: SumsQuery, expressions: list[Any], cut: list[C
 
 
 def _as_raw(
-    query: SumsQuery, versions: dict[int, list[str]], columns: Sequence[Sequence[Any]], domains: int
+    query: SumsQuery, versions: dict[int, list[str]], columns: Sequence[Values], domains: int
 ) -> tuple[list[Any], list[tuple[Any, ...]]]:
     """Version patterns → the query's pattern codes; PSUs per stratum from every row (answered or not). Returns the
     columns of the raw assembly (rows without an answer to the query's items left out) and the stratum rows."""
@@ -230,7 +229,11 @@ def _as_raw(
     recoded = np.array(
         [
             _recode(
-                versions[columns[width][first]], columns[width + 1][first], columns[width + 2][first], position, chunks
+                versions[value(columns[width], first)],
+                value(columns[width + 1], first),
+                value(columns[width + 2], first),
+                position,
+                chunks,
             )
             for first in pattern_first
         ],
@@ -242,20 +245,15 @@ def _as_raw(
     _unit, unit_first = labels(columns[domains : domains + 4], n)
     per_stratum = np.bincount(stratum[unit_first], minlength=stratum_first.size)
     stratum_rows = [
-        (columns[domains][first], columns[domains + 1][first], int(per_stratum[k]))
+        (value(columns[domains], first), value(columns[domains + 1], first), int(per_stratum[k]))
         for k, first in enumerate(stratum_first)
     ]
-    kept: NDArray[np.bool_] = np.asarray(codes.any(axis=1), dtype=np.bool_).reshape(n)
-    mask = [bool(value) for value in kept]
-
-    def keep(column: Sequence[Any]) -> list[Any]:
-        return list(compress(column, mask))
-
-    out: list[Any] = [keep(column) for column in columns[: domains + 2]]
-    out.append([0] * int(kept.sum()))  # the part (one statement's share of the design: the live design has one)
-    out += [keep(column) for column in columns[domains + 2 : width]]
-    out += [codes[kept, chunk] for chunk in range(chunks)]
-    out += [keep(columns[-2]), keep(columns[-1])]
+    answered: NDArray[np.bool_] = np.asarray(codes.any(axis=1), dtype=np.bool_).reshape(n)
+    out: list[Any] = [kept(column, answered) for column in columns[: domains + 2]]
+    out.append(np.zeros(int(answered.sum()), dtype=np.int64))  # the part (the live design has one statement)
+    out += [kept(column, answered) for column in columns[domains + 2 : width]]
+    out += [codes[answered, chunk] for chunk in range(chunks)]
+    out += [kept(columns[-2], answered), kept(columns[-1], answered)]
     return out, stratum_rows
 
 

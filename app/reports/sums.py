@@ -31,7 +31,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.db import FIGURES_SOURCE
 from app.reports.from_summary import summary_rows, summary_rows_split
-from app.reports.numbering import as_columns, labels
+from app.reports.numbering import Values, as_columns, labels, value
 from app.responses.models import Answer, Response
 from app.responses.summary import CHUNK, code_columns  # items per pattern code: 3^30 < 2^63, a BIGINT on every database
 from app.stats.tables import Profiles, PsuTable, StrataInfo
@@ -228,7 +228,7 @@ def _decode(codes: NDArray[np.int64], items: int) -> NDArray[np.int8]:
     return states
 
 
-def _assemble(query: SumsQuery, shape: _Shape, columns: Sequence[Sequence[Any]], stratum_rows: Sequence[Any]) -> Sums:
+def _assemble(query: SumsQuery, shape: _Shape, columns: Sequence[Values], stratum_rows: Sequence[Any]) -> Sums:
     """Per (domain, PSU): answers, Σw·answered and Σw·satisfied per item, added up from the respondents' patterns
     (a respondent's weight is the same on each of their answers); the patterns themselves become the profiles.
     ``columns``: the rows' columns (domain keys, strata, part, PSU, cell, pattern codes, respondents, Σw)."""
@@ -248,7 +248,10 @@ def _assemble(query: SumsQuery, shape: _Shape, columns: Sequence[Sequence[Any]],
     pair_of_row, pair_first = labels([row_domain, unit], n) if n else (row_domain, row_domain)
     row_stratum, stratum_first = labels(columns[width : width + width_s], n)
     stratum_of = np.array(
-        [strata_index[tuple(columns[c][first] for c in range(width, width + width_s))] for first in stratum_first],
+        [
+            strata_index[tuple(value(columns[c], first) for c in range(width, width + width_s))]
+            for first in stratum_first
+        ],
         dtype=np.intp,
     )
     factor = np.ones(n)
@@ -256,7 +259,7 @@ def _assemble(query: SumsQuery, shape: _Shape, columns: Sequence[Sequence[Any]],
     if weights is not None:  # the weight of the stratum (or weighting cell), applied after the GROUP BY
         cell_columns = [*range(width, width + width_s), *range(psu_end, cell_end)]
         row_cell, cell_first = labels([columns[c] for c in cell_columns], n)
-        factors = np.array([weights[tuple(columns[c][first] for c in cell_columns)] for first in cell_first])
+        factors = np.array([weights[tuple(value(columns[c], first) for c in cell_columns)] for first in cell_first])
         factor = factors[row_cell] if n else factor
     k_items = len(query.items)
     codes = np.array(columns[cell_end:code_end], dtype=np.int64).reshape(shape.codes, n).T
@@ -270,7 +273,7 @@ def _assemble(query: SumsQuery, shape: _Shape, columns: Sequence[Sequence[Any]],
     np.add.at(answers, pair_of_row, count[:, None] * (states > 0))
     np.add.at(answered, pair_of_row, weight[:, None] * (states > 0))
     np.add.at(satisfied, pair_of_row, weight[:, None] * (states == 2))
-    keys = [tuple(columns[c][first] for c in range(width)) for first in domain_first]
+    keys = [tuple(value(columns[c], first) for c in range(width)) for first in domain_first]
     order = sorted(range(len(keys)), key=lambda d: tuple((value is None, str(value)) for value in keys[d]))
     remap = np.empty(len(keys), dtype=np.intp)
     remap[np.array(order, dtype=np.intp)] = np.arange(len(keys), dtype=np.intp)

@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -16,7 +17,7 @@ from app.cli import cli
 from app.config import Settings
 from app.directory.models import Agency
 from app.forms.indices import measures
-from app.reports.numbering import labels
+from app.reports.numbering import as_columns, kept, labels, value
 from app.reports.sums import SumsQuery
 from app.responses.models import Channel, Response
 from tests.factories import ITEMS, counter_tree, estimate_from_database, registry
@@ -154,3 +155,23 @@ def test_labels_number_value_tuples_in_order_of_first_appearance() -> None:
     seen: dict[tuple[int, ...], int] = {}
     assert numbers.tolist() == [seen.setdefault(row, len(seen)) for row in rows]
     assert [rows[i] for i in first.tolist()] == list(seen)
+
+
+def test_fetched_integer_columns_become_arrays_and_number_the_same() -> None:
+    """The summary's integer keys come back as int64 arrays (numbered without converting a million Python values at
+    every call); a column with a NULL, a float or a label stays as it was; single values come back as Python ints."""
+    rows = [(7, None, "c1", 1.5, 3), (9, 4, 42, 2.5, 3), (7, 4, "c1", 0.5, 2**40)]
+    columns = as_columns(rows, 5)
+    assert isinstance(columns[0], np.ndarray) and columns[0].dtype == np.int64
+    assert isinstance(columns[4], np.ndarray)
+    assert [type(column).__name__ for column in columns[1:4]] == ["tuple", "tuple", "tuple"]
+    assert type(value(columns[0], np.intp(1))) is int and value(columns[0], 1) == 9
+    for picked in ([0], [0, 4], [4, 0, 2]):
+        as_lists = [[row[j] for row in rows] for j in picked]
+        assert labels([columns[j] for j in picked], 3)[0].tolist() == labels(as_lists, 3)[0].tolist()
+    mask = np.array([True, False, True])
+    assert kept(columns[0], mask).tolist() == [7, 7]  # type: ignore[union-attr]
+    assert kept(columns[2], mask) == ["c1", "c1"]
+    # a wide range of integers is dictionary-encoded, not used as its own code
+    spread = np.array([10**12, 5, 10**12, 7], dtype=np.int64)
+    assert labels([spread], 4)[0].tolist() == [0, 1, 0, 2]
