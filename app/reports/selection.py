@@ -115,7 +115,7 @@ def figure_selection(
     if not with_suspected:
         unflagged = (Response.is_suspected_spam.is_(False), *unflagged)
     counted = of_form.unflagged(with_suspected=with_suspected)
-    source = choose_source(filters, counted.selected(imported=True), counted.selected(imported=False))
+    source = choose_source(filters, counted.selected_count(imported=True), counted.selected_count(imported=False))
     of_source = Response.channel == Channel.import_ if source == "import" else Response.channel != Channel.import_
     base.append(of_source)
     clean = [*base, *unflagged]
@@ -123,7 +123,7 @@ def figure_selection(
     # the weight N/n of its month instead of spreading the month's N over the few days selected.
     whole_periods = [agencies, Response.form_version_id.in_(version_ids), of_source, *unflagged]
     in_source = tally.of(version_ids, imported=source == "import")
-    counts = _Counts(tally, in_source.selected(spam=True), in_source.selected(spam=False, test=True))
+    counts = _Counts(tally, in_source.selected_count(spam=True), in_source.selected_count(spam=False, test=True))
 
     keep_parts: list[ColumnElement[bool]] = []
     if filters.channel is not None:
@@ -138,8 +138,7 @@ def figure_selection(
         return _imported(session, filters, registered, root, counts=counts, clean=clean, keep=keep)
 
     found = cells(in_source.unflagged(with_suspected=with_suspected))
-    responses = sum(cell.selected for cell in found)
-    last = max((cell.last for cell in found if cell.last is not None), default=None)
+    responses, last = found.responses, found.newest
     live = SumsQuery(
         items=[],
         filters=clean,
@@ -149,7 +148,7 @@ def figure_selection(
         period_filters=tuple(period),
         form_versions=tuple(version_ids),
     )
-    agency_ids = tuple(sorted({cell.agency_id for cell in found}))
+    agency_ids = found.agencies()
     if filters.weighted is False:
         design = _Design(live, "live", responses, last, agencies=agency_ids)
         return _finish(session, filters, registered, root, counts=counts, keep=keep, design=design)

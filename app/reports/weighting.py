@@ -13,46 +13,71 @@ are applied to the sums after the GROUP BY (``SumsQuery.stratum_weights``) inste
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.reference.models import PopulationCount
-from app.reports.tally import Tally
+from app.reports.tally import NO_DATE, NO_FIELD, Tally
 from app.responses.summary import whole_months
 from app.stats.weights import rake_to_counts
 
 
-class Cell(NamedTuple):
-    """The responses of one agency, month and procedure field (None: not stated)."""
+@dataclass(frozen=True)
+class Cells:
+    """The responses per agency, month and procedure field (``NO_FIELD``: not stated), as columns in the order the
+    tally first shows each cell."""
 
-    agency_id: int
-    month: int  # yyyymm
-    field_id: int | None
-    whole: int  # responses of the cell, whatever the dates asked
-    selected: int  # those within the dates
-    last: date | None  # the newest selected date
+    agency_id: NDArray[np.int64]
+    month: NDArray[np.int64]  # yyyymm
+    field_id: NDArray[np.int64]
+    whole: NDArray[np.int64]  # responses of the cell, whatever the dates asked
+    selected: NDArray[np.int64]  # those within the dates
+    last: NDArray[np.int64]  # the newest selected date as an ordinal (NO_DATE: none)
+
+    @property
+    def responses(self) -> int:
+        """Responses within the dates."""
+        return int(self.selected.sum())
+
+    @property
+    def newest(self) -> date | None:
+        """The newest date within the dates."""
+        newest = int(self.last.max(initial=NO_DATE))
+        return None if newest == NO_DATE else date.fromordinal(newest)
+
+    def agencies(self) -> tuple[int, ...]:
+        return tuple(int(agency) for agency in np.unique(self.agency_id))
 
 
-def cells(tally: Tally) -> list[Cell]:
+def cells(tally: Tally) -> Cells:
     """The tally's responses per agency, month and procedure field."""
-    found: dict[tuple[int, int, int | None], list[Any]] = {}
-    for count in tally.counts:
-        key = (count.agency_id, count.month, count.field_id)
-        cell = found.get(key)
-        if cell is None:
-            found[key] = [count.whole, count.selected, count.last]
-        else:
-            cell[0] += count.whole
-            cell[1] += count.selected
-            if count.last is not None and (cell[2] is None or count.last > cell[2]):
-                cell[2] = count.last
-    return [Cell(*key, whole, selected, last) for key, (whole, selected, last) in found.items()]
+    keys = np.stack([tally.agency_id, tally.month, tally.field_id], axis=1)
+    if keys.shape[0] == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Cells(empty, empty, empty, empty, empty, empty)
+    _unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # number the cells in order of first appearance
+    rank = np.empty(order.size, dtype=np.intp)
+    rank[order] = np.arange(order.size, dtype=np.intp)
+    cell = rank[inverse.reshape(-1)]
+    size = order.size
+    last = np.full(size, NO_DATE, dtype=np.int64)
+    np.maximum.at(last, cell, tally.last)
+    head = first[order]
+    return Cells(
+        agency_id=tally.agency_id[head],
+        month=tally.month[head],
+        field_id=tally.field_id[head],
+        whole=np.bincount(cell, weights=tally.whole, minlength=size).astype(np.int64),
+        selected=np.bincount(cell, weights=tally.selected, minlength=size).astype(np.int64),
+        last=last,
+    )
 
 
 @dataclass(frozen=True)
@@ -65,15 +90,16 @@ class Weights:
     uncounted_agencies: tuple[int, ...]
 
 
-def _month_range(start: date, end: date) -> tuple[int, int]:
-    return start.year * 100 + start.month, end.year * 100 + end.month
+def _month_number(day: date) -> int:
+    return day.year * 100 + day.month
 
 
-def whole_month_weights(session: Session, found: Sequence[Cell]) -> Weights | None:
+def whole_month_weights(session: Session, found: Cells) -> Weights | None:
     """N/n per (agency, month) when every population period of these agencies is whole months (the usual
     monthly, quarterly or yearly counts), raked to the field counts when there are any; None otherwise (the weights
-    are then joined row by row in SQL, without field counts)."""
-    agencies = {cell.agency_id for cell in found}
+    are then joined row by row in SQL, without field counts). Column by column: a national selection has 200,000
+    cells and 24,000 counts."""
+    agencies = np.unique(found.agency_id)
     counts = session.execute(
         select(
             PopulationCount.agency_id,
@@ -81,70 +107,127 @@ def whole_month_weights(session: Session, found: Sequence[Cell]) -> Weights | No
             PopulationCount.period_start,
             PopulationCount.period_end,
             PopulationCount.dossiers_handled,
-        ).where(PopulationCount.agency_id.in_(agencies))
+        ).where(PopulationCount.agency_id.in_(agencies.tolist()))
     ).all()
     if not all(whole_months(start, end) for _a, _f, start, end, _n in counts):
         return None
-    by_agency: dict[int, list[int]] = {}
-    for i, cell in enumerate(found):
-        by_agency.setdefault(cell.agency_id, []).append(i)
-    totals = [(a, _month_range(start, end), float(n)) for a, f, start, end, n in counts if f is None]
-    fields = [(a, f, _month_range(start, end), float(n)) for a, f, start, end, n in counts if f is not None]
+    size = found.agency_id.size
+    keys = _CellKeys(found)
+    totals = [(a, _month_number(start), _month_number(end), float(n)) for a, f, start, end, n in counts if f is None]
+    fields = [
+        (a, f, _month_number(start), _month_number(end), float(n)) for a, f, start, end, n in counts if f is not None
+    ]
     # Margin 1: each total count's period; only periods with responses count (their N has someone to stand for it).
-    period_of: dict[int, int] = {}
+    # A cell in two counted periods (overlapping counts) belongs to the later one, as the counts are listed.
+    period_of = np.full(size, -1, dtype=np.intp)
     period_totals: list[float] = []
     period_n: list[int] = []
-    for agency_id, (first, last), dossiers in totals:
-        members = [i for i in by_agency.get(agency_id, ()) if first <= found[i].month <= last]
-        n = sum(found[i].whole for i in members)
-        if n == 0:
-            continue
-        for i in members:
-            period_of[i] = len(period_totals)
-        period_totals.append(dossiers)
-        period_n.append(n)
+    if totals:
+        agency, first, last, dossiers = (np.array(column) for column in zip(*totals, strict=True))
+        low, high = keys.by_month.slices(keys.agency_code(agency), first, last)
+        members = keys.by_month.sums(found.whole, low, high)
+        for k in np.flatnonzero(members > 0).tolist():
+            period_of[keys.by_month.order[low[k] : high[k]]] = len(period_totals)
+            period_totals.append(float(dossiers[k]))
+            period_n.append(int(members[k]))
+    in_period = period_of >= 0
     overall = sum(period_totals) / sum(period_n) if period_totals else 1.0
-    # Margin 2: each field count's (agency, period, field), grouped by (agency, period): the field mix.
-    field_of: dict[int, int] = {}
+    # Margin 2: each field count's (agency, period, field), grouped by (agency, period): the field mix. Only cells
+    # in a counted period take part.
+    field_of = np.full(size, -1, dtype=np.intp)
     field_totals: list[float] = []
     field_group: list[int] = []
-    groups: dict[tuple[int, tuple[int, int]], int] = {}
-    for agency_id, field_id, (first, last), dossiers in fields:
-        members = [
-            i
-            for i in by_agency.get(agency_id, ())
-            if i in period_of and found[i].field_id == field_id and first <= found[i].month <= last
-        ]
-        if not members:
-            continue
-        for i in members:
-            field_of[i] = len(field_totals)
-        field_group.append(groups.setdefault((agency_id, (first, last)), len(groups)))
-        field_totals.append(dossiers)
+    groups: dict[tuple[int, int, int], int] = {}
+    if fields:
+        agency, field, first, last, dossiers = (np.array(column) for column in zip(*fields, strict=True))
+        low, high = keys.by_field.slices(keys.cell_code(agency, field), first, last)
+        members = keys.by_field.sums(in_period.astype(np.int64), low, high)
+        for k in np.flatnonzero(members > 0).tolist():
+            rows = keys.by_field.order[low[k] : high[k]]
+            field_of[rows[in_period[rows]]] = len(field_totals)
+            group = (int(agency[k]), int(first[k]), int(last[k]))
+            field_group.append(groups.setdefault(group, len(groups)))
+            field_totals.append(float(dossiers[k]))
     by_field = bool(field_totals)
-    sizes = np.array([float(c.whole) for c in found])
-    weighted = np.full(len(found), np.nan)
+    sizes = found.whole.astype(np.float64)
+    weighted = np.full(size, np.nan)
     if period_totals:
-        rows = np.array(sorted(period_of), dtype=np.intp)
+        rows = np.flatnonzero(in_period)
         fitted = rake_to_counts(
             sizes[rows],
-            np.array([period_of[i] for i in rows], dtype=np.intp),
+            period_of[rows],
             np.array(period_totals),
-            np.array([field_of.get(i, -1) for i in rows], dtype=np.intp),
+            field_of[rows],
             np.array(field_totals),
             np.array(field_group, dtype=np.intp),
         )
         weighted[rows] = fitted / sizes[rows]
-    weights: dict[tuple[Any, ...], float] = {}
-    uncounted = 0
-    uncounted_agencies: set[int] = set()
-    for i, cell in enumerate(found):
-        key: tuple[Any, ...] = (cell.agency_id, cell.month, cell.field_id) if by_field else (cell.agency_id, cell.month)
-        if i in period_of:
-            weights[key] = float(weighted[i])
-        else:
-            weights[key] = overall
-            uncounted += cell.selected
-            if cell.selected:
-                uncounted_agencies.add(cell.agency_id)
-    return Weights(weights, by_field, uncounted, tuple(sorted(uncounted_agencies)))
+    weighted[~in_period] = overall
+    cell_keys: list[tuple[Any, ...]]
+    if by_field:
+        named = [None if f == NO_FIELD else f for f in found.field_id.tolist()]
+        cell_keys = list(zip(found.agency_id.tolist(), found.month.tolist(), named, strict=True))
+    else:
+        cell_keys = list(zip(found.agency_id.tolist(), found.month.tolist(), strict=True))
+    weights = dict(zip(cell_keys, weighted.tolist(), strict=True))  # one weight per key: the last cell's, as before
+    outside = ~in_period
+    uncounted_agencies = np.unique(found.agency_id[outside & (found.selected > 0)])
+    return Weights(
+        weights, by_field, int(found.selected[outside].sum()), tuple(int(a) for a in uncounted_agencies.tolist())
+    )
+
+
+class _Sorted:
+    """Cells sorted by one whole-number key and then the month, so that one key's cells between two months are a
+    slice of the order."""
+
+    def __init__(self, key: NDArray[np.int64], month: NDArray[np.int64]) -> None:
+        self.order = np.lexsort((month, key))
+        self._flat = key[self.order] * _MONTHS + month[self.order]
+
+    def slices(
+        self, key: NDArray[np.int64], first: NDArray[np.int64], last: NDArray[np.int64]
+    ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """[low, high) in the order, per query; empty where the key is -1 (none of the cells has it)."""
+        low = np.searchsorted(self._flat, key * _MONTHS + first, side="left")
+        high = np.searchsorted(self._flat, key * _MONTHS + last, side="right")
+        return low, np.where(key >= 0, high, low)
+
+    def sums(self, values: NDArray[np.int64], low: NDArray[np.intp], high: NDArray[np.intp]) -> NDArray[np.int64]:
+        """Σ values over each slice."""
+        running = np.concatenate([[0], np.cumsum(values[self.order])])
+        return np.asarray(running[high] - running[low], dtype=np.int64)
+
+
+_MONTHS = 1 << 20  # yyyymm < 2^20: a month fits under a key
+
+
+class _CellKeys:
+    """The cells' agencies and fields numbered densely, and the cells sorted by agency and by (agency, field)."""
+
+    def __init__(self, found: Cells) -> None:
+        self._agencies = np.unique(found.agency_id)
+        self._fields = np.unique(found.field_id)
+        self.fields = max(self._fields.size, 1)
+        agency = np.searchsorted(self._agencies, found.agency_id).astype(np.int64)
+        field = np.searchsorted(self._fields, found.field_id).astype(np.int64)
+        self.by_month = _Sorted(agency, found.month)
+        self.by_field = _Sorted(agency * self.fields + field, found.month)
+
+    def agency_code(self, agency: NDArray[Any]) -> NDArray[np.int64]:
+        """The number of each agency (-1: no cell has it)."""
+        return _code(self._agencies, agency)
+
+    def cell_code(self, agency: NDArray[Any], field: NDArray[Any]) -> NDArray[np.int64]:
+        """The number of each (agency, field) (-1: no cell has the agency or the field)."""
+        agency_code, field_code = _code(self._agencies, agency), _code(self._fields, field)
+        return np.where((agency_code < 0) | (field_code < 0), -1, agency_code * self.fields + field_code)
+
+
+def _code(known: NDArray[np.int64], values: NDArray[Any]) -> NDArray[np.int64]:
+    """Each value's place among ``known`` (sorted), -1 where it is not there."""
+    values = np.asarray(values, dtype=np.int64)
+    if known.size == 0:
+        return np.full(values.size, -1, dtype=np.int64)
+    place = np.minimum(np.searchsorted(known, values), known.size - 1)
+    return np.where(known[place] == values, place, -1).astype(np.int64)

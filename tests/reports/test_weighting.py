@@ -17,6 +17,8 @@ from app.config import Settings
 from app.directory.models import AgencyLevel, ProcedureField, Role
 from app.directory.service import create_agency, create_counter
 from app.reference.models import PopulationCount
+from app.reports.tally import NO_DATE, NO_FIELD
+from app.reports.weighting import Cells, whole_month_weights
 from app.stats.weights import rake, rake_to_counts
 from tests.factories import live_response, login
 
@@ -149,3 +151,38 @@ def test_plain_mean_of_units_and_the_note_in_exports(client: TestClient, session
     download = client.get("/api/v1/satisfaction", params={**params, "format": "csv"}, headers=headers)
     lines = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert lines[-3] == [] and lines[-2][0].startswith("Khoảng tin cậy") and lines[-1][0].startswith("The interval")
+
+
+def test_whole_month_weights_per_counted_period_and_the_overall_ratio_elsewhere(session: Session) -> None:
+    """N/n over each counted period (a quarter spreads its N over the quarter's responses, whatever month they came
+    in), periods without responses left out, and the overall ΣN/Σn for months without a count — whose selected
+    responses and agencies meta names. Cells are given directly, in an order that is not the agencies' (the weights
+    are worked out column by column over sorted cells, and must not depend on the order)."""
+    province = create_agency(session, code="TP", name_vi="Tỉnh Thử", level=AgencyLevel.province)
+    a, b, c = (
+        create_agency(session, code=f"TP-{x}", name_vi=f"Xã {x}", level=AgencyLevel.commune, parent=province).id
+        for x in "ABC"
+    )
+    _count(session, a, date(2026, 1, 1), date(2026, 3, 31), 900)  # a quarter
+    _count(session, b, date(2026, 1, 1), date(2026, 1, 31), 50)
+    _count(session, b, date(2026, 2, 1), date(2026, 2, 28), 100)  # no responses in February: left out
+    session.commit()
+    # (agency, month, whole, selected)
+    given = [(c, 202601, 4, 3), (a, 202602, 20, 20), (b, 202601, 5, 5), (a, 202601, 10, 0), (a, 202604, 7, 6)]
+    found = Cells(
+        agency_id=np.array([g[0] for g in given]),
+        month=np.array([g[1] for g in given]),
+        field_id=np.full(len(given), NO_FIELD),
+        whole=np.array([g[2] for g in given]),
+        selected=np.array([g[3] for g in given]),
+        last=np.full(len(given), NO_DATE),
+    )
+    shares = whole_month_weights(session, found)
+    assert shares is not None and not shares.by_field
+    overall = (900 + 50) / (30 + 5)
+    assert shares.weights == pytest.approx(
+        {(c, 202601): overall, (a, 202602): 30.0, (b, 202601): 10.0, (a, 202601): 30.0, (a, 202604): overall},
+        rel=1e-12,
+    )
+    assert shares.uncounted == 3 + 6
+    assert shares.uncounted_agencies == tuple(sorted((a, c)))
