@@ -34,11 +34,15 @@ def labels(columns: Sequence[Values], rows: int) -> tuple[NDArray[np.intp], NDAr
             key, size = dense.reshape(-1).astype(np.int64), uniques.size
         key = key * card + codes
         size *= card
-    _values, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty(order.size, dtype=np.intp)
-    rank[order] = np.arange(order.size, dtype=np.intp)
-    return rank[inverse.reshape(-1)], first[order].astype(np.intp)
+    import pyarrow as pa  # type: ignore[import-untyped]  # here, not at import: `sipas --help` goes without it
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    # pyarrow numbers the distinct keys by hashing, in order of first appearance (no sort of the rows)
+    encoded = pc.dictionary_encode(pa.array(key))
+    number = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp)
+    first = np.empty(len(encoded.dictionary), dtype=np.intp)
+    first[number[::-1]] = np.arange(rows - 1, -1, -1, dtype=np.intp)  # the last write of each number is its first row
+    return number, first
 
 
 def _codes(column: Values) -> NDArray[np.int64]:
@@ -47,8 +51,8 @@ def _codes(column: Values) -> NDArray[np.int64]:
         low, high = int(column.min()), int(column.max())
         if high - low <= 4 * column.size + 1024:
             return np.asarray(column, dtype=np.int64) - low
-    import pyarrow as pa  # type: ignore[import-untyped]  # here, not at import: `sipas --help` goes without it
-    import pyarrow.compute as pc  # type: ignore[import-untyped]
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     try:
         encoded = pc.dictionary_encode(pa.array(column), null_encoding="encode")

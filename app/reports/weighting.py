@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.reference.models import PopulationCount
+from app.reports.numbering import labels
 from app.reports.tally import NO_DATE, NO_FIELD, Tally
 from app.responses.summary import whole_months
 from app.stats.weights import rake_to_counts
@@ -57,19 +58,10 @@ class Cells:
 
 def cells(tally: Tally) -> Cells:
     """The tally's responses per agency, month and procedure field."""
-    keys = np.stack([tally.agency_id, tally.month, tally.field_id], axis=1)
-    if keys.shape[0] == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return Cells(empty, empty, empty, empty, empty, empty)
-    _unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")  # number the cells in order of first appearance
-    rank = np.empty(order.size, dtype=np.intp)
-    rank[order] = np.arange(order.size, dtype=np.intp)
-    cell = rank[inverse.reshape(-1)]
-    size = order.size
+    cell, head = labels([tally.agency_id, tally.month, tally.field_id], tally.agency_id.size)
+    size = head.size
     last = np.full(size, NO_DATE, dtype=np.int64)
     np.maximum.at(last, cell, tally.last)
-    head = first[order]
     return Cells(
         agency_id=tally.agency_id[head],
         month=tally.month[head],
