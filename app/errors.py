@@ -1,62 +1,16 @@
 """One error family for the whole service: each error carries its HTTP status and a message that says what is
 wrong and where. The API renders them as ``{"error": {"code", "message", "details"}}``; the CLI prints the
-message and exits non-zero."""
+message and exits non-zero. How error answers appear in the OpenAPI is in :mod:`app.error_responses` (pydantic
+models: this module stays free of them, so that ``sipas stats`` starts without pydantic)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 # The largest number an Integer column (ids, counts) holds on PostgreSQL; SQLite's limit is 2**63 - 1. Numbers
 # from requests that end up in a query or a row are bounded by it, so a huge one is a 422 naming the field, not a
 # database error.
 DB_INT_MAX = 2**31 - 1
-
-
-class ErrorBody(BaseModel):
-    code: str = Field(examples=["invalid"])
-    message: str = Field(description="What is wrong and where (a JSON pointer such as /answers/overall)")
-    details: Any = Field(None, description="Every problem, when there are several (pointers, lines, columns)")
-
-
-class ErrorOut(BaseModel):
-    """The body of every error answer: ``{"error": {"code", "message", "details"}}``."""
-
-    error: ErrorBody
-
-
-# What the app's RequestValidationError handler answers instead of FastAPI's {"detail": [...]}; given to FastAPI as
-# the application's default responses, it replaces the HTTPValidationError schema in the OpenAPI.
-VALIDATION_ERROR: dict[int | str, dict[str, Any]] = {
-    422: {"description": "Invalid request: the message names the field", "model": ErrorOut},
-}
-
-# Any route: when the worker already has its most requests in flight (app/limits.py InFlightLimit), or the
-# database went away mid-request.
-BUSY: dict[int | str, dict[str, Any]] = {
-    503: {
-        "description": "The server is busy, or its database is unavailable: retry after Retry-After seconds",
-        "model": ErrorOut,
-    },
-}
-
-# Any route with a body: one that arrives slower than SIPAS_MIN_BODY_BYTES_PER_SECOND (app/limits.py RequestBody).
-SLOW_BODY: dict[int | str, dict[str, Any]] = {
-    408: {"description": "The request body arrived too slowly; send it again", "model": ErrorOut},
-}
-
-# For routes that answer HTML: their errors are still JSON, but FastAPI would document an error model under the
-# route's own media type (text/html).
-INVALID_ON_HTML: dict[int | str, dict[str, Any]] = {
-    422: {"description": "Invalid request: the message names the field", "content": {"application/json": {}}},
-}
-
-# FastAPI answers 400 before any route code runs when it cannot read a body at all (bytes that are not UTF-8 where
-# JSON is expected, a broken multipart upload); the routes that take a body document it.
-BAD_BODY: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The body could not be read: not UTF-8 text, or a broken multipart upload"},
-}
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

@@ -29,7 +29,8 @@ from app.dashboard.router_manage_officials import router as dashboard_manage_off
 from app.dashboard.router_voice import router as dashboard_voice_router
 from app.dashboard.views import FigureCache
 from app.db import make_engine, make_session_factory, session_scope
-from app.errors import BUSY, SLOW_BODY, VALIDATION_ERROR, SipasError, Unavailable, error_body
+from app.error_responses import BUSY, SLOW_BODY, VALIDATION_ERROR
+from app.errors import SipasError, Unavailable, error_body
 from app.forms.loader import check_registered, load_forms
 from app.health.router import router as health_router
 from app.kiosk.router import page_router as kiosk_page_router

@@ -32,7 +32,8 @@ from app.admin.schemas import (
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep
 from app.directory.models import Counter, Device, Official
-from app.errors import BAD_BODY, DB_INT_MAX, INVALID_ON_HTML, Conflict
+from app.error_responses import BAD_BODY, INVALID_ON_HTML
+from app.errors import DB_INT_MAX, Conflict
 from app.links import posters
 from app.links import service as links
 from app.officials.deps import AdminDep, Caller, CallerDep, client_ip

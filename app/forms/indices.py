@@ -4,9 +4,12 @@ element, component and overall indices built from them (``docs/sipas-method.md``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from app.forms.schemas import FormDefinition, ItemType
 from app.stats.estimates import IndexSpec
+
+if TYPE_CHECKING:  # a type only: `sipas stats` reads files without any form, and starts without pydantic
+    from app.forms.schemas import FormDefinition
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ def measures(definition: FormDefinition) -> Measures:
     levels: dict[str, tuple[int, ...]] = {}
     satisfied: dict[str, frozenset[int]] = {}
     for item in definition.items:
-        scale = definition.scales.get(item.scale or "") if item.type is ItemType.scale else None
+        scale = definition.scales.get(item.scale or "") if item.type == "scale" else None
         if scale is None or not scale.satisfied:
             continue
         items.append(item.code)

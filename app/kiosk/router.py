@@ -15,7 +15,8 @@ from fastapi.templating import Jinja2Templates
 
 from app.db import utcnow
 from app.deps import FormsDep, SessionDep, SettingsDep
-from app.errors import BAD_BODY, Conflict, Invalid, NotFound, TooLarge, UnsupportedMediaType
+from app.error_responses import BAD_BODY
+from app.errors import Conflict, Invalid, NotFound, TooLarge, UnsupportedMediaType
 from app.forms.service import latest_form
 from app.kiosk import service
 from app.kiosk.auth import KioskDep

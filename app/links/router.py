@@ -25,10 +25,9 @@ from sqlalchemy.orm import Session
 from app.deps import FormsDep, SessionDep, SettingsDep
 from app.directory.models import Agency, Device, Official
 from app.directory.service import find_device, get_counter
+from app.error_responses import BAD_BODY, INVALID_ON_HTML
 from app.errors import (
-    BAD_BODY,
     DB_INT_MAX,
-    INVALID_ON_HTML,
     Forbidden,
     Invalid,
     NotFound,

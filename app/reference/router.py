@@ -15,7 +15,8 @@ from fastapi import APIRouter, File, Form, Path, Query, Request, Response, Uploa
 from pydantic import BaseModel
 
 from app.deps import FormsDep, SessionDep
-from app.errors import BAD_BODY, DB_INT_MAX, Invalid
+from app.error_responses import BAD_BODY
+from app.errors import DB_INT_MAX, Invalid
 from app.officials.deps import AdminDep, CallerDep, client_ip
 from app.reference import counts, targets, uploads
 from app.reference.checks import MAX_REASON_CHARS, known_indicators

@@ -28,7 +28,8 @@ from fastapi.responses import StreamingResponse
 from app.audit.service import record_download
 from app.cells import MEDIA
 from app.deps import FormsDep, SessionDep
-from app.errors import BAD_BODY, DB_INT_MAX
+from app.error_responses import BAD_BODY
+from app.errors import DB_INT_MAX
 from app.officials.deps import AdminDep, client_ip
 from app.responses import export, review
 from app.responses.export import ExportFormat

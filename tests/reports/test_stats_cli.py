@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -360,3 +362,18 @@ def test_help_describes_the_scale_and_lonely_psu_options() -> None:
         "ID@VERSION",
     ):
         assert words in text
+
+
+def test_sipas_stats_starts_without_the_server_pydantic_or_a_root_finder() -> None:
+    """`sipas stats` on a million-row file aims at one second for the whole process, a third of which was imports:
+    its module must not pull in the server's stack, pydantic (the API's error models) or scipy's root finders (only
+    a verdict's p-value needs one)."""
+    script = "import sys, app.reports.cli; print(sorted(set(sys.modules) & set(sys.argv[1:])))"
+    unwanted = ["pydantic", "scipy.optimize", "sqlalchemy", "fastapi", "app.forms.schemas"]
+    found = subprocess.run(
+        [sys.executable, "-c", script, *unwanted],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert found.stdout.strip() == "[]"
