@@ -72,9 +72,9 @@ class PsuTable:
     profiles: Profiles | None  # respondents by answer pattern; needed for indices (None: items only)
 
 
-def _grouped(inverse: NDArray[np.intp], size: int, values: NDArray[Any]) -> NDArray[np.float64]:
-    """Sums of ``values`` (rows, or rows × columns) by group; ``np.bincount`` adds in row order as ``np.add.at``
-    does, several times faster."""
+def grouped_sums(inverse: NDArray[np.intp], size: int, values: NDArray[Any]) -> NDArray[np.float64]:
+    """Sums of ``values`` (rows, or rows × columns) by group, each group's rows added in row order (``np.bincount``
+    adds as ``np.add.at`` does, several times faster)."""
     if values.ndim == 1:
         return np.bincount(inverse, weights=values, minlength=size).astype(np.float64, copy=False)
     out = np.zeros((size, *values.shape[1:]))
@@ -112,9 +112,9 @@ def merge_domains(table: PsuTable, mapping: ArrayLike) -> PsuTable:
         domain=(unique // psus).astype(np.intp),
         stratum=stratum,
         psu=(unique % psus).astype(np.intp),
-        answers=_grouped(inverse, size, table.answers[keep]),
-        answered=_grouped(inverse, size, table.answered[keep]),
-        satisfied=_grouped(inverse, size, table.satisfied[keep]),
+        answers=grouped_sums(inverse, size, table.answers[keep]),
+        answered=grouped_sums(inverse, size, table.answered[keep]),
+        satisfied=grouped_sums(inverse, size, table.satisfied[keep]),
         profiles=profiles,
     )
 
@@ -147,8 +147,8 @@ def _patterns(
         domain=pattern_domain.astype(np.intp),
         answered=codes > 0,
         satisfied=codes == 2,
-        respondents=_grouped(inverse, size, np.ones(weights.size)),
-        weight=_grouped(inverse, size, weights),
+        respondents=grouped_sums(inverse, size, np.ones(weights.size)),
+        weight=grouped_sums(inverse, size, weights),
     )
 
 
@@ -178,9 +178,9 @@ def table_from_rows(
         domain=(unique // n_psus).astype(np.intp),
         stratum=design.psu_stratum[psu],
         psu=psu,
-        answers=_grouped(inverse, size, a[keep]),
-        answered=_grouped(inverse, size, a[keep] * w[:, None]),
-        satisfied=_grouped(inverse, size, s[keep] * w[:, None]),
+        answers=grouped_sums(inverse, size, a[keep]),
+        answered=grouped_sums(inverse, size, a[keep] * w[:, None]),
+        satisfied=grouped_sums(inverse, size, s[keep] * w[:, None]),
         profiles=_patterns(labels[keep], a[keep] > 0, s[keep] > 0, w),
     )
     return table, StrataInfo(design.psus_per_stratum, design.sampling_fraction, design.lonely_psu)

@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from scipy import special
 
 from app.stats.design import Design, DomainEstimate, domain_mean, make_design
+from app.stats.estimates import IndexSpec, estimate_domains
 from app.stats.intervals import METHODS, Interval, interval
+from app.stats.tables import Profiles, PsuTable, StrataInfo, table_from_rows
 
 BOUNDED = ("beta", "beta_nchs", "logit", "xlogit", "wilson", "likelihood")
 MIRRORED = ("beta", "beta_nchs", "xlogit", "wilson", "likelihood", "mean")
@@ -168,3 +170,128 @@ def test_asin_is_clamped_to_the_arc_and_keeps_its_estimate_inside() -> None:
     assert (bounds.low, bounds.high) == (0.0, 1.0)
     narrower = interval(0.09, 0.068**2, 4, n=40, method="asin")  # df 4: only the lower end is clamped
     assert narrower.low == 0.0 and 0.09 < narrower.high < 1
+
+
+ITEMS = ("a", "b", "c")
+INDICES = (
+    IndexSpec("ab", "element", ("a", "b")),
+    IndexSpec("cc", "element", ("c",)),
+    IndexSpec("overall", "overall", ("ab", "cc")),
+)
+
+
+@dataclass(frozen=True)
+class DomainSample:
+    design: Design
+    domain: np.ndarray
+    answered: np.ndarray
+    satisfied: np.ndarray
+
+    def table(self) -> tuple[PsuTable, StrataInfo]:
+        return table_from_rows(self.design, self.domain, self.answered, self.satisfied)
+
+
+@st.composite
+def domain_samples(draw: st.DrawFn) -> DomainSample:
+    """Respondents in 1–4 strata of 1–4 PSUs (a single PSU is a lonely stratum, adjusted as R's
+    ``survey.lonely.psu = "adjust"``), each in one of up to 4 domains or none, answering each of three items or
+    not; sometimes a finite-population correction."""
+    strata: list[int] = []
+    clusters: list[int] = []
+    fpc: list[float] = []
+    with_fpc = draw(st.booleans())
+    for stratum in range(draw(st.integers(1, 4))):
+        psus = draw(st.integers(1, 4))
+        population = psus + draw(st.integers(0, 3))
+        for _ in range(psus):
+            size = draw(st.integers(1, 4))
+            strata += [stratum] * size
+            clusters += [len(set(clusters))] * size
+            fpc += [float(population)] * size
+    n = len(strata)
+    weights = np.array(draw(st.lists(st.floats(0.5, 50, allow_nan=False), min_size=n, max_size=n)))
+    domain = np.array(draw(st.lists(st.integers(-1, 3), min_size=n, max_size=n)))
+    answered = np.array(draw(st.lists(st.tuples(*[st.booleans()] * 3), min_size=n, max_size=n)), dtype=np.float64)
+    satisfied = np.array(draw(st.lists(st.tuples(*[st.booleans()] * 3), min_size=n, max_size=n)), dtype=np.float64)
+    design = make_design(
+        weights,
+        strata=np.array(strata),
+        clusters=np.array(clusters),
+        fpc=np.array(fpc) if with_fpc else None,
+        lonely_psu="adjust",
+    )
+    return DomainSample(design, domain, answered, satisfied)
+
+
+def _only(table: PsuTable, d: int) -> PsuTable:
+    """The rows of domain d alone, as domain 0."""
+    rows = table.domain == d
+    profiles = table.profiles
+    assert profiles is not None
+    kept = profiles.domain == d
+    return PsuTable(
+        domain=np.zeros(int(rows.sum()), dtype=np.intp),
+        stratum=table.stratum[rows],
+        psu=table.psu[rows],
+        answers=table.answers[rows],
+        answered=table.answered[rows],
+        satisfied=table.satisfied[rows],
+        profiles=Profiles(
+            domain=np.zeros(int(kept.sum()), dtype=np.intp),
+            answered=profiles.answered[kept],
+            satisfied=profiles.satisfied[kept],
+            respondents=profiles.respondents[kept],
+            weight=profiles.weight[kept],
+        ),
+    )
+
+
+@FAST
+@given(domain_samples(), st.sampled_from([None, 0.8]))
+def test_each_domain_is_estimated_as_if_alone(sample: DomainSample, target: float | None) -> None:
+    """All domains are estimated at once, column by column; each domain's estimates (rates, variances, intervals,
+    degrees of freedom, design effects, flags, verdicts) must be those of the domain estimated alone, with the
+    design's strata (as R's ``svyby`` keeps them)."""
+    table, strata = sample.table()
+    domains = int(table.domain.max(initial=-1)) + 1
+    together = estimate_domains(table, strata, ITEMS, INDICES, domains=domains, target=target)
+    for d in range(domains):
+        (alone,) = estimate_domains(_only(table, d), strata, ITEMS, INDICES, domains=1, target=target)
+        assert [e.metric for e in together[d]] == [e.metric for e in alone]
+        for one, other in zip(together[d], alone, strict=True):
+            for name in ("estimate", "se", "low", "high", "n_eff", "deff"):
+                assert getattr(one, name) == pytest.approx(getattr(other, name), rel=1e-12, abs=1e-15, nan_ok=True)
+            assert (one.n, one.df, one.flags, one.verdict, one.census, one.members) == (
+                other.n,
+                other.df,
+                other.flags,
+                other.verdict,
+                other.census,
+                other.members,
+            )
+
+
+@FAST
+@given(domain_samples())
+def test_item_rates_from_psu_sums_equal_the_row_level_estimator(sample: DomainSample) -> None:
+    """Each domain's item rate, variance and degrees of freedom from the PSU sums equal :func:`domain_mean`'s, the
+    row-level estimator (``svyby(…, svymean)``), including lonely PSUs under "adjust" — in strata the domain
+    touches and in strata it does not — and finite-population corrections. (``census`` is the domain's, over the
+    strata of all its rows, not the item's: it is not compared.)"""
+    table, strata = sample.table()
+    domains = int(table.domain.max(initial=-1)) + 1
+    found = estimate_domains(table, strata, ITEMS, INDICES, domains=domains)
+    for d in range(domains):
+        by_metric = {estimate.metric: estimate for estimate in found[d]}
+        for k, code in enumerate(ITEMS):
+            answered = sample.answered[:, k] > 0
+            inside = (sample.domain == d) & answered
+            if not inside.any():
+                assert code not in by_metric
+                continue
+            y = np.where(answered, sample.satisfied[:, k], np.nan)
+            row_level = domain_mean(sample.design, y, sample.domain == d)
+            estimate = by_metric[code]
+            assert estimate.estimate == pytest.approx(row_level.estimate, rel=1e-12, abs=1e-15)
+            assert estimate.se**2 == pytest.approx(row_level.variance, rel=1e-9, abs=1e-18)
+            assert (estimate.df, estimate.n) == (row_level.df, row_level.n)
