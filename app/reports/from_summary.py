@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, and_, func, select, true, union_all
+from sqlalchemy import ColumnElement, Integer, and_, func, select, true, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.visitors import replacement_traverse
 
+from app.reports.fetching import fetch_columns, joined
 from app.reports.numbering import Values, as_columns, kept, labels, value
 from app.responses.models import Answer, Response, ResponseSum, SummaryPlace
 from app.responses.summary import (
@@ -58,7 +59,8 @@ def _on_summary(expression: Any) -> Any:
         name: columns[name]
         for name in ("agency_id", "local_month", "form_version_id", "channel", "is_suspected_spam", "is_test")
     }
-    direct |= {name: func.nullif(columns[name], 0) for name in ("counter_id", "procedure_field_id")}
+    # typed, so that the summary's rows can be read as integers (app/reports/fetching.py)
+    direct |= {name: func.nullif(columns[name], 0, type_=Integer) for name in ("counter_id", "procedure_field_id")}
 
     def replace(element: Any, **_options: Any) -> Any:
         if element is LIVE_WEEK:
@@ -170,10 +172,9 @@ def _fetched(session: Session, query: SumsQuery) -> tuple[list[Values], dict[int
         *labelled, ResponseSum.form_version_id, ResponseSum.pattern0, ResponseSum.pattern1
     )
     connection = session.connection()
-    rows: list[Any] = list(connection.execute(folded).all())
-    rows += _tail(connection, query, [*expressions, *design], cut)
-    width = len(expressions) + len(design) + 3 + CHUNKS  # …, version, the pattern codes, respondents, Σw
-    return as_columns(rows, width), versions
+    summarized = fetch_columns(connection, folded)
+    tail = as_columns(_tail(connection, query, [*expressions, *design], cut), len(summarized))
+    return [joined(first, second) for first, second in zip(summarized, tail, strict=True)], versions
 
 
 def _places(session: Session, form_versions: Sequence[int]) -> dict[int, list[str]] | None:
