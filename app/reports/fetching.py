@@ -34,7 +34,10 @@ def fetch_columns(connection: Connection, statement: Select[*tuple[Any, ...]]) -
         else:
             driver = connection.connection.driver_connection
             assert driver is not None
-            with driver.cursor() as cursor, cursor.copy(f"COPY ({compiled.string}) TO STDOUT (FORMAT csv)") as copy:
+            query = compiled.string
+            if connection.dialect.paramstyle in ("pyformat", "format"):  # sent without parameters: a % is itself
+                query = query.replace("%%", "%")
+            with driver.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
                 data = b"".join(bytes(block) for block in copy)
             return _parsed(data, types, kinds, connection)
     return as_columns(connection.execute(statement).all(), len(types))

@@ -39,6 +39,8 @@ def test_columns_equal_the_rows_sqlalchemy_returns(
         cast(func.nullif(literal("x"), literal("x")), String).label("none"),
         cast(literal(True), Boolean).label("flag"),
         cast(literal(2**40), BigInteger).label("big"),
+        (Response.local_month % 100).label("month_of_year"),  # a % in the SQL, and in a text below
+        cast(literal("100%"), String).label("percent"),
     ).order_by(Response.local_date)
     rows = session.execute(statement).all()
     if session.connection().dialect.name == "postgresql":  # the COPY path, not the fetch it falls back to
@@ -48,7 +50,7 @@ def test_columns_equal_the_rows_sqlalchemy_returns(
 
         monkeypatch.setattr(fetching, "as_columns", fetched)
     columns = fetch_columns(session.connection(), statement)
-    assert len(columns) == 11
+    assert len(columns) == 13
     for j, column in enumerate(columns):
         assert list(column) == [row[j] for row in rows], j
         values = column.tolist() if isinstance(column, np.ndarray) else list(column)
@@ -57,6 +59,7 @@ def test_columns_equal_the_rows_sqlalchemy_returns(
     assert not isinstance(columns[2], np.ndarray)  # NULLs: the values as they are
     assert columns[3] == (Channel.web_qr,) * 3
     assert columns[7] == ("",) * 3 and columns[8] == (None,) * 3
+    assert list(columns[11]) == [3, 3, 4] and columns[12] == ("100%",) * 3
 
 
 def test_no_rows_and_joined_columns(session: Session) -> None:
