@@ -69,6 +69,32 @@ def test_models_match_migrations(empty_database_url: str) -> None:
     command.check(alembic_config(empty_database_url))
 
 
+def test_the_agency_index_carries_the_tally_on_postgresql(empty_database_url: str) -> None:
+    """A figure's tally groups a province's responses by month, field, form version, channel and flags: on PostgreSQL
+    the agency index INCLUDEs them (an index-only scan of the province's entries, not a scan of the country's), and a
+    downgrade gives the plain index back. SQLite keeps the plain index."""
+    upgrade(empty_database_url)
+    tally = ["local_month", "procedure_field_id", "form_version_id", "channel", "is_suspected_spam", "is_test"]
+    postgresql = empty_database_url.startswith("postgresql")
+
+    def included() -> list[str]:
+        engine = make_engine(empty_database_url)
+        try:
+            found = [
+                i for i in inspect(engine).get_indexes("responses") if i["name"] == "ix_responses_agency_id_local_date"
+            ]
+        finally:
+            engine.dispose()
+        assert len(found) == 1 and found[0]["column_names"] == ["agency_id", "local_date"]
+        return list(found[0].get("dialect_options", {}).get("postgresql_include", []))
+
+    assert included() == (tally if postgresql else [])
+    downgrade(empty_database_url, "6b0a53dae545")
+    assert included() == []
+    upgrade(empty_database_url)
+    assert included() == (tally if postgresql else [])
+
+
 def test_every_model_table_is_migrated() -> None:
     assert set(Base.metadata.tables) == TABLES
 
