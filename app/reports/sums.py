@@ -34,7 +34,7 @@ from app.reports.from_summary import summary_rows, summary_rows_split
 from app.reports.numbering import Values, as_columns, labels, value
 from app.responses.models import Answer, Response
 from app.responses.summary import CHUNK, code_columns  # items per pattern code: 3^30 < 2^63, a BIGINT on every database
-from app.stats.tables import Profiles, PsuTable, StrataInfo
+from app.stats.tables import Profiles, PsuTable, StrataInfo, grouped_sums
 
 STORED_WEIGHT: ColumnElement[Any] = func.coalesce(Response.weight, literal(1.0, Float))
 
@@ -267,12 +267,13 @@ def _assemble(query: SumsQuery, shape: _Shape, columns: Sequence[Values], stratu
     count = np.array(columns[code_end], dtype=np.float64)
     weight = np.array(columns[code_end + 1], dtype=np.float64) * factor
     size = pair_first.size
-    answers = np.zeros((size, k_items))
-    answered = np.zeros((size, k_items))
-    satisfied = np.zeros((size, k_items))
-    np.add.at(answers, pair_of_row, count[:, None] * (states > 0))
-    np.add.at(answered, pair_of_row, weight[:, None] * (states > 0))
-    np.add.at(satisfied, pair_of_row, weight[:, None] * (states == 2))
+    answers = grouped_sums(pair_of_row, size, count[:, None] * (states > 0))
+    answered = grouped_sums(pair_of_row, size, weight[:, None] * (states > 0))
+    satisfied = grouped_sums(pair_of_row, size, weight[:, None] * (states == 2))
+    # the respondents of each domain grouped by answer pattern (a national report's million rows hold a few
+    # hundred thousand distinct ones): what the spread of an index score needs
+    profile_of_row, profile_first = labels([row_domain, *(codes[:, chunk] for chunk in range(shape.codes))], n)
+    profiles = profile_first.size
     keys = [tuple(value(columns[c], first) for c in range(width)) for first in domain_first]
     order = sorted(range(len(keys)), key=lambda d: tuple((value is None, str(value)) for value in keys[d]))
     remap = np.empty(len(keys), dtype=np.intp)
@@ -285,11 +286,11 @@ def _assemble(query: SumsQuery, shape: _Shape, columns: Sequence[Values], stratu
         answered=answered,
         satisfied=satisfied,
         profiles=Profiles(
-            domain=remap[row_domain],
-            answered=states > 0,
-            satisfied=states == 2,
-            respondents=count,
-            weight=weight,
+            domain=remap[row_domain[profile_first]],
+            answered=states[profile_first] > 0,
+            satisfied=states[profile_first] == 2,
+            respondents=grouped_sums(profile_of_row, profiles, count),
+            weight=grouped_sums(profile_of_row, profiles, weight),
         ),
     )
     return Sums(table, StrataInfo(psus_per_stratum, np.zeros(psus_per_stratum.size), "fail"), [keys[d] for d in order])
