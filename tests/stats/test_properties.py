@@ -45,20 +45,29 @@ class Sample:
         )
 
 
-@st.composite
-def samples(draw: st.DrawFn, *, domains: bool = True) -> Sample:
+def _clusters(
+    draw: st.DrawFn, *, strata_at_most: int, fewest_psus: int, unsampled_at_most: int
+) -> tuple[list[int], list[int], list[float]]:
+    """Respondents (1–4 per PSU) in 1–``strata_at_most`` strata of ``fewest_psus``–4 PSUs: each one's stratum, PSU
+    and its stratum's population of PSUs (up to ``unsampled_at_most`` more than sampled; as many: a census)."""
     strata: list[int] = []
     clusters: list[int] = []
     fpc: list[float] = []
-    with_fpc = draw(st.booleans())
-    for stratum in range(draw(st.integers(1, 3))):
-        psus = draw(st.integers(2, 4))
-        population = psus + draw(st.integers(0, 6))  # equal to psus: every PSU sampled
+    for stratum in range(draw(st.integers(1, strata_at_most))):
+        psus = draw(st.integers(fewest_psus, 4))
+        population = psus + draw(st.integers(0, unsampled_at_most))
         for _ in range(psus):
             size = draw(st.integers(1, 4))
             strata += [stratum] * size
             clusters += [len(set(clusters))] * size
             fpc += [float(population)] * size
+    return strata, clusters, fpc
+
+
+@st.composite
+def samples(draw: st.DrawFn, *, domains: bool = True) -> Sample:
+    with_fpc = draw(st.booleans())
+    strata, clusters, fpc = _clusters(draw, strata_at_most=3, fewest_psus=2, unsampled_at_most=6)
     n = len(strata)
     weights = draw(st.lists(st.floats(0.5, 50, allow_nan=False), min_size=n, max_size=n))
     y = draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))
@@ -196,18 +205,8 @@ def domain_samples(draw: st.DrawFn) -> DomainSample:
     """Respondents in 1–4 strata of 1–4 PSUs (a single PSU is a lonely stratum, adjusted as R's
     ``survey.lonely.psu = "adjust"``), each in one of up to 4 domains or none, answering each of three items or
     not; sometimes a finite-population correction."""
-    strata: list[int] = []
-    clusters: list[int] = []
-    fpc: list[float] = []
     with_fpc = draw(st.booleans())
-    for stratum in range(draw(st.integers(1, 4))):
-        psus = draw(st.integers(1, 4))
-        population = psus + draw(st.integers(0, 3))
-        for _ in range(psus):
-            size = draw(st.integers(1, 4))
-            strata += [stratum] * size
-            clusters += [len(set(clusters))] * size
-            fpc += [float(population)] * size
+    strata, clusters, fpc = _clusters(draw, strata_at_most=4, fewest_psus=1, unsampled_at_most=3)
     n = len(strata)
     weights = np.array(draw(st.lists(st.floats(0.5, 50, allow_nan=False), min_size=n, max_size=n)))
     domain = np.array(draw(st.lists(st.integers(-1, 3), min_size=n, max_size=n)))
