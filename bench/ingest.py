@@ -4,7 +4,11 @@
 Starts its own PostgreSQL database (tests.support.postgres) and `uvicorn app.main:create_app --factory` on a free
 loopback port, sends traffic only to 127.0.0.1, then stops the server and drops the database.
 
-Usage: .venv/bin/python bench/ingest.py [--seconds N] [--rate R] [--workers W] [--single-only]
+Usage: .venv/bin/python bench/ingest.py [--seconds N] [--rate R] [--kiosks K] [--workers W] [--single-only]
+
+The single posts come from K kiosks in turn (default 200, each then posts once a second: still many times what a
+counter sees, where one answer takes a citizen half a minute). ``--kiosks 1`` sends them all from the batch phase's
+kiosk, whose plausibility rules then read back every answer of each second (200 at 200/s).
 """
 
 from __future__ import annotations
@@ -159,6 +163,7 @@ def percentile(values: list[float], fraction: float) -> float:
 class Service:
     base_url: str
     key: str
+    single_keys: list[str]
     process: subprocess.Popen[bytes]
     log: Path
 
@@ -289,17 +294,16 @@ class Poster:
     """One keep-alive HTTP/1.1 connection (http.client): a fraction of httpx's CPU per request, which matters
     when the load generator shares the server's cores. Reconnects after an error."""
 
-    def __init__(self, base_url: str, headers: dict[str, str]) -> None:
+    def __init__(self, base_url: str) -> None:
         parts = urlsplit(base_url)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
-        self.headers = headers
         self.conn: http_client.HTTPConnection | None = None
 
-    def post(self, path: str, body: bytes) -> tuple[int, str]:
+    def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         if self.conn is None:
             self.conn = http_client.HTTPConnection(self.host, self.port, timeout=REQUEST_TIMEOUT)
         try:
-            self.conn.request("POST", path, body=body, headers=self.headers)
+            self.conn.request("POST", path, body=body, headers=headers)
             reply = self.conn.getresponse()
             text = reply.read().decode(errors="replace")
         except BaseException:
@@ -330,12 +334,12 @@ def latency_phase(service: Service, seconds: float, rate: float, clients: int) -
     figures.scheduled = total
     lock = threading.Lock()
     next_index = [0]
-    headers = {"Authorization": f"Bearer {service.key}", "Content-Type": "application/json"}
+    headers = [{"Authorization": f"Bearer {key}", "Content-Type": "application/json"} for key in service.single_keys]
     t0 = time.perf_counter() + 0.5
     give_up = t0 + seconds + 15.0  # hard stop: requests not yet sent by then are counted, not sent
 
     def client() -> None:
-        with Poster(service.base_url, headers) as http:
+        with Poster(service.base_url) as http:
             while True:
                 with lock:
                     index = next_index[0]
@@ -353,7 +357,7 @@ def latency_phase(service: Service, seconds: float, rate: float, clients: int) -
                     time.sleep(due - now)
                 body = json.dumps(submission()).encode()
                 try:
-                    code, text = http.post("/api/v1/responses", body)
+                    code, text = http.post("/api/v1/responses", body, headers[index % len(headers)])
                     status: str | None = None if code == 201 else f"HTTP {code}"
                 except (OSError, http_client.HTTPException) as exc:
                     text, status = "", type(exc).__name__
@@ -459,6 +463,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of each load phase (default 20)")
     parser.add_argument("--rate", type=float, default=200.0, help="single posts per second (default 200)")
+    parser.add_argument(
+        "--kiosks", type=int, default=200, help="kiosks the single posts come from, in turn (default 200)"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn workers (default: cores)")
     parser.add_argument(
         "--single-only", action="store_true", help="only the single posts, on a kiosk with no history (profiling)"
@@ -480,6 +487,13 @@ def main() -> None:
             with make_session_factory(engine)() as session:
                 _province, commune, counter = counter_tree(session)
                 device, key = create_device(session, agency=commune, counter=counter, label="bench")
+                # the single posts' kiosks: fresh ones beside the batch kiosk, or the batch kiosk itself
+                single_keys = [key]
+                if args.kiosks > 1:
+                    single_keys = [
+                        create_device(session, agency=commune, counter=counter, label=f"bench {number}")[1]
+                        for number in range(1, args.kiosks + 1)
+                    ]
                 session.commit()
                 ids = {"agency": commune.id, "counter": counter.id, "device": device.id}
             engine.dispose()
@@ -496,7 +510,7 @@ def main() -> None:
             log = Path(directory) / "server.log"
             process, port = start_server(settings, secrets_file, args.workers, log)
             base_url = f"http://127.0.0.1:{port}"
-            service = Service(base_url=base_url, key=key, process=process, log=log)
+            service = Service(base_url=base_url, key=key, single_keys=single_keys, process=process, log=log)
             wait_healthy(base_url, process, log)
             check_endpoints(base_url)
             print(
@@ -528,8 +542,8 @@ def main() -> None:
             )
 
             print(
-                f"\n[2] single posts: open loop at {args.rate:.0f}/s for {args.seconds:.0f} s, "
-                f"{LATENCY_CLIENTS} client threads, latency from the scheduled send time"
+                f"\n[2] single posts: open loop at {args.rate:.0f}/s for {args.seconds:.0f} s from "
+                f"{len(single_keys)} kiosk(s), {LATENCY_CLIENTS} client threads, latency from the scheduled send time"
             )
             warmup = latency_phase(service, WARMUP_SECONDS, args.rate, LATENCY_CLIENTS)
             warm = warmup.latencies_ms
@@ -588,7 +602,8 @@ def main() -> None:
             )
             print(f"| COPY straight into PostgreSQL (ceiling) | {copy_rate:,.0f} responses/s (API/COPY = {ratio}) |")
             print(
-                f"| Single `POST /api/v1/responses` at {args.rate:.0f}/s (open loop) | p50 {p50:.0f} ms, "
+                f"| Single `POST /api/v1/responses` at {args.rate:.0f}/s (open loop), {len(single_keys)} kiosk(s) | "
+                f"p50 {p50:.0f} ms, "
                 f"p95 {p95:.0f} ms, p99 {p99:.0f} ms, max {worst:.0f} ms; {achieved:.0f}/s achieved, "
                 f"{error_total} errors |"
             )
