@@ -12,15 +12,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.deps import FormsDep, SessionDep, SettingsDep
+from app.deps import FormsDep, SettingsDep
 from app.error_responses import BAD_BODY
 from app.errors import Conflict, Invalid, NotFound, TooLarge, UnsupportedMediaType
 from app.forms.service import latest_form
 from app.kiosk import service
-from app.kiosk.auth import KioskDep
-from app.kiosk.schemas import BatchIn, BatchOut, HeartbeatIn, HeartbeatOut, Name, Stored, SubmissionIn
+from app.kiosk.auth import Kiosk, KioskSessionDep, as_kiosk
+from app.kiosk.schemas import BatchIn, BatchOut, HeartbeatIn, HeartbeatOut, ItemResult, Name, Stored, SubmissionIn
 
 router = APIRouter(prefix="/api/v1", tags=["kiosk"])
 
@@ -54,16 +55,14 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
         **AUTH_ERRORS,
     },
 )
-def submit_one(body: SubmissionIn, kiosk: KioskDep, session: SessionDep, settings: SettingsDep, forms: FormsDep) -> Any:
-    result = service.receive(
-        session,
-        settings,
-        forms,
-        kiosk.device,
-        [body],
-        pointer_prefix="",
-        first_registered_at=kiosk.first_registered_at,
-    )[0]
+async def submit_one(body: SubmissionIn, opened: KioskSessionDep, settings: SettingsDep, forms: FormsDep) -> Any:
+    def work(session: Session, kiosk: Kiosk) -> ItemResult:
+        first = kiosk.first_registered_at
+        return service.receive(
+            session, settings, forms, kiosk.device, [body], pointer_prefix="", first_registered_at=first
+        )[0]
+
+    result = await as_kiosk(opened, work)
     if result.status == "invalid":
         raise Invalid(result.message or "invalid", details=[e.model_dump() for e in result.errors or []])
     if result.status == "conflict":
@@ -87,14 +86,15 @@ def submit_one(body: SubmissionIn, kiosk: KioskDep, session: SessionDep, setting
     summary="Submit up to SIPAS_BATCH_MAX_ITEMS responses; one result per item, in order",
     responses={**AUTH_ERRORS},
 )
-def submit_batch(
-    body: BatchIn, kiosk: KioskDep, session: SessionDep, settings: SettingsDep, forms: FormsDep
-) -> BatchOut:
-    if len(body.items) > settings.batch_max_items:
-        raise TooLarge(f"/items: {len(body.items)} items; at most {settings.batch_max_items} per batch")
-    results = service.receive(
-        session, settings, forms, kiosk.device, body.items, first_registered_at=kiosk.first_registered_at
-    )
+async def submit_batch(body: BatchIn, opened: KioskSessionDep, settings: SettingsDep, forms: FormsDep) -> BatchOut:
+    def work(session: Session, kiosk: Kiosk) -> list[ItemResult]:
+        if len(body.items) > settings.batch_max_items:
+            raise TooLarge(f"/items: {len(body.items)} items; at most {settings.batch_max_items} per batch")
+        return service.receive(
+            session, settings, forms, kiosk.device, body.items, first_registered_at=kiosk.first_registered_at
+        )
+
+    results = await as_kiosk(opened, work)
     counts = {status: 0 for status in ("stored", "duplicate", "conflict", "invalid")}
     for result in results:
         counts[result.status] += 1
@@ -108,20 +108,23 @@ def submit_batch(
     summary="Report that the kiosk is alive, its version, queue and held-back answers",
     responses={**AUTH_ERRORS},
 )
-def heartbeat(body: HeartbeatIn, kiosk: KioskDep, session: SessionDep) -> HeartbeatOut:
-    now = utcnow()
-    device = kiosk.device
-    service.heartbeat(session, device, body, now=now)
-    agency, counter = device.agency, device.counter
-    return HeartbeatOut(
-        device=device.key_prefix,
-        agency=agency.code,
-        agency_name=Name(vi=agency.name_vi, en=agency.name_en),
-        counter=counter.code if counter else None,
-        counter_name=Name(vi=counter.name_vi, en=counter.name_en) if counter else None,
-        server_time=now,
-        collecting=agency.active and (counter is None or counter.active),
-    )
+async def heartbeat(body: HeartbeatIn, opened: KioskSessionDep) -> HeartbeatOut:
+    def work(session: Session, kiosk: Kiosk) -> HeartbeatOut:
+        now = utcnow()
+        device = kiosk.device
+        service.heartbeat(session, device, body, now=now)
+        agency, counter = device.agency, device.counter
+        return HeartbeatOut(
+            device=device.key_prefix,
+            agency=agency.code,
+            agency_name=Name(vi=agency.name_vi, en=agency.name_en),
+            counter=counter.code if counter else None,
+            counter_name=Name(vi=counter.name_vi, en=counter.name_en) if counter else None,
+            server_time=now,
+            collecting=agency.active and (counter is None or counter.active),
+        )
+
+    return await as_kiosk(opened, work)
 
 
 @router.get("/forms/{form_id}", summary="The newest version of a form, as JSON", responses={404: {}})

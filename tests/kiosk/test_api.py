@@ -201,6 +201,18 @@ def test_a_revoked_key_is_401(client: TestClient, key: str, session: Session) ->
     assert client.post("/api/v1/responses/batch", json={"items": []}, headers=_auth(key)).status_code == 401
 
 
+@pytest.mark.parametrize("path", ["/api/v1/responses", "/api/v1/responses/batch", "/api/v1/kiosk/heartbeat"])
+def test_a_revoked_kiosk_sending_an_invalid_body_gets_401_not_422(
+    client: TestClient, key: str, session: Session, path: str
+) -> None:
+    # a kiosk drops what the server calls invalid (422) and keeps its queue on 401: a revoked kiosk's queue, in an
+    # older format, must hear 401 first
+    revoke_device(session, key_prefix=key[:12])
+    session.commit()
+    response = client.post(path, json={"items": 5, "form_version": "one"}, headers=_auth(key))
+    assert (response.status_code, response.json()["error"]["message"]) == (401, "unknown or revoked device key")
+
+
 def test_malformed_bodies_are_4xx_never_500(client: TestClient, key: str) -> None:
     bad_json = client.post(
         "/api/v1/responses", content=b'{"submission_id": ', headers={**_auth(key), "Content-Type": "application/json"}
