@@ -288,8 +288,9 @@ def read_timeline(
         moments.setdefault(submission_id, Moment(at, submission_id, None, False))
     parts = Counter(row.part for row in rows)
     return Timeline(
-        # UUIDs compare as 128-bit numbers: the order of their text, as the database orders them
-        sorted(moments.values(), key=lambda moment: (moment.at, moment.submission_id)),
+        # UUIDs compare as 128-bit numbers: the order of their text, as the database orders them (compared as
+        # ints: UUID's own comparison is Python code, an eighth of a batch's server CPU)
+        sorted(moments.values(), key=lambda moment: (moment.at, moment.submission_id.int)),
         cut_before=parts[-1] == NEIGHBOURS,
         cut_after=parts[1] == NEIGHBOURS,
     )
