@@ -108,8 +108,10 @@ class _Places:
 
     def __init__(self, session: Session, device: Device, named: set[str]) -> None:
         self.session, self.device = session, device
-        query = select(Counter).where(Counter.agency_id == device.agency_id, Counter.code.in_(named))
-        self.counters = {counter.code: counter for counter in session.scalars(query)} if named else {}
+        self.counters: dict[str, Counter] = {}
+        if named:  # most items name no counter (the device's own): no statement to build
+            query = select(Counter).where(Counter.agency_id == device.agency_id, Counter.code.in_(named))
+            self.counters = {counter.code: counter for counter in session.scalars(query)}
         self._closed: dict[tuple[str, int], Closed | None] = {}
 
     def _judge(self, kind: str, object_id: int, active: bool, what: str) -> Closed | None:
