@@ -30,6 +30,7 @@ from app.demo import (
 )
 from app.directory.models import Official
 from app.errors import SipasError
+from app.http_protocol import HTTP_PROTOCOL
 from app.logging import logging_config
 from app.migrate import migrate as run_migrations
 from app.officials.service import delete_ended_sessions
@@ -185,6 +186,7 @@ def serve(
         # The app reads X-Forwarded-For itself, from SIPAS_TRUSTED_PROXIES only (app/security.py ForwardedClient);
         # uvicorn's own handling would trust 127.0.0.1 and pass on any text.
         proxy_headers=False,
+        http=HTTP_PROTOCOL,  # httptools with a bound on a request's head (app/http_protocol.py)
     )
 
 

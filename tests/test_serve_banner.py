@@ -56,6 +56,7 @@ def test_the_password_is_printed_right_after_loading_only(started: Any, session:
     output, uvicorn_options = started()
     assert "Demo official" not in output and DEMO_PASSWORD not in output  # no demo at all
     assert uvicorn_options["proxy_headers"] is False
+    assert uvicorn_options["http"] == "app.http_protocol:BoundedHttpToolsProtocol"  # a request's head is bounded
     _demo_official(session, loaded_ago=timedelta(seconds=5))
     output, _ = started()
     assert f"username {DEMO_USERNAME}  password {DEMO_PASSWORD}" in output

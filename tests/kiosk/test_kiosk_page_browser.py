@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.directory.models import Device
 from app.directory.service import create_device, revoke_device
+from app.http_protocol import HTTP_PROTOCOL
 from app.kiosk.router import page_router as kiosk_page_router
 from app.main import create_app
 from app.responses.models import Answer, Channel, Response
@@ -318,6 +319,8 @@ class Server:
             str(self.port),
             "--log-level",
             "warning",
+            "--http",
+            HTTP_PROTOCOL,
         ]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
         # Two seconds on an idle machine; over 20 s happened in CI while three other workers and their Chromiums

@@ -12,10 +12,15 @@ from collections.abc import Iterator
 import uvicorn
 from fastapi import FastAPI
 
+from app.http_protocol import HTTP_PROTOCOL
+
 
 def uvicorn_command(port: int, *, workers: int = 1) -> list[str]:
     """The service as a separate ``uvicorn`` process on a loopback port (quiet: warnings only, no access log)."""
-    server = "-m uvicorn app.main:create_app --factory --host 127.0.0.1 --log-level warning --no-access-log"
+    server = (
+        "-m uvicorn app.main:create_app --factory --host 127.0.0.1 --log-level warning --no-access-log"
+        f" --http {HTTP_PROTOCOL}"
+    )
     return [sys.executable, *server.split(), "--port", str(port), "--workers", str(workers)]
 
 
@@ -32,7 +37,8 @@ def serve(app: FastAPI, port: int | None = None) -> Iterator[str]:
     listening = socket.socket()
     listening.bind(("127.0.0.1", port or 0))
     port = int(listening.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", http=HTTP_PROTOCOL)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
