@@ -3,10 +3,8 @@ changes since the previous period) is adjusted together (Benjamini–Hochberg, `
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import and_, case, literal, select
 from sqlalchemy.orm import Session, aliased
@@ -21,7 +19,7 @@ from app.reports.selection import figure_selection
 from app.reports.sums import Column, fetch_sums
 from app.responses.models import Response
 from app.responses.selection import Filters
-from app.stats.comparisons import Difference, adjust, compare, honest
+from app.stats.comparisons import Comparisons, Difference, adjust, honest
 from app.stats.estimates import Estimate, estimate_domains
 
 
@@ -125,20 +123,15 @@ def rankings(
     unranked = sorted((e for e in entries if e[1].unreliable), key=lambda entry: entry[0].code)
     changes: list[Difference | None] = []
     following: list[Difference | None] = []
+    comparisons = Comparisons(sums.table, strata, items, indices, level=filters.level)
     for position, (_agency, found, d, before, p) in enumerate(reliable):
         if p is not None and before is not None and not before.unreliable:
-            changes.append(
-                _difference(
-                    sums, strata, items, indices, a=(d, found), b=(p, before), metric=metric, level=filters.level
-                )
-            )
+            changes.append(_difference(comparisons, a=(d, found), b=(p, before), metric=metric))
         else:
             changes.append(None)
         if position + 1 < len(reliable):
             after = (reliable[position + 1][2], reliable[position + 1][1])
-            following.append(
-                _difference(sums, strata, items, indices, a=(d, found), b=after, metric=metric, level=filters.level)
-            )
+            following.append(_difference(comparisons, a=(d, found), b=after, metric=metric))
         else:
             following.append(None)
     adjusted = adjust([*changes, *following])  # one family: every comparison this answer makes
@@ -163,16 +156,8 @@ def rankings(
 
 
 def _difference(
-    sums: Any,
-    strata: Any,
-    items: Sequence[str],
-    indices: Any,
-    *,
-    a: tuple[int, Estimate],
-    b: tuple[int, Estimate],
-    metric: str,
-    level: float,
+    comparisons: Comparisons, *, a: tuple[int, Estimate], b: tuple[int, Estimate], metric: str
 ) -> Difference | None:
-    found = compare(sums.table, strata, items, indices, a[0], b[0], level=level)
+    found = comparisons.between(a[0], b[0])
     difference = next((difference for difference in found if difference.metric == metric), None)
     return None if difference is None else honest(difference, a[1], b[1])

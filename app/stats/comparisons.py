@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import special
 
-from app.stats.estimates import Estimate, IndexSpec, influence, stratified_variance
+from app.stats.estimates import Estimate, IndexSpec, Influence, influence, stratified_variance
 from app.stats.multiplicity import benjamini_hochberg
 from app.stats.tables import PsuTable, StrataInfo
 
@@ -57,6 +57,55 @@ def adjust(differences: Sequence[Difference | None]) -> list[Difference | None]:
     return out
 
 
+class Comparisons:
+    """Differences A − B between domains of one table. Each domain's rows and influence are found once, however many
+    comparisons it takes part in: a ranking compares each agency with its previous period and with its neighbour, a
+    trend each period with the one before and the one after."""
+
+    def __init__(
+        self,
+        table: PsuTable,
+        strata: StrataInfo,
+        items: Sequence[str],
+        indices: Sequence[IndexSpec],
+        *,
+        level: float = 0.95,
+    ) -> None:
+        self.table, self.strata, self.items, self.indices, self.level = table, strata, items, indices, level
+        self._influence: dict[int, Influence] = {}
+
+    def _of(self, domain: int) -> Influence:
+        found = self._influence.get(domain)
+        if found is None:
+            rows = np.flatnonzero(self.table.domain == domain)
+            found = self._influence[domain] = influence(self.table, rows, self.items, self.indices)
+        return found
+
+    def between(self, a: int, b: int) -> list[Difference]:
+        """Differences A − B for every metric both domains have. The variance is that of z_A − z_B summed per PSU,
+        so PSUs and strata the two domains share count once, with their covariance (R: ``svyby(…, covmat = TRUE)``
+        then ``svycontrast``)."""
+        first, second = self._of(a), self._of(b)
+        psu = np.concatenate([first.psu, second.psu])
+        labels, position = np.unique(psu, return_inverse=True)
+        stratum = np.zeros(labels.size, dtype=np.intp)
+        stratum[position] = np.concatenate([first.stratum, second.stratum])
+        z = np.zeros((labels.size, first.z.shape[1]))
+        np.add.at(z, position, np.vstack([first.z, -second.z]))
+        variances = stratified_variance(stratum, z, self.strata)
+        df = labels.size - np.unique(stratum).size
+        codes = [*self.items, *(spec.code for spec in self.indices)]
+        out: list[Difference] = []
+        for j, code in enumerate(codes):
+            if not (first.present[j] and second.present[j]):
+                continue
+            difference = float(first.values[j] - second.values[j])
+            se = math.sqrt(float(variances[j]))
+            low, high, p_value = _t_test(difference, se, int(df), self.level)
+            out.append(Difference(code, difference, se, low, high, int(df), p_value, self.level))
+        return out
+
+
 def compare(
     table: PsuTable,
     strata: StrataInfo,
@@ -67,29 +116,9 @@ def compare(
     *,
     level: float = 0.95,
 ) -> list[Difference]:
-    """Differences A − B (two agencies, or two periods of one agency) for every metric both domains have. The
-    variance is that of z_A − z_B summed per PSU, so PSUs and strata the two domains share count once, with their
-    covariance (R: ``svyby(…, covmat = TRUE)`` then ``svycontrast``)."""
-    first = influence(table, np.flatnonzero(table.domain == a), items, indices)
-    second = influence(table, np.flatnonzero(table.domain == b), items, indices)
-    psu = np.concatenate([first.psu, second.psu])
-    labels, position = np.unique(psu, return_inverse=True)
-    stratum = np.zeros(labels.size, dtype=np.intp)
-    stratum[position] = np.concatenate([first.stratum, second.stratum])
-    z = np.zeros((labels.size, first.z.shape[1]))
-    np.add.at(z, position, np.vstack([first.z, -second.z]))
-    variances = stratified_variance(stratum, z, strata)
-    df = labels.size - np.unique(stratum).size
-    codes = [*items, *(spec.code for spec in indices)]
-    out: list[Difference] = []
-    for j, code in enumerate(codes):
-        if not (first.present[j] and second.present[j]):
-            continue
-        difference = float(first.values[j] - second.values[j])
-        se = math.sqrt(float(variances[j]))
-        low, high, p_value = _t_test(difference, se, int(df), level)
-        out.append(Difference(code, difference, se, low, high, int(df), p_value, level))
-    return out
+    """Differences A − B (two agencies, or two periods of one agency) for every metric both domains have
+    (:meth:`Comparisons.between`, for one comparison)."""
+    return Comparisons(table, strata, items, indices, level=level).between(a, b)
 
 
 def _t_test(difference: float, se: float, df: int, level: float) -> tuple[float, float, float | None]:
@@ -136,12 +165,13 @@ def series_changes(
     when both are reliable, the family adjusted together, and the alerts."""
     if not points:
         return []
+    comparisons = Comparisons(table, strata, items, indices, level=level)
     changes: list[Difference | None] = [None]
     for (before, previous), (domain, current) in itertools.pairwise(points):
         if previous.unreliable or current.unreliable:
             changes.append(None)
             continue
-        found = compare(table, strata, items, indices, domain, before, level=level)
+        found = comparisons.between(domain, before)
         change = next((d for d in found if d.metric == current.metric), None)
         changes.append(None if change is None else honest(change, current, previous))
     adjusted = adjust(changes)

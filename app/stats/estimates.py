@@ -173,7 +173,9 @@ def estimate_domains(
 
 
 @dataclass(frozen=True)
-class _Influence:
+class Influence:
+    """A domain's linearised values per PSU (what a comparison's variance sums) and its estimates."""
+
     psu: NDArray[np.intp]  # (P,) PSUs of the domain
     stratum: NDArray[np.intp]  # (P,)
     z: NDArray[np.float64]  # (P, K + M) linearised values of the items, then the indices
@@ -185,9 +187,7 @@ class _Influence:
     members: list[int]
 
 
-def influence(
-    table: PsuTable, rows: NDArray[np.intp], items: Sequence[str], indices: Sequence[IndexSpec]
-) -> _Influence:
+def influence(table: PsuTable, rows: NDArray[np.intp], items: Sequence[str], indices: Sequence[IndexSpec]) -> Influence:
     answered = table.answered[rows]
     satisfied = table.satisfied[rows]
     x = answered.sum(axis=0)
@@ -198,7 +198,7 @@ def influence(
     z_items = np.where(present, (satisfied - rates * answered) / safe, 0.0)
     matrices, counts, _values = contrasts(items, indices, present[None, :], rates[None, :])
     contrast, members = matrices[0], counts[0].tolist()
-    return _Influence(
+    return Influence(
         psu=table.psu[rows],
         stratum=table.stratum[rows],
         z=np.hstack([z_items, z_items @ contrast]),
