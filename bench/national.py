@@ -185,6 +185,7 @@ class Loaded:
     devices: int = 0
     population_counts: int = 0
     summary_note: str = ""
+    summary_rows: int = 0  # rows of the summary table after the fold (0: not folded)
 
     @property
     def total_s(self) -> float:
@@ -394,6 +395,9 @@ def load(
     loaded.phases["vacuum_analyze"] = time.perf_counter() - started
 
     with db.connect() as connection:
+        if fold:
+            counted = connection.execute("SELECT count(*) FROM response_sums").fetchone()
+            loaded.summary_rows = int(counted[0]) if counted else 0
         province = connection.execute(
             "SELECT p.code, count(*) FROM responses r JOIN agencies c ON c.id = r.agency_id "
             "JOIN agencies p ON p.id = c.parent_id GROUP BY p.code ORDER BY count(*) DESC LIMIT 1"
@@ -656,6 +660,7 @@ def report(
     print(f"Cold: {evicted_note}\n")
     print("| request | cold | warm p50 | warm p95 | runs | aim |")
     print("|---|---|---|---|---|---|")
+    missed: list[str] = []
     for endpoint in endpoints(loaded):
         if endpoint.key not in timings:
             continue
@@ -666,8 +671,18 @@ def report(
         if endpoint.aim_s is not None:
             met = p50 is not None and p50 < endpoint.aim_s
             aim = f"< {seconds(endpoint.aim_s)}: " + ("met" if met else "NOT met")
+            if not met:
+                missed.append(endpoint.key)
         runs = f"{len(timing.warm_s)}" + (f" (+{timing.timeouts} timeouts)" if timing.timeouts else "")
         print(f"| {endpoint.label} | {cold} | {seconds(p50)} | {seconds(timing.percentile(0.95))} | {runs} | {aim} |")
+    if missed and loaded.summary_rows:
+        print(
+            f"\nAims not met ({', '.join(missed)}), and why: the summary holds {loaded.summary_rows:,} rows for "
+            f"{loaded.responses:,} responses ({loaded.summary_rows / max(loaded.responses, 1):.2f} a response). Its "
+            "cells are keyed by answer pattern, so at this density a figure reads about one summary row per response: "
+            "the COPY of those rows, their assembly and the tally's scan of the responses grow with the country. "
+            "Where each request's time goes, and the next steps: docs/benchmarks.md, National year."
+        )
     note, compared = comparison
     print(f"\nFigures, raw vs summary path: {note}.")
     for key, (raw_s, summary_s, difference) in compared.items():
