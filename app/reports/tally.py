@@ -41,7 +41,7 @@ class Tally:
     test: NDArray[np.bool_]
     whole: NDArray[np.int64]  # in the whole month, whatever the dates asked
     selected: NDArray[np.int64]  # within the dates
-    last: NDArray[np.int64]  # the newest date within the dates, as a proleptic ordinal (NO_DATE: none)
+    last: NDArray[np.int64]  # the newest date within the dates, as yyyymmdd (ordered as the dates; NO_DATE: none)
 
     def by_version(self) -> dict[int, int]:
         """Responses within the dates per form version, whatever their source and flags (how the form is chosen)."""
@@ -120,15 +120,5 @@ def take_tally(session: Session, agencies: ColumnElement[bool], start: date | No
         test=test.astype(np.bool_),
         whole=whole,
         selected=selected,
-        last=_ordinals(last),
+        last=last,
     )
-
-
-def _ordinals(days: NDArray[np.int64]) -> NDArray[np.int64]:
-    """yyyymmdd → proleptic ordinals (``date.toordinal``); NO_DATE stays."""
-    known = days != NO_DATE
-    months = (days[known] // 10000 - 1970) * 12 + days[known] // 100 % 100 - 1
-    epoch_days = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + days[known] % 100 - 1
-    out = np.full(days.size, NO_DATE, dtype=np.int64)
-    out[known] = epoch_days + date(1970, 1, 1).toordinal()
-    return out

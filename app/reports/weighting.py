@@ -39,7 +39,7 @@ class Cells:
     field_id: NDArray[np.int64]
     whole: NDArray[np.int64]  # responses of the cell, whatever the dates asked
     selected: NDArray[np.int64]  # those within the dates
-    last: NDArray[np.int64]  # the newest selected date as an ordinal (NO_DATE: none)
+    last: NDArray[np.int64]  # the newest selected date as yyyymmdd (NO_DATE: none)
 
     @property
     def responses(self) -> int:
@@ -50,7 +50,7 @@ class Cells:
     def newest(self) -> date | None:
         """The newest date within the dates."""
         newest = int(self.last.max(initial=NO_DATE))
-        return None if newest == NO_DATE else date.fromordinal(newest)
+        return None if newest == NO_DATE else date(newest // 10000, newest // 100 % 100, newest % 100)
 
     def agencies(self) -> tuple[int, ...]:
         return tuple(int(agency) for agency in np.unique(self.agency_id))
