@@ -108,11 +108,9 @@ def all_domains(
         z[:, k_items + m] = (z_items * weights).sum(axis=1)
         inside[:, k_items + m] = ((table.answers > 0) & (weights != 0)).any(axis=1)
     variances, census, pair_of_row, pair_domain = stratified_variances(domain, table.stratum, z, strata, domains)
-    psus = int(table.psu.max(initial=0)) + 1
-    units, unit_of_row = np.unique(domain.astype(np.int64) * psus + table.psu, return_inverse=True)
-    dfs = _distinct_per_domain(unit_of_row.reshape(-1), units // psus, inside, domains) - _distinct_per_domain(
-        pair_of_row, pair_domain, inside, domains
-    )
+    # a PsuTable has one row per (domain, PSU): each row is one of its domain's PSUs
+    psus = _distinct_per_domain(np.arange(rows, dtype=np.intp), domain.astype(np.int64), inside, domains)
+    dfs = psus - _distinct_per_domain(pair_of_row, pair_domain, inside, domains)
     spread_n, spread_w, spread = _all_spreads(table.profiles, rates, safe, contrast)
     return Domains(
         values=np.hstack([rates, index_values]),
