@@ -23,11 +23,10 @@ from app.errors import TooManyRequests, Unauthorized
 bearer = HTTPBearer(auto_error=False, description="The device key printed by `sipas kiosk create`")
 MISSING = "missing device key: send 'Authorization: Bearer <key>'"
 UNKNOWN = "unknown or revoked device key"
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def current_device(
-    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Device:
+def current_device(session: SessionDep, credentials: Credentials) -> Device:
     if credentials is None:
         raise Unauthorized(MISSING)
     device = find_device(session, credentials.credentials)
@@ -79,12 +78,12 @@ def find_kiosk(session: Session, key: str) -> Kiosk | None:
     return Kiosk(device, first_registered_at)
 
 
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 T = TypeVar("T")
 
 
-def current_kiosk(request: Request, session: SessionDep, credentials: Credentials) -> Kiosk:
-    """The authenticated kiosk, within its request rate (SIPAS_KIOSK_RATE_PER_MINUTE). One statement."""
+def current_kiosk(request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None) -> Kiosk:
+    """The authenticated kiosk, within its request rate (SIPAS_KIOSK_RATE_PER_MINUTE). One statement; called by
+    :func:`kiosk_session` in its worker thread."""
     if credentials is None:
         raise Unauthorized(MISSING)
     kiosk = find_kiosk(session, credentials.credentials)
