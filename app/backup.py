@@ -1,9 +1,10 @@
 """Backups of the whole database, and restoring one: `sipas backup FILE` and `sipas restore FILE`.
 
 SQLite: a consistent copy made with sqlite3's online backup API (safe while the server is writing; WAL content
-included), restored the same way into the database file. PostgreSQL: ``pg_dump --format=custom`` and
-``pg_restore --clean --if-exists --no-owner`` in one transaction, run with the URL's connection parameters in the
-``PG*`` environment variables, so the password never appears on a command line. Either file holds every table,
+included), restored the same way into the database file. PostgreSQL: ``pg_dump --format=custom``; a restore
+drops the file's tables and makes them again from it (``pg_restore --no-owner`` piped into ``psql``) in one
+transaction, so a failed restore changes nothing. Both run with the URL's connection parameters in the ``PG*``
+environment variables, so the password never appears on a command line. Either file holds every table,
 including ``alembic_version``: a restore checks that the file's schema revision is one this code knows, and says
 what to do when it is older than the code's head.
 """
@@ -31,6 +32,7 @@ from sqlalchemy.engine import URL, make_url
 from app.db import make_engine
 from app.errors import SipasError
 from app.migrate import alembic_config
+from app.partitions import partition_names
 
 Kind = Literal["sqlite", "postgresql"]
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -167,6 +169,48 @@ def _run_pg(arguments: list[str], environment: dict[str, str]) -> str:
     return done.stdout
 
 
+# A table of the archive's table of contents (``pg_restore --list``): "215; 1259 16390 TABLE public agencies owner".
+_TOC_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA |ATTACH )(\S+) (\S+) ", re.MULTILINE)
+
+
+def _restore_pg(source: Path, database_url: str) -> None:
+    """Replace the file's tables with its contents, in one transaction. Not ``pg_restore --clean``: it drops each
+    month partition's primary key on its own, which PostgreSQL refuses (the key is its partitioned table's), so the
+    tables are dropped whole first, in the same transaction as the restore (one ``BEGIN`` … ``COMMIT`` in ``psql``)."""
+    tables = _TOC_TABLE.findall(_run_pg([pg_tool("pg_restore"), "--list", str(source)], dict(os.environ)))
+    names = ", ".join(f'"{schema}"."{name}"' for schema, name in tables)
+    clean = f"DROP TABLE IF EXISTS {names} CASCADE;\n" if names else ""
+    # no notice per table the drop did not find: stderr is read once the restore is over
+    environment = {**pg_environment(database_url), "PGOPTIONS": "-c client_min_messages=warning"}
+    database = make_url(database_url).database or ""
+    script = [pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--file=-", str(source)]
+    apply = [pg_tool("psql"), "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--no-password"]
+    apply += ["--output=/dev/null", f"--dbname={database}"]
+    try:
+        # The arguments are the tools' paths, fixed options and file names: no shell, nothing from a request.
+        with (
+            subprocess.Popen(script, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as reader,  # noqa: S603
+            subprocess.Popen(apply, env=environment, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as writer,  # noqa: S603
+        ):
+            assert reader.stdout is not None and writer.stdin is not None
+            with contextlib.suppress(BrokenPipeError):  # psql stopped at an error: its message says which
+                writer.stdin.write(f"BEGIN;\n{clean}".encode())
+                shutil.copyfileobj(reader.stdout, writer.stdin, 1 << 20)
+                # Committed only when the whole file was read: a damaged file ends psql's session without COMMIT,
+                # and the transaction with it.
+                if reader.wait() == 0:
+                    writer.stdin.write(b"COMMIT;\n")
+            writer.stdin.close()
+            read_error = reader.stderr.read() if reader.stderr else b""
+            write_error = writer.stderr.read() if writer.stderr else b""
+    except OSError as exc:
+        raise BackupError(f"cannot run the restore: {exc}") from None
+    for tool, code, error in (("pg_restore", reader.returncode, read_error), ("psql", writer.returncode, write_error)):
+        if code != 0:
+            lines = [line for line in error.decode(errors="replace").strip().splitlines() if line.strip()]
+            raise BackupError(f"{tool} failed: {'; '.join(lines[:3]) or f'exit status {code}'}")
+
+
 def _pg_file_revision(source: Path) -> str | None:
     """The alembic revision stored in a custom-format dump (the data of its alembic_version table)."""
     script = _run_pg(
@@ -196,7 +240,8 @@ def _state(database_url: str) -> _State:
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            names = set(inspect(connection).get_table_names())
+            # a month partition's rows are its partitioned table's (counted once, there)
+            names = set(inspect(connection).get_table_names()) - partition_names(connection)
             revision = None
             if "alembic_version" in names:
                 revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
@@ -294,21 +339,7 @@ def restore(database_url: str, source: Path, *, force: bool = False) -> RestoreR
     if kind == "sqlite":
         _sqlite_copy(source, _sqlite_path(make_url(database_url)))
     else:
-        _run_pg(
-            [
-                pg_tool("pg_restore"),
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--no-privileges",
-                "--single-transaction",
-                "--exit-on-error",
-                "--no-password",
-                f"--dbname={make_url(database_url).database}",
-                str(source),
-            ],
-            pg_environment(database_url),
-        )
+        _restore_pg(source, database_url)
     restored = _state(database_url)
     if restored.revision != file_revision:
         raise BackupError(

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # 0: never — then run `sipas summary refresh` from a timer). Figures are exact either way: what is not yet folded
     # in is read from the raw tables.
     summary_refresh_seconds: float = Field(default=10.0, ge=0)
+    # PostgreSQL: how many months after the current one `sipas migrate` gives partitions of their own ahead of their
+    # answers (app/partitions.py). A month without one is stored all the same, in the default partition.
+    partition_months_ahead: int = Field(default=12, ge=0, le=120)
     # "raw" reads every figure from the raw answers (to compare, or should the summary be suspected); "summary" reads
     # the summary and its tail wherever it can serve.
     figures_source: Literal["summary", "raw"] = "summary"

@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import partitions
 from app.config import Settings, decode_key
 from app.directory.models import Agency, AgencyLevel, Counter, ProcedureField, Role
 from app.directory.service import (
@@ -239,6 +240,7 @@ def load_demo(session: Session, settings: Settings, *, seed: int = 2026, end: da
     rng = np.random.default_rng(seed)
     today = end or datetime.now(settings.zone).date()
     months = _previous_months(today.replace(day=1) - timedelta(days=1), MONTHS)
+    partitions.create_months(session.connection(), months)  # PostgreSQL: the months' own partitions, not the default
 
     agencies, counters = _build_directory(session)
     fields = {field.code: field for field in session.scalars(select(ProcedureField).order_by(ProcedureField.code))}

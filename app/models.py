@@ -6,7 +6,7 @@ from app.directory.models import Agency, AgencyLevel, Counter, Device, Official,
 from app.forms.models import Form, FormVersion
 from app.officials.models import OfficialSession, SessionKind
 from app.reference.models import PopulationCount, Target
-from app.responses.models import Answer, Channel, DossierLink, Response
+from app.responses.models import Answer, Channel, DossierLink, Response, StoredSubmission
 
 __all__ = [
     "Agency",
@@ -27,5 +27,6 @@ __all__ = [
     "Response",
     "Role",
     "SessionKind",
+    "StoredSubmission",
     "Target",
 ]

@@ -41,8 +41,17 @@ from app.responses.summary import refresh as refresh_summary
 def migrate() -> None:
     """Apply database migrations and register the forms of survey_forms/."""
     settings = load_settings()
-    added = run_migrations(settings)
-    typer.echo(f"database at head; {added} new form version(s) registered")
+    done = run_migrations(settings)
+    typer.echo(f"database at head; {done.forms_added} new form version(s) registered")
+    made, moved = done.partitions.created, done.partitions.moved
+    if made:
+        typer.echo(f"partitions made for {len(made)} month(s): {_month(made[0])} to {_month(made[-1])}")
+    for month, count in sorted(moved.items()):
+        typer.echo(f"{_month(month)}: {count:,} response(s) moved from the default partition into their own")
+
+
+def _month(month: int) -> str:
+    return f"{month // 100}-{month % 100:02d}"
 
 
 @friendly_errors

@@ -45,6 +45,9 @@ def make_settings(database_url: str, directory: Path) -> Settings:
             secrets_file=directory / "secrets.json",
             # no background fold: a test decides when responses are folded in (tests/reports/test_summary.py)
             summary_refresh_seconds=0,
+            # PostgreSQL: this month's and next month's partitions (and the default): every test database is a copy
+            # of the template, and each partition is a few more files to copy (tests/test_partitions.py)
+            partition_months_ahead=1,
         )
     )
 

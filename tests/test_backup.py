@@ -174,6 +174,30 @@ def test_restore_with_force_replaces_later_changes(run: Invoke, settings: Settin
     assert snapshot(settings.database_url) == before
 
 
+def test_a_damaged_backup_changes_nothing(run: Invoke, settings: Settings, backend: str, tmp_path: Path) -> None:
+    """A file cut short (a full disk, a copy stopped halfway) fails while it is being restored: the tables it had
+    already dropped and the rows it had loaded are rolled back with the restore's one transaction."""
+    _fill(settings, responses=3)
+    file = tmp_path / "cut.backup"
+    assert run("backup", str(file)).exit_code == 0
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            _add_responses(session, settings, 4, 2, None)
+            session.commit()
+    finally:
+        engine.dispose()
+    before = snapshot(settings.database_url)
+    whole = file.read_bytes()
+    file.write_bytes(whole[: len(whole) * 9 // 10])
+    result = run("restore", str(file), "--force")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.startswith("error: ")
+    if backend == "postgresql":  # SQLite's copy refuses the file before it starts
+        assert "pg_restore failed" in result.output
+    assert snapshot(settings.database_url) == before
+
+
 def test_backup_refuses_to_overwrite_unless_forced(run: Invoke, tmp_path: Path) -> None:
     file = tmp_path / "sipas.backup"
     file.write_bytes(b"precious")

@@ -36,6 +36,7 @@ def run(settings: Settings) -> object:
         "SIPAS_DATABASE_URL": settings.database_url,
         "SIPAS_SECRETS_FILE": str(settings.secrets_file),
         "SIPAS_ENV": "test",
+        "SIPAS_PARTITION_MONTHS_AHEAD": str(settings.partition_months_ahead),  # as the template was migrated
     }
 
     def invoke(*args: str, password: str | None = None) -> Result:

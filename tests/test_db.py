@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.directory.models import Agency, AgencyLevel, Counter
 from app.directory.service import create_agency
 from app.forms.models import FormVersion
-from app.responses.models import Answer, Channel, Response
+from app.responses.models import Answer, Channel, Response, StoredSubmission
 from app.responses.service import dossier_hash, local_period
 
 HANOI = timezone(timedelta(hours=7))
@@ -26,6 +26,7 @@ def _response(session: Session, agency: Agency, submission_id: uuid.UUID) -> Res
     submitted = datetime(2026, 3, 2, 9, 15, tzinfo=HANOI)
     day, month = local_period(submitted, ZoneInfo("Asia/Ho_Chi_Minh"))
     return Response(
+        identity=StoredSubmission(submission_id=submission_id, local_month=month),
         submission_id=submission_id,
         form_version_id=version.id,
         agency_id=agency.id,
@@ -82,9 +83,9 @@ def test_answers_go_with_their_response(session: Session) -> None:
     agency = create_agency(session, code="HN", name_vi="Hà Nội", level=AgencyLevel.province)
     response = _response(session, agency, uuid.uuid4())
     response.answers = [
-        Answer(item_code="overall", value_int=5, satisfied=1),
-        Answer(item_code="reason", value_json=["waiting_time", "attitude"]),
-        Answer(item_code="comment", value_text="Cán bộ nhiệt tình"),
+        Answer(item_code="overall", local_month=202603, value_int=5, satisfied=1),
+        Answer(item_code="reason", local_month=202603, value_json=["waiting_time", "attitude"]),
+        Answer(item_code="comment", local_month=202603, value_text="Cán bộ nhiệt tình"),
     ]
     session.add(response)
     session.commit()

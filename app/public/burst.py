@@ -40,12 +40,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from app import networks
 from app.config import Settings
-from app.responses.models import Channel, DossierLink, Response
+from app.responses.models import Channel, DossierLink, Response, StoredSubmission
 from app.responses.summary import unsummarize
 
 WINDOW_SECONDS = 60
@@ -157,7 +157,9 @@ def flag_earlier(
     elif flag.rule in ("client", "flood"):
         earlier = client_submissions if flag.rule == "client" else network_submissions
         ids = [uuid.UUID(value) for value in earlier]
-        condition += [Response.submission_id.in_(ids), Response.channel == Channel.web_qr]
+        # found through ``submissions`` (one index, whatever the month), their partitions named by their months
+        known = select(StoredSubmission.id, StoredSubmission.local_month).where(StoredSubmission.submission_id.in_(ids))
+        condition += [tuple_(Response.id, Response.local_month).in_(known), Response.channel == Channel.web_qr]
     else:
         return 0
     statement = update(Response).where(*condition).values(is_suspected_spam=True, flag_reason=flag.reason)

@@ -37,8 +37,7 @@ from app.public.form_page import FORM_MISTAKE, PageState
 from app.public.i18n import Lang, pick_lang, t
 from app.ratelimit import RateLimiter, RecentlySeen
 from app.responses.ingest import Origin, Submission, SubmissionInvalid, prune_unasked
-from app.responses.models import Channel
-from app.responses.models import Response as StoredResponse
+from app.responses.models import Channel, StoredSubmission
 from app.security import CSP_HEADER, policy, source_hash
 
 router = APIRouter(include_in_schema=False)
@@ -117,7 +116,9 @@ def _keep_state(
 
 
 def _stored(session: Session, submission_id: uuid.UUID) -> bool:
-    return session.scalar(select(StoredResponse.id).where(StoredResponse.submission_id == submission_id)) is not None
+    return (
+        session.scalar(select(StoredSubmission.id).where(StoredSubmission.submission_id == submission_id)) is not None
+    )
 
 
 @router.get("/f/{token}", response_class=HTMLResponse)

@@ -29,7 +29,7 @@ from sqlalchemy.sql.visitors import replacement_traverse
 
 from app.reports.fetching import fetch_columns, joined
 from app.reports.numbering import Values, as_columns, kept, labels, value
-from app.responses.models import Answer, Response, ResponseSum, SummaryPlace
+from app.responses.models import RESPONSE_KEY, Answer, Response, ResponseSum, SummaryPlace
 from app.responses.summary import (
     CHUNK,
     CHUNKS,
@@ -206,7 +206,7 @@ def _tail(connection: Any, query: SumsQuery, expressions: list[Any], cut: list[C
     for table, condition in query.joins:
         per_response = per_response.join(table, condition, isouter=True)
     parts = [in_tail(), *(and_(Response.summarized.is_(True), days) for days in cut)]
-    inner = union_all(*(per_response.where(*query.filters, part).group_by(Response.id) for part in parts)).subquery(
+    inner = union_all(*(per_response.where(*query.filters, part).group_by(*RESPONSE_KEY) for part in parts)).subquery(
         "tail"
     )
     keys = [inner.c[f"k{i}"] for i in range(len(expressions))]

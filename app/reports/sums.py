@@ -32,7 +32,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from app.db import FIGURES_SOURCE
 from app.reports.from_summary import summary_rows, summary_rows_split
 from app.reports.numbering import Values, as_columns, labels, value
-from app.responses.models import Answer, Response
+from app.responses.models import RESPONSE_KEY, Answer, Response
 from app.responses.summary import CHUNK, code_columns  # items per pattern code: 3^30 < 2^63, a BIGINT on every database
 from app.stats.tables import Profiles, PsuTable, StrataInfo, grouped_sums
 
@@ -170,13 +170,13 @@ def fetch_raw_sums(session: Session, query: SumsQuery) -> Sums:
     for index, part in enumerate(design_parts(query)):
         psu = [column.label(f"p{i}") for i, column in enumerate(part.psu)]
         # One row per response: its domain, stratum, PSU and weighting cell (the same on each of its answers, hence
-        # MAX, so that the database groups by the response id alone) and its answer pattern.
+        # MAX, so that the database groups by the response key alone) and its answer pattern.
         values = [func.max(column).label(column.name) for column in (*keys, *strata, *psu, *cell)]
         per_response = (
             selected(query, *values, func.max(query.weight).label("w"), *codes)
             .join(Answer, Answer.response_id == Response.id)
             .where(*answered, *part.where)
-            .group_by(Response.id)
+            .group_by(*RESPONSE_KEY)
             .subquery("per_response")
         )
         leading = [per_response.c[c.name] for c in (*keys, *strata)]

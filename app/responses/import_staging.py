@@ -1,7 +1,8 @@
 """Staging an import: the good lines wait in a temporary table (``COPY`` on PostgreSQL, ``executemany`` on SQLite)
 and their answers in a temporary file; the lines are compared with what is stored in a few set-based queries, then
-stored by one ``INSERT … SELECT … ON CONFLICT (submission_id) DO NOTHING`` returning each line's new id, and the
-answers of the stored lines are copied straight into ``answers`` — all inside the import's transaction.
+stored by one ``INSERT … SELECT … ON CONFLICT (submission_id) DO NOTHING`` into ``submissions`` returning each line's
+new id (the responses follow with those ids), and the answers of the stored lines are copied straight into
+``answers`` — all inside the import's transaction.
 
 The semantics are ``store``'s: the database decides what is new (the unique submission id); a line whose id is
 stored already is judged on the same columns (``COMPARED``), identical → already imported, different → a conflict;
@@ -39,8 +40,14 @@ _FOREIGN_KEYS = {
     *(f"responses.{column}" for column, _ in _REFERENCES),
     "responses.device_id",
     "responses.form_version_id",
+    "responses.id",  # → submissions, inserted by this transaction
     "answers.response_id",
 }
+# A staged line's stored response, found through its submission id (one index, whatever the month).
+_STORED = (
+    "JOIN submissions u ON u.submission_id = s.submission_id"
+    " JOIN responses r ON r.id = u.id AND r.local_month = u.local_month"
+)
 # Every column an import writes, named: a column added later with a server default keeps its default.
 _INSERTED = (
     "submission_id",
@@ -184,10 +191,7 @@ class Stage:
 
     def already(self) -> int:
         """Staged lines identical to a stored response."""
-        sql = (
-            f"SELECT count(*) FROM {_RESPONSES} s JOIN responses r ON r.submission_id = s.submission_id"  # noqa: S608
-            f" WHERE {self._same()}"
-        )
+        sql = f"SELECT count(*) FROM {_RESPONSES} s {_STORED} WHERE {self._same()}"  # noqa: S608
         return int(self._execute(sql).scalar_one())
 
     def conflicts(self) -> list[StoredLine]:
@@ -195,7 +199,7 @@ class Stage:
         selected = ", ".join(f"s.{name}" for name in COMPARED) + ", " + ", ".join(f"r.{name}" for name in COMPARED)
         sql = (
             f"SELECT s.line, s.submission_id, {selected} FROM {_RESPONSES} s"  # noqa: S608
-            f" JOIN responses r ON r.submission_id = s.submission_id WHERE NOT ({self._same()}) ORDER BY s.line"
+            f" {_STORED} WHERE NOT ({self._same()}) ORDER BY s.line"
         )
         found = []
         width = len(COMPARED)
@@ -217,7 +221,7 @@ class Stage:
             f"SELECT s.line, s.submission_id, {selected} FROM {_RESPONSES} s"  # noqa: S608
             f" WHERE s.submission_id IN (SELECT submission_id FROM {_RESPONSES} GROUP BY submission_id"
             " HAVING count(*) > 1)"
-            " AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.submission_id = s.submission_id) ORDER BY s.line"
+            " AND NOT EXISTS (SELECT 1 FROM submissions u WHERE u.submission_id = s.submission_id) ORDER BY s.line"
         )
         return [
             StoredLine(int(line), submission_id, dict(zip(COMPARED, values, strict=True)), None)
@@ -256,31 +260,34 @@ class Stage:
         names = ", ".join(_INSERTED)
         parameters = {"form_version_id": form_version_id, "received_at": self._time(received_at)}
         kept = f"s.line NOT IN (SELECT line FROM {_SKIP})"  # noqa: S608
-        insert = (
-            f"INSERT INTO responses ({names}) SELECT {selected} FROM {_RESPONSES} s"  # noqa: S608
-            f" WHERE {kept} ORDER BY s.line ON CONFLICT (submission_id) DO NOTHING"
+        claim = (
+            f"INSERT INTO submissions (submission_id, local_month) SELECT s.submission_id, s.local_month"  # noqa: S608
+            f" FROM {_RESPONSES} s WHERE {kept} ORDER BY s.line ON CONFLICT (submission_id) DO NOTHING"
         )
         if self.postgres:
-            with self._references_checked_here(form_version_id):
-                return self._store_postgres(insert, kept, parameters)
-        with writer_for(self.session).bulk():
-            before = int(self._execute("SELECT coalesce(max(id), 0) FROM responses").scalar_one())
-            self._execute(insert, parameters)
-            stored = self._fetch(
-                f"SELECT s.line, r.id FROM {_RESPONSES} s JOIN responses r"  # noqa: S608
-                f" ON r.submission_id = s.submission_id WHERE r.id > :before AND {kept}",
-                {"before": before},
+            sql = (
+                f"WITH claimed AS ({claim} RETURNING id, submission_id),"  # noqa: S608
+                f" inserted AS (INSERT INTO responses (id, {names}) SELECT c.id, {selected} FROM {_RESPONSES} s"
+                f" JOIN claimed c ON c.submission_id = s.submission_id WHERE {kept})"
+                f" SELECT s.line, c.id, s.local_month FROM claimed c JOIN {_RESPONSES} s"
+                f" ON s.submission_id = c.submission_id AND {kept}"
             )
-        self._store_answers(stored)
-        return len(stored)
-
-    def _store_postgres(self, insert: str, kept: str, parameters: dict[str, Any]) -> int:
-        sql = (
-            f"WITH inserted AS ({insert} RETURNING id, submission_id)"  # noqa: S608
-            f" SELECT s.line, i.id FROM inserted i JOIN {_RESPONSES} s ON s.submission_id = i.submission_id"
-            f" AND {kept}"
-        )
-        stored = self._fetch(sql, parameters)
+            with self._references_checked_here(form_version_id):
+                stored = self._fetch(sql, parameters)
+        else:
+            with writer_for(self.session).bulk():
+                before = int(self._execute("SELECT coalesce(max(id), 0) FROM submissions").scalar_one())
+                self._execute(claim)
+                new = f"{_RESPONSES} s JOIN submissions u ON u.submission_id = s.submission_id"
+                self._execute(
+                    f"INSERT INTO responses (id, {names}) SELECT u.id, {selected} FROM {new}"  # noqa: S608
+                    f" WHERE u.id > :before AND {kept}",
+                    {**parameters, "before": before},
+                )
+                stored = self._fetch(
+                    f"SELECT s.line, u.id, s.local_month FROM {new} WHERE u.id > :before AND {kept}",  # noqa: S608
+                    {"before": before},
+                )
         self._store_answers(stored)
         return len(stored)
 
@@ -339,8 +346,8 @@ class Stage:
         return bool(self._execute("SELECT has_parameter_privilege('session_replication_role', 'SET')").scalar_one())
 
     def _fetch(self, sql: str, parameters: dict[str, Any]) -> np.ndarray:
-        """(line, response id) rows, sorted by line."""
-        rows = np.array(self._execute(sql, parameters).all(), dtype=np.int64).reshape(-1, 2)
+        """(line, response id, month) rows, sorted by line."""
+        rows = np.array(self._execute(sql, parameters).all(), dtype=np.int64).reshape(-1, 3)
         return rows[np.argsort(rows[:, 0], kind="stable")]
 
     def _store_answers(self, stored: np.ndarray) -> None:
@@ -349,7 +356,7 @@ class Stage:
             return
         self._spill.close()
         self._answers.seek(0)
-        lines, ids = stored[:, 0], stored[:, 1]
+        lines, ids, months = stored[:, 0], stored[:, 1], stored[:, 2]
         with writer_for(self.session).bulk():
             for batch in pa.ipc.open_stream(self._answers):
                 answer_lines = batch.column(0).to_numpy()
@@ -357,4 +364,5 @@ class Stage:
                 found = lines[place] == answer_lines
                 rows = pa.Table.from_batches([batch]).filter(pa.array(found))
                 rows = rows.set_column(0, "response_id", pa.array(ids[place[found]]))
+                rows = rows.append_column("local_month", pa.array(months[place[found]].astype(np.int32)))
                 self._load("answers", rows)

@@ -43,7 +43,29 @@ class Channel(StrEnum):
     interview = "interview"
 
 
+class StoredSubmission(Base):
+    """Every submission id stored, once, with the id of its response: the identity of a response, whatever month it
+    is stored in. A writer claims the submission id here first (``INSERT … ON CONFLICT (submission_id) DO NOTHING``):
+    what it gets back is new and is stored, what it does not is a replay or a conflict (``app/responses/storage.py``).
+
+    A table of its own because on PostgreSQL ``responses`` and ``answers`` are partitioned by month
+    (``app/partitions.py``), and a partitioned table's unique keys must include the month: a submission id unique
+    only within its month would let a replay dated in another month be stored twice. So this narrow table holds the
+    one unique key and the id every other table refers to (answers, dossier links, moderation)."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Made by the client; the permanent identity of a response (replays are recognised by it).
+    submission_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    # The month its response is stored under (``responses.local_month``): where to find it among the partitions.
+    local_month: Mapped[int] = mapped_column(Integer)
+
+
 class Response(Base):
+    """A response. On PostgreSQL the table is partitioned by ``local_month`` (``app/partitions.py``), so its
+    primary key there is (id, local_month); the id alone is unique all the same, since it is ``submissions.id``."""
+
     __tablename__ = "responses"
     __table_args__ = (
         # On PostgreSQL it also carries what a figure's tally groups by (app/reports/tally.py), so that a province's
@@ -73,9 +95,12 @@ class Response(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    # Made by the client; the permanent identity of a response (replays are recognised by it).
-    submission_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    # The id its submission id was given in ``submissions`` (claimed there first, in the same transaction).
+    id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    # Made by the client (unique through ``submissions``, which is where it is looked up).
+    submission_id: Mapped[uuid.UUID] = mapped_column()
     form_version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id", ondelete="RESTRICT"))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id", ondelete="RESTRICT"), index=True)
@@ -124,17 +149,31 @@ class Response(Base):
     # content: tells an identical replay from a conflicting one, and gives no dossier code back.
     content_hash: Mapped[str] = mapped_column(String(64))
 
+    identity: Mapped[StoredSubmission] = relationship()
     answers: Mapped[list[Answer]] = relationship(
-        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+        primaryjoin="Response.id == foreign(Answer.response_id)",
+        back_populates="response",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
 
+# What identifies a response row on every database: on PostgreSQL the partitioned table's primary key carries the
+# month, and a query that groups by a response and reads its other columns must name both (functional dependency).
+RESPONSE_KEY = (Response.id, Response.local_month)
+
+
 class Answer(Base):
+    """An answer. Partitioned by month on PostgreSQL like ``responses`` (primary key there (response_id, item_code,
+    local_month)); its key refers to ``submissions``, which holds the one id of every response."""
+
     __tablename__ = "answers"
     __table_args__ = (Index("ix_answers_item_code_response_id", "item_code", "response_id"),)
 
-    response_id: Mapped[int] = mapped_column(BigId, ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    response_id: Mapped[int] = mapped_column(BigId, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
     item_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Its response's month (``responses.local_month``), copied: the key the partitions are made by.
+    local_month: Mapped[int] = mapped_column(Integer)
     # Scale and rating levels, and numeric answers.
     value_int: Mapped[int | None] = mapped_column(SmallInteger)
     # Single-choice option code or free text.
@@ -145,7 +184,9 @@ class Answer(Base):
     # not a satisfaction item.
     satisfied: Mapped[int | None] = mapped_column(SmallInteger)
 
-    response: Mapped[Response] = relationship(back_populates="answers")
+    response: Mapped[Response] = relationship(
+        primaryjoin="Response.id == foreign(Answer.response_id)", back_populates="answers"
+    )
 
 
 class DossierLink(Base):
@@ -165,7 +206,7 @@ class DossierLink(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set in the same transaction that stores the answer: a second use finds it set and stores nothing.
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    response_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("responses.id", ondelete="SET NULL"))
+    response_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("submissions.id", ondelete="SET NULL"))
     # Revoked by an official or by the counter's deactivation: the link opens an explanation, never the form.
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -181,7 +222,7 @@ class CommentModeration(Base):
 
     __tablename__ = "comment_moderation"
 
-    response_id: Mapped[int] = mapped_column(BigId, ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    response_id: Mapped[int] = mapped_column(BigId, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
     hidden: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(500))
     changed_by: Mapped[str] = mapped_column(String(64))

@@ -1,14 +1,16 @@
 """Writing responses and their answers: one implementation per database, used by every channel.
 
 ``store`` (the web form, kiosks, the demo) and ``sipas import`` both turn prepared submissions into records and
-hand them to a ``Writer``; the database decides what is new (``ON CONFLICT (submission_id) DO NOTHING``), and
-whatever it skipped is judged against the stored version by ``differences``, the same way for every channel.
+hand them to a ``Writer``; the database decides what is new: each record first claims its submission id in
+``submissions`` (``ON CONFLICT (submission_id) DO NOTHING``), which gives the response its id, and whatever it
+skipped is judged against the stored version by ``differences``, the same way for every channel.
 
-- SQLite: multi-row ``INSERT … VALUES … ON CONFLICT DO NOTHING RETURNING id, submission_id`` (as many rows per
-  statement as SQLite takes parameters), then the answers by ``executemany``, through the driver.
+- SQLite: multi-row ``INSERT … VALUES … ON CONFLICT DO NOTHING RETURNING id, submission_id`` into ``submissions``
+  (as many rows per statement as SQLite takes parameters), then the responses and answers by ``executemany``,
+  through the driver.
 - PostgreSQL: one statement per batch, whatever its size: the rows travel as one array per column and
-  ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING`` feeds the answers' insert, so the server
-  parses and plans one short statement instead of one with a parameter per value.
+  ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING`` into ``submissions`` feeds the responses' and
+  answers' inserts, so the server parses and plans one short statement instead of one with a parameter per value.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from sqlalchemy import JSON, Column, Dialect, Table, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from app.responses.models import Answer, Response
+from app.responses.models import Answer, Response, StoredSubmission
 
 RESPONSES = cast(Table, Response.__table__)
 ANSWERS = cast(Table, Answer.__table__)
@@ -44,9 +46,11 @@ _NOT_INGESTED = ("id", "flag_review", "flag_reviewed_at", "flag_reviewed_by")
 RESPONSE_COLUMNS = [
     column for column in RESPONSES.c if column.name not in _NOT_INGESTED and column.server_default is None
 ]
-ANSWER_COLUMNS = [column for column in ANSWERS.c if column.name != "response_id"]
+# An answer's response id and month are its response's (filled in by the writer).
+ANSWER_COLUMNS = [column for column in ANSWERS.c if column.name not in ("response_id", "local_month")]
 COLUMN = {column.name: index + 1 for index, column in enumerate(RESPONSE_COLUMNS)}  # its place in a record
 SUBMISSION_ID = COLUMN["submission_id"]
+LOCAL_MONTH = COLUMN["local_month"]
 # Table and column names come from the models; every value is a bound parameter.
 _NAMES = ", ".join(column.name for column in RESPONSE_COLUMNS)
 _ANSWER_NAMES = ", ".join(column.name for column in ANSWER_COLUMNS)
@@ -166,12 +170,15 @@ class Writer:
 class _SqliteWriter(Writer):
     def __init__(self, session: Session) -> None:
         super().__init__(session)
-        self._placeholders = "(" + ", ".join("?" for _ in RESPONSE_COLUMNS) + ")"
-        self._head = f"INSERT INTO {RESPONSES.name} ({_NAMES}) VALUES "  # noqa: S608
-        self._tail = " ON CONFLICT (submission_id) DO NOTHING RETURNING id, submission_id"
+        self._claim_head = "INSERT INTO submissions (submission_id, local_month) VALUES "
+        self._claim_tail = " ON CONFLICT (submission_id) DO NOTHING RETURNING id, submission_id"
+        self._responses_sql = (
+            f"INSERT INTO {RESPONSES.name} (id, {_NAMES}) "  # noqa: S608
+            f"VALUES ({', '.join('?' for _ in range(len(RESPONSE_COLUMNS) + 1))})"
+        )
         self._answers_sql = (
-            f"INSERT INTO {ANSWERS.name} (response_id, {_ANSWER_NAMES}) "  # noqa: S608
-            f"VALUES ({', '.join('?' for _ in range(len(ANSWER_COLUMNS) + 1))})"
+            f"INSERT INTO {ANSWERS.name} (response_id, local_month, {_ANSWER_NAMES}) "  # noqa: S608
+            f"VALUES ({', '.join('?' for _ in range(len(ANSWER_COLUMNS) + 2))})"
         )
 
     @contextlib.contextmanager
@@ -188,19 +195,24 @@ class _SqliteWriter(Writer):
     def insert(self, records: Sequence[Record]) -> dict[int, int]:
         driver = self.session.connection().connection.driver_connection
         assert isinstance(driver, sqlite3.Connection)
-        per_statement = max(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(RESPONSE_COLUMNS), 1)
+        per_statement = max(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 2, 1)
         inserted: dict[int, int] = {}
         for start in range(0, len(records), per_statement):
             chunk = records[start : start + per_statement]
-            parameters = [value for values, _ in chunk for value in values[1:]]
-            sql = self._head + ", ".join([self._placeholders] * len(chunk)) + self._tail
+            parameters = [value for values, _ in chunk for value in (values[SUBMISSION_ID], values[LOCAL_MONTH])]
+            sql = self._claim_head + ", ".join(["(?, ?)"] * len(chunk)) + self._claim_tail
             ids = {submission_id: response_id for response_id, submission_id in self._execute(sql, tuple(parameters))}
+            responses: list[tuple[Any, ...]] = []
             answers: list[tuple[Any, ...]] = []
             for values, answer_records in chunk:
                 response_id = ids.get(values[SUBMISSION_ID])
                 if response_id is not None:
                     inserted[values[0]] = response_id
-                    answers.extend((response_id, *answer[1:]) for answer in answer_records)
+                    responses.append((response_id, *values[1:]))
+                    month = values[LOCAL_MONTH]
+                    answers.extend((response_id, month, *answer[1:]) for answer in answer_records)
+            if responses:
+                self._execute(self._responses_sql, responses)
             if answers:
                 self._execute(self._answers_sql, answers)
         return inserted
@@ -221,14 +233,18 @@ def _unnest(columns: list[Column[Any]], prefix: str) -> str:
 def _postgres_insert() -> str:
     """The one statement that stores a batch on PostgreSQL (the same text every time: built once)."""
     answers = ", ".join(f"a.{column.name}" for column in ANSWER_COLUMNS)
+    given = ", ".join(f"s.{column.name}" for column in RESPONSE_COLUMNS)
     return (
         f"WITH s AS (SELECT * FROM {_unnest(RESPONSE_COLUMNS, 's')}),"  # noqa: S608
-        f" inserted AS (INSERT INTO {RESPONSES.name} ({_NAMES}) SELECT {_NAMES} FROM s ORDER BY line"
-        f" ON CONFLICT (submission_id) DO NOTHING RETURNING id, submission_id),"
-        f" answered AS (INSERT INTO {ANSWERS.name} (response_id, {_ANSWER_NAMES})"
-        f" SELECT inserted.id, {answers} FROM {_unnest(ANSWER_COLUMNS, 'a')}"
-        f" JOIN s ON s.line = a.line JOIN inserted ON inserted.submission_id = s.submission_id)"
-        f" SELECT s.line, inserted.id FROM s JOIN inserted ON inserted.submission_id = s.submission_id"
+        " claimed AS (INSERT INTO submissions (submission_id, local_month)"
+        " SELECT submission_id, local_month FROM s ORDER BY line"
+        " ON CONFLICT (submission_id) DO NOTHING RETURNING id, submission_id),"
+        f" inserted AS (INSERT INTO {RESPONSES.name} (id, {_NAMES}) SELECT claimed.id, {given}"
+        " FROM s JOIN claimed ON claimed.submission_id = s.submission_id),"
+        f" answered AS (INSERT INTO {ANSWERS.name} (response_id, local_month, {_ANSWER_NAMES})"
+        f" SELECT claimed.id, s.local_month, {answers} FROM {_unnest(ANSWER_COLUMNS, 'a')}"
+        " JOIN s ON s.line = a.line JOIN claimed ON claimed.submission_id = s.submission_id)"
+        " SELECT s.line, claimed.id FROM s JOIN claimed ON claimed.submission_id = s.submission_id"
     )
 
 
@@ -263,16 +279,18 @@ COMPARED = ("content_hash", "agency_id", "weight", "stratum", "cluster")
 
 def stored_versions(session: Session, submission_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
     """The stored responses with these submission ids: their id, when they were received and what ``differences``
-    compares."""
+    compares. Found through ``submissions`` (one index, whatever the month)."""
     if not submission_ids:
         return {}
     found = session.execute(
         select(
-            Response.submission_id,
+            StoredSubmission.submission_id,
             Response.id,
             Response.received_at,
             *(Response.__table__.c[name] for name in COMPARED),
-        ).where(Response.submission_id.in_(submission_ids))
+        )
+        .join(Response, (Response.id == StoredSubmission.id) & (Response.local_month == StoredSubmission.local_month))
+        .where(StoredSubmission.submission_id.in_(submission_ids))
     )
     return {row.submission_id: row._asdict() for row in found}
 

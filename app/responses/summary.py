@@ -50,7 +50,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.forms.indices import measures
 from app.forms.models import FormVersion
 from app.forms.schemas import FormDefinition
-from app.responses.models import SUM_KEYS, Answer, Channel, Response, ResponseSum, SummaryPlace
+from app.responses.models import RESPONSE_KEY, SUM_KEYS, Answer, Channel, Response, ResponseSum, SummaryPlace
 
 log = logging.getLogger("sipas.summary")
 
@@ -178,7 +178,7 @@ def per_response(*conditions: Any) -> Any:
             and_(SummaryPlace.form_version_id == Response.form_version_id, SummaryPlace.item_code == Answer.item_code),
         )
         .where(*conditions)
-        .group_by(Response.id)
+        .group_by(*RESPONSE_KEY)
         .subquery("per_response")
     )
 

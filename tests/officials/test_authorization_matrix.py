@@ -29,7 +29,7 @@ from app.directory.service import create_counter, create_device
 from app.officials.service import create_official
 from app.reference import schemas as reference
 from app.reference.models import PopulationCount, Target
-from app.responses.models import Answer, Channel, Response
+from app.responses.models import Answer, Channel, Response, StoredSubmission
 from tests.factories import World, add_population, add_target, log_in_as, login, province
 
 # Not official endpoints: the citizen and kiosk channels, the public planner, the login itself.
@@ -193,16 +193,24 @@ def _name(ctx: Context, code: str) -> str:
     return agency.name_vi if agency else "Không có"
 
 
+def _new_response(ctx: Context, agency_id: int) -> Response:
+    """A response of now, stored as every channel stores one: its submission id claimed in ``submissions``."""
+    now = utcnow()
+    month, submission_id = now.year * 100 + now.month, uuid.uuid4()
+    version = ctx.session.scalar(select(Response.form_version_id).limit(1))
+    row = Response(submission_id=submission_id, form_version_id=version, agency_id=agency_id, channel=Channel.web_qr)
+    row.identity = StoredSubmission(submission_id=submission_id, local_month=month)
+    row.submitted_at, row.local_date, row.local_month, row.content_hash = now, now.date(), month, "0" * 64
+    return row
+
+
 def _flagged(ctx: Context, code: str) -> int:
     """A new pending flagged response of agency ``code`` (an unknown id for TP-Z)."""
     agency = ctx.agency(code)
     if agency is None:
         return 999_999_999
-    now = utcnow()
-    version = ctx.session.scalar(select(Response.form_version_id).limit(1))
-    row = Response(submission_id=uuid.uuid4(), form_version_id=version, agency_id=agency.id, channel=Channel.web_qr)
-    row.submitted_at, row.local_date, row.local_month = now, now.date(), now.year * 100 + now.month
-    row.is_suspected_spam, row.flag_reason, row.content_hash = True, "honeypot field filled", "0" * 64
+    row = _new_response(ctx, agency.id)
+    row.is_suspected_spam, row.flag_reason = True, "honeypot field filled"
     ctx.session.add(row)
     ctx.session.commit()
     return row.id
@@ -217,11 +225,8 @@ def _commented(ctx: Context, code: str) -> int:
     agency = ctx.agency(code)
     if agency is None:
         return 999_999_999
-    now = utcnow()
-    version = ctx.session.scalar(select(Response.form_version_id).limit(1))
-    row = Response(submission_id=uuid.uuid4(), form_version_id=version, agency_id=agency.id, channel=Channel.web_qr)
-    row.submitted_at, row.local_date, row.local_month = now, now.date(), now.year * 100 + now.month
-    row.content_hash, row.answers = "0" * 64, [Answer(item_code="comment", value_text="Góp ý")]
+    row = _new_response(ctx, agency.id)
+    row.answers = [Answer(item_code="comment", local_month=row.local_month, value_text="Góp ý")]
     ctx.session.add(row)
     ctx.session.commit()
     return row.id

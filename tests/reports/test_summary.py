@@ -278,5 +278,11 @@ def test_the_tail_is_read_on_its_partial_index(session: Session) -> None:
         explain = "EXPLAIN QUERY PLAN "
     compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
     plan = " ".join(str(row) for row in session.execute(text(explain + str(compiled))))
-    assert "ix_responses_not_summarized" in plan, plan
+    names = {"ix_responses_not_summarized"}
+    if explain == "EXPLAIN ":  # the month partitions' own copies of it (app/partitions.py)
+        children = (
+            "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'ix_responses_not_summarized'::regclass"
+        )
+        names |= set(session.scalars(text(children)))
+    assert any(name in plan for name in names), plan
     session.rollback()

@@ -21,7 +21,7 @@ from app.errors import Invalid
 from app.responses.import_preparing import IMPORT_NAMESPACE
 from app.responses.importer import CsvImport, ImportOptions, import_csv
 from app.responses.ingest import store
-from app.responses.models import Answer, Channel, Response
+from app.responses.models import Answer, Channel, Response, StoredSubmission
 from tests.factories import counter_tree, registry
 
 QUICK = ("--form", "counter-quick@1", "--agency-column", "agency")
@@ -549,6 +549,7 @@ def test_a_large_file_is_stored_exactly_as_the_other_channels_store(
     session.rollback()
     session.execute(delete(Answer))
     session.execute(delete(Response))
+    session.execute(delete(StoredSubmission))
     session.commit()
     store(session, [item for item in prepared if item is not None])
     by_store = _stored_snapshot(session)

@@ -20,7 +20,7 @@ from app.errors import Invalid
 from app.responses.import_staging import Stage
 from app.responses.importer import CsvImport, ImportOptions
 from app.responses.ingest import store
-from app.responses.models import Answer, Response
+from app.responses.models import Answer, Response, StoredSubmission
 from tests.factories import counter_tree, registry
 
 NOW = datetime(2026, 1, 10, 3, 0, tzinfo=UTC)
@@ -155,6 +155,7 @@ def test_a_mixed_file_is_stored_as_the_line_by_line_path_stores_it(
 
     session.execute(delete(Answer))
     session.execute(delete(Response))
+    session.execute(delete(StoredSubmission))
     session.commit()
     assert CsvImport(session, settings, forms, first, OPTIONS, now=NOW).run().new == 40
     statuses = _store_line_by_line(session, settings, path)
