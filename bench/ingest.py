@@ -400,24 +400,28 @@ RESPONSE_COLUMNS = (
     "is_test",
     "content_hash",
 )
-ANSWER_COLUMNS = ("response_id", "item_code", "value_int", "satisfied")
+ANSWER_COLUMNS = ("response_id", "item_code", "local_month", "value_int", "satisfied")
 
 
 def copy_phase(server: PostgresServer, database: str, rows: int, ids: dict[str, int]) -> float:
-    """Seconds to write ``rows`` responses (and their answers) with COPY in one transaction, ids included."""
+    """Seconds to write ``rows`` responses (their submission ids and answers) with COPY in one transaction, ids
+    included: the same rows in the same tables as the API writes."""
     started = time.perf_counter()
     with psycopg.connect(host=server.host, port=server.port, user=server.user, dbname=database) as conn:
         with conn.cursor() as cur:
             cur.execute(
-                "SELECT nextval(pg_get_serial_sequence('responses', 'id')) FROM generate_series(1, %s)", (rows,)
+                "SELECT nextval(pg_get_serial_sequence('submissions', 'id')) FROM generate_series(1, %s)", (rows,)
             )
             response_ids = [row[0] for row in cur.fetchall()]
+            submission_ids = [uuid.uuid4() for _ in response_ids]
             now = datetime.now(UTC)
             local = now.astimezone(KIOSK_ZONE)
             local_date, local_month = local.date(), local.year * 100 + local.month
+            with cur.copy("COPY submissions (id, submission_id, local_month) FROM STDIN") as copy:
+                for response_id, sid in zip(response_ids, submission_ids, strict=True):
+                    copy.write_row((response_id, sid, local_month))
             with cur.copy(f"COPY responses ({', '.join(RESPONSE_COLUMNS)}) FROM STDIN") as copy:
-                for response_id in response_ids:
-                    sid = uuid.uuid4()
+                for response_id, sid in zip(response_ids, submission_ids, strict=True):
                     digest = hashlib.sha256(f"{sid}{ANSWERS}".encode()).hexdigest()
                     copy.write_row(
                         (
@@ -440,7 +444,7 @@ def copy_phase(server: PostgresServer, database: str, rows: int, ids: dict[str, 
             with cur.copy(f"COPY answers ({', '.join(ANSWER_COLUMNS)}) FROM STDIN") as copy:
                 for response_id in response_ids:
                     for code, value in ANSWERS.items():
-                        copy.write_row((response_id, code, value, int(value >= 4)))
+                        copy.write_row((response_id, code, local_month, value, int(value >= 4)))
         conn.commit()
     return time.perf_counter() - started
 

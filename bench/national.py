@@ -66,6 +66,7 @@ import numpy as np  # noqa: E402
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
+from app import partitions  # noqa: E402
 from app.config import Environment, Settings, resolve_secrets  # noqa: E402
 from app.db import make_engine, make_session_factory  # noqa: E402
 from app.directory.models import Role  # noqa: E402
@@ -89,7 +90,7 @@ SERVER_SETTINGS = {
     "max_wal_size": "16GB",
     "checkpoint_timeout": "30min",
 }
-BULK_TABLES = ("responses", "answers")
+BULK_TABLES = ("submissions", "responses", "answers")
 # (what happened, {endpoint: (raw seconds, summary seconds, where the answers first differ or None)})
 Comparison = tuple[str, dict[str, tuple[float | None, float | None, str | None]]]
 KEYS = ("province_year", "national_by_province", "commune_trend", "overview", "national_by_commune")
@@ -205,13 +206,10 @@ def copy_rows(
 
 def drop_bulk_indexes(connection: psycopg.Connection[tuple[Any, ...]]) -> list[str]:
     """Drop the primary and unique keys (but those foreign keys point to) and the indexes of :data:`BULK_TABLES`;
-    the statements that make them again.
-    Partitioned tables keep theirs (an index of a partitioned table is not rebuilt by one statement)."""
+    the statements that make them again. A partitioned table's are dropped and made again on the parent, which
+    does it for every partition."""
     again: list[str] = []
     for table in BULK_TABLES:
-        kind = connection.execute("SELECT relkind FROM pg_class WHERE oid = %s::regclass", (table,)).fetchone()
-        if kind is None or kind[0] != "r":
-            continue
         # Keys that foreign keys point to stay (responses' primary key: ids arrive in order, cheap to maintain).
         constraints = connection.execute(
             "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
@@ -241,7 +239,7 @@ def drop_bulk_indexes(connection: psycopg.Connection[tuple[Any, ...]]) -> list[s
             if name in owned:
                 continue
             connection.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
-            again.append(definition)
+            again.append(definition.replace(" ON ONLY ", " ON "))  # a partitioned table's, as pg_dump writes it
     return again
 
 
@@ -335,6 +333,13 @@ def load(
                     sql.Literal(table), sql.Identifier(table)
                 )
             )
+        # the year's months in partitions of their own (migrate made this month's and those ahead)
+        for month in (data.YEAR * 100 + number for number in range(1, 13)):
+            for table in partitions.PARTITIONED:
+                connection.execute(
+                    f"CREATE TABLE IF NOT EXISTS {partitions.partition_name(table, month)} PARTITION OF {table}"
+                    f" FOR VALUES FROM ({month}) TO ({partitions.month_after(month)})"
+                )
         rebuild = drop_bulk_indexes(connection)
         connection.commit()
     loaded.agencies, loaded.counters = directory.agencies, len(directory.counter_ids)
@@ -353,12 +358,14 @@ def load(
         directory, form_version_id=form_version_id, procedure_field_ids=fields, last=last, seed=seed
     )
     streams = {
+        "submissions": CopyStream(db, "submissions", data.SUBMISSION_COLUMNS),
         "responses": CopyStream(db, "responses", data.RESPONSE_COLUMNS),
         "answers": CopyStream(db, "answers", data.ANSWER_COLUMNS),
     }
     try:
         for first in range(0, responses, chunk_size):
             chunk = generator.chunk(first + 1, min(chunk_size, responses - first))
+            streams["submissions"].put(chunk.submissions_csv)
             streams["responses"].put(chunk.responses_csv)
             streams["answers"].put(chunk.answers_csv)
             loaded.responses += chunk.responses
@@ -377,7 +384,9 @@ def load(
         connection.execute("SET maintenance_work_mem = '1GB'")
         for statement in rebuild:
             connection.execute(statement.encode())  # the catalogue's own DDL
-        connection.execute("SELECT setval(pg_get_serial_sequence('responses', 'id'), (SELECT max(id) FROM responses))")
+        connection.execute(
+            "SELECT setval(pg_get_serial_sequence('submissions', 'id'), (SELECT max(id) FROM submissions))"
+        )
     loaded.phases["indexes"] = time.perf_counter() - started
 
     if fold:

@@ -68,7 +68,8 @@ RESPONSE_COLUMNS = (
     "content_hash",
     "sex",
 )
-ANSWER_COLUMNS = ("response_id", "item_code", "value_int", "value_text", "value_json", "satisfied")
+ANSWER_COLUMNS = ("response_id", "item_code", "local_month", "value_int", "value_text", "value_json", "satisfied")
+SUBMISSION_COLUMNS = ("id", "submission_id", "local_month")
 _CSV = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
 
 
@@ -302,6 +303,7 @@ def _levels(rng: np.random.Generator, satisfied: NDArray[np.bool_]) -> NDArray[n
 class Chunk:
     """Rows of a run of responses as CSV for COPY, and their numbers."""
 
+    submissions_csv: bytes
     responses_csv: bytes
     answers_csv: bytes
     responses: int
@@ -389,13 +391,15 @@ class Generator:
                 ),
             }
         )
-        answers = self._answers(rng, ids, commune, has_field, field)
-        return Chunk(self._csv(responses), self._csv(answers), count, answers.num_rows)
+        answers = self._answers(rng, ids, responses.column("local_month").to_numpy(), commune, has_field, field)
+        submissions = responses.select(list(SUBMISSION_COLUMNS))
+        return Chunk(self._csv(submissions), self._csv(responses), self._csv(answers), count, answers.num_rows)
 
     def _answers(
         self,
         rng: np.random.Generator,
         ids: NDArray[np.int64],
+        months: NDArray[np.int64],
         commune: NDArray[np.int64],
         has_field: NDArray[np.bool_],
         field: NDArray[np.int64],
@@ -435,6 +439,7 @@ class Generator:
             {
                 "response_id": np.repeat(ids, len(ANSWER_ITEMS))[keep],
                 "item_code": pa.DictionaryArray.from_arrays(item, pa.array(ANSWER_ITEMS)),
+                "local_month": np.repeat(months, len(ANSWER_ITEMS))[keep],
                 "value_int": pa.array(value_int.ravel()[keep], mask=~is_scale),
                 "value_text": pa.DictionaryArray.from_arrays(
                     pa.array(np.maximum(text_index, 0), mask=text_index < 0), pa.array(self.texts)

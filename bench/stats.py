@@ -190,7 +190,7 @@ RESPONSE_COLUMNS = (
     "is_test",
     "content_hash",
 )
-ANSWER_COLUMNS = ("response_id", "item_code", "value_int", "satisfied")
+ANSWER_COLUMNS = ("response_id", "item_code", "local_month", "value_int", "satisfied")
 REFERENCE_SQL = """
 SELECT r.stratum, r.cluster, a.item_code, count(*), sum(r.weight), sum(r.weight * a.satisfied)
 FROM answers a JOIN responses r ON r.id = a.response_id
@@ -221,13 +221,15 @@ def response_chunks(survey: Survey, form_version: int, agency: int) -> Iterator[
 
 
 def answer_chunks(survey: Survey) -> Iterator[str]:
+    today = date.today()
+    month = today.year * 100 + today.month
     for start in range(0, survey.respondents, CHUNK):
         block = survey.scores[start : start + CHUNK].tolist()
         lines = []
         for offset, scores in enumerate(block):
             rid = start + offset + 1
             for code, value in zip(ITEM_CODES, scores, strict=True):
-                lines.append(f"{rid}\t{code}\t{value}\t{1 if value >= 4 else 0}\n")
+                lines.append(f"{rid}\t{code}\t{month}\t{value}\t{1 if value >= 4 else 0}\n")
         yield "".join(lines)
 
 
@@ -244,7 +246,11 @@ def load(server: PostgresServer, database: str, survey: Survey, form_version: in
             with cur.copy(f"COPY answers ({', '.join(ANSWER_COLUMNS)}) FROM STDIN") as copy:
                 for text in answer_chunks(survey):
                     copy.write(text)
-            cur.execute("SELECT setval(pg_get_serial_sequence('responses', 'id'), %s)", (survey.respondents,))
+            cur.execute(
+                "INSERT INTO submissions (id, submission_id, local_month)"
+                " SELECT id, submission_id, local_month FROM responses"
+            )
+            cur.execute("SELECT setval(pg_get_serial_sequence('submissions', 'id'), %s)", (survey.respondents,))
         conn.commit()
     with psycopg.connect(host=server.host, port=server.port, user=server.user, dbname=database, autocommit=True) as c:
         c.execute("VACUUM ANALYZE responses")
