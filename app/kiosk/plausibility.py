@@ -50,13 +50,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import CompoundSelect, Select, bindparam, func, literal, select, union_all, update
+from sqlalchemy import CompoundSelect, Select, and_, bindparam, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.directory.models import Device
 from app.responses.models import Response
+from app.responses.service import local_period
 from app.responses.summary import unsummarize
 
 BACKDATE_TOLERANCE = timedelta(hours=1)
@@ -206,7 +208,8 @@ def judge(
     batch."""
     if not new:
         return PlausibilityFlags()
-    return judge_timeline(settings, device, new, read_timeline(session, device.id, new, reach=reach(settings)))
+    read = read_timeline(session, device.id, new, reach=reach(settings), zone=settings.zone)
+    return judge_timeline(settings, device, new, read)
 
 
 def judge_timeline(
@@ -238,7 +241,10 @@ def _timeline_statement() -> CompoundSelect[int, uuid.UUID, datetime, bool, int]
     them up to :data:`NEIGHBOURS` each (which 30 of several at one second does not matter: the rules look at times)."""
     at = Response.submitted_at
     first_at, last_at = bindparam("first_at", type_=at.type), bindparam("last_at", type_=at.type)
-    mine = Response.device_id == bindparam("device_id")
+    # The months the reach spans: on PostgreSQL the planner then reads those months' partitions only, not every
+    # month's (planning each part over every partition cost more than the read itself).
+    months = Response.local_month.between(bindparam("first_month"), bindparam("last_month"))
+    mine = and_(Response.device_id == bindparam("device_id"), months)
 
     def part(number: int) -> Select[int, uuid.UUID, datetime, bool, int]:
         return select(
@@ -267,7 +273,7 @@ _TIMELINE = _timeline_statement()
 
 
 def read_timeline(
-    session: Session, device_id: int, new: list[tuple[uuid.UUID, datetime]], *, reach: timedelta
+    session: Session, device_id: int, new: list[tuple[uuid.UUID, datetime]], *, reach: timedelta, zone: ZoneInfo
 ) -> Timeline:
     """The kiosk's stored answers from the batch's first ``submitted_at`` to its last and up to :data:`NEIGHBOURS`
     either side (none further than ``reach``), with the batch's own, in order of time, then submission id. One
@@ -281,6 +287,8 @@ def read_timeline(
             "last_at": last_at,
             "floor": first_at - reach,
             "ceiling": last_at + reach,
+            "first_month": local_period(first_at - reach, zone)[1],
+            "last_month": local_period(last_at + reach, zone)[1],
         },
     ).all()
     moments = {sid: Moment(at, sid, response_id, flagged) for response_id, sid, at, flagged, _part in rows}

@@ -159,7 +159,9 @@ def test_a_single_post_after_a_long_run_reads_30_answers_either_side_and_counts_
     last = datetime.fromisoformat(run[-1]["submitted_at"]) + timedelta(seconds=6)
     one = _item(last)
     new = [(uuid.UUID(one["submission_id"]), last)]
-    read = plausibility.read_timeline(session, kiosk.device.id, new, reach=plausibility.reach(settings))
+    read = plausibility.read_timeline(
+        session, kiosk.device.id, new, reach=plausibility.reach(settings), zone=settings.zone
+    )
     assert (len(read.moments), read.cut_before, read.cut_after) == (31, True, False)
     assert client.post("/api/v1/responses", json=one, headers=headers).status_code == 201
     flags = {
