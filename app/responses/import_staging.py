@@ -274,20 +274,21 @@ class Stage:
             )
             with self._references_checked_here(form_version_id):
                 stored = self._fetch(sql, parameters)
-        else:
-            with writer_for(self.session).bulk():
-                before = int(self._execute("SELECT coalesce(max(id), 0) FROM submissions").scalar_one())
-                self._execute(claim)
-                new = f"{_RESPONSES} s JOIN submissions u ON u.submission_id = s.submission_id"
-                self._execute(
-                    f"INSERT INTO responses (id, {names}) SELECT u.id, {selected} FROM {new}"  # noqa: S608
-                    f" WHERE u.id > :before AND {kept}",
-                    {**parameters, "before": before},
-                )
-                stored = self._fetch(
-                    f"SELECT s.line, u.id, s.local_month FROM {new} WHERE u.id > :before AND {kept}",  # noqa: S608
-                    {"before": before},
-                )
+                self._store_answers(stored)  # their key checked here too: the responses were just inserted
+            return len(stored)
+        with writer_for(self.session).bulk():
+            before = int(self._execute("SELECT coalesce(max(id), 0) FROM submissions").scalar_one())
+            self._execute(claim)
+            new = f"{_RESPONSES} s JOIN submissions u ON u.submission_id = s.submission_id"
+            self._execute(
+                f"INSERT INTO responses (id, {names}) SELECT u.id, {selected} FROM {new}"  # noqa: S608
+                f" WHERE u.id > :before AND {kept}",
+                {**parameters, "before": before},
+            )
+            stored = self._fetch(
+                f"SELECT s.line, u.id, s.local_month FROM {new} WHERE u.id > :before AND {kept}",  # noqa: S608
+                {"before": before},
+            )
         self._store_answers(stored)
         return len(stored)
 
