@@ -30,7 +30,7 @@ from app.officials.scope import Scope
 from app.reports.voice import counter_label, find_counter
 from app.responses.masking import Lang, fold, mask
 from app.responses.models import Answer, Channel, CommentModeration, Response
-from app.responses.selection import Filters, agency_selection, choose_form
+from app.responses.selection import Filters, agency_selection, choose_form, period
 
 Forms = dict[tuple[str, int], RegisteredForm]
 PER_PAGE = 50
@@ -209,10 +209,7 @@ def _feed(session: Session, scope: Scope, forms: Forms, asked: CommentFilters) -
     filters.check()
     _root, agencies = agency_selection(session, scope, filters)
     base: list[ColumnElement[bool]] = [agencies]
-    if filters.date_from:
-        base.append(Response.local_date >= filters.date_from)
-    if filters.date_to:
-        base.append(Response.local_date <= filters.date_to)
+    base += period(filters.date_from, filters.date_to)
     registered, version_ids = choose_form(session, forms, filters, base)
     definition = registered.definition
     codes = comment_codes(forms, version_ids)

@@ -46,7 +46,7 @@ from app.reports.sums import SumsQuery, stored_weight
 from app.reports.tally import Tally, take_tally
 from app.reports.weighting import cells, whole_month_weights
 from app.responses.models import Channel, Response
-from app.responses.selection import Filters, Source, agency_selection, form_of
+from app.responses.selection import Filters, Source, agency_selection, form_of, period
 
 
 @dataclass(frozen=True)
@@ -100,12 +100,8 @@ def figure_selection(
     root, agencies = agency_selection(session, scope, filters)
     base: list[ColumnElement[bool]] = [agencies]
     start = date_from or filters.date_from
-    period: list[ColumnElement[bool]] = []
-    if start:
-        period.append(Response.local_date >= start)
-    if filters.date_to:
-        period.append(Response.local_date <= filters.date_to)
-    base += period
+    dates = period(start, filters.date_to)
+    base += dates
     if tally is None:
         tally = take_tally(session, agencies, start, filters.date_to)
     registered, version_ids = form_of(forms, filters, tally.by_version())
@@ -145,7 +141,7 @@ def figure_selection(
         stratum=(Response.agency_id, Response.local_month),
         psu=(Response.counter_id, LIVE_WEEK),
         period=(start, filters.date_to),
-        period_filters=tuple(period),
+        period_filters=tuple(dates),
         form_versions=tuple(version_ids),
     )
     agency_ids = found.agencies()

@@ -49,6 +49,17 @@ class Filters:
             raise Invalid(f"source: {self.source!r} is not one of {', '.join(SOURCES)}")
 
 
+def period(start: date | None, end: date | None) -> list[ColumnElement[bool]]:
+    """The responses of the days ``start``–``end`` (either open), also bounded by the months those days lie in: the
+    same rows, and on PostgreSQL the planner then reads only those months' partitions (app/partitions.py)."""
+    bounds: list[ColumnElement[bool]] = []
+    if start:
+        bounds += [Response.local_date >= start, Response.local_month >= start.year * 100 + start.month]
+    if end:
+        bounds += [Response.local_date <= end, Response.local_month <= end.year * 100 + end.month]
+    return bounds
+
+
 def agency_selection(session: Session, scope: Scope, filters: Filters) -> tuple[Agency | None, ColumnElement[bool]]:
     """The root agency asked about (None: the whole scope) and the condition on Response.agency_id — always
     inside the official's visible set, computed by ``scope``."""
