@@ -162,6 +162,15 @@ def move_out_of_default(connection: Connection, moved: list[int]) -> dict[int, i
     return counts
 
 
+def missing_soon(connection: Connection, current: int) -> list[int]:
+    """This month and the next, when they have no partitions of their own (``sipas migrate`` has not been run for a
+    while): their answers would go to the default partition. Empty on SQLite or an unpartitioned database."""
+    if not is_partitioned(connection):
+        return []
+    have = months(connection)
+    return [month for month in months_from(current, 2) if month not in have]
+
+
 @dataclass
 class Maintained:
     """What ``maintain`` did: the months given partitions ahead, and the months moved out of the default partitions

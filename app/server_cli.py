@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import backup as backups
+from app import partitions
 from app.audit.service import forget_addresses, record
 from app.cli_support import friendly_errors, load_settings, run_in_session
 from app.config import Environment
@@ -183,6 +184,15 @@ def serve(
             ]
         else:
             lines.append(f"  Demo official        username {DEMO_USERNAME}  (password printed only just after loading)")
+    now = datetime.now(settings.zone)
+    missing = run_in_session(
+        settings, lambda session: partitions.missing_soon(session.connection(), now.year * 100 + now.month)
+    )
+    if missing:
+        lines.append(
+            f"  Warning: no month partitions yet for {', '.join(_month(month) for month in missing)}: run "
+            "`sipas migrate` (answers of those months go to the default partition until then)"
+        )
     typer.echo("\n".join([*lines, ""]))
     os.environ.setdefault("SIPAS_SECRETS_FILE", str(settings.secrets_file.resolve()))
     uvicorn.run(

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from app.db import make_engine, make_session_factory
 from app.migrate import migrate
 from app.partitions import month_after, months_from
+from app.responses import summary
 from app.responses.ingest import Origin, Submission, ingest
-from app.responses.models import Answer, Channel, Response, StoredSubmission
+from app.responses.models import Answer, Channel, Response, ResponseSum, StoredSubmission
 from tests.conftest import make_settings
 from tests.factories import counter_tree, registry
 
@@ -113,6 +114,12 @@ def test_answers_either_side_of_new_year_land_in_their_own_months(backend: str, 
             [(old_year, 202612, 5), (new_year, 202701, 4)]
         )
         assert session.scalar(select(func.count()).select_from(StoredSubmission)) == 2
+        # Folded into the summary, each in its own month's cells, as the raw tables say.
+        summary.refresh(session)
+        session.commit()
+        months_summed = session.execute(select(ResponseSum.local_month, ResponseSum.respondents)).all()
+        assert sorted(tuple(row) for row in months_summed) == [(202612, 1), (202701, 1)]
+        assert summary.check(session) == (2, [])
         if backend == "postgresql":
             assert _where(session, "responses", "id", old_year) == ["responses_y2026m12"]
             assert _where(session, "responses", "id", new_year) == ["responses_y2027m01"]

@@ -5,11 +5,11 @@ X-Forwarded-For to the app (SIPAS_TRUSTED_PROXIES), not to uvicorn."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -21,6 +21,7 @@ from app.demo import DEMO_COUNTER, DEMO_PASSWORD, DEMO_USERNAME, demo_kiosk_key
 from app.directory.models import AgencyLevel, Counter, Official, Role
 from app.directory.service import create_agency, create_counter
 from app.officials.service import create_official
+from app.partitions import PARTITIONED, month_after, partition_name
 
 
 @pytest.fixture
@@ -80,3 +81,20 @@ def test_never_in_production(started: Any, session: Session, settings: Settings)
     }
     output, _ = started(SIPAS_ENV="production", **keys)
     assert DEMO_PASSWORD not in output and demo_kiosk_key(settings) not in output
+
+
+def test_a_month_without_partitions_is_warned_about(started: Any, session: Session, settings: Settings) -> None:
+    """PostgreSQL: when `sipas migrate` has not made next month's partitions, the banner says so (its answers would
+    all go to the default partition). SQLite has no partitions and no warning."""
+    output, _ = started()
+    assert "no month partitions" not in output
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    now = datetime.now(settings.zone)
+    coming = month_after(now.year * 100 + now.month)
+    for table in PARTITIONED:
+        session.execute(text(f"DROP TABLE {partition_name(table, coming)}"))
+    session.commit()
+    output, _ = started()
+    label = f"{coming // 100}-{coming % 100:02d}"
+    assert f"Warning: no month partitions yet for {label}: run `sipas migrate`" in output
