@@ -30,6 +30,7 @@ from sqlalchemy.sql.visitors import replacement_traverse
 from app.reports.fetching import fetch_columns, joined
 from app.reports.numbering import Values, as_columns, kept, labels, value
 from app.responses.models import RESPONSE_KEY, Answer, Response, ResponseSum, SummaryPlace
+from app.responses.selection import answers_in_period
 from app.responses.summary import (
     CHUNK,
     CHUNKS,
@@ -197,7 +198,7 @@ def _tail(connection: Any, query: SumsQuery, expressions: list[Any], cut: list[C
             func.max(query.weight).label("w"),
         )
         .select_from(Response)
-        .outerjoin(Answer, and_(Answer.response_id == Response.id, Answer.satisfied.is_not(None)))
+        .outerjoin(Answer, and_(*answers_in_period(query.period), Answer.satisfied.is_not(None)))
         .outerjoin(
             SummaryPlace,
             and_(SummaryPlace.form_version_id == Response.form_version_id, SummaryPlace.item_code == Answer.item_code),

@@ -26,13 +26,14 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import BigInteger, ColumnElement, Float, case, func, literal, select
+from sqlalchemy import BigInteger, ColumnElement, Float, and_, case, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.db import FIGURES_SOURCE
 from app.reports.from_summary import summary_rows, summary_rows_split
 from app.reports.numbering import Values, as_columns, labels, value
 from app.responses.models import RESPONSE_KEY, Answer, Response
+from app.responses.selection import answers_in_period
 from app.responses.summary import CHUNK, code_columns  # items per pattern code: 3^30 < 2^63, a BIGINT on every database
 from app.stats.tables import Profiles, PsuTable, StrataInfo, grouped_sums
 
@@ -174,7 +175,7 @@ def fetch_raw_sums(session: Session, query: SumsQuery) -> Sums:
         values = [func.max(column).label(column.name) for column in (*keys, *strata, *psu, *cell)]
         per_response = (
             selected(query, *values, func.max(query.weight).label("w"), *codes)
-            .join(Answer, Answer.response_id == Response.id)
+            .join(Answer, and_(*answers_in_period(query.period)))
             .where(*answered, *part.where)
             .group_by(*RESPONSE_KEY)
             .subquery("per_response")
