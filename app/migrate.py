@@ -48,15 +48,13 @@ def migrate(settings: Settings, *, now: datetime | None = None) -> Migrated:
     months found in the default partitions (``app/partitions.py``)."""
     forms = load_forms(settings.forms_dir)  # validate before touching the database
     upgrade(settings.database_url, dossier_hash_key=settings.dossier_hash_key)
-    local = (now or datetime.now(settings.zone)).astimezone(settings.zone)
+    month = partitions.month_number((now or datetime.now(settings.zone)).astimezone(settings.zone).date())
     engine = make_engine(settings.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
             added = register_forms(session, forms)
             session.commit()
-            kept = partitions.maintain(
-                session.connection(), local.year * 100 + local.month, settings.partition_months_ahead
-            )
+            kept = partitions.maintain(session.connection(), month, settings.partition_months_ahead)
             session.commit()
     finally:
         engine.dispose()

@@ -18,11 +18,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import Connection, text
 
 PARTITIONED = ("responses", "answers")
 _MONTH = re.compile(r"responses_y(\d{4})m(\d{2})")
+
+
+def month_number(day: date) -> int:
+    """The month (YYYYMM) of a day, as ``local_month`` holds it and the partitions are made by."""
+    return day.year * 100 + day.month
 
 
 def month_after(month: int) -> int:
@@ -48,6 +54,20 @@ def default_name(table: str) -> str:
     return f"{table}_default"
 
 
+def partition_ddl(table: str, month: int, *, parent: str | None = None) -> str:
+    """The statement that makes ``table``'s partition for ``month`` (of ``parent``, the table's name meanwhile when
+    a migration rebuilds it)."""
+    return (
+        f"CREATE TABLE {partition_name(table, month)} PARTITION OF {parent or table}"
+        f" FOR VALUES FROM ({month}) TO ({month_after(month)})"
+    )
+
+
+def default_ddl(table: str, *, parent: str | None = None) -> str:
+    """The statement that makes ``table``'s default partition: rows of a month without partitions of its own."""
+    return f"CREATE TABLE {default_name(table)} PARTITION OF {parent or table} DEFAULT"
+
+
 def is_partitioned(connection: Connection) -> bool:
     """Whether ``responses`` is a partitioned table here (PostgreSQL, migrated)."""
     if connection.dialect.name != "postgresql":
@@ -62,9 +82,7 @@ def partition_names(connection: Connection) -> set[str]:
     """Every partition of a partitioned table (tables the models do not name: Alembic and backups skip them)."""
     if connection.dialect.name != "postgresql":
         return set()
-    rows = connection.execute(
-        text("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relispartition")
-    )
+    rows = connection.execute(text("SELECT relname FROM pg_class WHERE relispartition"))
     return {str(name) for (name,) in rows}
 
 
@@ -83,19 +101,10 @@ def months(connection: Connection) -> set[int]:
     return found
 
 
-def _create(connection: Connection, table: str, month: int) -> None:
-    connection.execute(
-        text(
-            f"CREATE TABLE {partition_name(table, month)} PARTITION OF {table}"
-            f" FOR VALUES FROM ({month}) TO ({month_after(month)})"
-        )
-    )
-
-
-def create_default(connection: Connection) -> None:
-    """The default partitions: rows of a month without partitions of its own."""
-    for table in PARTITIONED:
-        connection.execute(text(f"CREATE TABLE {default_name(table)} PARTITION OF {table} DEFAULT"))
+def _create(connection: Connection, months: Iterable[int]) -> None:
+    for month in months:
+        for table in PARTITIONED:
+            connection.execute(text(partition_ddl(table, month)))
 
 
 def create_months(connection: Connection, wanted: Iterable[int]) -> list[int]:
@@ -103,12 +112,12 @@ def create_months(connection: Connection, wanted: Iterable[int]) -> list[int]:
     (none on SQLite or an unpartitioned database)."""
     if not is_partitioned(connection):
         return []
-    have = months(connection)
-    stranded = set(months_in_default(connection))
-    created = sorted(set(wanted) - have - stranded)
-    for month in created:
-        for table in PARTITIONED:
-            _create(connection, table, month)
+    return _create_missing(connection, set(wanted) - set(months_in_default(connection)))
+
+
+def _create_missing(connection: Connection, wanted: Iterable[int]) -> list[int]:
+    created = sorted(set(wanted) - months(connection))
+    _create(connection, created)
     return created
 
 
@@ -143,10 +152,9 @@ def move_out_of_default(connection: Connection, moved: list[int]) -> dict[int, i
     listed = ", ".join(str(month) for month in moved)
     for table in PARTITIONED:
         connection.execute(text(f"ALTER TABLE {table} DETACH PARTITION {default_name(table)}"))
+    _create(connection, moved)
     counts: dict[int, int] = {}
     for table in PARTITIONED:
-        for month in moved:
-            _create(connection, table, month)
         columns = _columns(connection, table)
         rows = connection.execute(
             text(
@@ -185,6 +193,5 @@ def maintain(connection: Connection, current: int, ahead: int) -> Maintained:
     default partitions (its rows moved there). Nothing on SQLite or an unpartitioned database."""
     if not is_partitioned(connection):
         return Maintained()
-    moved = move_out_of_default(connection, months_in_default(connection))
-    created = create_months(connection, months_from(current, ahead + 1))
-    return Maintained(created, moved)
+    moved = move_out_of_default(connection, months_in_default(connection))  # the default holds none after it
+    return Maintained(_create_missing(connection, months_from(current, ahead + 1)), moved)

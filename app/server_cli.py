@@ -35,6 +35,7 @@ from app.http_protocol import HTTP_PROTOCOL
 from app.logging import logging_config
 from app.migrate import migrate as run_migrations
 from app.officials.service import delete_ended_sessions
+from app.responses.service import local_period
 from app.responses.summary import refresh as refresh_summary
 
 
@@ -184,10 +185,8 @@ def serve(
             ]
         else:
             lines.append(f"  Demo official        username {DEMO_USERNAME}  (password printed only just after loading)")
-    now = datetime.now(settings.zone)
-    missing = run_in_session(
-        settings, lambda session: partitions.missing_soon(session.connection(), now.year * 100 + now.month)
-    )
+    _today, month = local_period(datetime.now(UTC), settings.zone)
+    missing = run_in_session(settings, lambda session: partitions.missing_soon(session.connection(), month))
     if missing:
         lines.append(
             f"  Warning: no month partitions yet for {', '.join(_month(month) for month in missing)}: run "

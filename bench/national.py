@@ -286,6 +286,12 @@ def load(
     loaded = Loaded()
     started = time.perf_counter()
     migrate(settings)
+    engine = make_engine(settings.database_url)
+    try:  # the year's months in partitions of their own (migrate made this month's and those ahead)
+        with engine.begin() as connection:
+            partitions.create_months(connection, [data.YEAR * 100 + number for number in range(1, 13)])
+    finally:
+        engine.dispose()
     loaded.phases["migrate"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -333,13 +339,6 @@ def load(
                     sql.Literal(table), sql.Identifier(table)
                 )
             )
-        # the year's months in partitions of their own (migrate made this month's and those ahead)
-        for month in (data.YEAR * 100 + number for number in range(1, 13)):
-            for table in partitions.PARTITIONED:
-                connection.execute(
-                    f"CREATE TABLE IF NOT EXISTS {partitions.partition_name(table, month)} PARTITION OF {table}"
-                    f" FOR VALUES FROM ({month}) TO ({partitions.month_after(month)})"
-                )
         rebuild = drop_bulk_indexes(connection)
         connection.commit()
     loaded.agencies, loaded.counters = directory.agencies, len(directory.counter_ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from logging.config import fileConfig
 
 from alembic import context
@@ -28,14 +29,12 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
     # The month partitions of responses and answers (PostgreSQL) are made by app/partitions.py, not by the models:
     # autogenerate compares the partitioned tables themselves and leaves their partitions alone. Asked for when
     # autogenerate first compares a table (a query before the migration's transaction would open it too early).
-    skipped: list[set[str]] = []
+    @functools.cache
+    def skipped() -> frozenset[str]:
+        return frozenset(partitions.partition_names(connection)) if connection is not None else frozenset()
 
     def include_name(name: str | None, kind: str, _parents: object) -> bool:
-        if kind != "table" or connection is None:
-            return True
-        if not skipped:
-            skipped.append(partitions.partition_names(connection))
-        return name not in skipped[0]
+        return kind != "table" or name not in skipped()
 
     context.configure(
         connection=connection,

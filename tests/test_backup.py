@@ -150,19 +150,25 @@ def test_round_trip_into_a_fresh_database_gives_back_every_row(
         engine.dispose()
 
 
+def _add_later(settings: Settings, *, audited: bool = False) -> None:
+    """Four more responses (and an audit event) after a backup was written."""
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            _add_responses(session, settings, 4, 2, None)
+            if audited:
+                record(session, action="test.later", actor="cli")
+            session.commit()
+    finally:
+        engine.dispose()
+
+
 def test_restore_with_force_replaces_later_changes(run: Invoke, settings: Settings, tmp_path: Path) -> None:
     _fill(settings, responses=3)
     before = snapshot(settings.database_url)
     file = tmp_path / "before.backup"
     assert run("backup", str(file)).exit_code == 0
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            _add_responses(session, settings, 4, 2, None)
-            record(session, action="test.later", actor="cli")
-            session.commit()
-    finally:
-        engine.dispose()
+    _add_later(settings, audited=True)
     assert snapshot(settings.database_url) != before
     refused = run("restore", str(file))
     assert refused.exit_code == 2
@@ -180,13 +186,7 @@ def test_a_damaged_backup_changes_nothing(run: Invoke, settings: Settings, backe
     _fill(settings, responses=3)
     file = tmp_path / "cut.backup"
     assert run("backup", str(file)).exit_code == 0
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            _add_responses(session, settings, 4, 2, None)
-            session.commit()
-    finally:
-        engine.dispose()
+    _add_later(settings)
     before = snapshot(settings.database_url)
     whole = file.read_bytes()
     file.write_bytes(whole[: len(whole) * 9 // 10])

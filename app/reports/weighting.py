@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.partitions import month_number
 from app.reference.models import PopulationCount
 from app.reports.numbering import labels
 from app.reports.tally import NO_DATE, NO_FIELD, Tally
@@ -82,10 +83,6 @@ class Weights:
     uncounted_agencies: tuple[int, ...]
 
 
-def _month_number(day: date) -> int:
-    return day.year * 100 + day.month
-
-
 def whole_month_weights(session: Session, found: Cells) -> Weights | None:
     """N/n per (agency, month) when every population period of these agencies is whole months (the usual
     monthly, quarterly or yearly counts), raked to the field counts when there are any; None otherwise (the weights
@@ -105,9 +102,9 @@ def whole_month_weights(session: Session, found: Cells) -> Weights | None:
         return None
     size = found.agency_id.size
     keys = _CellKeys(found)
-    totals = [(a, _month_number(start), _month_number(end), float(n)) for a, f, start, end, n in counts if f is None]
+    totals = [(a, month_number(start), month_number(end), float(n)) for a, f, start, end, n in counts if f is None]
     fields = [
-        (a, f, _month_number(start), _month_number(end), float(n)) for a, f, start, end, n in counts if f is not None
+        (a, f, month_number(start), month_number(end), float(n)) for a, f, start, end, n in counts if f is not None
     ]
     # Margin 1: each total count's period; only periods with responses count (their N has someone to stand for it).
     # A cell in two counted periods (overlapping counts) belongs to the later one, as the counts are listed.

@@ -11,14 +11,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.forms.schemas import FormDefinition, ItemType
+from app.partitions import month_number
 
 AnswerValue = int | str | list[str]
 
 
 def local_period(moment: datetime, zone: ZoneInfo) -> tuple[date, int]:
     """The reporting day and month (YYYYMM) of an instant in the service's time zone."""
-    local = moment.astimezone(zone)
-    return local.date(), local.year * 100 + local.month
+    local = moment.astimezone(zone).date()
+    return local, month_number(local)
 
 
 def answer_rows(definition: FormDefinition, answers: dict[str, AnswerValue]) -> list[dict[str, Any]]:

@@ -72,11 +72,8 @@ def _rebuild(table: str, *, partitioned: bool) -> None:
     if partitioned:
         stored = bind.execute(sa.text(f"SELECT DISTINCT local_month FROM {table} ORDER BY 1")).scalars()  # noqa: S608
         for month in stored:
-            op.execute(
-                f"CREATE TABLE {partitions.partition_name(table, month)} PARTITION OF {new}"
-                f" FOR VALUES FROM ({month}) TO ({partitions.month_after(month)})"
-            )
-        op.execute(f"CREATE TABLE {partitions.default_name(table)} PARTITION OF {new} DEFAULT")
+            op.execute(partitions.partition_ddl(table, month, parent=new))
+        op.execute(partitions.default_ddl(table, parent=new))
     op.execute(f"INSERT INTO {new} SELECT * FROM {table}")  # noqa: S608
     op.execute(f"DROP TABLE {table}")  # its partitions with it
     op.execute(f"ALTER TABLE {new} RENAME TO {table}")
