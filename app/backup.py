@@ -173,12 +173,17 @@ def _run_pg(arguments: list[str], environment: dict[str, str]) -> str:
 _TOC_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA |ATTACH )(\S+) (\S+) ", re.MULTILINE)
 
 
+def _quoted(identifier: str) -> str:
+    """An SQL identifier in double quotes, a quote inside it doubled (a table name is the archive's, not ours)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
 def _restore_pg(source: Path, database_url: str) -> None:
     """Replace the file's tables with its contents, in one transaction. Not ``pg_restore --clean``: it drops each
     month partition's primary key on its own, which PostgreSQL refuses (the key is its partitioned table's), so the
     tables are dropped whole first, in the same transaction as the restore (one ``BEGIN`` … ``COMMIT`` in ``psql``)."""
     tables = _TOC_TABLE.findall(_run_pg([pg_tool("pg_restore"), "--list", str(source)], dict(os.environ)))
-    names = ", ".join(f'"{schema}"."{name}"' for schema, name in tables)
+    names = ", ".join(f"{_quoted(schema)}.{_quoted(name)}" for schema, name in tables)
     clean = f"DROP TABLE IF EXISTS {names} CASCADE;\n" if names else ""
     # no notice per table the drop did not find: stderr is read once the restore is over
     environment = {**pg_environment(database_url), "PGOPTIONS": "-c client_min_messages=warning"}
