@@ -187,6 +187,9 @@ class Loaded:
     population_counts: int = 0
     summary_note: str = ""
     summary_rows: int = 0  # rows of the summary table after the fold (0: not folded)
+    psus: int = 0  # PSUs (agency × month × counter × week) in the summary
+    psu_floor_s: float = 0.0  # PostgreSQL's time to group every summary row into its PSU (best of 3)
+    province_floor_s: float = 0.0  # the same for the busiest province's rows
 
     @property
     def total_s(self) -> float:
@@ -417,7 +420,33 @@ def load(
     assert province is not None and commune is not None
     loaded.province_code, loaded.province_responses = str(province[0]), int(province[1])
     loaded.commune_code, loaded.commune_responses = str(commune[0]), int(commune[1])
+    if fold:
+        with db.connect() as connection:
+            measure_floor(connection, loaded)
     return loaded
+
+
+PSU_GROUPS = (
+    "SELECT count(*) FROM (SELECT 1 FROM response_sums {where} GROUP BY agency_id, local_month, week, counter_id) s"
+)
+
+
+def measure_floor(connection: psycopg.Connection[tuple[Any, ...]], loaded: Loaded) -> None:
+    """The least an exact figure reads: design-based variances need a sum per PSU, so a figure groups its summary
+    rows into PSUs at least. Timed in PostgreSQL alone (no row leaves the server), for the whole year and for the
+    busiest province: a floor under the national and province-year requests, whatever is built above it."""
+
+    def best(statement: str, *params: Any) -> tuple[float, int]:
+        runs = []
+        for _ in range(3):
+            started = time.perf_counter()
+            found = connection.execute(statement, params).fetchone()
+            runs.append(time.perf_counter() - started)
+        return min(runs), int(found[0]) if found else 0
+
+    loaded.psu_floor_s, loaded.psus = best(PSU_GROUPS.format(where=""))
+    within = "WHERE agency_id IN (SELECT c.id FROM agencies c JOIN agencies p ON p.id = c.parent_id WHERE p.code = %s)"
+    loaded.province_floor_s, _psus = best(PSU_GROUPS.format(where=within), loaded.province_code)
 
 
 def sipas_command() -> list[str]:
@@ -689,7 +718,11 @@ def report(
             f"{loaded.responses:,} responses ({loaded.summary_rows / max(loaded.responses, 1):.2f} a response). Its "
             "cells are keyed by answer pattern, so at this density a figure reads about one summary row per response: "
             "the COPY of those rows, their assembly and the tally's scan of the responses grow with the country. "
-            "Where each request's time goes, and the next steps: docs/benchmarks.md, National year."
+            f"No exact design-based figure can read less than one sum per PSU: the sample has {loaded.psus:,} PSUs "
+            f"(counter × week, {loaded.psus / max(loaded.responses, 1):.2f} a response), and PostgreSQL alone takes "
+            f"{seconds(loaded.psu_floor_s)} to group the year's summary rows into them "
+            f"({seconds(loaded.province_floor_s)} for {loaded.province_code}), before any row leaves the server. "
+            "Where each request's time goes: docs/benchmarks.md, National year."
         )
     note, compared = comparison
     print(f"\nFigures, raw vs summary path: {note}.")
