@@ -9,6 +9,7 @@ from app.admin.cli import agency_cli, kiosk_cli, official_cli
 from app.forms.cli import forms_cli
 from app.links.cli import link_cli, qr_files
 from app.planning.cli import plan_sample
+from app.publications.cli import publication_cli, publish
 from app.reports.cli import stats
 from app.responses.cli import import_responses
 from app.responses.summary_cli import summary_cli
@@ -25,12 +26,14 @@ cli.command("import")(import_responses)
 cli.command("serve")(serve)
 cli.command("qr")(qr_files)
 cli.command("plan")(plan_sample)
+cli.command("publish")(publish)
 cli.add_typer(agency_cli, name="agency")
 cli.add_typer(link_cli, name="link")
 cli.add_typer(forms_cli, name="forms")
 cli.add_typer(kiosk_cli, name="kiosk")
 cli.add_typer(official_cli, name="official")
 cli.add_typer(summary_cli, name="summary")
+cli.add_typer(publication_cli, name="publication")
 
 
 def main() -> None:

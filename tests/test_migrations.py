@@ -41,6 +41,7 @@ TABLES = {
     "officials",
     "population_counts",
     "procedure_fields",
+    "publications",
     "response_sums",
     "responses",
     "submissions",

@@ -236,8 +236,7 @@ def check_groups(group_by: Sequence[str]) -> None:
         raise Invalid(f"group_by: {', '.join(unknown)} not one of {', '.join(GROUPS)}")
 
 
-@in_one_snapshot
-def satisfaction(
+def figures_of(
     session: Session,
     scope: Scope,
     forms: dict[tuple[str, int], RegisteredForm],
@@ -260,6 +259,10 @@ def satisfaction(
         sensitivity = _with_suspected(wide, widened, filters, result.total)
         meta = replace(meta, with_suspected_spam_pct=sensitivity)
     return replace(result, meta=meta)
+
+
+# The figures in a read snapshot of their own; ``figures_of`` reads in the caller's (a publication reads several).
+satisfaction = in_one_snapshot(figures_of)
 
 
 def grouped(

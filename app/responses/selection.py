@@ -5,7 +5,7 @@ the raw export and the review queue all select through here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, func, select
@@ -38,6 +38,8 @@ class Filters:
     level: float = 0.95
     weighted: bool | None = None  # None: weighted when population counts exist
     source: Source | None = None  # None: the one the selection holds (refused when it holds both)
+    # Only responses received at or before this instant (a publication's data cut-off, when it is verified).
+    received_until: datetime | None = None
 
     def check(self) -> None:
         if self.date_from and self.date_to and self.date_from > self.date_to:
@@ -76,8 +78,10 @@ def answers_in_period(period: tuple[date | None, date | None] | None) -> list[Co
 
 def agency_selection(session: Session, scope: Scope, filters: Filters) -> tuple[Agency | None, ColumnElement[bool]]:
     """The root agency asked about (None: the whole scope) and the condition on Response.agency_id — always
-    inside the official's visible set, computed by ``scope``."""
-    visible = Response.agency_id.in_(scope.agency_ids())
+    inside the official's visible set, computed by ``scope`` — and on received_at when ``received_until`` is set."""
+    visible: ColumnElement[bool] = Response.agency_id.in_(scope.agency_ids())
+    if filters.received_until is not None:
+        visible = and_(visible, Response.received_at <= filters.received_until)
     if filters.agency is None:
         root = session.get(Agency, scope.root_id) if scope.root_id else None
         return root, visible

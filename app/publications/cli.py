@@ -1,0 +1,163 @@
+"""``sipas publish`` and ``sipas publication``: publish a period's figures from the shell, and read them back
+(assembled into ``sipas`` by :mod:`app.cli`; the service is :mod:`app.publications.service`)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.cli_support import friendly_errors, load_settings, run_in_session
+from app.directory.models import Official, Role
+from app.errors import Forbidden, Invalid, NotFound
+from app.forms.loader import check_registered, load_forms
+from app.officials.scope import Scope, scope_of
+from app.publications import service
+from app.publications.models import Publication
+from app.publications.verify import Verification, verify
+from app.stats.intervals import DEFAULT_METHOD, METHODS, Method
+
+publication_cli = typer.Typer(
+    help="Published figures: list them, show one (docs/publications.md).", no_args_is_help=True
+)
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(f"{option}: {text!r} is not a date such as 2026-09-30") from None
+
+
+def _scope(session: Session, username: str) -> Scope:
+    official = session.scalar(select(Official).where(Official.username == username))
+    if official is None or not official.active:
+        raise NotFound(f"--by: no active official {username!r}")
+    scope = scope_of(session, official)
+    if not scope.is_admin:
+        raise Forbidden(f"--by: {username!r} is not an administrator (province_admin or national)")
+    return scope
+
+
+def _line(found: Publication) -> str:
+    agency = found.content.get("agency")
+    state = f"superseded by {found.superseded_by_id}" if found.superseded_by_id else "in force"
+    return (
+        f"{found.id}\t{agency['code'] if agency else 'national'}\t{found.period_start}…{found.period_end}\t"
+        f"{found.published_at:%Y-%m-%d %H:%M} UTC by {found.published_by}\t{state}\tsha256 {found.content_hash}"
+    )
+
+
+@friendly_errors
+def publish(
+    by: Annotated[str, typer.Option("--by", help="The administrator publishing (their scope applies)")],
+    date_from: Annotated[str, typer.Option("--from", help="First day of the period, e.g. 2026-07-01")],
+    date_to: Annotated[str, typer.Option("--to", help="Last day of the period, e.g. 2026-09-30")],
+    agency: Annotated[str | None, typer.Option(help="Root of the subtree (default: the administrator's scope)")] = None,
+    method: Annotated[str, typer.Option(help=f"Interval method: {', '.join(METHODS)}")] = DEFAULT_METHOD,
+    level: Annotated[float, typer.Option(help="Confidence level")] = 0.95,
+    supersedes: Annotated[int | None, typer.Option(help="The publication this one replaces")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why it is replaced (with --supersedes)")] = None,
+) -> None:
+    """Compute a period's figures and freeze them as a publication; prints its id and SHA-256."""
+    if method not in METHODS:
+        raise Invalid(f"--method: {method!r} is not one of {', '.join(METHODS)}")
+    chosen: Method = method  # type: ignore[assignment]
+    if not 0.5 <= level < 1:
+        raise Invalid(f"--level: {level} must be at least 0.5 and below 1 (e.g. 0.95)")
+    request = service.PublishRequest(
+        agency=agency,
+        date_from=_day(date_from, "--from"),
+        date_to=_day(date_to, "--to"),
+        method=chosen,
+        level=level,
+        supersedes=supersedes,
+        reason=reason,
+    )
+    settings = load_settings()
+    loaded = load_forms(settings.forms_dir)
+
+    def task(session: Session) -> str:
+        scope = _scope(session, by)
+        forms = check_registered(session, loaded)
+        return _line(service.publish(session, scope, forms, request))
+
+    typer.echo(f"published: {run_in_session(settings, task)}")
+
+
+# Reading from the shell: the operator has the database itself, so every publication is listed.
+@publication_cli.command("list")
+@friendly_errors
+def list_command(
+    agency: Annotated[str | None, typer.Option(help="Only this agency's own publications")] = None,
+) -> None:
+    """Every publication, newest first: id, agency, period, when and by whom, whether superseded, hash."""
+    national = Scope(0, "cli", Role.national, None, None)
+
+    def task(session: Session) -> list[str]:
+        return [_line(found) for found in service.list_publications(session, national, agency)]
+
+    for line in run_in_session(load_settings(), task):
+        typer.echo(line)
+
+
+@publication_cli.command("show")
+@friendly_errors
+def show_command(publication_id: Annotated[int, typer.Argument(help="The publication's id")]) -> None:
+    """One publication as JSON: what the API's GET returns (the frozen content with its hash)."""
+    national = Scope(0, "cli", Role.national, None, None)
+
+    def task(session: Session) -> dict[str, Any]:
+        found = service.get_publication(session, national, publication_id)
+        return {
+            "id": found.id,
+            "content_hash": found.content_hash,
+            "superseded_by": found.superseded_by_id,
+            "superseded_at": found.superseded_at.isoformat() if found.superseded_at else None,
+            "superseded_reason": found.superseded_reason,
+            "content": found.content,
+        }
+
+    typer.echo(json.dumps(run_in_session(load_settings(), task), ensure_ascii=False, indent=2))
+
+
+def _said(found: Verification) -> list[str]:
+    lines = [
+        f"publication {found.publication_id}: "
+        + ("stored document intact" if found.intact else "STORED DOCUMENT ALTERED: its hash no longer matches")
+        + f"; {found.rows_compared:,} rows recomputed as of the cut-off: "
+        + ("EQUAL" if found.equal else f"{len(found.differences)} DIFFER")
+    ]
+    lines += [f"  {d.where} {d.field}: published {d.published!r}, now {d.now!r}" for d in found.differences]
+    lines += [f"  renamed since: {d.where} {d.field}: {d.published!r} → {d.now!r}" for d in found.renamed]
+    lines += [f"  could not put back: {what}" for what in found.missing]
+    if not found.equal and found.changes_since:
+        said = ", ".join(f"{count} × {action}" for action, count in sorted(found.changes_since.items()))
+        lines.append(f"  changed since publication, which can move these figures: {said}")
+    elif not found.equal:
+        lines.append("  no audited change since publication explains it (responses stored late? a code change?)")
+    return lines
+
+
+@publication_cli.command("verify")
+@friendly_errors
+def verify_command(publication_id: Annotated[int, typer.Argument(help="The publication's id")]) -> None:
+    """Recompute a publication from the database as of its data cut-off, with the population counts and targets it
+    froze, and compare: exit 0 when its stored document is intact and every figure is equal, 1 otherwise."""
+    national = Scope(0, "cli", Role.national, None, None)
+    settings = load_settings()
+    loaded = load_forms(settings.forms_dir)
+
+    def task(session: Session) -> Verification:
+        found = service.get_publication(session, national, publication_id)
+        return verify(session, check_registered(session, loaded), found)
+
+    found = run_in_session(settings, task)
+    for line in _said(found):
+        typer.echo(line)
+    if not found.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,91 @@
+"""``/api/v1/publications``: an administrator publishes a period's figures; officials read what was published.
+
+Thin: the body and query are checked here, :mod:`app.publications.service` computes, freezes and commits. There is
+no PUT, PATCH or DELETE: a publication is superseded by a later one, never changed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+
+from app.deps import FormsDep, SessionDep
+from app.error_responses import BAD_BODY
+from app.officials.deps import AdminDep, CallerDep, client_ip
+from app.publications import service
+from app.publications.models import Publication
+from app.publications.schemas import PublicationOut, PublicationPage, PublishIn
+
+router = APIRouter(prefix="/api/v1/publications", tags=["publications"])
+
+_READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in"},
+    404: {"description": "No such publication or agency (or not yours)"},
+}
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_READ_ERRORS,
+    **BAD_BODY,
+    403: {"description": "needs an administrator (province_admin or national)"},
+    409: {"description": "the publication to supersede is already superseded"},
+}
+
+
+def _summary(publication: Publication) -> dict[str, Any]:
+    agency = publication.content.get("agency")
+    return {
+        "id": publication.id,
+        "agency": agency["code"] if agency else None,
+        "period_start": publication.period_start,
+        "period_end": publication.period_end,
+        "published_at": publication.published_at,
+        "published_by": publication.published_by,
+        "data_cutoff": publication.data_cutoff,
+        "code_version": publication.code_version,
+        "content_hash": publication.content_hash,
+        "superseded_by": publication.superseded_by_id,
+        "superseded_at": publication.superseded_at,
+        "superseded_reason": publication.superseded_reason,
+    }
+
+
+@router.post("", status_code=201, response_model=PublicationOut, responses=_WRITE_ERRORS)
+def publish(body: PublishIn, caller: AdminDep, session: SessionDep, forms: FormsDep, request: Request) -> Any:
+    """Compute a period's figures for the caller's subtree (or ``agency``'s) and freeze them: every agency's overall
+    index and its elements, components and items with intervals and verdicts, the method, design, weighting and
+    population counts used, the form, the data cut-off and the code version, with the SHA-256 of it all. With
+    ``supersedes`` (and a ``reason``) the new publication replaces an earlier one of the same agency."""
+    found = service.publish(
+        session,
+        caller.scope,
+        forms,
+        service.PublishRequest(
+            agency=body.agency,
+            date_from=body.date_from,
+            date_to=body.date_to,
+            method=body.method,
+            level=body.level,
+            supersedes=body.supersedes,
+            reason=body.reason,
+        ),
+        client_ip=client_ip(request),
+    )
+    return {**_summary(found), "content": found.content}
+
+
+@router.get("", response_model=PublicationPage, responses=_READ_ERRORS)
+def list_publications(
+    caller: CallerDep,
+    session: SessionDep,
+    agency: Annotated[str | None, Query(max_length=64, description="Only this agency's own publications")] = None,
+) -> Any:
+    """The publications the caller may see, newest first (superseded ones too, marked)."""
+    return {"items": [_summary(found) for found in service.list_publications(session, caller.scope, agency)]}
+
+
+@router.get("/{publication_id}", response_model=PublicationOut, responses=_READ_ERRORS)
+def get_publication(
+    publication_id: Annotated[int, Path(ge=1, le=2**31 - 1)], caller: CallerDep, session: SessionDep
+) -> Any:
+    found = service.get_publication(session, caller.scope, publication_id)
+    return {**_summary(found), "content": found.content}
