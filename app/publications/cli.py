@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -18,6 +19,7 @@ from app.forms.loader import check_registered, load_forms
 from app.officials.scope import Scope, scope_of
 from app.publications import service
 from app.publications.models import Publication
+from app.publications.report import report_pdf
 from app.publications.verify import Verification, verify
 from app.stats.intervals import DEFAULT_METHOD, METHODS, Method
 
@@ -161,3 +163,27 @@ def verify_command(publication_id: Annotated[int, typer.Argument(help="The publi
         typer.echo(line)
     if not found.ok:
         raise typer.Exit(1)
+
+
+@publication_cli.command("pdf")
+@friendly_errors
+def pdf_command(
+    publication_id: Annotated[int, typer.Argument(help="The publication's id")],
+    out: Annotated[Path, typer.Option("--out", help="The PDF file to write")],
+    lang: Annotated[str, typer.Option(help="vi or en")] = "vi",
+) -> None:
+    """Write a publication's printable report (A4 PDF, the same file as the API's report.pdf)."""
+    if lang not in ("vi", "en"):
+        raise Invalid(f"--lang: {lang!r} is not vi or en")
+    national = Scope(0, "cli", Role.national, None, None)
+
+    def task(session: Session) -> bytes:
+        found = service.get_publication(session, national, publication_id)
+        return report_pdf(session, found, "vi" if lang == "vi" else "en")
+
+    content = run_in_session(load_settings(), task)
+    try:
+        out.write_bytes(content)
+    except OSError as exc:
+        raise Invalid(f"--out: cannot write {out}: {exc.strerror}") from None
+    typer.echo(f"wrote {out} ({len(content):,} bytes)")

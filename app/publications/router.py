@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.deps import FormsDep, SessionDep
 from app.error_responses import BAD_BODY
 from app.officials.deps import AdminDep, CallerDep, client_ip
+from app.public.i18n import Lang
 from app.publications import service
 from app.publications.models import Publication
+from app.publications.report import report_pdf
 from app.publications.schemas import PublicationOut, PublicationPage, PublishIn
 
 router = APIRouter(prefix="/api/v1/publications", tags=["publications"])
@@ -89,3 +91,24 @@ def get_publication(
 ) -> Any:
     found = service.get_publication(session, caller.scope, publication_id)
     return {**_summary(found), "content": found.content}
+
+
+@router.get(
+    "/{publication_id}/report.pdf",
+    response_class=Response,
+    responses={**_READ_ERRORS, 200: {"content": {"application/pdf": {}}}, 503: {"description": "no PDF engine here"}},
+)
+def get_report(
+    publication_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    caller: CallerDep,
+    session: SessionDep,
+    lang: Annotated[Lang, Query(description="vi (default) or en")] = "vi",
+) -> Response:
+    """The publication as a printable report (A4 PDF): cover with the headline and its verdict in words, a summary,
+    the charts, the tables, the methods and a signature block; the hash and data cut-off in every page's footer.
+    Drawn from the frozen content only, so it is the same whenever it is downloaded."""
+    found = service.get_publication(session, caller.scope, publication_id)
+    content = report_pdf(session, found, lang)
+    name = f"sipas-publication-{found.id}-{lang}.pdf"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    return Response(content, media_type="application/pdf", headers=headers)

@@ -40,8 +40,9 @@ from app.stats.intervals import DEFAULT_METHOD, Method
 
 SCHEMA = 1  # the layout of ``content``; a reader of an older document knows it by this number
 MAX_REASON = 500
-# The groupings a publication holds: each agency's overall index; each agency's elements, components and items.
-GROUPINGS = (("agency",), ("agency", "element", "item"))
+# The groupings a publication holds: each agency's overall index; each agency's elements, components and items; the
+# subtree's overall index month by month (the report's trend).
+GROUPINGS = (("agency",), ("agency", "element", "item"), ("month",))
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def frozen_content(
 ) -> dict[str, Any]:
     """Everything the publication holds but who published it and when, read in the caller's snapshot."""
     results = [figures_of(session, scope, forms, filters, list(group_by)) for group_by in GROUPINGS]
-    overall, detail = results
+    overall, detail, trend = results
     # Every response of the subtree, not only the period's: a weight's n counts its whole population period (a
     # year's count weighs a quarter's answers by the year's responses), so later answers move earlier figures too.
     _root, agencies = agency_selection(session, scope, filters)
@@ -202,6 +203,7 @@ def frozen_content(
                 "total_mean_of_units": [flat(row) for row in overall.unit_mean],
             },
             "detail": {"rows": [flat(row) for row in detail.rows], "total": [flat(row) for row in detail.total]},
+            "trend": {"rows": [flat(row) for row in trend.rows]},
             "population_counts": _counts(session, scope, root, filters),
             "targets": _targets(session, root, filters),
             "data_cutoff": cutoff.isoformat() if cutoff else None,

@@ -54,6 +54,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("overall", "total_mean_of_units"),
     ("detail", "rows"),
     ("detail", "total"),
+    ("trend", "rows"),
 )
 # Audit actions after a publication that can move its figures when recomputed.
 MOVERS = ("response.flag_", "privacy.purge", "responses.import", "agency.update", "agency.import")
@@ -180,7 +181,7 @@ def _pin(session: Session, content: dict[str, Any], root: Agency | None, filters
 
 
 def _key(row: dict[str, Any]) -> str:
-    keys = [str(value) for name, value in row.items() if name in ("agency", "counter") and value is not None]
+    keys = [str(value) for name, value in row.items() if name in ("agency", "month") and value is not None]
     return "/".join([*keys, str(row.get("indicator"))])
 
 

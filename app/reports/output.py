@@ -60,6 +60,37 @@ def row(keys: dict[str, str], estimate: Estimate) -> dict[str, Any]:
     }
 
 
+def estimate_of(found: dict[str, Any]) -> Estimate:
+    """The estimate a :func:`row` was written from (a stored publication's rows drawn again as charts); what a row
+    does not keep (``members``, ``census``) takes its default."""
+    pct = 100.0
+
+    def share(name: str) -> float:
+        value = found.get(name)
+        return math.nan if value is None else float(value) / pct
+
+    target = found.get("target_pct")
+    return Estimate(
+        metric=str(found["metric"]),
+        kind=str(found["kind"]),
+        estimate=share("estimate_pct"),
+        se=share("se_pct"),
+        low=share("ci_low_pct"),
+        high=share("ci_high_pct"),
+        n=int(found["n"]),
+        n_eff=math.nan if found.get("n_eff") is None else float(found["n_eff"]),
+        deff=math.nan if found.get("deff") is None else float(found["deff"]),
+        df=int(found["df"]),
+        method=str(found["method"]),
+        level=float(found["level"]),
+        target=None if target is None else float(target) / pct,
+        verdict=found.get("verdict"),
+        p_value_below_target=found.get("p_value_below_target"),
+        flags=tuple(found.get("flags") or ()),
+        deff_reference=found.get("deff_reference") or "srswor",
+    )
+
+
 def to_csv(rows: Sequence[dict[str, Any]], by: Sequence[str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
