@@ -123,8 +123,10 @@ def _pin(session: Session, content: dict[str, Any], root: Agency | None, filters
     """Put the frozen population counts and targets in place of the current ones (the caller rolls back)."""
     assert filters.date_from is not None and filters.date_to is not None
     agencies = chain_ids(session, root)
-    codes = dict(session.execute(select(Agency.code, Agency.id).where(Agency.id.in_(agencies))).tuples().all())
-    fields = dict(session.execute(select(ProcedureField.code, ProcedureField.id)).tuples().all())
+    codes = {
+        code: found for code, found in session.execute(select(Agency.code, Agency.id).where(Agency.id.in_(agencies)))
+    }
+    fields = {code: found for code, found in session.execute(select(ProcedureField.code, ProcedureField.id))}
     counts, targets = content.get("population_counts", []), content.get("targets", [])
     missing: list[str] = []
     session.execute(
