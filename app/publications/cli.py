@@ -48,6 +48,7 @@ def _scope(session: Session, username: str) -> Scope:
 def _line(found: Publication) -> str:
     agency = found.content.get("agency")
     state = f"superseded by {found.superseded_by_id}" if found.superseded_by_id else "in force"
+    state += ", public" if found.public else ""
     return (
         f"{found.id}\t{agency['code'] if agency else 'national'}\t{found.period_start}…{found.period_end}\t"
         f"{found.published_at:%Y-%m-%d %H:%M} UTC by {found.published_by}\t{state}\tsha256 {found.content_hash}"
@@ -64,6 +65,7 @@ def publish(
     level: Annotated[float, typer.Option(help="Confidence level")] = 0.95,
     supersedes: Annotated[int | None, typer.Option(help="The publication this one replaces")] = None,
     reason: Annotated[str | None, typer.Option(help="Why it is replaced (with --supersedes)")] = None,
+    public: Annotated[bool, typer.Option("--public", help="Show it on the public results page /ket-qua")] = False,
 ) -> None:
     """Compute a period's figures and freeze them as a publication; prints its id and SHA-256."""
     if method not in METHODS:
@@ -79,6 +81,7 @@ def publish(
         level=level,
         supersedes=supersedes,
         reason=reason,
+        public=public,
     )
     settings = load_settings()
     loaded = load_forms(settings.forms_dir)

@@ -42,6 +42,7 @@ def _summary(publication: Publication) -> dict[str, Any]:
         "period_end": publication.period_end,
         "published_at": publication.published_at,
         "published_by": publication.published_by,
+        "public": publication.public,
         "data_cutoff": publication.data_cutoff,
         "code_version": publication.code_version,
         "content_hash": publication.content_hash,
@@ -56,7 +57,8 @@ def publish(body: PublishIn, caller: AdminDep, session: SessionDep, forms: Forms
     """Compute a period's figures for the caller's subtree (or ``agency``'s) and freeze them: every agency's overall
     index and its elements, components and items with intervals and verdicts, the method, design, weighting and
     population counts used, the form, the data cut-off and the code version, with the SHA-256 of it all. With
-    ``supersedes`` (and a ``reason``) the new publication replaces an earlier one of the same agency."""
+    ``supersedes`` (and a ``reason``) the new publication replaces an earlier one of the same agency; with ``public``
+    it is shown on the public results page ``/ket-qua``."""
     found = service.publish(
         session,
         caller.scope,
@@ -69,6 +71,7 @@ def publish(body: PublishIn, caller: AdminDep, session: SessionDep, forms: Forms
             level=body.level,
             supersedes=body.supersedes,
             reason=body.reason,
+            public=body.public,
         ),
         client_ip=client_ip(request),
     )

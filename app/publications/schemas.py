@@ -22,6 +22,7 @@ class PublishIn(BaseModel):
     level: float = Field(default=0.95, ge=0.5, lt=1, description="Confidence level")
     supersedes: int | None = Field(default=None, ge=1, le=2**31 - 1, description="The publication this one replaces")
     reason: str | None = Field(default=None, max_length=500, description="Why (required with supersedes)")
+    public: bool = Field(default=False, description="Show it on the public results page /ket-qua (open data)")
 
 
 class PublicationSummaryOut(BaseModel):
@@ -31,7 +32,8 @@ class PublicationSummaryOut(BaseModel):
     period_end: date
     published_at: datetime
     published_by: str
-    data_cutoff: datetime | None = Field(description="The newest received_at among the period's responses then")
+    public: bool = Field(description="Shown on the public results page /ket-qua")
+    data_cutoff: datetime | None = Field(description="The newest received_at among the subtree's responses then")
     code_version: str
     content_hash: str = Field(description="SHA-256 of the content's canonical JSON (keys sorted, no spaces, UTF-8)")
     superseded_by: int | None

@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, func, select, true, update
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
@@ -54,6 +54,7 @@ class PublishRequest:
     level: float = 0.95
     supersedes: int | None = None  # the publication this one replaces
     reason: str | None = None  # why (required with ``supersedes``)
+    public: bool = False  # shown on the public results page and in its open-data downloads
 
 
 def canonical(content: dict[str, Any]) -> bytes:
@@ -128,6 +129,7 @@ def publish(
         period_end=request.date_to,
         published_at=now,
         published_by=scope.username,
+        public=request.public,
         data_cutoff=datetime.fromisoformat(content["data_cutoff"]) if content["data_cutoff"] else None,
         code_version=content["code_version"],
         content=content,
@@ -135,10 +137,19 @@ def publish(
     )
     session.add(publication)
     session.flush()
-    if previous is not None:
-        previous.superseded_by_id = publication.id
-        previous.superseded_at = now
-        previous.superseded_reason = (request.reason or "").strip()
+    if previous is not None:  # only if nobody superseded it meanwhile: two administrators may try at once
+        replaced = session.execute(
+            update(Publication)
+            .where(Publication.id == previous.id, Publication.superseded_by_id.is_(None))
+            .values(
+                superseded_by_id=publication.id, superseded_at=now, superseded_reason=(request.reason or "").strip()
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(replaced, "rowcount", 0):
+            session.rollback()
+            raise Conflict(f"supersedes: publication {previous.id} was superseded by another publication meanwhile")
+        session.refresh(previous)
     record(
         session,
         action="publication.publish",
@@ -153,6 +164,7 @@ def publish(
             "content_hash": publication.content_hash,
             "supersedes": request.supersedes,
             "reason": previous.superseded_reason if previous else None,
+            "public": request.public,
         },
         client_ip=client_ip,
     )
@@ -255,22 +267,22 @@ def chain_ids(session: Session, root: Agency | None) -> list[int]:
 
 
 def _targets(session: Session, root: Agency | None, filters: Filters) -> list[dict[str, Any]]:
-    """The targets that may judge the figures: of the subtree and the root's ancestors, in force during the period."""
+    """The targets that may judge the figures: of the subtree and the root's ancestors, in force during the period.
+    Each names its agency by id: an ancestor's target applies to the subtree, whose officials do not see its code."""
     assert filters.date_from is not None and filters.date_to is not None
-    rows = session.execute(
-        select(Target, Agency.code)
-        .join(Agency, Agency.id == Target.agency_id)
+    rows = session.scalars(
+        select(Target)
         .where(
             Target.agency_id.in_(chain_ids(session, root)),
             Target.period_end >= filters.date_from,
             Target.period_start <= filters.date_to,
         )
-        .order_by(Agency.code, Target.indicator, Target.period_start)
+        .order_by(Target.agency_id, Target.indicator, Target.period_start)
     ).all()
     return [
         {
             "id": target.id,
-            "agency": agency,
+            "agency_id": target.agency_id,
             "indicator": target.indicator,
             "period_start": target.period_start,
             "period_end": target.period_end,
@@ -278,7 +290,7 @@ def _targets(session: Session, root: Agency | None, filters: Filters) -> list[di
             "applies_to_subtree": target.applies_to_subtree,
             "entered_at": target.created_at,
         }
-        for target, agency in rows
+        for target in rows
     ]
 
 
@@ -313,3 +325,16 @@ def list_publications(session: Session, scope: Scope, agency: str | None = None)
     if agency is not None:
         statement = statement.where(Publication.agency_id == visible_agency(session, scope, agency).id)
     return list(session.scalars(statement.order_by(Publication.published_at.desc(), Publication.id.desc())))
+
+
+def public_publications(session: Session) -> list[Publication]:
+    """Every publication shown on the public results page (superseded ones too: an agency's history), newest first."""
+    statement = select(Publication).where(Publication.public.is_(True))
+    return list(session.scalars(statement.order_by(Publication.period_end.desc(), Publication.id.desc())))
+
+
+def public_publication(session: Session, publication_id: int) -> Publication:
+    found = session.scalar(select(Publication).where(Publication.id == publication_id, Publication.public.is_(True)))
+    if found is None:
+        raise NotFound(f"no public publication {publication_id}")
+    return found

@@ -164,13 +164,13 @@ def _pin(session: Session, content: dict[str, Any], root: Agency | None, filters
             )
         )
     for target in targets:
-        if target["agency"] not in codes:
-            missing.append(f"target {target['id']} ({target['agency']}, {target['indicator']})")
+        if target["agency_id"] not in agencies:
+            missing.append(f"target {target['id']} (agency {target['agency_id']}, {target['indicator']})")
             continue
         session.add(
             Target(
                 id=target["id"],
-                agency_id=codes[target["agency"]],
+                agency_id=target["agency_id"],
                 indicator=target["indicator"],
                 period_start=date.fromisoformat(target["period_start"]),
                 period_end=date.fromisoformat(target["period_end"]),

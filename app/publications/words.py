@@ -136,6 +136,54 @@ WORDS: dict[str, dict[Lang, str]] = {
         "vi": "ĐÃ ĐƯỢC THAY THẾ bởi kỳ công bố số {id} ngày {day}: {reason}",
         "en": "SUPERSEDED by publication {id} on {day}: {reason}",
     },
+    "results_title": {
+        "vi": "Kết quả khảo sát sự hài lòng (SIPAS) đã công bố",
+        "en": "Published satisfaction results (SIPAS)",
+    },
+    "results_intro": {
+        "vi": "Chỉ số hài lòng của người dân với sự phục vụ hành chính mà các cơ quan đã chọn công bố, mỗi con số "
+        "kèm khoảng tin cậy 95% và kết luận so với mục tiêu. Con số dựa trên quá ít ý kiến được ghi “chưa đủ dữ liệu”.",
+        "en": "Citizens' satisfaction with administrative services as the agencies chose to publish it, each figure "
+        "with its 95% confidence interval and its verdict against the target. A figure resting on too few answers "
+        "reads “not enough data”.",
+    },
+    "search_label": {"vi": "Tìm cơ quan (có dấu hoặc không dấu)", "en": "Find an agency (with or without diacritics)"},
+    "search_button": {"vi": "Tìm", "en": "Search"},
+    "found": {"vi": "{n} trên {total} cơ quan", "en": "{n} of {total} agencies"},
+    "no_match": {"vi": "Không có cơ quan nào khớp với “{q}”.", "en": "No agency matches “{q}”."},
+    "nothing_yet": {"vi": "Chưa có kết quả nào được công bố.", "en": "Nothing has been published yet."},
+    "col_agency": {"vi": "Cơ quan", "en": "Agency"},
+    "col_period": {"vi": "Kỳ", "en": "Period"},
+    "col_sipas": {"vi": "Chỉ số SIPAS", "en": "SIPAS index"},
+    "history": {"vi": "Các kỳ đã công bố", "en": "Publications"},
+    "this_one": {"vi": "(đang xem)", "en": "(this one)"},
+    "replaced": {"vi": "đã được thay thế", "en": "superseded"},
+    "downloads": {"vi": "Tải dữ liệu mở", "en": "Open data"},
+    "report_link": {"vi": "Báo cáo in (PDF)", "en": "Printed report (PDF)"},
+    "licence_line": {
+        "vi": "Dữ liệu mở theo giấy phép {licence}. Cột dữ liệu được mô tả trong tài liệu của dịch vụ. Mã băm "
+        "SHA-256 của kỳ công bố: {hash}; dữ liệu nhận đến {cutoff}.",
+        "en": "Open data under {licence}. The columns are documented with the service. SHA-256 of the publication: "
+        "{hash}; data received up to {cutoff}.",
+    },
+    "results_superseded": {
+        "vi": "Kỳ công bố này đã được thay thế bởi kỳ công bố mới hơn.",
+        "en": "This publication has been superseded by a later one.",
+    },
+    "see_successor": {"vi": "Xem kỳ công bố thay thế", "en": "See the publication that replaces it"},
+    "back": {"vi": "Tất cả kết quả đã công bố", "en": "All published results"},
+    "units": {"vi": "Theo đơn vị", "en": "By unit"},
+    "measures": {"vi": "Theo yếu tố và tiêu chí (toàn bộ đơn vị)", "en": "By element and item (all units)"},
+    "answers_line": {
+        "vi": "{n} ý kiến của người dân; công bố ngày {day}.",
+        "en": "{n} citizens' answers; published on {day}.",
+    },
+    "missing_title": {"vi": "Không có kết quả này", "en": "No such result"},
+    "missing_body": {
+        "vi": "Kỳ công bố này không tồn tại hoặc không được công bố công khai.",
+        "en": "This publication does not exist or is not public.",
+    },
+    "other_language": {"vi": "English", "en": "Tiếng Việt"},
 }
 
 

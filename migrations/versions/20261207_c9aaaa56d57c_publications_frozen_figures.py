@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("period_end", sa.Date(), nullable=False),
         sa.Column("published_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("published_by", sa.String(length=64), nullable=False),
+        sa.Column("public", sa.Boolean(), nullable=False),
         sa.Column("data_cutoff", app.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("code_version", sa.String(length=64), nullable=False),
         sa.Column("content", sa.JSON(), nullable=False),

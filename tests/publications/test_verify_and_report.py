@@ -29,6 +29,7 @@ from app.db import make_engine, make_session_factory
 from app.demo import DEMO_USERNAME, PROVINCE_CODE
 from app.directory.models import Agency, Counter, Official
 from app.officials.scope import scope_of
+from app.publications import service
 from app.publications.models import Publication
 from app.reference.counts import update_population_count
 from app.reference.models import PopulationCount
@@ -257,3 +258,41 @@ def test_cli_refusals_name_the_option(run: Any) -> None:
         assert result.exit_code == 2, (args, result.output)
         assert result.output.startswith(message), (args, result.output)
         assert "Traceback" not in result.output
+
+
+def test_two_administrators_superseding_one_publication_at_once_leave_one_successor(
+    run: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = publish_quarter(run)
+    quarter = (
+        "publish",
+        "--by",
+        DEMO_USERNAME,
+        "--from",
+        "2026-07-01",
+        "--to",
+        "2026-09-30",
+        "--supersedes",
+        str(first),
+    )
+    checked = service._superseded
+    raced: list[Result] = []
+    started: list[bool] = []
+
+    def racing(*args: Any) -> Publication | None:  # B checks, publishes and commits between A's check and A's write
+        found = checked(*args)
+        if not started:
+            started.append(True)
+            raced.append(run(*quarter, "--reason", "B"))
+        return found
+
+    monkeypatch.setattr(service, "_superseded", racing)
+    late = run(*quarter, "--reason", "A")
+    assert raced[0].exit_code == 0, raced[0].output
+    assert late.exit_code == 2
+    assert late.output == f"error: supersedes: publication {first} was superseded by another publication meanwhile\n"
+    with opened(settings) as session:
+        rows = session.execute(
+            select(Publication.id, Publication.superseded_by_id, Publication.superseded_reason).order_by(Publication.id)
+        ).all()
+    assert [tuple(row) for row in rows] == [(first, first + 1, "B"), (first + 1, None, None)]
