@@ -24,13 +24,15 @@ from sqlalchemy.orm import Session
 from app.admin import schemas as admin
 from app.config import Settings
 from app.db import utcnow
-from app.directory.models import Agency, Role
+from app.directory.models import Agency, Official, Role
 from app.directory.service import create_counter, create_device
+from app.officials.scope import scope_of
 from app.officials.service import create_official
+from app.publications import service as publications
 from app.reference import schemas as reference
 from app.reference.models import PopulationCount, Target
 from app.responses.models import Answer, Channel, Response, StoredSubmission
-from tests.factories import World, add_population, add_target, log_in_as, login, province
+from tests.factories import World, add_population, add_target, log_in_as, login, province, registry
 
 # Not official endpoints: the citizen and kiosk channels, the public planner, the login itself.
 PUBLIC = {
@@ -61,6 +63,8 @@ class Context:
     serial: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     targets: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    publications: dict[str, int] = field(default_factory=dict)
+    forms: dict[tuple[str, int], Any] = field(default_factory=dict)
 
     def next(self) -> int:
         return next(self.serial)
@@ -105,6 +109,20 @@ class Context:
         self.session.commit()
         self.counts.setdefault(code, row.id)
         return row.id
+
+    def publication(self, code: str) -> int:
+        """A publication of agency ``code``'s first quarter of 2025, published by the national official (an unknown
+        id for TP-Z)."""
+        agency = self.agency(code)
+        if agency is None:
+            return 999_999
+        if code not in self.publications:
+            publisher = self.session.scalar(select(Official).where(Official.username == "national"))
+            assert publisher is not None
+            request = publications.PublishRequest(agency=code, date_from=date(2025, 1, 1), date_to=date(2025, 3, 31))
+            found = publications.publish(self.session, scope_of(self.session, publisher), self.forms, request)
+            self.publications[code] = found.id
+        return self.publications[code]
 
     def device(self, code: str) -> str:
         agency = self.agency(code)
@@ -393,6 +411,22 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/comments"): Case("read", 200, _q("/api/v1/comments")),
     ("POST", "/api/v1/comments/{response_id}/hide"): Case("write", 200, _moderation("hide")),
     ("POST", "/api/v1/comments/{response_id}/show"): Case("write", 200, _moderation("show")),
+    # publications: administrators publish; officials read their scope's
+    ("POST", "/api/v1/publications"): Case(
+        "write",
+        201,
+        lambda ctx, code: (
+            "/api/v1/publications",
+            {"json": {"agency": code, "from": "2025-01-01", "to": "2025-03-31"}},
+        ),
+    ),
+    ("GET", "/api/v1/publications"): Case("read", 200, _q("/api/v1/publications")),
+    ("GET", "/api/v1/publications/{publication_id}"): Case(
+        "read", 200, lambda ctx, code: (f"/api/v1/publications/{ctx.publication(code)}", {})
+    ),
+    ("GET", "/api/v1/publications/{publication_id}/report.pdf"): Case(
+        "read", 200, lambda ctx, code: (f"/api/v1/publications/{ctx.publication(code)}/report.pdf", {})
+    ),
 }
 
 
@@ -448,7 +482,7 @@ def _matrix_world(session: Session, settings: Settings) -> World:
 
 def test_authorization_matrix(routed: FastAPI, client: TestClient, session: Session, settings: Settings) -> None:
     world = _matrix_world(session, settings)
-    ctx = Context(session, world)
+    ctx = Context(session, world, forms=registry(session, settings))
     _device, key = create_device(session, agency=world.agencies["TP-A"], label="Kiosk A")
     session.commit()
     tokens: dict[str, dict[str, str]] = {}
