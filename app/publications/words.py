@@ -184,6 +184,38 @@ WORDS: dict[str, dict[Lang, str]] = {
         "en": "This publication does not exist or is not public.",
     },
     "other_language": {"vi": "English", "en": "Tiếng Việt"},
+    "pb_title": {"vi": "Kết quả đã công bố", "en": "Publications"},
+    "pb_intro": {
+        "vi": "Mỗi kỳ công bố là số liệu của một kỳ được “đóng băng” cùng mọi thứ chúng phụ thuộc (số hồ sơ, mục "
+        "tiêu, phiếu, thời điểm chốt dữ liệu) và mã băm SHA-256: ý kiến đến sau hay số liệu sửa sau không làm thay "
+        "đổi nó.",
+        "en": "A publication is a period's figures frozen with everything they depend on (counts, targets, form, "
+        "data cut-off) and a SHA-256: answers arriving later or counts edited later never change it.",
+    },
+    "pb_none": {"vi": "Chưa có kỳ công bố nào.", "en": "Nothing has been published yet."},
+    "pb_done": {"vi": "Đã công bố kỳ số {id}.", "en": "Publication {id} is published."},
+    "pb_col_id": {"vi": "Số", "en": "No."},
+    "pb_col_when": {"vi": "Công bố", "en": "Published"},
+    "pb_col_state": {"vi": "Trạng thái", "en": "State"},
+    "pb_col_files": {"vi": "Tệp", "en": "Files"},
+    "pb_in_force": {"vi": "đang có hiệu lực", "en": "in force"},
+    "pb_superseded": {"vi": "đã thay thế bởi số {id}", "en": "superseded by {id}"},
+    "pb_public": {"vi": "công khai", "en": "public"},
+    "pb_public_page": {"vi": "trang công khai", "en": "public page"},
+    "pb_publish": {"vi": "Công bố một kỳ", "en": "Publish a period"},
+    "pb_agency": {"vi": "Cơ quan (mặc định: toàn bộ phạm vi của bạn)", "en": "Agency (default: your whole scope)"},
+    "pb_whole_scope": {"vi": "Toàn bộ phạm vi", "en": "The whole scope"},
+    "pb_from": {"vi": "Từ ngày", "en": "From"},
+    "pb_to": {"vi": "Đến ngày", "en": "To"},
+    "pb_make_public": {
+        "vi": "Công khai trên trang kết quả /ket-qua (dữ liệu mở)",
+        "en": "Show it on the public results page /ket-qua (open data)",
+    },
+    "pb_supersedes": {"vi": "Thay thế kỳ công bố (không bắt buộc)", "en": "Supersedes (optional)"},
+    "pb_nothing": {"vi": "Không thay thế", "en": "None"},
+    "pb_reason": {"vi": "Lý do thay thế", "en": "Why it is replaced"},
+    "pb_submit": {"vi": "Công bố", "en": "Publish"},
+    "pb_problem": {"vi": "Chưa công bố được: {message}", "en": "Not published: {message}"},
 }
 
 

@@ -7,6 +7,7 @@ from app.public.i18n import Lang
 MESSAGES: dict[str, dict[Lang, str]] = {
     # management pages: targets, population counts, officials (issue 17; app/dashboard/router_manage.py)
     "nav_manage": {"vi": "Quản trị", "en": "Management"},
+    "nav_publications": {"vi": "Công bố", "en": "Publications"},
     "mg_index_title": {"vi": "Quản trị", "en": "Management"},
     "mg_index_intro": {
         "vi": "Quản lý dữ liệu tham chiếu và tài khoản trong phạm vi {scope}. Mọi thay đổi được ghi vào nhật ký.",

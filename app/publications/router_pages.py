@@ -1,0 +1,118 @@
+"""``/dashboard/publications``: the publications of the official's scope, each with its printed report (and its public
+page when public); administrators publish a period from the same page (the button the issue asks for), optionally
+public, optionally superseding an earlier publication with a reason.
+
+It renders inside the dashboard's layout (its ``base.html``, navigation and session rules: ``app.dashboard.rendering``)
+with a template of its own; the dashboard draws nothing of publications, so this package sits above it."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from app.dashboard import manage
+from app.dashboard.rendering import (
+    HERE as DASHBOARD_TEMPLATES,
+)
+from app.dashboard.rendering import (
+    NO_STORE,
+    AdminFormViewerDep,
+    Viewer,
+    ViewerDep,
+    base_context,
+    lang_of,
+    page_router,
+)
+from app.deps import FormsDep, SessionDep
+from app.errors import Invalid, SipasError
+from app.officials.deps import client_ip
+from app.publications import service
+from app.publications.words import say
+
+router = page_router()
+_ENVIRONMENT = Environment(
+    loader=ChoiceLoader(
+        [FileSystemLoader(Path(__file__).parent / "templates"), FileSystemLoader(DASHBOARD_TEMPLATES / "templates")]
+    ),
+    autoescape=select_autoescape(["html"]),
+)
+templates = Jinja2Templates(env=_ENVIRONMENT)
+PAGE = "/dashboard/publications"
+
+
+def _render(
+    request: Request, viewer: Viewer, session: SessionDep, extra: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    lang = lang_of(request)
+    published = service.list_publications(session, viewer.scope)
+    context = base_context(request, lang, viewer, "publications") | {
+        "say": lambda key, **values: say(key, lang, **values),
+        "publications": published,
+        "in_force": [found for found in published if found.superseded_by_id is None],
+        "agency_choices": manage.agency_choices(manage.agencies_of(session, viewer.scope), lang)
+        if viewer.scope.is_admin
+        else [],
+        "values": {"agency": "", "from": "", "to": "", "public": False, "supersedes": "", "reason": ""},
+        "problem": None,
+        "done": request.query_params.get("done"),
+    }
+    return templates.TemplateResponse(
+        request, "dashboard_publications.html", context | extra, status_code=status_code, headers=NO_STORE
+    )
+
+
+@router.get("/publications", response_class=HTMLResponse)
+def publications_page(request: Request, viewer: ViewerDep, session: SessionDep) -> Response:
+    return _render(request, viewer, session, {})
+
+
+@router.post("/publications", response_class=HTMLResponse)
+def publish_from_page(
+    request: Request,
+    viewer: AdminFormViewerDep,
+    session: SessionDep,
+    forms: FormsDep,
+    date_from: Annotated[str, Form(alias="from")] = "",
+    date_to: Annotated[str, Form(alias="to")] = "",
+    agency: Annotated[str, Form()] = "",
+    public: Annotated[str, Form()] = "",
+    supersedes: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Publish from the form; its problems come back on the page with what was typed (422), never a 500."""
+    values = {
+        "agency": agency,
+        "from": date_from,
+        "to": date_to,
+        "public": bool(public),
+        "supersedes": supersedes,
+        "reason": reason,
+    }
+    try:
+        request_ = service.PublishRequest(
+            agency=agency or None,
+            date_from=_day(date_from, "from"),
+            date_to=_day(date_to, "to"),
+            public=bool(public),
+            supersedes=int(supersedes) if supersedes.isdigit() else None,
+            reason=reason if supersedes else None,
+        )
+        found = service.publish(session, viewer.scope, forms, request_, client_ip=client_ip(request))
+    except SipasError as problem:
+        session.rollback()
+        status = problem.status_code if 400 <= problem.status_code < 500 else 422
+        return _render(request, viewer, session, {"values": values, "problem": problem.message}, status)
+    return RedirectResponse(f"{PAGE}?done={found.id}", status_code=303)
+
+
+def _day(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(f"{name}: {text!r} is not a date such as 2026-09-30") from None
