@@ -129,24 +129,8 @@ def _pin(session: Session, content: dict[str, Any], root: Agency | None, filters
     fields = {code: found for code, found in session.execute(select(ProcedureField.code, ProcedureField.id))}
     counts, targets = content.get("population_counts", []), content.get("targets", [])
     missing: list[str] = []
-    session.execute(
-        delete(PopulationCount).where(
-            PopulationCount.agency_id.in_(agencies),
-            or_(
-                PopulationCount.id.in_([count["id"] for count in counts]),
-                (PopulationCount.period_end >= filters.date_from) & (PopulationCount.period_start <= filters.date_to),
-            ),
-        )
-    )
-    session.execute(
-        delete(Target).where(
-            Target.agency_id.in_(agencies),
-            or_(
-                Target.id.in_([target["id"] for target in targets]),
-                (Target.period_end >= filters.date_from) & (Target.period_start <= filters.date_to),
-            ),
-        )
-    )
+    for model, frozen in ((PopulationCount, counts), (Target, targets)):
+        _clear(session, model, agencies, [row["id"] for row in frozen], filters)
     session.flush()
     for count in counts:
         field_code = count["procedure_field"]
@@ -180,6 +164,15 @@ def _pin(session: Session, content: dict[str, Any], root: Agency | None, filters
         )
     session.flush()
     return missing
+
+
+def _clear(
+    session: Session, model: type[PopulationCount] | type[Target], agencies: list[int], ids: list[int], f: Filters
+) -> None:
+    """Delete the rows of ``model`` (counts or targets) of these agencies that meet the period or carry a frozen id."""
+    assert f.date_from is not None and f.date_to is not None
+    meets = (model.period_end >= f.date_from) & (model.period_start <= f.date_to)
+    session.execute(delete(model).where(model.agency_id.in_(agencies), or_(model.id.in_(ids), meets)))
 
 
 def _key(row: dict[str, Any]) -> str:

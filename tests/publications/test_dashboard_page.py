@@ -3,11 +3,7 @@ what is wrong), every official reads the list of their scope, and the page passe
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Iterator
-from datetime import date
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,23 +16,15 @@ from app.demo import DEMO_PASSWORD, DEMO_USERNAME, PROVINCE_CODE
 from app.directory.models import Agency, Role
 from app.officials.service import create_official
 from app.publications.models import Publication
-from tests.conftest import demo_database_url, make_settings
 from tests.factories import PASSWORD, dashboard_login
 from tests.support.browser import artifact, axe_violations
 
-DEMO_END = date(2026, 12, 4)
 PAGE = "/dashboard/publications"
 
 
 @pytest.fixture(params=["sqlite"])  # a page over the service tested on both databases (test_publications_api.py)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-@pytest.fixture
-def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
-    with contextlib.contextmanager(demo_database_url)(backend, request, tmp_path, DEMO_END) as url:
-        yield make_settings(url, tmp_path)
 
 
 def stored(settings: Settings) -> list[tuple[int, str | None, bool]]:

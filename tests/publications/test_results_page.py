@@ -5,12 +5,9 @@ and does not move when answers arrive or a count is edited after the publication
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
@@ -18,9 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser
 from sqlalchemy import func, select, update
-from typer.testing import CliRunner
 
-from app.cli import cli
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.demo import DEMO_USERNAME, PROVINCE_CODE
@@ -28,11 +23,11 @@ from app.directory.models import Agency, Counter
 from app.publications.open_data import COLUMNS
 from app.reference.models import PopulationCount
 from app.responses.models import Channel, Response
-from tests.conftest import BACKENDS, demo_database_url, make_settings
+from tests.conftest import BACKENDS
 from tests.factories import ITEMS, Known, World, add_rows
+from tests.publications.conftest import command
 from tests.support.browser import artifact, axe_violations
 
-DEMO_END = date(2026, 12, 4)
 QUARTER = ("--from", "2026-07-01", "--to", "2026-09-30")
 DEPARTMENT = f"{PROVINCE_CODE}-STP"  # Sở Tư pháp
 PRIVATE = f"{PROVINCE_CODE}-SXD"  # Sở Xây dựng: published, not public
@@ -43,20 +38,8 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
-    with contextlib.contextmanager(demo_database_url)(backend, request, tmp_path, DEMO_END) as url:
-        yield make_settings(url, tmp_path)
-
-
 def publish(settings: Settings, *args: str) -> int:
-    env = {
-        "SIPAS_DATABASE_URL": settings.database_url,
-        "SIPAS_SECRETS_FILE": str(settings.secrets_file),
-        "SIPAS_ENV": "test",
-        "SIPAS_PARTITION_MONTHS_AHEAD": str(settings.partition_months_ahead),
-    }
-    result = CliRunner().invoke(cli, ["publish", "--by", DEMO_USERNAME, *QUARTER, *args], env=env)
+    result = command(settings)("publish", "--by", DEMO_USERNAME, *QUARTER, *args)
     assert result.exit_code == 0, result.output
     found = re.match(r"published: (\d+)\t", result.output)
     assert found, result.output

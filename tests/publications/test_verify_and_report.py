@@ -21,9 +21,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from app.cli import cli
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.demo import DEMO_USERNAME, PROVINCE_CODE
@@ -34,39 +33,16 @@ from app.publications.models import Publication
 from app.reference.counts import update_population_count
 from app.reference.models import PopulationCount
 from app.responses.models import Channel, Response
-from tests.conftest import BACKENDS, demo_database_url, make_settings
+from tests.conftest import BACKENDS
 from tests.factories import ITEMS, Known, World, add_rows
 from tests.support.browser import artifact
 
-DEMO_END = date(2026, 12, 4)  # the demo template tests/publications/test_publications_api.py reads too
 DEPARTMENT = f"{PROVINCE_CODE}-STP"
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-@pytest.fixture
-def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
-    with contextlib.contextmanager(demo_database_url)(backend, request, tmp_path, DEMO_END) as url:
-        yield make_settings(url, tmp_path)
-
-
-@pytest.fixture
-def run(settings: Settings) -> Any:
-    runner = CliRunner()
-    env = {
-        "SIPAS_DATABASE_URL": settings.database_url,
-        "SIPAS_SECRETS_FILE": str(settings.secrets_file),
-        "SIPAS_ENV": "test",
-        "SIPAS_PARTITION_MONTHS_AHEAD": str(settings.partition_months_ahead),
-    }
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(cli, list(args), env=env)
-
-    return invoke
 
 
 @contextlib.contextmanager
