@@ -8,7 +8,11 @@ the hash and the data cut-off are in every page's footer. Vietnamese by default,
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +38,9 @@ TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
 )
 GROUPS = ("met", "not_met", "inconclusive", "insufficient_data", "none")
+KEPT = 16  # reports kept in memory per worker (≈ 80 KB each)
+_KEPT: OrderedDict[str, bytes] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -265,5 +272,23 @@ def _trend(points: list[Point], lang: Lang) -> Markup | None:
     return trend_chart("trend", say("chart_trend", lang), points, lang=lang, target_label=target)
 
 
-def report_pdf(session: Session, publication: Publication, lang: Lang) -> bytes:
-    return html_to_pdf(report_html(session, publication, lang))
+def report_pdf(
+    session: Session, publication: Publication, lang: Lang, *, may_render: Callable[[], None] | None = None
+) -> bytes:
+    """The report as PDF. Typesetting costs 1.5–2.5 s of a core, so the last :data:`KEPT` files are kept by the
+    hash of their HTML (the same HTML gives the same PDF); ``may_render`` is called before typesetting anything new
+    (the public page's budget: it raises to refuse)."""
+    html = report_html(session, publication, lang)
+    key = hashlib.sha256(html.encode()).hexdigest()
+    with _KEPT_LOCK:
+        if key in _KEPT:
+            _KEPT.move_to_end(key)
+            return _KEPT[key]
+    if may_render is not None:
+        may_render()
+    pdf = html_to_pdf(html)
+    with _KEPT_LOCK:
+        _KEPT[key] = pdf
+        while len(_KEPT) > KEPT:
+            _KEPT.popitem(last=False)
+    return pdf

@@ -19,12 +19,13 @@ from markupsafe import Markup
 
 from app.dashboard.format import day, number, pct
 from app.deps import SessionDep
-from app.errors import NotFound
+from app.errors import NotFound, TooManyRequests
 from app.public.i18n import Lang
 from app.publications import open_data, service
 from app.publications.models import Publication
 from app.publications.report import report_pdf
 from app.publications.words import say
+from app.ratelimit import RateLimiter
 from app.reports.output import VERDICTS
 from app.security import CSP_HEADER, policy, source_hash
 
@@ -36,6 +37,8 @@ LangQ = Annotated[str | None, Query(pattern="^(vi|en)$")]
 SearchQ = Annotated[str, Query(max_length=100)]
 IdP = Annotated[int, Path(ge=1, le=2**31 - 1)]
 CACHE = {"Cache-Control": "public, max-age=300"}  # the same for everyone: a publication never changes
+RENDERS = 10  # new public reports typeset a minute, per worker: each costs 1.5–2.5 s of a core
+_RENDERS = RateLimiter(RENDERS, 60)
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", open_data.as_csv),
     "json": ("application/json", open_data.as_json),
@@ -153,9 +156,18 @@ def download(publication_id: IdP, fmt: str, session: SessionDep) -> Response:
     return Response(write(found), media_type=media, headers=headers)
 
 
+def _within_budget() -> None:
+    """Anyone may ask for a report: at most :data:`RENDERS` new ones a minute per worker (kept ones are free)."""
+    wait = _RENDERS.retry_after("public-report")
+    if wait:
+        raise TooManyRequests("too many printed reports asked for; retry in a minute", retry_after_seconds=wait)
+
+
 @router.get("/ket-qua/{publication_id}/report.pdf")
 def public_report(publication_id: IdP, session: SessionDep, lang: LangQ = None) -> Response:
+    """The printed report of a public publication (typeset on first request, then kept)."""
     found = service.public_publication(session, publication_id)
     chosen = _lang(lang)
     headers = {"Content-Disposition": f'attachment; filename="sipas-publication-{found.id}-{chosen}.pdf"', **CACHE}
-    return Response(report_pdf(session, found, chosen), media_type="application/pdf", headers=headers)
+    content = report_pdf(session, found, chosen, may_render=_within_budget)
+    return Response(content, media_type="application/pdf", headers=headers)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import OrderedDict
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,7 +21,9 @@ from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.demo import DEMO_USERNAME, PROVINCE_CODE
 from app.directory.models import Agency, Counter
+from app.publications import report, router_public
 from app.publications.open_data import COLUMNS
+from app.ratelimit import RateLimiter
 from app.reference.models import PopulationCount
 from app.responses.models import Channel, Response
 from tests.conftest import BACKENDS
@@ -148,3 +151,19 @@ def test_public_results_pass_axe_and_fit_phone_and_desk(browser: Browser, live_u
             assert overflow <= width, (name, width, overflow)
             page.screenshot(path=str(artifact(f"results-{name}-{width}.png")), full_page=True)
         page.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_public_reports_are_kept_and_new_ones_limited(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    province = publish(settings, "--public")
+    monkeypatch.setattr(report, "_KEPT", OrderedDict())
+    monkeypatch.setattr(router_public, "_RENDERS", RateLimiter(1, 60))  # one new report a minute, for the test
+    first = client.get(f"/ket-qua/{province}/report.pdf")
+    assert first.status_code == 200 and first.content.startswith(b"%PDF")
+    kept = client.get(f"/ket-qua/{province}/report.pdf")  # the same report again: kept, not typeset
+    assert kept.status_code == 200 and kept.content == first.content
+    refused = client.get(f"/ket-qua/{province}/report.pdf", params={"lang": "en"})  # a new one: over the budget
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert refused.json()["error"]["message"] == "too many printed reports asked for; retry in a minute"
