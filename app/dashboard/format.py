@@ -57,7 +57,8 @@ def day(value: date | None, lang: Lang) -> str:
     """22/11/2026 (vi) or 2026-11-22 (en, ISO 8601)."""
     if value is None:
         return "–"
-    return value.strftime("%d/%m/%Y") if lang == "vi" else value.isoformat()
+    # not strftime: glibc writes the year 1 as "1", not "0001"
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}" if lang == "vi" else value.isoformat()
 
 
 def moment(value: datetime | None, lang: Lang, zone: ZoneInfo) -> str:
