@@ -49,6 +49,7 @@ from app.public.i18n import pick_lang
 from app.public.router import client_bursts, code_misses, form_limiters, message_page
 from app.public.router import router as public_router
 from app.publications.router import router as publications_router
+from app.publications.router import schedules_router as publication_schedules_router
 from app.publications.router_pages import router as publications_pages_router
 from app.publications.router_public import router as results_router
 from app.ratelimit import RateLimiter
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(management_router)
     app.include_router(reference_router)
     app.include_router(publications_router)
+    app.include_router(publication_schedules_router)
     app.include_router(results_router)
     app.include_router(publications_pages_router)
     app.include_router(satisfaction_router)

@@ -5,7 +5,7 @@ from app.db import Base
 from app.directory.models import Agency, AgencyLevel, Counter, Device, Official, ProcedureField, Role
 from app.forms.models import Form, FormVersion
 from app.officials.models import OfficialSession, SessionKind
-from app.publications.models import Publication
+from app.publications.models import Publication, PublicationSchedule
 from app.reference.models import PopulationCount, Target
 from app.responses.models import Answer, Channel, DossierLink, Response, StoredSubmission
 
@@ -26,6 +26,7 @@ __all__ = [
     "PopulationCount",
     "ProcedureField",
     "Publication",
+    "PublicationSchedule",
     "Response",
     "Role",
     "SessionKind",

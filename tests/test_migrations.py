@@ -41,6 +41,7 @@ TABLES = {
     "officials",
     "population_counts",
     "procedure_fields",
+    "publication_schedules",
     "publications",
     "response_sums",
     "responses",

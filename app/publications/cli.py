@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +17,7 @@ from app.directory.models import Official, Role
 from app.errors import Forbidden, Invalid, NotFound
 from app.forms.loader import check_registered, load_forms
 from app.officials.scope import Scope, scope_of
-from app.publications import service
+from app.publications import schedules, service
 from app.publications.models import Publication
 from app.publications.report import report_pdf
 from app.publications.verify import Verification, verify
@@ -48,6 +48,7 @@ def _scope(session: Session, username: str) -> Scope:
 def _line(found: Publication) -> str:
     agency = found.content.get("agency")
     state = f"superseded by {found.superseded_by_id}" if found.superseded_by_id else "in force"
+    state = "draft" if found.draft else state
     state += ", public" if found.public else ""
     return (
         f"{found.id}\t{agency['code'] if agency else 'national'}\t{found.period_start}…{found.period_end}\t"
@@ -57,17 +58,27 @@ def _line(found: Publication) -> str:
 
 @friendly_errors
 def publish(
-    by: Annotated[str, typer.Option("--by", help="The administrator publishing (their scope applies)")],
-    date_from: Annotated[str, typer.Option("--from", help="First day of the period, e.g. 2026-07-01")],
-    date_to: Annotated[str, typer.Option("--to", help="Last day of the period, e.g. 2026-09-30")],
+    by: Annotated[str | None, typer.Option("--by", help="The administrator publishing (their scope applies)")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First day of the period, e.g. 2026-07-01")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day of the period, e.g. 2026-09-30")] = None,
     agency: Annotated[str | None, typer.Option(help="Root of the subtree (default: the administrator's scope)")] = None,
     method: Annotated[str, typer.Option(help=f"Interval method: {', '.join(METHODS)}")] = DEFAULT_METHOD,
     level: Annotated[float, typer.Option(help="Confidence level")] = 0.95,
     supersedes: Annotated[int | None, typer.Option(help="The publication this one replaces")] = None,
     reason: Annotated[str | None, typer.Option(help="Why it is replaced (with --supersedes)")] = None,
     public: Annotated[bool, typer.Option("--public", help="Show it on the public results page /ket-qua")] = False,
+    due: Annotated[bool, typer.Option("--due", help="Instead: draft every scheduled period that has ended")] = False,
+    today: Annotated[str | None, typer.Option(help="With --due: the day to count from (default: today)")] = None,
 ) -> None:
-    """Compute a period's figures and freeze them as a publication; prints its id and SHA-256."""
+    """Compute a period's figures and freeze them as a publication; prints its id and SHA-256. With --due (from
+    cron or a systemd timer): the drafts of the schedules' periods that have ended, each once."""
+    if due:
+        _due(_day(today, "--today") if today else None)
+        return
+    missing = [name for name, value in (("--by", by), ("--from", date_from), ("--to", date_to)) if not value]
+    if missing:
+        raise Invalid(f"{', '.join(missing)}: needed to publish (or --due to draft the scheduled periods)")
+    assert by is not None and date_from is not None and date_to is not None
     if method not in METHODS:
         raise Invalid(f"--method: {method!r} is not one of {', '.join(METHODS)}")
     chosen: Method = method  # type: ignore[assignment]
@@ -92,6 +103,53 @@ def publish(
         return _line(service.publish(session, scope, forms, request))
 
     typer.echo(f"published: {run_in_session(settings, task)}")
+
+
+def _due(today: date | None) -> None:
+    settings = load_settings()
+    loaded = load_forms(settings.forms_dir)
+    day = today or datetime.now(settings.zone).date()
+
+    def task(session: Session) -> list[schedules.Due]:
+        return schedules.due(session, check_registered(session, loaded), day)
+
+    found = run_in_session(settings, task)
+    for line in found:
+        start, end = line.period
+        typer.echo(f"schedule {line.schedule_id}\t{line.agency}\t{start}…{end}\t{line.outcome}")
+    if not found:
+        typer.echo("no schedule runs")
+
+
+@publication_cli.command("schedule")
+@friendly_errors
+def schedule_command(
+    by: Annotated[str, typer.Option("--by", help="The administrator ordering the drafts (their scope applies)")],
+    every: Annotated[str, typer.Option(help="month or quarter")],
+    agency: Annotated[str | None, typer.Option(help="Root of the subtree (default: the administrator's scope)")] = None,
+    public: Annotated[bool, typer.Option("--public", help="Its drafts go on /ket-qua when published")] = False,
+) -> None:
+    """Order a draft of every month or quarter (made by `sipas publish --due` once the period has ended)."""
+
+    def task(session: Session) -> str:
+        found = schedules.create_schedule(session, _scope(session, by), agency=agency, every=every, public=public)
+        return f"schedule {found.id}: a draft of every {found.every} of {agency or 'the whole scope'}"
+
+    typer.echo(run_in_session(load_settings(), task))
+
+
+@publication_cli.command("publish-draft")
+@friendly_errors
+def publish_draft_command(
+    publication_id: Annotated[int, typer.Argument(help="The draft's id")],
+    by: Annotated[str, typer.Option("--by", help="The administrator publishing it")],
+) -> None:
+    """Publish a schedule's draft as it is; prints it as `sipas publish` does."""
+
+    def task(session: Session) -> str:
+        return _line(service.publish_draft(session, _scope(session, by), publication_id))
+
+    typer.echo(f"published: {run_in_session(load_settings(), task)}")
 
 
 # Reading from the shell: the operator has the database itself, so every publication is listed.

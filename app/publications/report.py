@@ -65,6 +65,7 @@ def _previous(session: Session, publication: Publication) -> Publication | None:
             else Publication.agency_id == publication.agency_id,
             Publication.period_end < publication.period_start,
             Publication.superseded_by_id.is_(None),
+            Publication.draft.is_(False),
         )
         .order_by(Publication.period_end.desc(), Publication.id.desc())
         .limit(1)
@@ -171,6 +172,8 @@ def _cover(publication: Publication, lang: Lang) -> dict[str, Any]:
         when = day(publication.superseded_at.date(), lang)
         reason = publication.superseded_reason or ""
         successor = say("superseded", lang, id=publication.superseded_by_id, day=when, reason=reason)
+    if publication.draft:
+        successor = say("draft_banner", lang)
     published = day(publication.published_at.date(), lang)
     return {
         "agency_name": content["agency"]["name"] if content["agency"] else say("national", lang),

@@ -8,10 +8,10 @@ with a template of its own; the dashboard draws nothing of publications, so this
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
@@ -32,13 +32,13 @@ from app.dashboard.rendering import (
 from app.deps import FormsDep, SessionDep
 from app.errors import Invalid, SipasError
 from app.officials.deps import client_ip
-from app.publications import service
+from app.publications import schedules, service
 from app.publications.words import say
 
 router = page_router()
 _ENVIRONMENT = Environment(
     loader=ChoiceLoader(
-        [FileSystemLoader(Path(__file__).parent / "templates"), FileSystemLoader(DASHBOARD_TEMPLATES / "templates")]
+        [FileSystemLoader(FilePath(__file__).parent / "templates"), FileSystemLoader(DASHBOARD_TEMPLATES / "templates")]
     ),
     autoescape=select_autoescape(["html"]),
 )
@@ -54,13 +54,24 @@ def _render(
     context = base_context(request, lang, viewer, "publications") | {
         "say": lambda key, **values: say(key, lang, **values),
         "publications": published,
-        "in_force": [found for found in published if found.superseded_by_id is None],
+        "in_force": [found for found in published if found.superseded_by_id is None and not found.draft],
+        "schedules": [
+            {
+                "id": found.id,
+                "agency": schedules.agency_code(session, found),
+                "every": found.every,
+                "public": found.public,
+                "stopped_at": found.stopped_at,
+            }
+            for found in schedules.list_schedules(session, viewer.scope)
+        ],
         "agency_choices": manage.agency_choices(manage.agencies_of(session, viewer.scope), lang)
         if viewer.scope.is_admin
         else [],
         "values": {"agency": "", "from": "", "to": "", "public": False, "supersedes": "", "reason": ""},
         "problem": None,
         "done": request.query_params.get("done"),
+        "scheduled": request.query_params.get("scheduled") == "1",
     }
     return templates.TemplateResponse(
         request, "dashboard_publications.html", context | extra, status_code=status_code, headers=NO_STORE
@@ -116,3 +127,54 @@ def _day(text: str, name: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise Invalid(f"{name}: {text!r} is not a date such as 2026-09-30") from None
+
+
+@router.post("/publications/{publication_id}/publish", response_class=HTMLResponse)
+def publish_draft_from_page(
+    request: Request,
+    publication_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    viewer: AdminFormViewerDep,
+    session: SessionDep,
+) -> Response:
+    """Publish a schedule's draft as it is."""
+    try:
+        found = service.publish_draft(session, viewer.scope, publication_id, client_ip=client_ip(request))
+    except SipasError as problem:
+        session.rollback()
+        return _render(request, viewer, session, {"problem": problem.message}, problem.status_code)
+    return RedirectResponse(f"{PAGE}?done={found.id}", status_code=303)
+
+
+@router.post("/publications/schedules", response_class=HTMLResponse)
+def schedule_from_page(
+    request: Request,
+    viewer: AdminFormViewerDep,
+    session: SessionDep,
+    every: Annotated[str, Form()] = "",
+    agency: Annotated[str, Form()] = "",
+    public: Annotated[str, Form()] = "",
+) -> Response:
+    """Order a draft of every month or quarter."""
+    try:
+        schedules.create_schedule(
+            session, viewer.scope, agency=agency or None, every=every, public=bool(public), client_ip=client_ip(request)
+        )
+    except SipasError as problem:
+        session.rollback()
+        return _render(request, viewer, session, {"problem": problem.message}, problem.status_code)
+    return RedirectResponse(f"{PAGE}?scheduled=1", status_code=303)
+
+
+@router.post("/publications/schedules/{schedule_id}/stop", response_class=HTMLResponse)
+def stop_from_page(
+    request: Request,
+    schedule_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    viewer: AdminFormViewerDep,
+    session: SessionDep,
+) -> Response:
+    try:
+        schedules.stop_schedule(session, viewer.scope, schedule_id, client_ip=client_ip(request))
+    except SipasError as problem:
+        session.rollback()
+        return _render(request, viewer, session, {"problem": problem.message}, problem.status_code)
+    return RedirectResponse(PAGE, status_code=303)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +33,7 @@ class PublicationSummaryOut(BaseModel):
     published_at: datetime
     published_by: str
     public: bool = Field(description="Shown on the public results page /ket-qua")
+    draft: bool = Field(description="A schedule's draft, not yet published (nowhere public)")
     data_cutoff: datetime | None = Field(description="The newest received_at among the subtree's responses then")
     code_version: str
     content_hash: str = Field(description="SHA-256 of the content's canonical JSON (keys sorted, no spaces, UTF-8)")
@@ -49,3 +50,25 @@ class PublicationOut(PublicationSummaryOut):
 
 class PublicationPage(BaseModel):
     items: list[PublicationSummaryOut]
+
+
+class ScheduleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agency: str | None = Field(default=None, max_length=64, description="Code; default: the caller's whole scope")
+    every: Literal["month", "quarter"] = Field(description="A draft of every month or every quarter, once it ended")
+    public: bool = Field(default=False, description="Its drafts go on /ket-qua when published")
+
+
+class ScheduleOut(BaseModel):
+    id: int
+    agency: str | None = Field(description="null: the whole country")
+    every: str
+    public: bool
+    created_by: str
+    created_at: datetime
+    stopped_at: datetime | None
+
+
+class SchedulePage(BaseModel):
+    items: list[ScheduleOut]

@@ -55,6 +55,7 @@ class PublishRequest:
     supersedes: int | None = None  # the publication this one replaces
     reason: str | None = None  # why (required with ``supersedes``)
     public: bool = False  # shown on the public results page and in its open-data downloads
+    draft: bool = False  # a schedule's draft: published later by an administrator, as it is
 
 
 def canonical(content: dict[str, Any]) -> bytes:
@@ -130,6 +131,7 @@ def publish(
         published_at=now,
         published_by=scope.username,
         public=request.public,
+        draft=request.draft,
         data_cutoff=datetime.fromisoformat(content["data_cutoff"]) if content["data_cutoff"] else None,
         code_version=content["code_version"],
         content=content,
@@ -152,7 +154,7 @@ def publish(
         session.refresh(previous)
     record(
         session,
-        action="publication.publish",
+        action="publication.draft" if request.draft else "publication.publish",
         actor=scope.username,
         official_id=scope.official_id,
         object_type="publication",
@@ -184,6 +186,8 @@ def _superseded(session: Session, scope: Scope, request: PublishRequest, root: A
         raise Invalid(f"supersedes: publication {previous.id} is of another agency; a publication supersedes its own")
     if previous.superseded_by_id is not None:
         raise Conflict(f"supersedes: publication {previous.id} is already superseded by {previous.superseded_by_id}")
+    if previous.draft or request.draft:
+        raise Invalid("supersedes: a draft is published as it is, never superseded nor superseding")
     return previous
 
 
@@ -329,12 +333,54 @@ def list_publications(session: Session, scope: Scope, agency: str | None = None)
 
 def public_publications(session: Session) -> list[Publication]:
     """Every publication shown on the public results page (superseded ones too: an agency's history), newest first."""
-    statement = select(Publication).where(Publication.public.is_(True))
+    statement = select(Publication).where(Publication.public.is_(True), Publication.draft.is_(False))
     return list(session.scalars(statement.order_by(Publication.period_end.desc(), Publication.id.desc())))
 
 
 def public_publication(session: Session, publication_id: int) -> Publication:
-    found = session.scalar(select(Publication).where(Publication.id == publication_id, Publication.public.is_(True)))
+    found = session.scalar(
+        select(Publication).where(
+            Publication.id == publication_id, Publication.public.is_(True), Publication.draft.is_(False)
+        )
+    )
     if found is None:
         raise NotFound(f"no public publication {publication_id}")
+    return found
+
+
+def publish_draft(session: Session, scope: Scope, publication_id: int, *, client_ip: str | None = None) -> Publication:
+    """Publish a schedule's draft as it is (its figures and cut-off: what the administrator read): from now on it is
+    frozen, named as published by them, now, with the hash of its final document. 409 when it is not a draft."""
+    found = get_publication(session, scope, publication_id)
+    if not found.draft:
+        raise Conflict(f"publication {found.id} is not a draft: it was published on {found.published_at:%Y-%m-%d}")
+    now = utcnow()
+    content = {**found.content, "published_at": now.isoformat(), "published_by": scope.username}
+    published = session.execute(
+        update(Publication)
+        .where(Publication.id == found.id, Publication.draft.is_(True))
+        .values(
+            draft=False,
+            published_at=now,
+            published_by=scope.username,
+            content=content,
+            content_hash=content_hash(content),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(published, "rowcount", 0):  # another administrator published it meanwhile
+        session.rollback()
+        raise Conflict(f"publication {found.id} was published by another administrator meanwhile")
+    record(
+        session,
+        action="publication.publish",
+        actor=scope.username,
+        official_id=scope.official_id,
+        object_type="publication",
+        object_id=found.id,
+        details={"draft": True, "content_hash": content_hash(content), "public": found.public},
+        client_ip=client_ip,
+    )
+    session.commit()
+    session.refresh(found)
     return found

@@ -216,6 +216,28 @@ WORDS: dict[str, dict[Lang, str]] = {
     "pb_reason": {"vi": "Lý do thay thế", "en": "Why it is replaced"},
     "pb_submit": {"vi": "Công bố", "en": "Publish"},
     "pb_problem": {"vi": "Chưa công bố được: {message}", "en": "Not published: {message}"},
+    "pb_draft": {"vi": "bản nháp", "en": "draft"},
+    "pb_publish_draft": {"vi": "Công bố bản nháp", "en": "Publish the draft"},
+    "pb_schedules": {"vi": "Lịch tạo bản nháp", "en": "Scheduled drafts"},
+    "pb_schedules_intro": {
+        "vi": "Sau mỗi tháng hoặc quý, lệnh “sipas publish --due” (chạy định kỳ) tạo bản nháp của kỳ vừa kết thúc; "
+        "bản nháp chỉ được công bố khi quản trị viên bấm “Công bố bản nháp”.",
+        "en": "After each month or quarter, “sipas publish --due” (run by a timer) drafts the period that ended; a "
+        "draft is published only when an administrator presses “Publish the draft”.",
+    },
+    "pb_schedule_line": {"vi": "Lịch số {id}: {agency}, {every}", "en": "Schedule {id}: {agency}, {every}"},
+    "pb_every": {"vi": "Tần suất", "en": "Every"},
+    "pb_every_month": {"vi": "hằng tháng", "en": "every month"},
+    "pb_every_quarter": {"vi": "hằng quý", "en": "every quarter"},
+    "pb_stopped": {"vi": "đã dừng ngày {day}", "en": "stopped on {day}"},
+    "pb_stop": {"vi": "Dừng", "en": "Stop"},
+    "pb_no_schedules": {"vi": "Chưa có lịch nào.", "en": "No schedule yet."},
+    "pb_schedule_submit": {"vi": "Đặt lịch", "en": "Schedule"},
+    "pb_scheduled": {"vi": "Đã đặt lịch tạo bản nháp.", "en": "The drafts are scheduled."},
+    "draft_banner": {
+        "vi": "BẢN NHÁP – chưa công bố: số liệu có thể còn được công bố khác đi.",
+        "en": "DRAFT – not published: these figures may yet be published otherwise.",
+    },
 }
 
 

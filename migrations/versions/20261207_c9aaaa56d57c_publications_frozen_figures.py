@@ -1,7 +1,7 @@
 """publications: a period's figures frozen when an administrator publishes them
 
-One table (``app/publications/models.py``): the figures and everything they depend on as one JSON document with its
-SHA-256; nothing else refers to it yet.
+Two tables (``app/publications/models.py``): publications (the figures and everything they depend on as one JSON
+document with its SHA-256; drafts a schedule generated) and the schedules that generate drafts.
 
 Revision ID: c9aaaa56d57c
 Revises: 7167b88fb78d
@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("published_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("published_by", sa.String(length=64), nullable=False),
         sa.Column("public", sa.Boolean(), nullable=False),
+        sa.Column("draft", sa.Boolean(), nullable=False),
         sa.Column("data_cutoff", app.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("code_version", sa.String(length=64), nullable=False),
         sa.Column("content", sa.JSON(), nullable=False),
@@ -52,9 +53,36 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("publications", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_publications_agency_id"), ["agency_id"], unique=False)
+    op.create_table(
+        "publication_schedules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=True),
+        sa.Column("every", sa.String(length=16), nullable=False),
+        sa.Column("public", sa.Boolean(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("stopped_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("every IN ('month', 'quarter')", name=op.f("ck_publication_schedules_every_known")),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agencies.id"], name=op.f("fk_publication_schedules_agency_id_agencies"), ondelete="RESTRICT"
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["officials.id"],
+            name=op.f("fk_publication_schedules_created_by_id_officials"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_publication_schedules")),
+    )
+    with op.batch_alter_table("publication_schedules", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_publication_schedules_agency_id"), ["agency_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("publication_schedules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_publication_schedules_agency_id"))
+
+    op.drop_table("publication_schedules")
     with op.batch_alter_table("publications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_publications_agency_id"))
 

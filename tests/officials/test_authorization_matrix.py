@@ -18,7 +18,7 @@ from typing import Any, Literal
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.admin import schemas as admin
@@ -29,6 +29,7 @@ from app.directory.service import create_counter, create_device
 from app.officials.scope import scope_of
 from app.officials.service import create_official
 from app.publications import service as publications
+from app.publications.models import PublicationSchedule
 from app.reference import schemas as reference
 from app.reference.models import PopulationCount, Target
 from app.responses.models import Answer, Channel, Response, StoredSubmission
@@ -123,6 +124,42 @@ class Context:
             found = publications.publish(self.session, scope_of(self.session, publisher), self.forms, request)
             self.publications[code] = found.id
         return self.publications[code]
+
+    def draft(self, code: str) -> int:
+        """A new draft of agency ``code``'s first quarter of 2025 (an unknown id for TP-Z)."""
+        agency = self.agency(code)
+        if agency is None:
+            return 999_999
+        publisher = self.session.scalar(select(Official).where(Official.username == "national"))
+        assert publisher is not None
+        request = publications.PublishRequest(
+            agency=code, date_from=date(2025, 1, 1), date_to=date(2025, 3, 31), draft=True
+        )
+        return publications.publish(self.session, scope_of(self.session, publisher), self.forms, request).id
+
+    def no_schedule(self, code: str) -> None:
+        """Stop agency ``code``'s running schedules, so that another may be made."""
+        agency = self.agency(code)
+        if agency is not None:
+            self.session.execute(
+                update(PublicationSchedule)
+                .where(PublicationSchedule.agency_id == agency.id, PublicationSchedule.stopped_at.is_(None))
+                .values(stopped_at=utcnow())
+            )
+            self.session.commit()
+
+    def schedule(self, code: str) -> int:
+        """A new running schedule of agency ``code`` (an unknown id for TP-Z)."""
+        agency = self.agency(code)
+        if agency is None:
+            return 999_999
+        self.no_schedule(code)
+        publisher = self.session.scalar(select(Official).where(Official.username == "national"))
+        assert publisher is not None
+        row = PublicationSchedule(agency_id=agency.id, every="quarter", public=False, created_by_id=publisher.id)
+        self.session.add(row)
+        self.session.commit()
+        return row.id
 
     def device(self, code: str) -> str:
         agency = self.agency(code)
@@ -252,6 +289,11 @@ def _commented(ctx: Context, code: str) -> int:
 
 def _moderation(action: str) -> Build:
     return lambda ctx, code: (f"/api/v1/comments/{_commented(ctx, code)}/{action}", {"json": {"reason": "matrix"}})
+
+
+def _new_schedule(ctx: Context, code: str) -> tuple[str, dict[str, Any]]:
+    ctx.no_schedule(code)
+    return "/api/v1/publication-schedules", {"json": {"agency": code, "every": "month"}}
 
 
 MATRIX: dict[tuple[str, str], Case] = {
@@ -423,6 +465,14 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/publications"): Case("read", 200, _q("/api/v1/publications")),
     ("GET", "/api/v1/publications/{publication_id}"): Case(
         "read", 200, lambda ctx, code: (f"/api/v1/publications/{ctx.publication(code)}", {})
+    ),
+    ("POST", "/api/v1/publications/{publication_id}/publish"): Case(
+        "write", 200, lambda ctx, code: (f"/api/v1/publications/{ctx.draft(code)}/publish", {})
+    ),
+    ("GET", "/api/v1/publication-schedules"): Case("list", 200, _same("/api/v1/publication-schedules")),
+    ("POST", "/api/v1/publication-schedules"): Case("write", 201, lambda ctx, code: _new_schedule(ctx, code)),
+    ("POST", "/api/v1/publication-schedules/{schedule_id}/stop"): Case(
+        "write", 200, lambda ctx, code: (f"/api/v1/publication-schedules/{ctx.schedule(code)}/stop", {})
     ),
     ("GET", "/api/v1/publications/{publication_id}/report.pdf"): Case(
         "read", 200, lambda ctx, code: (f"/api/v1/publications/{ctx.publication(code)}/report.pdf", {})

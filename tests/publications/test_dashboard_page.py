@@ -17,6 +17,7 @@ from app.directory.models import Agency, Role
 from app.officials.service import create_official
 from app.publications.models import Publication
 from tests.factories import PASSWORD, dashboard_login
+from tests.publications.conftest import command
 from tests.support.browser import artifact, axe_violations
 
 PAGE = "/dashboard/publications"
@@ -95,6 +96,21 @@ def test_an_administrator_publishes_from_the_dashboard_and_an_official_reads(
     )
     assert twice.status_code == 409 and f"publication {first} is already superseded by {first + 1}" in twice.text
 
+    ordered = client.post(
+        f"{PAGE}/schedules", data={"csrf_token": token, "every": "month", "agency": "MA-STP"}, follow_redirects=False
+    )
+    assert ordered.status_code == 303 and ordered.headers["location"] == f"{PAGE}?scheduled=1"
+    due = command(settings)("publish", "--due", "--today", "2026-10-05")
+    drafted = re.search(r"drafted (\d+)", due.output)
+    assert drafted, due.output
+    draft = int(drafted.group(1))
+    shown = client.get(PAGE).text
+    assert f'data-testid="publish-draft-{draft}"' in shown and "bản nháp" in shown
+    released = client.post(f"{PAGE}/{draft}/publish", data={"csrf_token": token}, follow_redirects=False)
+    assert released.status_code == 303 and released.headers["location"] == f"{PAGE}?done={draft}"
+    assert client.post(f"{PAGE}/{draft}/publish", data={"csrf_token": token}).status_code == 409
+    assert len(stored(settings)) == 3
+
     engine = make_engine(settings.database_url)  # an agency official of the province: reads, cannot publish
     try:
         with make_session_factory(engine)() as session:
@@ -111,7 +127,7 @@ def test_an_administrator_publishes_from_the_dashboard_and_an_official_reads(
     assert read.status_code == 200 and f'data-id="{first + 1}"' in read.text and "publish-form" not in read.text
     refused = reader.post(PAGE, data={"csrf_token": csrf(read.text), "from": "2026-07-01", "to": "2026-09-30"})
     assert refused.status_code == 403
-    assert len(stored(settings)) == 2
+    assert len(stored(settings)) == 3
 
 
 def test_the_publications_page_passes_axe_on_phone_and_desk(browser: Browser, live_url: str) -> None:
