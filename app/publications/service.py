@@ -39,6 +39,11 @@ from app.responses.selection import Filters, agency_selection
 from app.stats.intervals import DEFAULT_METHOD, Method
 
 SCHEMA = 1  # the layout of ``content``; a reader of an older document knows it by this number
+ESTIMATOR = (
+    "weighted ratio (Hájek): Σw·satisfied / Σw·answered per item, an index the plain mean of its members' rates; "
+    "design-based variances by Taylor linearisation over strata and PSUs, as R's survey package (svyratio, "
+    "svycontrast)"
+)
 MAX_REASON = 500
 # The groupings a publication holds: each agency's overall index; each agency's elements, components and items; the
 # subtree's overall index month by month (the report's trend).
@@ -211,7 +216,7 @@ def frozen_content(
             "schema": SCHEMA,
             "agency": {"code": root.code, "name": root.name_vi} if root else None,
             "period": {"from": filters.date_from, "to": filters.date_to},
-            "method": {"interval": filters.method, "level": filters.level},
+            "method": {"estimator": ESTIMATOR, "interval": filters.method, "level": filters.level},
             "meta": meta,
             "overall": {
                 "rows": [flat(row) for row in overall.rows],

@@ -96,6 +96,14 @@ WORDS: dict[str, dict[Lang, str]] = {
         "vi": "Không có trọng số: chưa có số liệu hồ sơ đã giải quyết, mỗi ý kiến có trọng số như nhau.",
         "en": "Unweighted: without counts of dossiers handled, every answer weighs the same.",
     },
+    "method_estimator": {
+        "vi": "Ước lượng: tỷ lệ có trọng số (Hájek), tổng trọng số người hài lòng chia tổng trọng số người trả lời "
+        "từng tiêu chí; chỉ số là trung bình cộng các tỷ lệ thành phần; phương sai theo thiết kế mẫu, tuyến tính hóa "
+        "Taylor theo tầng và đơn vị mẫu bậc một, như gói survey của R.",
+        "en": "Estimator: a weighted ratio (Hájek), the weighted satisfied over the weighted answers of each item; an "
+        "index is the plain mean of its members' rates; design-based variances by Taylor linearisation over strata "
+        "and primary units, as R's survey package.",
+    },
     "method_interval": {
         "vi": "Khoảng tin cậy {level} theo phương pháp {method}, tính theo thiết kế mẫu (phương sai tuyến tính hóa).",
         "en": "{level} intervals by the {method} method, design-based (linearised variances).",

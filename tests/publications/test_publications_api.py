@@ -33,6 +33,7 @@ from app.demo import DEMO_PASSWORD, DEMO_USERNAME, PROVINCE_CODE
 from app.directory.models import Agency, AgencyLevel, Counter, Role
 from app.directory.service import create_agency
 from app.main import create_app
+from app.publications.service import ESTIMATOR
 from app.responses.models import Channel
 from tests.conftest import BACKENDS, demo_database_url, make_settings
 from tests.factories import ELEMENTS, ITEMS, Known, World, add_rows, log_in_as, login
@@ -294,7 +295,7 @@ def test_the_publication_holds_the_live_figures(first: Published) -> None:
     assert content["schema"] == 1
     assert content["agency"] == {"code": PROVINCE_CODE, "name": "Tỉnh Minh An (dữ liệu mẫu)"}
     assert content["period"] == QUARTER
-    assert content["method"] == {"interval": "beta", "level": 0.95}
+    assert content["method"] == {"estimator": ESTIMATOR, "interval": "beta", "level": 0.95}
     assert instant(content["published_at"]) == instant(body["published_at"])
     assert content["code_version"] == body["code_version"] and content["code_version"]
     assert content["data_cutoff"] is not None
@@ -338,7 +339,7 @@ def test_a_department_publication_holds_the_department_alone(department: Departm
     assert body["agency"] == DEPARTMENT
     assert content["agency"] == {"code": DEPARTMENT, "name": "Sở Tư pháp"}
     assert body["content_hash"] == sha256_of_canonical(content)
-    assert content["method"] == {"interval": "wilson", "level": 0.9}
+    assert content["method"] == {"estimator": ESTIMATOR, "interval": "wilson", "level": 0.9}
     assert content["meta"]["responses"] == department.live["meta"]["responses"]
     assert (content["meta"]["method"], content["meta"]["level"]) == ("wilson", 0.9)
     published = sipas(content["overall"]["total"])
