@@ -7,6 +7,8 @@ with a template of its own; the dashboard draws nothing of publications, so this
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path as FilePath
 from typing import Annotated, Any
@@ -129,20 +131,27 @@ def _day(text: str, name: str) -> date:
         raise Invalid(f"{name}: {text!r} is not a date such as 2026-09-30") from None
 
 
-@router.post("/publications/{publication_id}/publish", response_class=HTMLResponse)
-def publish_draft_from_page(
-    request: Request,
-    publication_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-    viewer: AdminFormViewerDep,
-    session: SessionDep,
-) -> Response:
-    """Publish a schedule's draft as it is."""
+def _done(request: Request, viewer: Viewer, session: SessionDep, change: Callable[[], object], then: str) -> Response:
+    """Make ``change`` and go to ``then``; its refusal comes back on the page (4xx), never a 500."""
     try:
-        found = service.publish_draft(session, viewer.scope, publication_id, client_ip=client_ip(request))
+        change()
     except SipasError as problem:
         session.rollback()
         return _render(request, viewer, session, {"problem": problem.message}, problem.status_code)
-    return RedirectResponse(f"{PAGE}?done={found.id}", status_code=303)
+    return RedirectResponse(then, status_code=303)
+
+
+IdP = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.post("/publications/{publication_id}/publish", response_class=HTMLResponse)
+def publish_draft_from_page(
+    request: Request, publication_id: IdP, viewer: AdminFormViewerDep, session: SessionDep
+) -> Response:
+    """Publish a schedule's draft as it is."""
+    ip = client_ip(request)
+    change = functools.partial(service.publish_draft, session, viewer.scope, publication_id, client_ip=ip)
+    return _done(request, viewer, session, change, f"{PAGE}?done={publication_id}")
 
 
 @router.post("/publications/schedules", response_class=HTMLResponse)
@@ -155,26 +164,20 @@ def schedule_from_page(
     public: Annotated[str, Form()] = "",
 ) -> Response:
     """Order a draft of every month or quarter."""
-    try:
-        schedules.create_schedule(
-            session, viewer.scope, agency=agency or None, every=every, public=bool(public), client_ip=client_ip(request)
-        )
-    except SipasError as problem:
-        session.rollback()
-        return _render(request, viewer, session, {"problem": problem.message}, problem.status_code)
-    return RedirectResponse(f"{PAGE}?scheduled=1", status_code=303)
+    change = functools.partial(
+        schedules.create_schedule,
+        session,
+        viewer.scope,
+        agency=agency or None,
+        every=every,
+        public=bool(public),
+        client_ip=client_ip(request),
+    )
+    return _done(request, viewer, session, change, f"{PAGE}?scheduled=1")
 
 
 @router.post("/publications/schedules/{schedule_id}/stop", response_class=HTMLResponse)
-def stop_from_page(
-    request: Request,
-    schedule_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-    viewer: AdminFormViewerDep,
-    session: SessionDep,
-) -> Response:
-    try:
-        schedules.stop_schedule(session, viewer.scope, schedule_id, client_ip=client_ip(request))
-    except SipasError as problem:
-        session.rollback()
-        return _render(request, viewer, session, {"problem": problem.message}, problem.status_code)
-    return RedirectResponse(PAGE, status_code=303)
+def stop_from_page(request: Request, schedule_id: IdP, viewer: AdminFormViewerDep, session: SessionDep) -> Response:
+    ip = client_ip(request)
+    change = functools.partial(schedules.stop_schedule, session, viewer.scope, schedule_id, client_ip=ip)
+    return _done(request, viewer, session, change, PAGE)
