@@ -20,7 +20,7 @@ from app.config import Settings
 from tests.conftest import make_settings
 from tests.support.live import free_port, serve
 
-GRACE = 1.0
+GRACE = 3.0  # room for the five requests below on a loaded machine (CI shares two cores with Chromium)
 
 
 @pytest.fixture
@@ -72,10 +72,9 @@ def test_slow_uploads_hold_no_place_and_are_cut_off_with_408(base_url: str) -> N
         time.sleep(0.2)
         with httpx.Client(base_url=base_url, timeout=10) as client:
             for _ in range(5):  # each needs the worker's only place, while four bodies are unfinished
-                asked = time.monotonic()
                 reply = client.get("/api/v1/forms/counter-quick")
+                # never waited for the place: a request that did would get 503 after busy_wait_seconds (1 s)
                 assert reply.status_code == 200, reply.text
-                assert time.monotonic() - asked < 0.9  # never waited for the place (it would: 1 s, then 503)
         assert time.monotonic() - started < GRACE  # all of it while the slow bodies were still arriving
         for sock in [*declared, chunked]:
             answer = _answer(sock)  # the server closes the connection after answering
