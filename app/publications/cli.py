@@ -152,17 +152,19 @@ def publish_draft_command(
     typer.echo(f"published: {run_in_session(load_settings(), task)}")
 
 
-# Reading from the shell: the operator has the database itself, so every publication is listed.
+# Whoever runs `sipas` has the database itself: reading from the shell sees every publication.
+OPERATOR = Scope(0, "cli", Role.national, None, None)
+
+
 @publication_cli.command("list")
 @friendly_errors
 def list_command(
     agency: Annotated[str | None, typer.Option(help="Only this agency's own publications")] = None,
 ) -> None:
     """Every publication, newest first: id, agency, period, when and by whom, whether superseded, hash."""
-    national = Scope(0, "cli", Role.national, None, None)
 
     def task(session: Session) -> list[str]:
-        return [_line(found) for found in service.list_publications(session, national, agency)]
+        return [_line(found) for found in service.list_publications(session, OPERATOR, agency)]
 
     for line in run_in_session(load_settings(), task):
         typer.echo(line)
@@ -172,10 +174,9 @@ def list_command(
 @friendly_errors
 def show_command(publication_id: Annotated[int, typer.Argument(help="The publication's id")]) -> None:
     """One publication as JSON: what the API's GET returns (the frozen content with its hash)."""
-    national = Scope(0, "cli", Role.national, None, None)
 
     def task(session: Session) -> dict[str, Any]:
-        found = service.get_publication(session, national, publication_id)
+        found = service.get_publication(session, OPERATOR, publication_id)
         return {
             "id": found.id,
             "content_hash": found.content_hash,
@@ -211,12 +212,11 @@ def _said(found: Verification) -> list[str]:
 def verify_command(publication_id: Annotated[int, typer.Argument(help="The publication's id")]) -> None:
     """Recompute a publication from the database as of its data cut-off, with the population counts and targets it
     froze, and compare: exit 0 when its stored document is intact and every figure is equal, 1 otherwise."""
-    national = Scope(0, "cli", Role.national, None, None)
     settings = load_settings()
     loaded = load_forms(settings.forms_dir)
 
     def task(session: Session) -> Verification:
-        found = service.get_publication(session, national, publication_id)
+        found = service.get_publication(session, OPERATOR, publication_id)
         return verify(session, check_registered(session, loaded), found)
 
     found = run_in_session(settings, task)
@@ -236,10 +236,9 @@ def pdf_command(
     """Write a publication's printable report (A4 PDF, the same file as the API's report.pdf)."""
     if lang not in ("vi", "en"):
         raise Invalid(f"--lang: {lang!r} is not vi or en")
-    national = Scope(0, "cli", Role.national, None, None)
 
     def task(session: Session) -> bytes:
-        found = service.get_publication(session, national, publication_id)
+        found = service.get_publication(session, OPERATOR, publication_id)
         return report_pdf(session, found, "vi" if lang == "vi" else "en")
 
     content = run_in_session(load_settings(), task)

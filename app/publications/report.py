@@ -29,6 +29,7 @@ from app.dashboard.trend_chart import Point, trend_chart
 from app.links.pdf import html_to_pdf
 from app.public.i18n import Lang
 from app.publications.models import Publication
+from app.publications.service import headline as sipas_row
 from app.publications.words import say
 from app.reports.downloads import DESIGNS, METHOD_NAMES
 from app.reports.output import VERDICTS, estimate_of
@@ -159,7 +160,7 @@ def _cover(publication: Publication, lang: Lang) -> dict[str, Any]:
     content = publication.content
     period = content["period"]
     start, end = date.fromisoformat(period["from"]), date.fromisoformat(period["to"])
-    headline = next((row for row in content["overall"]["total"] if row["indicator"] == "sipas"), None)
+    headline = sipas_row(content)
     interval = None
     if headline is not None and not headline.get("unreliable"):
         level = pct(content["method"]["level"], lang, 0)

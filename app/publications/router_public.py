@@ -62,8 +62,7 @@ def _page(request: Request, name: str, context: dict[str, Any], lang: Lang, stat
 
 def _headline(publication: Publication, lang: Lang) -> dict[str, str]:
     """The subtree's SIPAS as the page prints it: the rate and interval, or "not enough data"; the verdict."""
-    row = next((r for r in publication.content["overall"]["total"] if r["indicator"] == "sipas"), None)
-    return _figure(row, lang)
+    return _figure(service.headline(publication.content), lang)
 
 
 def _figure(row: dict[str, Any] | None, lang: Lang) -> dict[str, str]:

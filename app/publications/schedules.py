@@ -22,9 +22,9 @@ from app.db import utcnow
 from app.directory.models import Agency, Official
 from app.errors import Conflict, Invalid, NotFound
 from app.forms.loader import RegisteredForm
-from app.officials.scope import Scope, scope_of, visible_agency
+from app.officials.scope import Scope, scope_of
 from app.publications.models import Publication, PublicationSchedule
-from app.publications.service import PublishRequest, publish
+from app.publications.service import PublishRequest, publish, root_of
 
 EVERY = ("month", "quarter")
 LOCK_KEY = 7_201_813  # pg_advisory_lock key of ``due`` (the summary's is 7_201_812)
@@ -46,7 +46,7 @@ def create_schedule(
 ) -> PublicationSchedule:
     if every not in EVERY:
         raise Invalid(f"every: {every!r} is not one of {', '.join(EVERY)}")
-    root = visible_agency(session, scope, agency) if agency else _root(session, scope)
+    root = root_of(session, scope, agency)
     agency_id = root.id if root else None
     running = session.scalar(
         select(PublicationSchedule.id).where(
@@ -74,10 +74,6 @@ def create_schedule(
     )
     session.commit()
     return schedule
-
-
-def _root(session: Session, scope: Scope) -> Agency | None:
-    return session.get(Agency, scope.root_id) if scope.root_id is not None else None
 
 
 def list_schedules(session: Session, scope: Scope) -> list[PublicationSchedule]:

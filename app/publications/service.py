@@ -112,7 +112,7 @@ def publish(
     """Compute the figures of ``request`` in one read snapshot, freeze them as a new publication and commit (with
     its audit event); a superseded publication gets its successor, time and reason in the same transaction."""
     _check(request)
-    root = visible_agency(session, scope, request.agency) if request.agency else _scope_root(session, scope)
+    root = root_of(session, scope, request.agency)
     filters = Filters(
         agency=root.code if root else None,
         date_from=request.date_from,
@@ -179,7 +179,11 @@ def publish(
     return publication
 
 
-def _scope_root(session: Session, scope: Scope) -> Agency | None:
+def root_of(session: Session, scope: Scope, agency: str | None) -> Agency | None:
+    """The agency a publication or schedule is of: ``agency`` if the official sees it (else 404), by default the
+    root of their scope (None: the whole country)."""
+    if agency:
+        return visible_agency(session, scope, agency)
     return session.get(Agency, scope.root_id) if scope.root_id is not None else None
 
 
@@ -301,6 +305,11 @@ def _targets(session: Session, root: Agency | None, filters: Filters) -> list[di
         }
         for target in rows
     ]
+
+
+def headline(content: dict[str, Any]) -> dict[str, Any] | None:
+    """The subtree's overall SIPAS row of a publication's document (None: the form has no overall index)."""
+    return next((row for row in content["overall"]["total"] if row["indicator"] == "sipas"), None)
 
 
 def _plain(value: Any) -> Any:
